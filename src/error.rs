@@ -1,0 +1,78 @@
+//! The one error type of the Rust core. The C layer maps it to `zk_error` in one place
+//! (`ffi::error`).
+
+use crate::proto::{DecodeError, ErrorCode};
+
+/// Everything an operation of this crate can fail with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// An error code from ZooKeeper, or one of its client-side codes (`CONNECTION_LOSS`,
+    /// `SESSION_EXPIRED`, ...), with ZooKeeper's own number.
+    #[error("{0}")]
+    Keeper(ErrorCode),
+    /// A path that breaks ZooKeeper's path rules; nothing was sent.
+    #[error("invalid path {path:?}: {reason}")]
+    InvalidPath {
+        /// The offending path, as given.
+        path: String,
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+    /// An argument outside its allowed range; nothing was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The encoded request is over the server's `jute.maxbuffer`; nothing was sent.
+    #[error("request of {size} bytes is over the {limit}-byte limit of the server (jute.maxbuffer); nothing was sent")]
+    RequestTooLarge {
+        /// Size of the encoded request.
+        size: usize,
+        /// The limit it broke.
+        limit: usize,
+    },
+    /// The server's reply is over the client's inbound limit; the request itself was applied.
+    #[error("reply of {size} bytes is over the client's {limit}-byte limit (raise max_reply_size); the request was applied by the server")]
+    ReplyTooLarge {
+        /// Size of the reply frame.
+        size: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// A wait ran out of time.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The client was stopped or never started.
+    #[error("the client is closed (never started, or stopped)")]
+    Closed,
+    /// The server's reply could not be decoded.
+    #[error("malformed reply from the server: {0}")]
+    Malformed(#[from] DecodeError),
+}
+
+impl Error {
+    /// `CONNECTION_LOSS`: the request may or may not have been applied.
+    pub fn connection_loss() -> Error {
+        Error::Keeper(ErrorCode::CONNECTION_LOSS)
+    }
+
+    /// The ZooKeeper error code, if this is one.
+    pub fn keeper_code(&self) -> Option<ErrorCode> {
+        match self {
+            Error::Keeper(code) => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// True when this is ZooKeeper error `code`.
+    pub fn is(&self, code: ErrorCode) -> bool {
+        self.keeper_code() == Some(code)
+    }
+}
+
+impl From<ErrorCode> for Error {
+    fn from(code: ErrorCode) -> Self {
+        Error::Keeper(code)
+    }
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,31 @@
+//! zkclient: a ZooKeeper client with kazoo's features, written in Rust and shipped as a C
+//! library (`libzkclient`, `include/zkclient.h`).
+//!
+//! Layers (see ARCHITECTURE.md): [`proto`] (the wire format), [`session`] (the task that owns
+//! the socket), [`client`] (the Rust API) and `ffi` (the C API over it).
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use zkclient::{Client, ClientOptions, CreateOptions, Wait};
+//!
+//! let client = Client::new("127.0.0.1:2181/app", ClientOptions::default())?;
+//! client.start(Duration::from_secs(15))?;
+//! client.ensure_path("/my/favorite", None).wait()?;
+//! client.create("/my/favorite/node", b"a value", &CreateOptions::default()).wait()?;
+//! let (data, stat) = client.get("/my/favorite/node").wait()?;
+//! println!("version {} data {:?}", stat.version, data);
+//! client.stop()?;
+//! # Ok::<(), zkclient::Error>(())
+//! ```
+
+pub mod client;
+mod error;
+pub mod ffi;
+pub mod proto;
+pub mod runtime;
+pub mod session;
+
+pub use client::{Client, ClientOptions, CreateOptions, Created, ListenerId, State};
+pub use error::{Error, Result};
+pub use proto::{Acl, CreateMode, ErrorCode, Id, KeeperState, Stat};
+pub use runtime::Wait;
