@@ -1,0 +1,189 @@
+//! The session: one task per client that owns the socket. It performs the handshake, keeps the
+//! connection alive with pings, matches replies to requests, coalesces writes, reconnects
+//! across the host list, and tracks `lastZxid` and expiry. It knows nothing of the C layer.
+
+mod hosts;
+mod task;
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{Error, Result};
+use crate::proto::{ErrorCode, KeeperState, OpCode, WatcherEvent};
+
+pub use hosts::{parse_hosts, HostAddr, DEFAULT_PORT};
+
+/// What a session needs to know to run.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// The servers to connect to.
+    pub hosts: Vec<HostAddr>,
+    /// Shuffle `hosts` before walking them.
+    pub randomize_hosts: bool,
+    /// The session timeout to ask for (the server clamps it).
+    pub session_timeout: Duration,
+    /// Resume this session instead of creating one (0 = new).
+    pub session_id: i64,
+    /// The password of the session to resume.
+    pub session_password: Vec<u8>,
+    /// Accept read-only servers (a partitioned minority).
+    pub can_be_read_only: bool,
+    /// Largest reply frame accepted; bigger replies fail their request only.
+    pub max_reply_size: usize,
+}
+
+/// A reply from the server: the header's zxid and error, and the body that follows it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The zxid of the reply header.
+    pub zxid: i64,
+    /// The error of the reply header.
+    pub err: ErrorCode,
+    /// The reply record (empty when `err` is not OK).
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// The body, or the server's error.
+    pub fn into_body(self) -> Result<Bytes> {
+        if self.err.is_ok() {
+            Ok(self.body)
+        } else {
+            Err(Error::Keeper(self.err))
+        }
+    }
+}
+
+/// One request on its way to the server.
+pub struct Request {
+    /// The whole frame from `proto::encode_request`; its xid is assigned by the session.
+    pub frame: Vec<u8>,
+    /// The operation, for bookkeeping.
+    pub op: OpCode,
+    /// Where the reply goes.
+    pub reply: oneshot::Sender<Result<Reply>>,
+}
+
+impl Request {
+    fn fail(self, error: Error) {
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+/// What the client sends its session task.
+pub enum Command {
+    /// Send a request.
+    Request(Request),
+    /// Close the session (its ephemeral nodes go at once); the sender is told when done.
+    Close(oneshot::Sender<()>),
+}
+
+/// What the session tells its owner; called on the runtime thread, so it must only queue.
+pub trait SessionEvents: Send + Sync + 'static {
+    /// The keeper state changed (connected, disconnected, expired, closed, ...).
+    fn state_changed(&self, state: KeeperState);
+    /// A watch notification arrived (the path is the server's, chroot included).
+    fn watch_event(&self, event: WatcherEvent);
+}
+
+/// What is known of the session right now, shared between the task and the client.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// The current keeper state.
+    pub state: KeeperState,
+    /// The session id (0 before the first handshake).
+    pub session_id: i64,
+    /// The session password.
+    pub password: Vec<u8>,
+    /// The timeout the server granted (the requested one until then).
+    pub negotiated_timeout: Duration,
+    /// The server of the current connection.
+    pub server: Option<HostAddr>,
+    /// The highest zxid seen in a reply.
+    pub last_zxid: i64,
+    /// Bumped at every state change, so waiters can tell a new CONNECTED from an old one.
+    pub generation: u64,
+}
+
+/// The shared [`SessionInfo`] and a condition variable for waiting on its changes.
+pub struct Status {
+    info: Mutex<SessionInfo>,
+    changed: Condvar,
+}
+
+impl Status {
+    /// A status for a client not started yet.
+    pub fn new(config: &SessionConfig) -> Status {
+        Status {
+            info: Mutex::new(SessionInfo {
+                state: KeeperState::Closed,
+                session_id: config.session_id,
+                password: config.session_password.clone(),
+                negotiated_timeout: config.session_timeout,
+                server: None,
+                last_zxid: 0,
+                generation: 0,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// A copy of the current information.
+    pub fn snapshot(&self) -> SessionInfo {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SessionInfo> {
+        self.info
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn update(&self, change: impl FnOnce(&mut SessionInfo)) {
+        let mut info = self.lock();
+        change(&mut info);
+        info.generation += 1;
+        drop(info);
+        self.changed.notify_all();
+    }
+
+    /// Blocks until `done` holds or `timeout` passes; returns the last information seen and
+    /// whether `done` held.
+    pub fn wait_until(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&SessionInfo) -> bool,
+    ) -> (SessionInfo, bool) {
+        let deadline = Instant::now() + timeout;
+        let mut info = self.lock();
+        loop {
+            if done(&info) {
+                return (info.clone(), true);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return (info.clone(), false);
+            }
+            info = self
+                .changed
+                .wait_timeout(info, deadline - now)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
+        }
+    }
+}
+
+/// Starts a session task on the shared runtime; requests go through the returned sender. The
+/// task ends after a [`Command::Close`] or when every sender is dropped.
+pub fn spawn(
+    config: SessionConfig,
+    status: Arc<Status>,
+    events: Arc<dyn SessionEvents>,
+) -> mpsc::UnboundedSender<Command> {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    crate::runtime::handle().spawn(task::run(config, receiver, status, events));
+    sender
+}

@@ -1,0 +1,525 @@
+//! The session task: connect, handshake, serve requests, reconnect, expire.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{sleep, sleep_until, timeout, Instant};
+
+use super::hosts::{HostAddr, HostList};
+use super::{Command, Reply, Request, SessionConfig, SessionEvents, Status};
+use crate::error::{Error, Result};
+use crate::proto::{
+    decode_all, decode_prefix, encode_empty_request, encode_frame, patch_xid, ConnectRequest,
+    ConnectResponse, ErrorCode, KeeperState, OpCode, ReplyHeader, WatcherEvent, AUTH_XID,
+    NOTIFICATION_XID, PING_XID, SET_WATCHES_XID,
+};
+
+/// Stop taking new requests while this much is waiting to be written.
+const OUTBOUND_HIGH_WATER: usize = 4 << 20;
+/// Spare room kept in the read buffer before each read.
+const READ_CHUNK: usize = 64 << 10;
+/// A ConnectResponse is about 40 bytes; anything far bigger is not a ZooKeeper server.
+const MAX_HANDSHAKE_REPLY: usize = 4096;
+/// Every reply frame starts with a 16-byte ReplyHeader.
+const REPLY_HEADER_LEN: usize = 16;
+/// The shortest connect attempt, however many hosts share the session timeout.
+const MIN_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+
+struct Pending {
+    xid: i32,
+    op: OpCode,
+    reply: Option<oneshot::Sender<Result<Reply>>>,
+}
+
+/// Why the task stops, and whom to tell when it has.
+struct Stop(Option<oneshot::Sender<()>>);
+
+struct Task {
+    config: SessionConfig,
+    hosts: HostList,
+    status: Arc<Status>,
+    events: Arc<dyn SessionEvents>,
+    session_id: i64,
+    password: Vec<u8>,
+    negotiated_timeout: Duration,
+    last_zxid: i64,
+    /// When a server last answered us in this session (drives the local expiry timer).
+    last_heard: Option<Instant>,
+    next_xid: i32,
+    state: KeeperState,
+}
+
+pub(super) async fn run(
+    config: SessionConfig,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    status: Arc<Status>,
+    events: Arc<dyn SessionEvents>,
+) {
+    let mut task = Task {
+        hosts: HostList::new(config.hosts.clone(), config.randomize_hosts),
+        session_id: config.session_id,
+        password: config.session_password.clone(),
+        negotiated_timeout: config.session_timeout,
+        config,
+        status,
+        events,
+        last_zxid: 0,
+        last_heard: None,
+        next_xid: 1,
+        state: KeeperState::Closed,
+    };
+    let Stop(done) = task.run(&mut commands).await;
+    commands.close();
+    while let Ok(command) = commands.try_recv() {
+        match command {
+            Command::Request(request) => request.fail(Error::Closed),
+            Command::Close(done) => {
+                let _ = done.send(());
+            }
+        }
+    }
+    task.set_state(KeeperState::Closed);
+    if let Some(done) = done {
+        let _ = done.send(());
+    }
+}
+
+impl Task {
+    async fn run(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>) -> Stop {
+        loop {
+            let (stream, leftover) = match self.connect(commands).await {
+                Ok(connected) => connected,
+                Err(stop) => return stop,
+            };
+            match self.serve(stream, leftover, commands).await {
+                Some(stop) => return stop,
+                None => self.set_state(KeeperState::Disconnected),
+            }
+        }
+    }
+
+    fn set_state(&mut self, state: KeeperState) {
+        if self.state == state {
+            return;
+        }
+        self.state = state;
+        let (session_id, password, timeout, zxid) = (
+            self.session_id,
+            self.password.clone(),
+            self.negotiated_timeout,
+            self.last_zxid,
+        );
+        self.status.update(|info| {
+            info.state = state;
+            info.session_id = session_id;
+            info.password = password;
+            info.negotiated_timeout = timeout;
+            info.last_zxid = zxid;
+            if !matches!(
+                state,
+                KeeperState::SyncConnected | KeeperState::ConnectedReadOnly
+            ) {
+                info.server = None;
+            }
+        });
+        self.events.state_changed(state);
+    }
+
+    /// Forgets the session: the server said it expired, or no server answered for a whole
+    /// session timeout. The next handshake asks for a new session.
+    fn expire(&mut self) {
+        self.session_id = 0;
+        self.password = vec![0; 16];
+        self.last_heard = None;
+        self.set_state(KeeperState::Expired);
+    }
+
+    fn connect_request(&self) -> ConnectRequest {
+        ConnectRequest {
+            protocol_version: 0,
+            last_zxid_seen: self.last_zxid,
+            timeout: millis_i32(self.config.session_timeout),
+            session_id: self.session_id,
+            passwd: if self.password.is_empty() {
+                vec![0; 16]
+            } else {
+                self.password.clone()
+            },
+            read_only: self.config.can_be_read_only,
+        }
+    }
+
+    /// Walks the hosts until a handshake succeeds. Requests that arrive meanwhile fail with
+    /// connection-loss; a close request ends the task.
+    async fn connect(
+        &mut self,
+        commands: &mut mpsc::UnboundedReceiver<Command>,
+    ) -> std::result::Result<(TcpStream, BytesMut), Stop> {
+        loop {
+            let (host, delay) = self.hosts.next();
+            let attempt_timeout =
+                (self.negotiated_timeout / self.hosts.len() as u32).max(MIN_CONNECT_TIMEOUT);
+            let expiry = self.last_heard.map(|heard| heard + self.negotiated_timeout);
+            let attempt = handshake(host.clone(), self.connect_request(), delay, attempt_timeout);
+            tokio::pin!(attempt);
+            let outcome = loop {
+                tokio::select! {
+                    result = &mut attempt => break Some(result),
+                    command = commands.recv() => match command {
+                        None => return Err(Stop(None)),
+                        Some(Command::Close(done)) => return Err(Stop(Some(done))),
+                        Some(Command::Request(request)) => request.fail(Error::connection_loss()),
+                    },
+                    () = sleep_until_or_never(expiry) => break None,
+                }
+            };
+            let (stream, response, leftover) = match outcome {
+                None => {
+                    self.expire();
+                    continue;
+                }
+                Some(Err(_why)) => {
+                    self.hosts.failed();
+                    continue;
+                }
+                Some(Ok(connected)) => connected,
+            };
+            let asked = self.session_id;
+            if response.timeout <= 0
+                || response.session_id == 0
+                || (asked != 0 && response.session_id != asked)
+            {
+                self.expire();
+                continue;
+            }
+            self.hosts.connected();
+            self.session_id = response.session_id;
+            self.password = response.passwd;
+            self.negotiated_timeout = Duration::from_millis(response.timeout as u64);
+            self.last_heard = Some(Instant::now());
+            self.status.update(|info| info.server = Some(host));
+            let state = if response.read_only {
+                KeeperState::ConnectedReadOnly
+            } else {
+                KeeperState::SyncConnected
+            };
+            self.set_state(state);
+            return Ok((stream, leftover));
+        }
+    }
+
+    fn next_xid(&mut self) -> i32 {
+        let xid = self.next_xid;
+        self.next_xid = if xid == i32::MAX { 1 } else { xid + 1 };
+        xid
+    }
+
+    /// Serves one connection until it breaks (`None`: reconnect) or the session is closed.
+    async fn serve(
+        &mut self,
+        mut stream: TcpStream,
+        mut inbound: BytesMut,
+        commands: &mut mpsc::UnboundedReceiver<Command>,
+    ) -> Option<Stop> {
+        let (mut reader, mut writer) = stream.split();
+        let mut conn = Connection::default();
+        let mut outbound: Vec<u8> = Vec::with_capacity(READ_CHUNK);
+        let read_timeout = self.negotiated_timeout * 2 / 3;
+        let ping_interval = read_timeout / 2;
+        let ping_frame = encode_empty_request(PING_XID, OpCode::Ping);
+        let mut last_received = Instant::now();
+        let mut last_sent = Instant::now();
+        let timer = sleep_until(last_received + read_timeout);
+        tokio::pin!(timer);
+
+        let mut broken = self.process(&mut inbound, &mut conn).err();
+        while broken.is_none() && !conn.closed {
+            let mut deadline = last_received + read_timeout;
+            if !conn.ping_outstanding && conn.closing.is_none() {
+                deadline = deadline.min(last_sent + ping_interval);
+            }
+            if timer.deadline() != deadline {
+                timer.as_mut().reset(deadline);
+            }
+            if inbound.capacity() - inbound.len() < READ_CHUNK / 4 {
+                inbound.reserve(READ_CHUNK);
+            }
+            let accepting = conn.closing.is_none() && outbound.len() < OUTBOUND_HIGH_WATER;
+            tokio::select! {
+                biased;
+                read = reader.read_buf(&mut inbound) => match read {
+                    Ok(0) => broken = Some("the server closed the connection".to_string()),
+                    Ok(_) => {
+                        last_received = Instant::now();
+                        self.last_heard = Some(last_received);
+                        broken = self.process(&mut inbound, &mut conn).err();
+                    }
+                    Err(error) => broken = Some(format!("read failed: {error}")),
+                },
+                written = writer.write(&outbound), if !outbound.is_empty() => match written {
+                    Ok(n) => {
+                        outbound.drain(..n);
+                        last_sent = Instant::now();
+                    }
+                    Err(error) => broken = Some(format!("write failed: {error}")),
+                },
+                command = commands.recv(), if accepting => {
+                    let mut next = command;
+                    loop {
+                        match next {
+                            Some(Command::Request(request)) => self.enqueue(request, &mut outbound, &mut conn),
+                            Some(Command::Close(done)) => self.begin_close(Some(done), &mut outbound, &mut conn),
+                            None => self.begin_close(None, &mut outbound, &mut conn),
+                        }
+                        if conn.closing.is_some() || outbound.len() >= OUTBOUND_HIGH_WATER {
+                            break;
+                        }
+                        match commands.try_recv() {
+                            Ok(command) => next = Some(command),
+                            Err(_) => break,
+                        }
+                    }
+                },
+                () = &mut timer => {
+                    let now = Instant::now();
+                    if now >= last_received + read_timeout {
+                        broken = Some(format!("no answer from the server for {read_timeout:?}"));
+                    } else if !conn.ping_outstanding && now >= last_sent + ping_interval {
+                        outbound.extend_from_slice(&ping_frame);
+                        conn.ping_outstanding = true;
+                    }
+                }
+            }
+        }
+        let _ = writer.shutdown().await;
+        for pending in conn.pending.drain(..) {
+            if let Some(reply) = pending.reply {
+                let _ = reply.send(Err(Error::connection_loss()));
+            }
+        }
+        conn.closing.map(Stop)
+    }
+
+    fn enqueue(&mut self, mut request: Request, outbound: &mut Vec<u8>, conn: &mut Connection) {
+        let xid = self.next_xid();
+        patch_xid(&mut request.frame, xid);
+        outbound.extend_from_slice(&request.frame);
+        conn.pending.push_back(Pending {
+            xid,
+            op: request.op,
+            reply: Some(request.reply),
+        });
+    }
+
+    fn begin_close(
+        &mut self,
+        done: Option<oneshot::Sender<()>>,
+        outbound: &mut Vec<u8>,
+        conn: &mut Connection,
+    ) {
+        let xid = self.next_xid();
+        outbound.extend_from_slice(&encode_empty_request(xid, OpCode::CloseSession));
+        conn.pending.push_back(Pending {
+            xid,
+            op: OpCode::CloseSession,
+            reply: None,
+        });
+        conn.closing = Some(done);
+    }
+
+    /// Handles every complete frame in `inbound`. An error means the connection is unusable.
+    fn process(
+        &mut self,
+        inbound: &mut BytesMut,
+        conn: &mut Connection,
+    ) -> std::result::Result<(), String> {
+        loop {
+            if conn.skip > 0 {
+                let n = conn.skip.min(inbound.len());
+                inbound.advance(n);
+                conn.skip -= n;
+                if conn.skip > 0 {
+                    return Ok(());
+                }
+            }
+            if inbound.len() < 4 {
+                return Ok(());
+            }
+            let declared = i32::from_be_bytes([inbound[0], inbound[1], inbound[2], inbound[3]]);
+            if declared < REPLY_HEADER_LEN as i32 {
+                return Err(format!("malformed frame length {declared}"));
+            }
+            let len = declared as usize;
+            if len > self.config.max_reply_size {
+                if inbound.len() < 4 + REPLY_HEADER_LEN {
+                    return Ok(());
+                }
+                let (header, _) = decode_prefix::<ReplyHeader>(&inbound[4..4 + REPLY_HEADER_LEN])
+                    .map_err(|e| e.to_string())?;
+                self.oversized(header, len, conn)?;
+                conn.skip = 4 + len;
+                continue;
+            }
+            if inbound.len() < 4 + len {
+                inbound.reserve(4 + len - inbound.len());
+                return Ok(());
+            }
+            inbound.advance(4);
+            let frame = inbound.split_to(len).freeze();
+            self.handle_frame(frame, conn)?;
+        }
+    }
+
+    fn oversized(
+        &mut self,
+        header: ReplyHeader,
+        len: usize,
+        conn: &mut Connection,
+    ) -> std::result::Result<(), String> {
+        if header.xid < 0 {
+            return Ok(()); // a notification or ping too big to keep: dropped
+        }
+        let pending = self.reply_slot(header, conn)?;
+        if let Some(reply) = pending.reply {
+            let _ = reply.send(Err(Error::ReplyTooLarge {
+                size: len,
+                limit: self.config.max_reply_size,
+            }));
+        }
+        Ok(())
+    }
+
+    /// The pending request a reply answers: always the oldest, since replies come in order.
+    fn reply_slot(
+        &mut self,
+        header: ReplyHeader,
+        conn: &mut Connection,
+    ) -> std::result::Result<Pending, String> {
+        let pending = conn
+            .pending
+            .pop_front()
+            .ok_or_else(|| format!("reply with xid {} but no request pending", header.xid))?;
+        if pending.xid != header.xid {
+            let expected = pending.xid;
+            conn.pending.push_front(pending);
+            return Err(format!(
+                "reply with xid {} while xid {expected} was expected",
+                header.xid
+            ));
+        }
+        if header.zxid > 0 && header.zxid > self.last_zxid {
+            self.last_zxid = header.zxid;
+        }
+        Ok(pending)
+    }
+
+    fn handle_frame(
+        &mut self,
+        frame: Bytes,
+        conn: &mut Connection,
+    ) -> std::result::Result<(), String> {
+        let (header, _) = decode_prefix::<ReplyHeader>(&frame).map_err(|e| e.to_string())?;
+        let body = frame.slice(REPLY_HEADER_LEN..);
+        match header.xid {
+            NOTIFICATION_XID => {
+                let event: WatcherEvent =
+                    decode_all(&body).map_err(|e| format!("bad notification: {e}"))?;
+                self.events.watch_event(event);
+            }
+            PING_XID => conn.ping_outstanding = false,
+            AUTH_XID | SET_WATCHES_XID => {}
+            _ => {
+                let pending = self.reply_slot(header, conn)?;
+                if pending.op == OpCode::CloseSession {
+                    conn.closed = true;
+                }
+                if let Some(reply) = pending.reply {
+                    let _ = reply.send(Ok(Reply {
+                        zxid: header.zxid,
+                        err: ErrorCode(header.err),
+                        body,
+                    }));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Connection {
+    pending: VecDeque<Pending>,
+    ping_outstanding: bool,
+    /// Set once closeSession was queued; holds whom to tell when the task has stopped.
+    closing: Option<Option<oneshot::Sender<()>>>,
+    /// The server answered closeSession.
+    closed: bool,
+    /// Bytes of an oversized frame still to be discarded.
+    skip: usize,
+}
+
+fn millis_i32(duration: Duration) -> i32 {
+    duration.as_millis().min(i32::MAX as u128) as i32
+}
+
+async fn sleep_until_or_never(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Connects to `host` and performs the handshake, within `limit` (after `delay`).
+async fn handshake(
+    host: HostAddr,
+    request: ConnectRequest,
+    delay: Duration,
+    limit: Duration,
+) -> std::result::Result<(TcpStream, ConnectResponse, BytesMut), String> {
+    if !delay.is_zero() {
+        sleep(delay).await;
+    }
+    let attempt = async {
+        let mut stream = TcpStream::connect((host.host.as_str(), host.port))
+            .await
+            .map_err(|e| format!("connect to {host}: {e}"))?;
+        let _ = stream.set_nodelay(true);
+        stream
+            .write_all(&encode_frame(&request))
+            .await
+            .map_err(|e| format!("handshake with {host}: {e}"))?;
+        let mut buffer = BytesMut::with_capacity(READ_CHUNK);
+        loop {
+            if buffer.len() >= 4 {
+                let len = i32::from_be_bytes([buffer[0], buffer[1], buffer[2], buffer[3]]);
+                if len <= 0 || len as usize > MAX_HANDSHAKE_REPLY {
+                    return Err(format!("{host} sent a handshake reply of length {len}"));
+                }
+                let len = len as usize;
+                if buffer.len() >= 4 + len {
+                    let frame = buffer.split_to(4 + len);
+                    let response: ConnectResponse = decode_all(&frame[4..])
+                        .map_err(|e| format!("{host} handshake reply: {e}"))?;
+                    return Ok((stream, response, buffer));
+                }
+            }
+            let n = stream
+                .read_buf(&mut buffer)
+                .await
+                .map_err(|e| format!("handshake with {host}: {e}"))?;
+            if n == 0 {
+                return Err(format!(
+                    "{host} closed the connection during the handshake (it may be behind this client's last zxid)"
+                ));
+            }
+        }
+    };
+    timeout(limit, attempt)
+        .await
+        .map_err(|_| format!("handshake with {host} timed out after {limit:?}"))?
+}
