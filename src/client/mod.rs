@@ -1,0 +1,281 @@
+//! The Rust API: [`Client`] (cheap to clone, `Send + Sync`), its options, connection-state
+//! listeners, chroot and path rules, and every operation, usable with `.await` in async code
+//! or `.wait()` (see [`crate::Wait`]) from any other thread.
+
+mod dispatch;
+mod listeners;
+mod ops;
+pub mod path;
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{Error, Result};
+use crate::proto::{Acl, KeeperState};
+use crate::runtime::Wait;
+use crate::session::{self, parse_hosts, Command, HostAddr, SessionConfig, SessionInfo, Status};
+
+pub use listeners::{Listener, ListenerId, State};
+pub use ops::{CreateOptions, Created};
+
+/// The server's default `jute.maxbuffer`: the largest request frame it reads (1 MiB - 1).
+pub const DEFAULT_MAX_REQUEST_SIZE: usize = 0xfffff;
+/// The default inbound limit: large enough for a listing of 100,000 children.
+pub const DEFAULT_MAX_REPLY_SIZE: usize = 16 << 20;
+/// kazoo's default session timeout.
+pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a client connects and behaves. `ClientOptions::default()` suits most uses.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// The session timeout to ask for; the server clamps it to [2, 20] x its tickTime.
+    pub session_timeout: Duration,
+    /// Shuffle the hosts of the connect string before walking them (default true).
+    pub randomize_hosts: bool,
+    /// Resume this session (with `session_password`) instead of creating one; 0 = new.
+    pub session_id: i64,
+    /// The password of the session to resume.
+    pub session_password: Vec<u8>,
+    /// Accept a read-only server when no read-write one answers (default false).
+    pub can_be_read_only: bool,
+    /// Requests larger than this are refused locally (the server would drop the connection).
+    pub max_request_size: usize,
+    /// Replies larger than this fail their request (the connection stays up).
+    pub max_reply_size: usize,
+    /// The ACL of nodes created without an explicit one (default: open to everyone).
+    pub default_acl: Vec<Acl>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            session_timeout: DEFAULT_SESSION_TIMEOUT,
+            randomize_hosts: true,
+            session_id: 0,
+            session_password: Vec::new(),
+            can_be_read_only: false,
+            max_request_size: DEFAULT_MAX_REQUEST_SIZE,
+            max_reply_size: DEFAULT_MAX_REPLY_SIZE,
+            default_acl: Acl::open_unsafe(),
+        }
+    }
+}
+
+/// A ZooKeeper client: one session, reconnected across the servers of its connect string.
+/// Clones share the session. Dropping the last clone closes the session.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    hosts: Vec<HostAddr>,
+    chroot: Option<String>,
+    options: ClientOptions,
+    status: Arc<Status>,
+    notifier: Arc<listeners::Notifier>,
+    session: RwLock<Option<mpsc::UnboundedSender<Command>>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Listeners may own resources (a C user-data destructor): release them now.
+        self.notifier.clear();
+    }
+}
+
+/// Splits a connect string into its hosts and its chroot.
+pub fn parse_connect_string(connect_string: &str) -> Result<(Vec<HostAddr>, Option<String>)> {
+    let (hosts, chroot) = match connect_string.find('/') {
+        Some(slash) => (&connect_string[..slash], Some(&connect_string[slash..])),
+        None => (connect_string, None),
+    };
+    let hosts = parse_hosts(hosts)?;
+    let chroot = match chroot {
+        Some(chroot) => path::validate_chroot(chroot)?,
+        None => None,
+    };
+    Ok((hosts, chroot))
+}
+
+impl Client {
+    /// A client for `connect_string` (`"h1:2181,h2:2182,[::1]:2183/optional/chroot"`). Nothing
+    /// is connected until [`Client::start`].
+    pub fn new(connect_string: &str, options: ClientOptions) -> Result<Client> {
+        let (hosts, chroot) = parse_connect_string(connect_string)?;
+        let timeout_ms = options.session_timeout.as_millis();
+        if timeout_ms == 0 || timeout_ms > i32::MAX as u128 {
+            return Err(Error::InvalidArgument(format!(
+                "session timeout {:?} is out of range (1 ms to 24 days)",
+                options.session_timeout
+            )));
+        }
+        if !options.session_password.is_empty() && options.session_password.len() != 16 {
+            return Err(Error::InvalidArgument(
+                "a session password is 16 bytes".into(),
+            ));
+        }
+        let config = Self::session_config(
+            &hosts,
+            &options,
+            options.session_id,
+            &options.session_password,
+        );
+        Ok(Client {
+            inner: Arc::new(Inner {
+                status: Arc::new(Status::new(&config)),
+                hosts,
+                chroot,
+                options,
+                notifier: Arc::new(listeners::Notifier::new()),
+                session: RwLock::new(None),
+            }),
+        })
+    }
+
+    fn session_config(
+        hosts: &[HostAddr],
+        options: &ClientOptions,
+        id: i64,
+        password: &[u8],
+    ) -> SessionConfig {
+        SessionConfig {
+            hosts: hosts.to_vec(),
+            randomize_hosts: options.randomize_hosts,
+            session_timeout: options.session_timeout,
+            session_id: id,
+            session_password: password.to_vec(),
+            can_be_read_only: options.can_be_read_only,
+            max_reply_size: options.max_reply_size,
+        }
+    }
+
+    /// Starts the session and waits up to `timeout` for CONNECTED. On timeout the client is
+    /// stopped again and [`Error::Timeout`] returned. Starting a started client just waits.
+    /// After [`Client::stop`], `start` opens a new session.
+    pub fn start(&self, timeout: Duration) -> Result<()> {
+        let started_at = {
+            let mut session = self
+                .inner
+                .session
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
+            let generation = self.inner.status.snapshot().generation;
+            if session.is_none() {
+                // The configured session is resumed only by the first start.
+                let resume = generation == 0;
+                let (id, password) = if resume {
+                    (
+                        self.inner.options.session_id,
+                        self.inner.options.session_password.clone(),
+                    )
+                } else {
+                    (0, Vec::new())
+                };
+                let config =
+                    Self::session_config(&self.inner.hosts, &self.inner.options, id, &password);
+                *session = Some(session::spawn(
+                    config,
+                    self.inner.status.clone(),
+                    self.inner.notifier.clone(),
+                ));
+            }
+            generation
+        };
+        let (info, connected) = self.inner.status.wait_until(timeout, |info| {
+            is_connected(info.state)
+                || (info.generation > started_at
+                    && matches!(info.state, KeeperState::Closed | KeeperState::AuthFailed))
+        });
+        if connected && is_connected(info.state) {
+            return Ok(());
+        }
+        let _ = self.stop();
+        let hosts: Vec<String> = self.inner.hosts.iter().map(ToString::to_string).collect();
+        Err(Error::Timeout(format!(
+            "no ZooKeeper server of [{}] gave a session within {timeout:?} (last state {:?})",
+            hosts.join(", "),
+            info.state
+        )))
+    }
+
+    /// Closes the session: the server deletes its ephemeral nodes at once, and listeners see
+    /// LOST. Requests still in flight fail with connection-loss. Safe to call twice.
+    pub fn stop(&self) -> Result<()> {
+        let sender = self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let Some(sender) = sender else { return Ok(()) };
+        let (done, finished) = oneshot::channel();
+        if sender.send(Command::Close(done)).is_ok() {
+            let _ = finished.wait();
+        }
+        Ok(())
+    }
+
+    /// The connection state, kazoo's way.
+    pub fn state(&self) -> State {
+        State::from_keeper(self.keeper_state())
+    }
+
+    /// The raw keeper state.
+    pub fn keeper_state(&self) -> KeeperState {
+        self.inner.status.snapshot().state
+    }
+
+    /// Session id, password, negotiated timeout, server and last zxid, as known now.
+    pub fn session_info(&self) -> SessionInfo {
+        self.inner.status.snapshot()
+    }
+
+    /// The chroot of the connect string, if any.
+    pub fn chroot(&self) -> Option<&str> {
+        self.inner.chroot.as_deref()
+    }
+
+    /// Adds a listener called on every connection-state change, on the client's dispatcher
+    /// thread (never on the runtime), one callback at a time, in order. It may call the client.
+    pub fn add_listener(
+        &self,
+        listener: impl Fn(State, KeeperState) + Send + Sync + 'static,
+    ) -> ListenerId {
+        self.inner.notifier.add(Arc::new(listener))
+    }
+
+    /// Removes a listener; false if it was not registered. A call already under way finishes.
+    pub fn remove_listener(&self, id: ListenerId) -> bool {
+        self.inner.notifier.remove(id)
+    }
+
+    /// Removes every listener, then waits until every callback already queued for this client
+    /// has run (unless called from one of them), so that listener resources are released when
+    /// it returns.
+    pub fn clear_listeners(&self) {
+        self.inner.notifier.clear();
+        self.inner.notifier.dispatcher.flush();
+    }
+
+    pub(crate) fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    pub(crate) fn send(&self, command: Command) -> Result<()> {
+        let session = self.inner.session.read().unwrap_or_else(|p| p.into_inner());
+        match session.as_ref() {
+            Some(sender) => sender.send(command).map_err(|_| Error::Closed),
+            None => Err(Error::Closed),
+        }
+    }
+}
+
+fn is_connected(state: KeeperState) -> bool {
+    matches!(
+        state,
+        KeeperState::SyncConnected | KeeperState::ConnectedReadOnly
+    )
+}
