@@ -1,0 +1,401 @@
+//! Options, the client handle, its lifecycle, session information and state listeners.
+
+use std::ffi::{c_char, c_void};
+use std::time::Duration;
+
+use super::types::{zk_free_fn, zk_keeper_state, zk_state};
+use super::{
+    bytes_arg, guard, guard_value, required, required_out, required_str, write_optional, zk_error,
+    UserData,
+};
+use crate::client::{Client, ClientOptions, ListenerId, State};
+use crate::error::Error;
+use crate::proto::KeeperState;
+
+/// Settings for a new client. Create with `zk_options_new()`, adjust with the
+/// `zk_options_set_*` functions, pass to `zk_client_new()` (which copies it), and release with
+/// `zk_options_free()`. Not thread-safe: one thread at a time may use one options object.
+pub struct zk_options {
+    pub(crate) options: ClientOptions,
+}
+
+/// A ZooKeeper client: one session, reconnected across the servers of its connect string.
+/// Thread-safe: any thread may call any function on it at the same time, including from
+/// inside the client's own callbacks. Create with `zk_client_new()`, release with
+/// `zk_client_free()`.
+pub struct zk_client {
+    pub(crate) client: Client,
+}
+
+/// A connection-state listener. `state` is kazoo's view (LOST / SUSPENDED / CONNECTED) and
+/// `keeper_state` the raw ZooKeeper state; the listener is called on every change of the
+/// keeper state, so `state` may repeat (for example EXPIRED then CLOSED are both LOST).
+///
+/// Runs on one of the library's dispatcher threads, never on a network thread: the listeners
+/// and callbacks of one client run one at a time, in the order the events happened. It may
+/// call any zkclient function, blocking ones included; blocking delays only this client's
+/// later callbacks.
+pub type zk_state_listener = Option<
+    unsafe extern "C" fn(state: zk_state, keeper_state: zk_keeper_state, user_data: *mut c_void),
+>;
+
+/// Sets how many threads run the network side of every session in this process (default 1;
+/// a thousand sessions still need only these). Call before the first `zk_client_new()`;
+/// afterwards it fails with `ZK_EINVAL`.
+#[no_mangle]
+pub extern "C" fn zk_set_io_threads(threads: usize) -> zk_error {
+    guard(|| {
+        if crate::runtime::set_worker_threads(threads) {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(
+                "io threads must be at least 1 and set before the first client is created".into(),
+            ))
+        }
+    })
+}
+
+/// The library's version, `"MAJOR.MINOR.PATCH"` (the same as `ZKCLIENT_VERSION`). Static.
+#[no_mangle]
+pub extern "C" fn zk_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// New options with the defaults: 10 s session timeout, hosts shuffled, a new session,
+/// read-write servers only, replies up to 16 MiB. Release with `zk_options_free()`. Returns
+/// NULL only if memory ran out.
+#[no_mangle]
+pub extern "C" fn zk_options_new() -> *mut zk_options {
+    guard_value(std::ptr::null_mut(), || {
+        Box::into_raw(Box::new(zk_options {
+            options: ClientOptions::default(),
+        }))
+    })
+}
+
+/// Releases options. NULL is fine.
+///
+/// # Safety
+/// `options` is NULL or came from `zk_options_new()` and was not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_free(options: *mut zk_options) {
+    guard_value((), || {
+        if !options.is_null() {
+            // SAFETY: came from Box::into_raw in zk_options_new.
+            drop(unsafe { Box::from_raw(options) });
+        }
+    })
+}
+
+/// # Safety
+/// `options` is NULL or a live options object.
+unsafe fn options_mut<'a>(options: *mut zk_options) -> crate::Result<&'a mut ClientOptions> {
+    // SAFETY: NULL or valid per the contract.
+    unsafe { options.as_mut() }
+        .map(|o| &mut o.options)
+        .ok_or_else(|| Error::InvalidArgument("options is NULL".into()))
+}
+
+/// Sets the session timeout to ask for, in milliseconds (the server clamps it to between 2 and
+/// 20 times its tickTime). 0 is `ZK_EINVAL`.
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_set_session_timeout(
+    options: *mut zk_options,
+    timeout_ms: u32,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let options = unsafe { options_mut(options) }?;
+        if timeout_ms == 0 || timeout_ms > i32::MAX as u32 {
+            return Err(Error::InvalidArgument(format!(
+                "session timeout {timeout_ms} ms is out of range"
+            )));
+        }
+        options.session_timeout = Duration::from_millis(timeout_ms.into());
+        Ok(())
+    })
+}
+
+/// Whether to shuffle the servers of the connect string before trying them (default true).
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_set_randomize_hosts(
+    options: *mut zk_options,
+    randomize: bool,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        unsafe { options_mut(options) }?.randomize_hosts = randomize;
+        Ok(())
+    })
+}
+
+/// Resume an existing session (from `zk_client_session()` of another client) instead of
+/// creating one. `password` is borrowed for the call and must be 16 bytes.
+///
+/// # Safety
+/// `options` is NULL or a live options object; `password` is NULL or `password_len` readable
+/// bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_set_session(
+    options: *mut zk_options,
+    session_id: i64,
+    password: *const u8,
+    password_len: usize,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let options = unsafe { options_mut(options) }?;
+        // SAFETY: per the contract.
+        let password = unsafe { bytes_arg(password, password_len, "password") }?;
+        if password.len() != 16 {
+            return Err(Error::InvalidArgument(format!(
+                "a session password is 16 bytes, not {}",
+                password.len()
+            )));
+        }
+        options.session_id = session_id;
+        options.session_password = password.to_vec();
+        Ok(())
+    })
+}
+
+/// Whether a read-only server (one cut off from its quorum) is acceptable (default false).
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_set_read_only(
+    options: *mut zk_options,
+    allow: bool,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        unsafe { options_mut(options) }?.can_be_read_only = allow;
+        Ok(())
+    })
+}
+
+/// The largest reply accepted, in bytes (default 16 MiB). A larger reply fails its own
+/// request with `ZK_EREPLYTOOLARGE`; the connection stays up. Below 1 KiB is `ZK_EINVAL`.
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_set_max_reply_size(
+    options: *mut zk_options,
+    bytes: usize,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let options = unsafe { options_mut(options) }?;
+        if bytes < 1024 || bytes > i32::MAX as usize {
+            return Err(Error::InvalidArgument(format!(
+                "max reply size {bytes} is out of range"
+            )));
+        }
+        options.max_reply_size = bytes;
+        Ok(())
+    })
+}
+
+/// Creates a client for `connect_string` (`"host1:2181,host2:2181,[::1]:2181/optional/chroot"`;
+/// the port defaults to 2181). `options` may be NULL (defaults) and is copied: free it
+/// whenever you like. Nothing connects until `zk_client_start()`. On success `*out_client`
+/// owns a new client (release with `zk_client_free()`); on failure it is unchanged.
+///
+/// # Safety
+/// `connect_string` is NULL or a NUL-terminated string; `options` NULL or live; `out_client`
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_new(
+    connect_string: *const c_char,
+    options: *const zk_options,
+    out_client: *mut *mut zk_client,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let connect_string = unsafe { required_str(connect_string, "connect_string") }?;
+        let out_client = required_out(out_client, "out_client")?;
+        // SAFETY: per the contract.
+        let options = unsafe { options.as_ref() }
+            .map(|o| o.options.clone())
+            .unwrap_or_default();
+        let client = Client::new(connect_string, options)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_client.write(Box::into_raw(Box::new(zk_client { client }))) };
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `client` is NULL or a live client.
+pub(crate) unsafe fn client_arg<'a>(client: *const zk_client) -> crate::Result<&'a Client> {
+    // SAFETY: per the contract.
+    unsafe { required(client, "client") }.map(|c| &c.client)
+}
+
+/// Starts the session and waits up to `timeout_ms` for CONNECTED. On `ZK_ETIMEOUT` no server
+/// gave a session in time and the client is stopped again (call again to retry). Starting a
+/// started client waits for CONNECTED again; after `zk_client_stop()` it opens a new session.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_start(client: *mut zk_client, timeout_ms: u32) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        unsafe { client_arg(client) }?.start(Duration::from_millis(timeout_ms.into()))
+    })
+}
+
+/// Closes the session: the server deletes its ephemeral nodes at once; listeners see LOST;
+/// requests in flight fail with `ZK_ECONNECTIONLOSS`, later ones with `ZK_ECLOSED`. Blocks
+/// until the server confirmed (bounded by the session timeout). Calling it twice is fine.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_stop(client: *mut zk_client) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        unsafe { client_arg(client) }?.stop()
+    })
+}
+
+/// Stops the client (as `zk_client_stop()`), removes its listeners (running their user-data
+/// destructors) and releases it. NULL is fine. Do not use `client` afterwards, and do not free
+/// it while another thread still calls it.
+///
+/// # Safety
+/// `client` is NULL or came from `zk_client_new()` and was not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_free(client: *mut zk_client) {
+    guard_value((), || {
+        if client.is_null() {
+            return;
+        }
+        // SAFETY: came from Box::into_raw in zk_client_new.
+        let client = unsafe { Box::from_raw(client) };
+        let _ = client.client.stop();
+        client.client.clear_listeners();
+    })
+}
+
+/// The connection state now: kazoo's view in `*out_state`, the raw keeper state in
+/// `*out_keeper_state` (either may be NULL).
+///
+/// # Safety
+/// `client` is NULL or a live client; the outputs NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_state(
+    client: *const zk_client,
+    out_state: *mut zk_state,
+    out_keeper_state: *mut zk_keeper_state,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let keeper = unsafe { client_arg(client) }?.keeper_state();
+        // SAFETY: NULL or writable per the contract.
+        unsafe {
+            write_optional(out_state, State::from_keeper(keeper).into());
+            write_optional(out_keeper_state, keeper.into());
+        }
+        Ok(())
+    })
+}
+
+/// The current session: its id, its 16-byte password (written to `out_password`, which must
+/// have room for 16 bytes) and the timeout the server granted, in milliseconds. Pass them to
+/// `zk_options_set_session()` to resume the session from another client or process. Any
+/// output may be NULL. Before the first session the id is 0.
+///
+/// # Safety
+/// `client` is NULL or a live client; `out_password` NULL or 16 writable bytes; the others
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_session(
+    client: *const zk_client,
+    out_session_id: *mut i64,
+    out_password: *mut u8,
+    out_timeout_ms: *mut u32,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let info = unsafe { client_arg(client) }?.session_info();
+        let mut password = [0u8; 16];
+        let n = info.password.len().min(16);
+        password[..n].copy_from_slice(&info.password[..n]);
+        // SAFETY: NULL or writable per the contract.
+        unsafe {
+            write_optional(out_session_id, info.session_id);
+            write_optional(out_password.cast::<[u8; 16]>(), password);
+            write_optional(
+                out_timeout_ms,
+                info.negotiated_timeout.as_millis().min(u32::MAX as u128) as u32,
+            );
+        }
+        Ok(())
+    })
+}
+
+/// Adds a connection-state listener (see `zk_state_listener` for where and how it runs). On
+/// success `*out_id` (if not NULL) identifies it for `zk_client_remove_listener()`, and
+/// `free_user_data` (if not NULL) will be called with `user_data` exactly once: when the
+/// listener is removed, or when the client is freed. On failure nothing is registered and
+/// `free_user_data` is not called.
+///
+/// # Safety
+/// `client` is NULL or a live client; `out_id` NULL or writable; `user_data` is passed back
+/// untouched, from other threads.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_add_listener(
+    client: *mut zk_client,
+    listener: zk_state_listener,
+    user_data: *mut c_void,
+    free_user_data: zk_free_fn,
+    out_id: *mut u64,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        let listener = listener.ok_or_else(|| Error::InvalidArgument("listener is NULL".into()))?;
+        let user_data = UserData::new(user_data, free_user_data);
+        let id = client.add_listener(move |state: State, keeper: KeeperState| {
+            // SAFETY: the caller registered this function for this user data.
+            unsafe { listener(state.into(), keeper.into(), user_data.ptr()) }
+        });
+        // SAFETY: NULL or writable per the contract.
+        unsafe { write_optional(out_id, id.0) };
+        Ok(())
+    })
+}
+
+/// Removes a listener. A call of it already under way on another thread finishes; none starts
+/// afterwards. Its user-data destructor runs once that call (if any) has returned. An unknown
+/// id is `ZK_EINVAL`.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_remove_listener(
+    client: *mut zk_client,
+    listener_id: u64,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        if client.remove_listener(ListenerId(listener_id)) {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(format!(
+                "no listener with id {listener_id}"
+            )))
+        }
+    })
+}

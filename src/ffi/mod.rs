@@ -1,0 +1,198 @@
+//! The C API: `extern "C"` functions over [`crate::client`], opaque handles, one error enum,
+//! callbacks with user data, and owned buffers. It marshals and nothing else.
+//!
+//! Every exported function runs its body through [`guard`]: a panic becomes `ZK_EPANIC`,
+//! an error becomes its code plus a per-thread message (`zk_last_error_message`).
+
+#![allow(non_camel_case_types)]
+#![allow(clippy::missing_safety_doc)] // each function's doc comment states its contract
+
+mod client;
+mod error;
+mod ops;
+mod types;
+
+use std::cell::RefCell;
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+pub use client::*;
+pub use error::*;
+pub use ops::*;
+pub use types::*;
+
+use crate::error::{Error, Result};
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+fn set_last_error(message: String) {
+    let message = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    LAST_ERROR.with(|last| *last.borrow_mut() = message);
+}
+
+/// Pointer to this thread's last error message (empty when none).
+pub(crate) fn last_error_ptr() -> *const c_char {
+    LAST_ERROR.with(|last| last.borrow().as_ptr())
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Runs an exported function's body: its error becomes a `zk_error` and this thread's last
+/// error message; a panic becomes `ZK_EPANIC`.
+pub(crate) fn guard(body: impl FnOnce() -> Result<()>) -> zk_error {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => zk_error::ZK_OK,
+        Ok(Err(error)) => {
+            set_last_error(error.to_string());
+            zk_error::from_error(&error)
+        }
+        Err(payload) => {
+            set_last_error(format!(
+                "internal error in zkclient (please report): {}",
+                panic_message(&*payload)
+            ));
+            zk_error::ZK_EPANIC
+        }
+    }
+}
+
+/// Like [`guard`] for functions that return a value instead of an error code: `fallback` on
+/// panic.
+pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(value) => value,
+        Err(payload) => {
+            set_last_error(format!(
+                "internal error in zkclient (please report): {}",
+                panic_message(&*payload)
+            ));
+            fallback
+        }
+    }
+}
+
+fn null_argument(name: &str) -> Error {
+    Error::InvalidArgument(format!("{name} is NULL"))
+}
+
+/// A required pointer argument as a reference.
+///
+/// # Safety
+/// `ptr` is NULL or valid for reads for `'a`.
+pub(crate) unsafe fn required<'a, T>(ptr: *const T, name: &str) -> Result<&'a T> {
+    // SAFETY: the caller guarantees ptr is NULL or valid; NULL is checked here.
+    unsafe { ptr.as_ref() }.ok_or_else(|| null_argument(name))
+}
+
+/// A required NUL-terminated UTF-8 string argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string valid for `'a`.
+pub(crate) unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
+    if ptr.is_null() {
+        return Err(null_argument(name));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+    let text = unsafe { CStr::from_ptr(ptr) };
+    text.to_str()
+        .map_err(|_| Error::InvalidArgument(format!("{name} is not valid UTF-8")))
+}
+
+/// A path argument: NULL and invalid UTF-8 are path errors, checked like the server would.
+///
+/// # Safety
+/// As [`required_str`].
+pub(crate) unsafe fn path_arg<'a>(ptr: *const c_char) -> Result<&'a str> {
+    if ptr.is_null() {
+        return Err(null_argument("path"));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+    let text = unsafe { CStr::from_ptr(ptr) };
+    text.to_str().map_err(|_| Error::InvalidPath {
+        path: String::from_utf8_lossy(text.to_bytes()).into_owned(),
+        reason: "path is not valid UTF-8",
+    })
+}
+
+/// A `(pointer, length)` byte argument; NULL is allowed only with length 0.
+///
+/// # Safety
+/// `data` is NULL or valid for reads of `len` bytes for `'a`.
+pub(crate) unsafe fn bytes_arg<'a>(data: *const u8, len: usize, name: &str) -> Result<&'a [u8]> {
+    if data.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(null_argument(name))
+        };
+    }
+    if len > isize::MAX as usize {
+        return Err(Error::InvalidArgument(format!(
+            "{name} length {len} is too large"
+        )));
+    }
+    // SAFETY: non-NULL, len bytes readable per the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// Writes `value` to an optional out-parameter.
+///
+/// # Safety
+/// `out` is NULL or valid for writes.
+pub(crate) unsafe fn write_optional<T>(out: *mut T, value: T) {
+    if !out.is_null() {
+        // SAFETY: non-NULL and writable per the caller's contract.
+        unsafe { out.write(value) };
+    }
+}
+
+/// A required out-parameter, checked before any work is done.
+pub(crate) fn required_out<T>(out: *mut T, name: &str) -> Result<*mut T> {
+    if out.is_null() {
+        Err(null_argument(name))
+    } else {
+        Ok(out)
+    }
+}
+
+/// User data handed to a registration, with its optional destructor, run exactly once when the
+/// registration (and with it this value) is dropped.
+pub(crate) struct UserData {
+    ptr: *mut c_void,
+    free: zk_free_fn,
+}
+
+// SAFETY: the C API documents that user data is handed to callbacks on other threads; the
+// caller takes responsibility for its thread safety, as with every C callback API.
+unsafe impl Send for UserData {}
+// SAFETY: as above.
+unsafe impl Sync for UserData {}
+
+impl UserData {
+    pub(crate) fn new(ptr: *mut c_void, free: zk_free_fn) -> UserData {
+        UserData { ptr, free }
+    }
+
+    pub(crate) fn ptr(&self) -> *mut c_void {
+        self.ptr
+    }
+}
+
+impl Drop for UserData {
+    fn drop(&mut self) {
+        if let Some(free) = self.free {
+            // SAFETY: the caller registered this destructor for this pointer.
+            unsafe { free(self.ptr) };
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Blocking CRUD from C: create, ensure_path, exists, get, get_children, set, delete, sync.
+//!
+//! Each call parks the calling thread until its own reply arrives (replies never wait for
+//! callbacks), so these may be called from any thread, including inside callbacks.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use super::client::{client_arg, zk_client};
+use super::types::{acl_arg, owned_c_string, zk_acl, zk_buffer, zk_stat, zk_string_list};
+use super::{bytes_arg, guard, path_arg, required_out, write_optional, zk_error};
+use crate::client::CreateOptions;
+use crate::error::Error;
+use crate::proto::CreateMode;
+use crate::runtime::Wait;
+
+/// How `zk_create()` creates a node. All zeros (`zk_create_options opts = {0};`) means a
+/// persistent node with the client's default ACL (open to everyone), no parents created.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct zk_create_options {
+    /// One of `zk_create_mode` (0 = `ZK_PERSISTENT`).
+    pub mode: i32,
+    /// Create missing parent nodes (persistent, with the same ACL), like kazoo's `makepath`.
+    pub makepath: bool,
+    /// For the TTL modes: milliseconds the node may live without children or changes. Must be
+    /// 0 for the other modes.
+    pub ttl_ms: i64,
+    /// The node's ACL (`acl_count` entries, borrowed for the call); NULL = the default ACL.
+    pub acl: *const zk_acl,
+    /// Number of entries in `acl`.
+    pub acl_count: usize,
+}
+
+/// Creates the node `path` holding `data_len` bytes of `data` (borrowed for the call; NULL
+/// with length 0 for none). `options` may be NULL for a plain persistent node. On success,
+/// `*out_path` (if not NULL) receives the created path — with the sequence number for
+/// sequential modes, without the chroot — to be released with `zk_string_free()`, and
+/// `*out_stat` (if not NULL) the new node's stat. Errors: `ZK_ENODEEXISTS`, `ZK_ENONODE` (no
+/// parent, without makepath), `ZK_ENOCHILDRENFOREPHEMERALS`, `ZK_EBADPATH`, `ZK_ETOOLARGE`
+/// (data over the server's 1 MiB limit), `ZK_EINVAL`, and the connection errors. On
+/// `ZK_ECONNECTIONLOSS` the node may or may not have been created.
+///
+/// # Safety
+/// Pointers are NULL or valid as described; `data` readable for `data_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zk_create(
+    client: *mut zk_client,
+    path: *const c_char,
+    data: *const u8,
+    data_len: usize,
+    options: *const zk_create_options,
+    out_path: *mut *mut c_char,
+    out_stat: *mut zk_stat,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract (applies to every dereference below).
+        let client = unsafe { client_arg(client) }?;
+        let path = unsafe { path_arg(path) }?;
+        let data = unsafe { bytes_arg(data, data_len, "data") }?;
+        let options = match unsafe { options.as_ref() } {
+            None => CreateOptions::default(),
+            Some(given) => {
+                let mode = CreateMode::from_i32(given.mode).ok_or_else(|| {
+                    Error::InvalidArgument(format!("unknown create mode {}", given.mode))
+                })?;
+                let ttl = match given.ttl_ms {
+                    0 => None,
+                    ms if ms < 0 => {
+                        return Err(Error::InvalidArgument(format!("negative TTL {ms}")))
+                    }
+                    ms => Some(Duration::from_millis(ms as u64)),
+                };
+                let acl = unsafe { acl_arg(given.acl, given.acl_count) }?;
+                CreateOptions {
+                    mode,
+                    acl,
+                    makepath: given.makepath,
+                    ttl,
+                }
+            }
+        };
+        let created = client.create(path, data, &options).wait()?;
+        let created_path = if out_path.is_null() {
+            None
+        } else {
+            Some(owned_c_string(created.path)?)
+        };
+        unsafe {
+            if let Some(created_path) = created_path {
+                out_path.write(created_path);
+            }
+            write_optional(out_stat, created.stat.into());
+        }
+        Ok(())
+    })
+}
+
+/// Creates `path` and any missing parents as empty persistent nodes with the default ACL,
+/// like kazoo's `ensure_path`. Succeeds if the path exists already. Under a chroot, the chroot
+/// node is created too when missing.
+///
+/// # Safety
+/// `client` NULL or live; `path` NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn zk_ensure_path(client: *mut zk_client, path: *const c_char) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let path = unsafe { path_arg(path) }?;
+        client.ensure_path(path, None).wait()
+    })
+}
+
+/// Whether `path` exists: `*out_exists` (required) is set to true or false, and when it
+/// exists `*out_stat` (if not NULL) receives its stat. A missing node is not an error.
+///
+/// # Safety
+/// `client` NULL or live; `path` NULL or a string; outputs NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_exists(
+    client: *mut zk_client,
+    path: *const c_char,
+    out_exists: *mut bool,
+    out_stat: *mut zk_stat,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let path = unsafe { path_arg(path) }?;
+        let out_exists = required_out(out_exists, "out_exists")?;
+        let stat = client.exists(path).wait()?;
+        // SAFETY: checked / NULL or writable per the contract.
+        unsafe {
+            out_exists.write(stat.is_some());
+            if let Some(stat) = stat {
+                write_optional(out_stat, stat.into());
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Reads the data of `path`: `*out_data` (if not NULL) receives a copy the caller owns
+/// (release with `zk_buffer_free()`), `*out_stat` (if not NULL) its stat. `ZK_ENONODE` when it
+/// does not exist.
+///
+/// # Safety
+/// `client` NULL or live; `path` NULL or a string; outputs NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_get(
+    client: *mut zk_client,
+    path: *const c_char,
+    out_data: *mut zk_buffer,
+    out_stat: *mut zk_stat,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let path = unsafe { path_arg(path) }?;
+        let (data, stat) = client.get(path).wait()?;
+        // SAFETY: NULL or writable per the contract.
+        unsafe {
+            if !out_data.is_null() {
+                out_data.write(zk_buffer::from_vec(data));
+            }
+            write_optional(out_stat, stat.into());
+        }
+        Ok(())
+    })
+}
+
+/// Lists the children of `path` (names only, in the server's order): `*out_children` (if not
+/// NULL) receives a list the caller owns (release with `zk_string_list_free()`), `*out_stat`
+/// (if not NULL) the parent's stat. `ZK_ENONODE` when it does not exist.
+///
+/// # Safety
+/// `client` NULL or live; `path` NULL or a string; outputs NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_get_children(
+    client: *mut zk_client,
+    path: *const c_char,
+    out_children: *mut zk_string_list,
+    out_stat: *mut zk_stat,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let path = unsafe { path_arg(path) }?;
+        let (children, stat) = client.get_children(path).wait()?;
+        let list = if out_children.is_null() {
+            None
+        } else {
+            Some(zk_string_list::from_strings(children)?)
+        };
+        // SAFETY: NULL or writable per the contract.
+        unsafe {
+            if let Some(list) = list {
+                out_children.write(list);
+            }
+            write_optional(out_stat, stat.into());
+        }
+        Ok(())
+    })
+}
+
+/// Replaces the data of `path` with `data_len` bytes of `data` (borrowed), if the node's
+/// version is `version` (-1: any). `*out_stat` (if not NULL) receives the new stat. Errors:
+/// `ZK_ENONODE`, `ZK_EBADVERSION`, `ZK_ETOOLARGE`, and the connection errors (on
+/// `ZK_ECONNECTIONLOSS` the write may or may not have happened).
+///
+/// # Safety
+/// `client` NULL or live; `path` NULL or a string; `data` readable for `data_len` bytes;
+/// `out_stat` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_set(
+    client: *mut zk_client,
+    path: *const c_char,
+    data: *const u8,
+    data_len: usize,
+    version: i32,
+    out_stat: *mut zk_stat,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let path = unsafe { path_arg(path) }?;
+        // SAFETY: per the contract.
+        let data = unsafe { bytes_arg(data, data_len, "data") }?;
+        let stat = client.set(path, data, version).wait()?;
+        // SAFETY: NULL or writable per the contract.
+        unsafe { write_optional(out_stat, stat.into()) };
+        Ok(())
+    })
+}
+
+/// Deletes `path` if its version is `version` (-1: any). With `recursive`, deletes everything
+/// under it first (deepest first; `version` applies to `path` itself). Errors: `ZK_ENONODE`,
+/// `ZK_EBADVERSION`, `ZK_ENOTEMPTY` (children, without `recursive`), and the connection errors.
+///
+/// # Safety
+/// `client` NULL or live; `path` NULL or a string.
+#[no_mangle]
+pub unsafe extern "C" fn zk_delete(
+    client: *mut zk_client,
+    path: *const c_char,
+    version: i32,
+    recursive: bool,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let path = unsafe { path_arg(path) }?;
+        if recursive {
+            client.delete_recursive(path, version).wait()
+        } else {
+            client.delete(path, version).wait()
+        }
+    })
+}
+
+/// Waits until the server this client is connected to has caught up with the leader on
+/// `path`, so that a following read sees every write committed before the call.
+///
+/// # Safety
+/// `client` NULL or live; `path` NULL or a string.
+#[no_mangle]
+pub unsafe extern "C" fn zk_sync(client: *mut zk_client, path: *const c_char) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let path = unsafe { path_arg(path) }?;
+        client.sync(path).wait()
+    })
+}
