@@ -1,0 +1,203 @@
+//! Helpers shared by the integration tests: the shared server, private clusters started
+//! through `scripts/zk-server.sh`, unique chroots, and event recorders that wait on events
+//! instead of sleeping.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use zkclient::{Client, ClientOptions, KeeperState, State, Wait};
+
+/// How long any single expected event may take before a test fails.
+pub const EVENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The connect string of the shared standalone server that `make test` starts. Fails loudly
+/// when it is not set: tests never pass without a server.
+pub fn shared_hosts() -> String {
+    match std::env::var("ZK_TEST_HOSTS") {
+        Ok(hosts) if !hosts.trim().is_empty() => hosts.trim().to_string(),
+        _ => panic!(
+            "ZK_TEST_HOSTS is not set. These tests need a real ZooKeeper: run `make test`, or \
+             `scripts/zk-server.sh start /tmp/zk && export ZK_TEST_HOSTS=$(cat /tmp/zk/hosts)`"
+        ),
+    }
+}
+
+/// A chroot no other test (or earlier run) uses: `/zkclient-tests/<name>-<pid>-<n>-<nanos>`.
+pub fn unique_chroot(name: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "/zkclient-tests/{name}-{}-{}-{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Options with a short session timeout, for tests that wait on expiry or reconnects.
+pub fn options(session_timeout: Duration) -> ClientOptions {
+    ClientOptions {
+        session_timeout,
+        ..ClientOptions::default()
+    }
+}
+
+/// A started client on `hosts` + `chroot`, the chroot created.
+pub fn connect(hosts: &str, chroot: &str, options: ClientOptions) -> Client {
+    let root = Client::new(hosts, options.clone()).expect("connect string");
+    root.start(EVENT_TIMEOUT).expect("root client connects");
+    root.ensure_path(chroot, None)
+        .wait()
+        .expect("chroot created");
+    root.stop().unwrap();
+    let client = Client::new(&format!("{hosts}{chroot}"), options).expect("connect string");
+    client.start(EVENT_TIMEOUT).expect("client connects");
+    client
+}
+
+/// A client on the shared server under its own fresh chroot.
+pub fn shared_client(name: &str) -> Client {
+    connect(
+        &shared_hosts(),
+        &unique_chroot(name),
+        ClientOptions::default(),
+    )
+}
+
+/// Records every state change a client's listener sees, for tests to wait on.
+pub struct StateRecorder {
+    events: Receiver<(State, KeeperState)>,
+    pub seen: Vec<(State, KeeperState)>,
+}
+
+impl StateRecorder {
+    pub fn attach(client: &Client) -> StateRecorder {
+        let (tx, rx) = channel();
+        client.add_listener(move |state, keeper| {
+            let _ = tx.send((state, keeper));
+        });
+        StateRecorder {
+            events: rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits until the listener reports `want`; panics with what was seen otherwise.
+    pub fn wait_for(&mut self, want: KeeperState, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(event) => {
+                    self.seen.push(event);
+                    if event.1 == want {
+                        return;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "no {want:?} within {timeout:?}; listener saw {:?}",
+                        self.seen
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// A private standalone server or 3-node ensemble, started through the project's script and
+/// stopped (with its data removed) when dropped.
+pub struct Cluster {
+    dir: PathBuf,
+    pub hosts: String,
+}
+
+fn script(args: &[&str]) -> String {
+    let output = Command::new(repo_root().join("scripts/zk-server.sh"))
+        .args(args)
+        .output()
+        .expect("scripts/zk-server.sh runs");
+    if !output.status.success() {
+        panic!(
+            "scripts/zk-server.sh {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_string()
+}
+
+impl Cluster {
+    /// Starts `servers` (1 or 3) servers with tickTime `tick_ms` and waits until they serve.
+    pub fn start(name: &str, servers: usize, tick_ms: u32) -> Cluster {
+        let base = std::env::var("ZK_TEST_STATE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| std::env::temp_dir());
+        let dir = base.join(format!(
+            "zkclient-{name}-{}-{}",
+            std::process::id(),
+            unique_chroot("").replace('/', "_")
+        ));
+        let servers = servers.to_string();
+        let tick = tick_ms.to_string();
+        let hosts = script(&[
+            "start",
+            path_str(&dir),
+            "--servers",
+            &servers,
+            "--tick-time",
+            &tick,
+        ]);
+        Cluster { dir, hosts }
+    }
+
+    pub fn stop_server(&self, id: usize) {
+        script(&["stop-one", path_str(&self.dir), &id.to_string()]);
+    }
+
+    pub fn start_server(&self, id: usize) {
+        script(&["start-one", path_str(&self.dir), &id.to_string()]);
+    }
+
+    /// The client port of server `id` (1-based).
+    pub fn port(&self, id: usize) -> u16 {
+        script(&["port", path_str(&self.dir), &id.to_string()])
+            .parse()
+            .expect("a port number")
+    }
+
+    /// The id of the server listening on `port`.
+    pub fn server_with_port(&self, port: u16) -> usize {
+        let count = self.hosts.split(',').count();
+        (1..=count)
+            .find(|id| self.port(*id) == port)
+            .expect("a server of this cluster has that port")
+    }
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("scripts/zk-server.sh"))
+            .args(["cleanup", path_str(&self.dir)])
+            .output();
+    }
+}

@@ -1,0 +1,368 @@
+//! The C API called from Rust: argument checks, error codes and messages, ownership of what
+//! it returns, and user-data destructors, against the shared real server.
+
+mod common;
+
+use std::ffi::{c_void, CStr, CString};
+use std::ptr::{null, null_mut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::{shared_hosts, unique_chroot};
+use zkclient::ffi::*;
+
+fn last_message() -> String {
+    // SAFETY: the library returns a valid NUL-terminated string.
+    unsafe { CStr::from_ptr(zk_last_error_message()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn c(text: &str) -> CString {
+    CString::new(text).unwrap()
+}
+
+/// A started client on the shared server under a fresh chroot.
+fn started_client(name: &str) -> *mut zk_client {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot(name);
+    let mut root = null_mut();
+    // SAFETY: valid arguments throughout.
+    unsafe {
+        assert_eq!(
+            zk_client_new(c(&hosts).as_ptr(), null(), &mut root),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_client_start(root, 30_000), zk_error::ZK_OK);
+        assert_eq!(zk_ensure_path(root, c(&chroot).as_ptr()), zk_error::ZK_OK);
+        zk_client_free(root);
+        let mut client = null_mut();
+        assert_eq!(
+            zk_client_new(c(&format!("{hosts}{chroot}")).as_ptr(), null(), &mut client),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_client_start(client, 30_000), zk_error::ZK_OK);
+        client
+    }
+}
+
+#[test]
+fn null_and_bad_arguments_get_clear_errors_and_leave_outputs_alone() {
+    let mut client: *mut zk_client = 0x1 as *mut zk_client;
+    // SAFETY: NULL is a documented input; out pointers are valid.
+    unsafe {
+        assert_eq!(
+            zk_client_new(null(), null(), &mut client),
+            zk_error::ZK_EINVAL
+        );
+        assert!(
+            last_message().contains("connect_string is NULL"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(client, 0x1 as *mut zk_client, "output written on failure");
+        assert_eq!(
+            zk_client_new(c("h:99999").as_ptr(), null(), &mut client),
+            zk_error::ZK_EINVAL
+        );
+        assert!(
+            last_message().contains("invalid port"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(
+            zk_client_new(c("h/bad/").as_ptr(), null(), &mut client),
+            zk_error::ZK_EBADPATH
+        );
+        assert_eq!(
+            zk_client_new(c("h:2181").as_ptr(), null(), null_mut()),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(zk_client_start(null_mut(), 10), zk_error::ZK_EINVAL);
+        assert!(last_message().contains("client is NULL"));
+        assert_eq!(
+            zk_get(null_mut(), c("/").as_ptr(), null_mut(), null_mut()),
+            zk_error::ZK_EINVAL
+        );
+        zk_client_free(null_mut());
+        zk_options_free(null_mut());
+        zk_buffer_free(null_mut());
+        zk_string_list_free(null_mut());
+        zk_string_free(null_mut());
+
+        let options = zk_options_new();
+        assert_eq!(
+            zk_options_set_session_timeout(options, 0),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(
+            zk_options_set_session(options, 1, [0u8; 3].as_ptr(), 3),
+            zk_error::ZK_EINVAL
+        );
+        assert!(last_message().contains("16 bytes"));
+        assert_eq!(
+            zk_options_set_session_timeout(null_mut(), 5),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(
+            zk_options_set_max_reply_size(options, 10),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(
+            zk_options_set_session_timeout(options, 4000),
+            zk_error::ZK_OK
+        );
+        zk_options_free(options);
+    }
+}
+
+#[test]
+fn error_names_and_version() {
+    // SAFETY: static strings.
+    unsafe {
+        assert_eq!(
+            CStr::from_ptr(zk_error_str(-101)).to_str().unwrap(),
+            "ZK_ENONODE"
+        );
+        assert_eq!(CStr::from_ptr(zk_error_str(0)).to_str().unwrap(), "ZK_OK");
+        assert_eq!(
+            CStr::from_ptr(zk_error_str(-1006)).to_str().unwrap(),
+            "ZK_ECLOSED"
+        );
+        assert_eq!(
+            CStr::from_ptr(zk_error_str(77)).to_str().unwrap(),
+            "ZK_UNKNOWN"
+        );
+        assert_eq!(
+            CStr::from_ptr(zk_version()).to_str().unwrap(),
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    assert_eq!(zk_set_io_threads(0), zk_error::ZK_EINVAL);
+}
+
+#[test]
+fn crud_through_the_c_api() {
+    let client = started_client("ffi-crud");
+    // SAFETY: valid arguments; everything returned is freed with its free function.
+    unsafe {
+        let mut created: *mut std::ffi::c_char = null_mut();
+        let mut stat = zk_stat::default();
+        let options = zk_create_options {
+            mode: zk_create_mode::ZK_PERSISTENT_SEQUENTIAL as i32,
+            makepath: true,
+            ttl_ms: 0,
+            acl: null(),
+            acl_count: 0,
+        };
+        let data = b"bytes\0with zero";
+        assert_eq!(
+            zk_create(
+                client,
+                c("/a/b/item-").as_ptr(),
+                data.as_ptr(),
+                data.len(),
+                &options,
+                &mut created,
+                &mut stat
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            CStr::from_ptr(created).to_str().unwrap(),
+            "/a/b/item-0000000000"
+        );
+        assert_eq!(stat.data_length, data.len() as i32);
+        zk_string_free(created);
+
+        let mut buffer = zk_buffer {
+            data: null_mut(),
+            len: 0,
+        };
+        assert_eq!(
+            zk_get(
+                client,
+                c("/a/b/item-0000000000").as_ptr(),
+                &mut buffer,
+                &mut stat
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(std::slice::from_raw_parts(buffer.data, buffer.len), data);
+        zk_buffer_free(&mut buffer);
+        assert!(buffer.data.is_null());
+        zk_buffer_free(&mut buffer);
+
+        let mut exists = true;
+        assert_eq!(
+            zk_exists(client, c("/nope").as_ptr(), &mut exists, null_mut()),
+            zk_error::ZK_OK
+        );
+        assert!(!exists);
+        assert_eq!(
+            zk_exists(client, c("/a").as_ptr(), null_mut(), null_mut()),
+            zk_error::ZK_EINVAL
+        );
+
+        let mut list = zk_string_list {
+            items: null_mut(),
+            count: 0,
+        };
+        assert_eq!(
+            zk_get_children(client, c("/a/b").as_ptr(), &mut list, null_mut()),
+            zk_error::ZK_OK
+        );
+        assert_eq!(list.count, 1);
+        assert_eq!(
+            CStr::from_ptr(*list.items).to_str().unwrap(),
+            "item-0000000000"
+        );
+        zk_string_list_free(&mut list);
+
+        assert_eq!(
+            zk_set(client, c("/a/b").as_ptr(), b"v".as_ptr(), 1, 3, null_mut()),
+            zk_error::ZK_EBADVERSION
+        );
+        assert!(last_message().contains("version"), "{}", last_message());
+        assert_eq!(
+            zk_set(client, c("/a/b").as_ptr(), null(), 5, -1, null_mut()),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(
+            zk_get(client, c("/missing").as_ptr(), &mut buffer, null_mut()),
+            zk_error::ZK_ENONODE
+        );
+        assert!(buffer.data.is_null(), "output written on failure");
+        assert_eq!(
+            zk_get(client, c("/bad/").as_ptr(), null_mut(), null_mut()),
+            zk_error::ZK_EBADPATH
+        );
+        assert!(last_message().contains("/bad/"), "{}", last_message());
+        let big = vec![0u8; 2 << 20];
+        assert_eq!(
+            zk_set(
+                client,
+                c("/a").as_ptr(),
+                big.as_ptr(),
+                big.len(),
+                -1,
+                null_mut()
+            ),
+            zk_error::ZK_ETOOLARGE
+        );
+        let bad_mode = zk_create_options {
+            mode: 42,
+            ..options
+        };
+        assert_eq!(
+            zk_create(
+                client,
+                c("/x").as_ptr(),
+                null(),
+                0,
+                &bad_mode,
+                null_mut(),
+                null_mut()
+            ),
+            zk_error::ZK_EINVAL
+        );
+
+        assert_eq!(
+            zk_delete(client, c("/a").as_ptr(), -1, false),
+            zk_error::ZK_ENOTEMPTY
+        );
+        assert_eq!(
+            zk_delete(client, c("/a").as_ptr(), -1, true),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_sync(client, c("/").as_ptr()), zk_error::ZK_OK);
+
+        let mut session_id = 0i64;
+        let mut password = [0u8; 16];
+        let mut timeout = 0u32;
+        assert_eq!(
+            zk_client_session(client, &mut session_id, password.as_mut_ptr(), &mut timeout),
+            zk_error::ZK_OK
+        );
+        assert_ne!(session_id, 0);
+        assert_ne!(password, [0u8; 16]);
+        assert!(timeout > 0);
+
+        assert_eq!(zk_client_stop(client), zk_error::ZK_OK);
+        assert_eq!(zk_client_stop(client), zk_error::ZK_OK);
+        assert_eq!(zk_sync(client, c("/").as_ptr()), zk_error::ZK_ECLOSED);
+        let mut state = zk_state::ZK_STATE_CONNECTED;
+        assert_eq!(
+            zk_client_state(client, &mut state, null_mut()),
+            zk_error::ZK_OK
+        );
+        assert_eq!(state, zk_state::ZK_STATE_LOST);
+        zk_client_free(client);
+    }
+}
+
+static FREED: AtomicUsize = AtomicUsize::new(0);
+static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn count_free(user_data: *mut c_void) {
+    assert_eq!(user_data as usize, 0xabc);
+    FREED.fetch_add(1, Ordering::SeqCst);
+}
+
+unsafe extern "C" fn count_calls(
+    _state: zk_state,
+    _keeper: zk_keeper_state,
+    user_data: *mut c_void,
+) {
+    assert_eq!(user_data as usize, 0xabc);
+    CALLS.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn listener_user_data_is_freed_exactly_once_however_the_registration_ends() {
+    let client = started_client("ffi-listener");
+    let user_data = 0xabc as *mut c_void;
+    // SAFETY: valid arguments.
+    unsafe {
+        assert_eq!(
+            zk_client_add_listener(client, None, user_data, Some(count_free), null_mut()),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(
+            FREED.load(Ordering::SeqCst),
+            0,
+            "destructor ran for a failed registration"
+        );
+        let mut removed_id = 0;
+        assert_eq!(
+            zk_client_add_listener(
+                client,
+                Some(count_calls),
+                user_data,
+                Some(count_free),
+                &mut removed_id
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_client_add_listener(
+                client,
+                Some(count_calls),
+                user_data,
+                Some(count_free),
+                null_mut()
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_client_remove_listener(client, removed_id),
+            zk_error::ZK_OK
+        );
+        assert_eq!(FREED.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            zk_client_remove_listener(client, removed_id),
+            zk_error::ZK_EINVAL
+        );
+        zk_client_free(client);
+    }
+    assert_eq!(FREED.load(Ordering::SeqCst), 2);
+}

@@ -1,0 +1,165 @@
+//! Session behaviour against real servers: suspend and resume across a server restart, real
+//! expiry (a second connection with the same session), local expiry while no server answers,
+//! and resuming a session from its id and password.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{options, shared_hosts, unique_chroot, Cluster, StateRecorder, EVENT_TIMEOUT};
+use zkclient::{ClientOptions, CreateMode, CreateOptions, KeeperState, State, Wait};
+
+fn ephemeral() -> CreateOptions {
+    CreateOptions {
+        mode: CreateMode::Ephemeral,
+        ..CreateOptions::default()
+    }
+}
+
+#[test]
+fn server_restart_within_the_timeout_suspends_then_resumes_the_same_session() {
+    let cluster = Cluster::start("restart", 1, 500);
+    let zk = common::connect(
+        &cluster.hosts,
+        &unique_chroot("restart"),
+        options(Duration::from_secs(10)),
+    );
+    let mut states = StateRecorder::attach(&zk);
+    zk.create("/alive", b"", &ephemeral()).wait().unwrap();
+    let session = zk.session_info().session_id;
+
+    cluster.stop_server(1);
+    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
+    assert_eq!(zk.state(), State::Suspended);
+    assert!(zk
+        .exists("/alive")
+        .wait()
+        .unwrap_err()
+        .is(zkclient::ErrorCode::CONNECTION_LOSS));
+
+    cluster.start_server(1);
+    states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
+    assert_eq!(
+        zk.session_info().session_id,
+        session,
+        "a new session was created"
+    );
+    assert!(
+        zk.exists("/alive").wait().unwrap().is_some(),
+        "the ephemeral node was lost"
+    );
+    let kinds: Vec<State> = states.seen.iter().map(|(state, _)| *state).collect();
+    assert_eq!(kinds, [State::Suspended, State::Connected]);
+}
+
+#[test]
+fn expiry_forced_by_a_second_connection_reports_lost_and_removes_ephemerals() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("expiry");
+    let zk = common::connect(&hosts, &chroot, options(Duration::from_secs(6)));
+    let observer = common::connect(&hosts, &chroot, ClientOptions::default());
+    let mut states = StateRecorder::attach(&zk);
+    zk.create("/eph", b"", &ephemeral()).wait().unwrap();
+    let info = zk.session_info();
+
+    // Same session id and password from another connection, then closed: the server ends
+    // the session, and the first connection learns of it on its next contact.
+    let twin = zkclient::Client::new(
+        &format!("{hosts}{chroot}"),
+        ClientOptions {
+            session_id: info.session_id,
+            session_password: info.password.clone(),
+            ..options(Duration::from_secs(6))
+        },
+    )
+    .unwrap();
+    twin.start(EVENT_TIMEOUT).unwrap();
+    assert_eq!(twin.session_info().session_id, info.session_id);
+    twin.stop().unwrap();
+
+    assert_eq!(
+        observer.exists("/eph").wait().unwrap(),
+        None,
+        "ephemeral outlived its session"
+    );
+    states.wait_for(KeeperState::Expired, EVENT_TIMEOUT);
+    assert!(states.seen.iter().any(|(state, _)| *state == State::Lost));
+    // Like kazoo, the client goes on with a new session.
+    states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
+    let renewed = zk.session_info().session_id;
+    assert_ne!(renewed, info.session_id);
+    assert!(zk.exists("/").wait().unwrap().is_some());
+}
+
+#[test]
+fn no_server_for_a_whole_timeout_is_lost_without_waiting_for_a_server() {
+    let cluster = Cluster::start("local-expiry", 1, 500);
+    let zk = common::connect(
+        &cluster.hosts,
+        &unique_chroot("local-expiry"),
+        options(Duration::from_secs(2)),
+    );
+    let mut states = StateRecorder::attach(&zk);
+    let session = zk.session_info().session_id;
+    cluster.stop_server(1);
+    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
+    // No server runs: LOST must come from the client's own timer.
+    states.wait_for(KeeperState::Expired, EVENT_TIMEOUT);
+    assert_eq!(zk.state(), State::Lost);
+    cluster.start_server(1);
+    states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
+    assert_ne!(zk.session_info().session_id, session);
+}
+
+#[test]
+fn a_session_can_be_resumed_from_its_id_and_password() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("resume");
+    let first = common::connect(&hosts, &chroot, ClientOptions::default());
+    first.create("/eph", b"", &ephemeral()).wait().unwrap();
+    let info = first.session_info();
+    assert_eq!(info.password.len(), 16);
+    let resumed = zkclient::Client::new(
+        &format!("{hosts}{chroot}"),
+        ClientOptions {
+            session_id: info.session_id,
+            session_password: info.password,
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    resumed.start(EVENT_TIMEOUT).unwrap();
+    assert_eq!(resumed.session_info().session_id, info.session_id);
+    let stat = resumed
+        .exists("/eph")
+        .wait()
+        .unwrap()
+        .expect("the ephemeral node of the resumed session");
+    assert_eq!(stat.ephemeral_owner, info.session_id);
+}
+
+#[test]
+fn listeners_can_be_removed_and_may_call_the_client() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("listener");
+    let zk = common::connect(&hosts, &chroot, ClientOptions::default());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let inner = zk.clone();
+    let id = zk.add_listener(move |state, _| {
+        // A blocking call from inside a callback must not deadlock.
+        let answer = inner.exists("/").wait().map(|stat| stat.is_some());
+        let _ = tx.send((state, answer));
+    });
+    let removed = zk.add_listener(|_, _| panic!("a removed listener was called"));
+    assert!(zk.remove_listener(removed));
+    assert!(!zk.remove_listener(removed));
+    zk.stop().unwrap();
+    let (state, answer) = rx.recv_timeout(EVENT_TIMEOUT).unwrap();
+    assert_eq!(state, State::Lost);
+    assert!(matches!(answer, Err(zkclient::Error::Closed)), "{answer:?}");
+    zk.start(EVENT_TIMEOUT).unwrap();
+    let (state, answer) = rx.recv_timeout(EVENT_TIMEOUT).unwrap();
+    assert_eq!(state, State::Connected);
+    assert_eq!(answer, Ok(true));
+    assert!(zk.remove_listener(id));
+}
