@@ -156,17 +156,16 @@ impl Client {
     /// stopped again and [`Error::Timeout`] returned. Starting a started client just waits.
     /// After [`Client::stop`], `start` opens a new session.
     pub fn start(&self, timeout: Duration) -> Result<()> {
-        let started_at = {
+        {
             let mut session = self
                 .inner
                 .session
                 .write()
                 .unwrap_or_else(|p| p.into_inner());
-            let generation = self.inner.status.snapshot().generation;
             if session.is_none() {
                 // The configured session is resumed only by the first start.
-                let resume = generation == 0;
-                let (id, password) = if resume {
+                let first = self.inner.status.snapshot().generation == 0;
+                let (id, password) = if first {
                     (
                         self.inner.options.session_id,
                         self.inner.options.session_password.clone(),
@@ -182,12 +181,9 @@ impl Client {
                     self.inner.notifier.clone(),
                 ));
             }
-            generation
-        };
+        }
         let (info, connected) = self.inner.status.wait_until(timeout, |info| {
-            is_connected(info.state)
-                || (info.generation > started_at
-                    && matches!(info.state, KeeperState::Closed | KeeperState::AuthFailed))
+            is_connected(info.state) || !info.running || info.state == KeeperState::AuthFailed
         });
         if connected && is_connected(info.state) {
             return Ok(());

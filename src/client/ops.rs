@@ -282,14 +282,10 @@ impl Client {
             .map(drop)
     }
 
-    /// Deletes the node if its version is `version` (-1: any version).
+    /// Deletes the node if its version is `version` (-1: any version). Under a chroot, `/` is
+    /// the chroot node itself.
     pub async fn delete(&self, path: &str, version: i32) -> Result<()> {
         let server_path = self.server_path(path, false)?;
-        if server_path == "/" {
-            return Err(Error::InvalidArgument(
-                "the root node cannot be deleted".into(),
-            ));
-        }
         self.delete_raw(&server_path, version).await
     }
 
@@ -300,7 +296,7 @@ impl Client {
         let top = self.server_path(path, false)?;
         if top == "/" {
             return Err(Error::InvalidArgument(
-                "the root node cannot be deleted".into(),
+                "refusing to delete the whole tree from the server's root".into(),
             ));
         }
         let mut passes = 0;

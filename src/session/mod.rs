@@ -104,8 +104,10 @@ pub struct SessionInfo {
     pub server: Option<HostAddr>,
     /// The highest zxid seen in a reply.
     pub last_zxid: i64,
-    /// Bumped at every state change, so waiters can tell a new CONNECTED from an old one.
+    /// Bumped at every change.
     pub generation: u64,
+    /// A session task is running (between `spawn` and the end of the task).
+    pub running: bool,
 }
 
 /// The shared [`SessionInfo`] and a condition variable for waiting on its changes.
@@ -126,6 +128,7 @@ impl Status {
                 server: None,
                 last_zxid: 0,
                 generation: 0,
+                running: false,
             }),
             changed: Condvar::new(),
         }
@@ -184,6 +187,7 @@ pub fn spawn(
     events: Arc<dyn SessionEvents>,
 ) -> mpsc::UnboundedSender<Command> {
     let (sender, receiver) = mpsc::unbounded_channel();
+    status.update(|info| info.running = true);
     crate::runtime::handle().spawn(task::run(config, receiver, status, events));
     sender
 }

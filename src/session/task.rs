@@ -84,6 +84,7 @@ pub(super) async fn run(
         }
     }
     task.set_state(KeeperState::Closed);
+    task.status.update(|info| info.running = false);
     if let Some(done) = done {
         let _ = done.send(());
     }
