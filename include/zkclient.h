@@ -421,8 +421,9 @@ typedef struct zk_acl {
 } zk_acl;
 
 /**
- * How `zk_create()` creates a node. All zeros (`zk_create_options opts = {0};`) means a
- * persistent node with the client's default ACL (open to everyone), no parents created.
+ * How `zk_create()` creates a node. Start from `zk_create_options_default()` (a persistent
+ * node with the client's default ACL, open to everyone, no parents created; the same as all
+ * zeros) and set what you need.
  */
 typedef struct zk_create_options {
     /**
@@ -631,7 +632,8 @@ zk_error zk_client_new(const char *connect_string,
 zk_error zk_client_start(struct zk_client *client, uint32_t timeout_ms);
 
 /**
- * Closes the session: the server deletes its ephemeral nodes at once; listeners see LOST;
+ * Closes the session: the server deletes its ephemeral nodes at once; listeners have seen
+ * LOST when it returns (unless called from inside one of this client's callbacks);
  * requests in flight fail with `ZK_ECONNECTIONLOSS`, later ones with `ZK_ECLOSED`. Blocks
  * until the server confirmed (bounded by the session timeout). Calling it twice is fine.
  *
@@ -715,6 +717,13 @@ const char *zk_error_str(int32_t code);
  * until the next zkclient call that fails on this thread; copy it to keep it.
  */
 const char *zk_last_error_message(void);
+
+/**
+ * The default create options: a persistent node with the client's default ACL, no parents
+ * created (the same as all zeros). Start from this and set the fields you need:
+ * `zk_create_options opts = zk_create_options_default(); opts.mode = ZK_EPHEMERAL;`
+ */
+struct zk_create_options zk_create_options_default(void);
 
 /**
  * Creates the node `path` holding `data_len` bytes of `data` (borrowed for the call; NULL

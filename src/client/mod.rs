@@ -198,7 +198,8 @@ impl Client {
     }
 
     /// Closes the session: the server deletes its ephemeral nodes at once, and listeners see
-    /// LOST. Requests still in flight fail with connection-loss. Safe to call twice.
+    /// LOST before `stop` returns (unless it is called from inside one of this client's
+    /// callbacks). Requests still in flight fail with connection-loss. Safe to call twice.
     pub fn stop(&self) -> Result<()> {
         let sender = self
             .inner
@@ -211,6 +212,8 @@ impl Client {
         if sender.send(Command::Close(done)).is_ok() {
             let _ = finished.wait();
         }
+        // Listeners have been told LOST when stop returns (unless stop runs inside one).
+        self.inner.notifier.dispatcher.flush();
         Ok(())
     }
 

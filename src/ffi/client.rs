@@ -254,7 +254,8 @@ pub unsafe extern "C" fn zk_client_start(client: *mut zk_client, timeout_ms: u32
     })
 }
 
-/// Closes the session: the server deletes its ephemeral nodes at once; listeners see LOST;
+/// Closes the session: the server deletes its ephemeral nodes at once; listeners have seen
+/// LOST when it returns (unless called from inside one of this client's callbacks);
 /// requests in flight fail with `ZK_ECONNECTIONLOSS`, later ones with `ZK_ECLOSED`. Blocks
 /// until the server confirmed (bounded by the session timeout). Calling it twice is fine.
 ///

@@ -7,15 +7,18 @@ use std::ffi::c_char;
 use std::time::Duration;
 
 use super::client::{client_arg, zk_client};
-use super::types::{acl_arg, owned_c_string, zk_acl, zk_buffer, zk_stat, zk_string_list};
+use super::types::{
+    acl_arg, owned_c_string, zk_acl, zk_buffer, zk_create_mode, zk_stat, zk_string_list,
+};
 use super::{bytes_arg, guard, path_arg, required_out, write_optional, zk_error};
 use crate::client::CreateOptions;
 use crate::error::Error;
 use crate::proto::CreateMode;
 use crate::runtime::Wait;
 
-/// How `zk_create()` creates a node. All zeros (`zk_create_options opts = {0};`) means a
-/// persistent node with the client's default ACL (open to everyone), no parents created.
+/// How `zk_create()` creates a node. Start from `zk_create_options_default()` (a persistent
+/// node with the client's default ACL, open to everyone, no parents created; the same as all
+/// zeros) and set what you need.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct zk_create_options {
@@ -30,6 +33,20 @@ pub struct zk_create_options {
     pub acl: *const zk_acl,
     /// Number of entries in `acl`.
     pub acl_count: usize,
+}
+
+/// The default create options: a persistent node with the client's default ACL, no parents
+/// created (the same as all zeros). Start from this and set the fields you need:
+/// `zk_create_options opts = zk_create_options_default(); opts.mode = ZK_EPHEMERAL;`
+#[no_mangle]
+pub extern "C" fn zk_create_options_default() -> zk_create_options {
+    zk_create_options {
+        mode: zk_create_mode::ZK_PERSISTENT as i32,
+        makepath: false,
+        ttl_ms: 0,
+        acl: std::ptr::null(),
+        acl_count: 0,
+    }
 }
 
 /// Creates the node `path` holding `data_len` bytes of `data` (borrowed for the call; NULL
