@@ -1,0 +1,20 @@
+# The two commands of README.md, and a few conveniences.
+.PHONY: demo test build header clean
+
+# Build the library, start a local ZooKeeper, run the C quick start against it.
+demo:
+	scripts/demo.sh
+
+# Everything: formatting, clippy, header check, Rust tests, C/C++ examples under ctest.
+test:
+	scripts/test.sh
+
+build:
+	cargo build --release
+
+# Regenerate include/zkclient.h (cargo build does it too).
+header: build
+
+clean:
+	cargo clean
+	rm -rf build

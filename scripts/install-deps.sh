@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing zkclient needs on a fresh Debian machine, skipping
+# whatever is already there: a C toolchain and CMake for the examples, Apache ZooKeeper for
+# the tests, and the Apache C client (libzookeeper-mt-dev) for the benchmark.
+set -euo pipefail
+
+missing=()
+command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+command -v c++ >/dev/null 2>&1 || missing+=(g++)
+command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+[ -e /usr/share/java/zookeeper.jar ] || ls /usr/share/zookeeper/lib/zookeeper-*.jar >/dev/null 2>&1 || missing+=(zookeeper)
+[ -e /usr/include/zookeeper/zookeeper.h ] || missing+=(libzookeeper-mt-dev)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "install-deps: cargo is missing; install Rust (https://rustup.rs) and run again" >&2
+    exit 1
+fi
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt >/dev/null 2>&1 || true

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make test`: every check and test, against real ZooKeeper servers started here.
+#   formatting, clippy, the committed header, unit and integration tests (Rust), the C and C++
+#   examples under ctest (plain and with address/undefined sanitizers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+scripts/install-deps.sh
+
+step "format"
+cargo fmt --all -- --check
+
+step "build (regenerates include/zkclient.h)"
+cargo build --release
+if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- include/zkclient.h; then
+    git --no-pager diff --stat -- include/zkclient.h
+    echo "include/zkclient.h differs from the code: commit the regenerated header" >&2
+    exit 1
+fi
+
+step "clippy"
+cargo clippy --release --all-targets -- -D warnings
+
+state="$(mktemp -d "${TMPDIR:-/tmp}/zkclient-test.XXXXXX")"
+cleanup() { scripts/zk-server.sh cleanup "$state/shared" >/dev/null 2>&1 || true; rm -rf "$state"; }
+trap cleanup EXIT
+step "start the shared ZooKeeper server"
+ZK_TEST_HOSTS="$(scripts/zk-server.sh start "$state/shared")"
+export ZK_TEST_HOSTS ZK_HOSTS="$ZK_TEST_HOSTS" ZK_TEST_STATE_DIR="$state"
+echo "shared server: $ZK_TEST_HOSTS"
+
+step "Rust unit and integration tests"
+cargo test --release --all-targets
+
+step "C and C++ examples (ctest)"
+cmake -S examples-c -B build/examples -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build/examples -j 2
+(cd build/examples && ctest --output-on-failure)
+
+step "C and C++ examples with -fsanitize=address,undefined (ctest)"
+cmake -S examples-c -B build/examples-asan -DCMAKE_BUILD_TYPE=Debug -DZK_SANITIZE=ON >/dev/null
+cmake --build build/examples-asan -j 2
+(cd build/examples-asan && ctest --output-on-failure)
