@@ -1,0 +1,825 @@
+#!/usr/bin/env bash
+# zk-server.sh: start and stop throwaway Apache ZooKeeper servers (standalone or a small
+# ensemble on 127.0.0.1) for zkclient's tests, examples and benchmarks.
+#
+# Every cluster lives in a state directory chosen by the caller; nothing is shared between
+# directories except the port registry of free-ports.py, so any number of clusters can run
+# side by side (the tests run in parallel and may each start their own). Run with --help for
+# the commands. The servers are the Debian `zookeeper` package's jars, run directly with java
+# (no init script, no systemd); the package is installed with apt-get when missing.
+#
+# Layout of a state directory DIR:
+#   DIR/cluster.conf          what the script knows: server count, tick time, heap, ports
+#   DIR/hosts                 the connect string, written once the cluster is ready
+#   DIR/log4j.properties      logging configuration (everything goes to server.log; and
+#   DIR/logback.xml           the same for logback, used only with ZK_CLASSPATH jars)
+#   DIR/server-N/zoo.cfg      configuration of server N (1-based)
+#   DIR/server-N/data/        its snapshots, transaction logs and myid
+#   DIR/server-N/server.log   its stdout, stderr and log output (appended on every start)
+#   DIR/server-N/pid          its process id while it runs
+#   DIR/.lock                 serialises commands that change DIR
+#
+# Settings beyond the brief's zoo.cfg (initLimit=10, syncLimit=5, session timeouts 2..20 ticks,
+# maxClientCnxns=0, 4lw.commands.whitelist=*, admin server off, localSessionsEnabled=false):
+# TTL nodes (-Dzookeeper.extendedTypesEnabled=true), read-only mode (-Dreadonlymode.enabled=
+# true), expired TTL nodes and empty containers deleted every second instead of every minute,
+# forceSync=no (no fsync per write), and a JVM tuned for quick startup (serial GC, C1 only).
+#
+# Processes are identified by pid file *and* command line (java, QuorumPeerMain and this DIR's
+# zoo.cfg), so a recycled pid is never signalled. Zombies count as gone (some container inits
+# never reap them).
+#
+# Exit codes: 0 success; 1 failure (server did not get ready, not running, no leader, ...);
+# 2 usage error (bad command, option or DIR); 3 ZooKeeper or java missing and not installable.
+set -euo pipefail
+
+readonly PROG="zk-server.sh"
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly SCRIPT_DIR
+readonly MAIN_CLASS="org.apache.zookeeper.server.quorum.QuorumPeerMain"
+readonly STOP_GRACE_SECONDS=10  # SIGTERM, then SIGKILL after this long
+readonly POLL_INTERVAL=0.1      # seconds between readiness / exit checks
+DEFAULT_TIMEOUT="${ZK_SERVER_TIMEOUT:-60}"   # bound on waiting for readiness, seconds
+LOG_LEVEL="${ZK_SERVER_LOG_LEVEL:-INFO}"     # log4j level of the servers' logs
+# How often the server deletes expired TTL nodes and empty containers (ZooKeeper's default
+# is once a minute, far too slow for tests that check that a TTL node goes away).
+CONTAINER_CHECK_MS="${ZK_SERVER_CONTAINER_CHECK_MS:-1000}"
+
+usage() {
+    cat <<EOF
+usage: $PROG COMMAND DIR [options]
+
+Runs throwaway ZooKeeper servers on 127.0.0.1; DIR holds everything of one cluster
+(config, data, logs, pids, connect string) and is created if missing.
+
+commands:
+  start DIR [--servers N] [--tick-time MS] [--heap MB] [--timeout S]
+                      start a standalone server (--servers 1, the default) or an ensemble
+                      (--servers 3) on free ports, wait until it serves (one leader), write
+                      DIR/hosts and print the connect string as the last line of stdout.
+                      On an existing, stopped DIR: start it again (same ports and data).
+  stop DIR            stop every server of DIR (SIGTERM, SIGKILL after ${STOP_GRACE_SECONDS}s); keeps the data.
+                      Safe when nothing runs or DIR does not exist.
+  stop-one DIR N      stop server N (1-based) the same way.
+  kill-one DIR N      SIGKILL server N (a simulated crash) and wait until it is gone.
+  start-one DIR N [--wait-serving] [--timeout S]
+                      start server N again (same config, ports and data) and wait until it
+                      answers ruok; with --wait-serving until it serves as standalone,
+                      leader or follower. No-op if it is running.
+  cleanup DIR         stop, then delete DIR.
+  hosts DIR           print the connect string (host:port,... in server-id order).
+  port DIR N          print server N's client port.
+  pid DIR N           print server N's pid (fails if it is not running).
+  leader DIR          print the id of the current leader (1 for a standalone server), or fail.
+  status DIR          one line per server: id, client port, pid, running/stopped, mode;
+                      exit status 1 unless all servers run.
+  4lw DIR N WORD      send a four-letter word (ruok, srvr, stat, mntr, ...) to server N and
+                      print the answer.
+  --help              this text.
+
+options:
+  --servers N         number of servers, 1 (default) or an ensemble of 3 (any of 1-9 works)
+  --tick-time MS      ZooKeeper tickTime (default 2000); session timeouts may range from
+                      2 to 20 ticks
+  --heap MB           JVM heap per server, -Xmx (default 256)
+  --timeout S         how long to wait for readiness (default \$ZK_SERVER_TIMEOUT or 60)
+
+environment:
+  ZK_SERVER_TIMEOUT, ZK_SERVER_LOG_LEVEL (INFO), ZK_SERVER_CONTAINER_CHECK_MS (1000),
+  ZK_SERVER_JVM_OPTS (extra JVM flags), ZK_CLASSPATH (use these jars instead of Debian's),
+  JAVA (the java binary).
+
+exit codes: 0 ok, 1 failure, 2 usage error, 3 ZooKeeper/java missing and not installable.
+EOF
+}
+
+# ---------------------------------------------------------------------------------------
+# Messages and small helpers
+# ---------------------------------------------------------------------------------------
+
+note() { echo "$PROG: $*" >&2; }
+die() { note "$*"; exit 1; }
+usage_error() { note "$*"; echo "run '$PROG --help' for usage" >&2; exit 2; }
+
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+
+# Milliseconds since the epoch (EPOCHREALTIME is seconds with 6 decimals; its separator may
+# depend on the locale, hence the stripping of non-digits).
+now_ms() {
+    local us="${EPOCHREALTIME//[!0-9]/}"
+    echo $((us / 1000))
+}
+
+# The python3 to run free-ports.py with; Debian's own starts much faster than a pyenv shim.
+python_bin() {
+    if [ -x /usr/bin/python3 ]; then echo /usr/bin/python3; else command -v python3; fi
+}
+
+# ---------------------------------------------------------------------------------------
+# Finding (or installing) ZooKeeper and java
+# ---------------------------------------------------------------------------------------
+
+ZK_CP=""     # classpath of the server
+JAVA_BIN=""  # java binary
+
+# Sets ZK_CP, or returns 1 when no ZooKeeper jars are found.
+# Debian's zookeeper.jar names its dependencies in its manifest's Class-Path (netty, jackson,
+# jetty, slf4j-api, ...), but no slf4j binding: Debian's zkServer.sh runs with
+# CLASSPATH=/etc/zookeeper/conf:/usr/share/java/zookeeper.jar and the server then logs nothing
+# at all. The log4j 1.2 binding and log4j itself are dependencies of the package, so they are
+# added here, and DIR/log4j.properties sends the log to the server's stdout (server.log).
+find_classpath() {
+    if [ -n "${ZK_CLASSPATH:-}" ]; then
+        ZK_CP="$ZK_CLASSPATH"
+        return 0
+    fi
+    if [ -f /usr/share/java/zookeeper.jar ]; then
+        ZK_CP=/usr/share/java/zookeeper.jar
+        local jar
+        for jar in /usr/share/java/slf4j-log4j12.jar /usr/share/java/log4j-1.2.jar; do
+            [ -f "$jar" ] && ZK_CP="$ZK_CP:$jar"
+        done
+        return 0
+    fi
+    # Layout of older Debian packages and of upstream tarballs (ZOOKEEPER_HOME/lib/*.jar).
+    local lib
+    for lib in /usr/share/zookeeper/lib "${ZOOKEEPER_HOME:-/nonexistent}/lib"; do
+        if compgen -G "$lib/zookeeper-*.jar" >/dev/null; then
+            ZK_CP="$lib/*"
+            return 0
+        fi
+    done
+    return 1
+}
+
+find_java() {
+    if [ -n "${JAVA:-}" ]; then
+        JAVA_BIN="$JAVA"
+    elif [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+        JAVA_BIN="$JAVA_HOME/bin/java"
+    else
+        JAVA_BIN="$(command -v java || true)"
+    fi
+    [ -n "$JAVA_BIN" ] && [ -x "$(command -v "$JAVA_BIN" || true)" ]
+}
+
+# Installs Debian's zookeeper package (which pulls in a JRE) when the jars or java are missing.
+# A machine-wide lock keeps parallel callers from running apt-get at the same time; whoever
+# gets the lock second finds the package installed. apt's output goes to stderr, so stdout
+# stays reserved for the connect string.
+ensure_zookeeper() {
+    if find_classpath && find_java; then
+        return 0
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        note "ZooKeeper jars or java not found and apt-get is not available;" \
+            "install ZooKeeper or set ZK_CLASSPATH and JAVA"
+        exit 3
+    fi
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { note "not root and no sudo: cannot install zookeeper"; exit 3; }
+        sudo="sudo"
+    fi
+    note "ZooKeeper not found: installing Debian's zookeeper package"
+    (
+        flock -w 1800 8 || { note "timed out waiting for another installation"; exit 1; }
+        if find_classpath && find_java; then exit 0; fi
+        $sudo apt-get -o DPkg::Lock::Timeout=600 update ||
+            note "apt-get update failed; trying the installation anyway"
+        $sudo env DEBIAN_FRONTEND=noninteractive \
+            apt-get -o DPkg::Lock::Timeout=600 install -y zookeeper
+    ) 8>>/tmp/zk-server-install.lock >&2 || { note "installing zookeeper failed"; exit 3; }
+    if ! find_classpath || ! find_java; then
+        note "zookeeper is installed but its jars or java are still not found"
+        exit 3
+    fi
+}
+
+# ---------------------------------------------------------------------------------------
+# The state directory and cluster.conf
+# ---------------------------------------------------------------------------------------
+
+DIR=""          # absolute path of the state directory
+SERVERS=0       # number of servers
+ALL_IDS=()      # 1..SERVERS
+TICK_TIME=2000  # ms
+HEAP_MB=256
+declare -a CLIENT_PORT=() QUORUM_PORT=() ELECTION_PORT=()  # indexed by server id
+
+# Sets DIR to the absolute, symlink-free form of $1 (servers' command lines contain it, and
+# stop relies on that). Refuses paths that would be dangerous to rm -rf.
+set_dir() {
+    [ -n "$1" ] || usage_error "missing DIR"
+    DIR="$(realpath -m -- "$1")"
+    case "$DIR" in
+        / | /root | /home | /tmp | /usr | /etc | /var) usage_error "refusing to use $DIR as a state directory" ;;
+    esac
+    [ ! -e "$DIR" ] || [ -d "$DIR" ] || usage_error "$DIR exists and is not a directory"
+}
+
+has_cluster() { [ -f "$DIR/cluster.conf" ]; }
+
+# True if DIR exists with files in it but without a cluster.conf: some directory of someone
+# else, which start must not write into and cleanup must not delete. (A DIR holding only the
+# lock file is what an interrupted first start leaves.)
+is_foreign_dir() {
+    [ -d "$DIR" ] && ! has_cluster || return 1
+    local f
+    for f in "$DIR"/* "$DIR"/.[!.]* "$DIR"/..?*; do
+        [ -e "$f" ] || [ -L "$f" ] || continue  # an unmatched glob
+        [ "$f" = "$DIR/.lock" ] || return 0
+    done
+    return 1
+}
+
+# Sets SERVERS and the list of server ids ALL_IDS (1..SERVERS).
+set_servers() {
+    is_uint "$1" || die "bad number of servers '$1' (is $DIR/cluster.conf damaged?)"
+    SERVERS="$1"
+    ALL_IDS=()
+    local id
+    for ((id = 1; id <= SERVERS; id++)); do ALL_IDS+=("$id"); done
+}
+
+check_timeout() {
+    if ! { is_uint "$1" && [ "$1" -ge 1 ]; }; then
+        usage_error "--timeout must be a positive number of seconds, not '$1'"
+    fi
+}
+
+# Reads DIR/cluster.conf (key=value lines written by save_cluster; never executed).
+load_cluster() {
+    has_cluster || usage_error "$DIR holds no cluster (no $DIR/cluster.conf); run start first"
+    local key value id ports
+    SERVERS=0
+    while IFS='=' read -r key value; do
+        case "$key" in
+            servers) set_servers "$value" ;;
+            tick_time) TICK_TIME="$value" ;;
+            heap_mb) HEAP_MB="$value" ;;
+            server.*)
+                id="${key#server.}"
+                IFS=: read -r -a ports <<<"$value"
+                CLIENT_PORT[id]="${ports[0]}"
+                QUORUM_PORT[id]="${ports[1]}"
+                ELECTION_PORT[id]="${ports[2]}"
+                ;;
+        esac
+    done <"$DIR/cluster.conf"
+    if ! { is_uint "$SERVERS" && [ "$SERVERS" -ge 1 ]; }; then die "$DIR/cluster.conf is damaged"; fi
+    for ((id = 1; id <= SERVERS; id++)); do
+        [ -n "${CLIENT_PORT[id]:-}" ] || die "$DIR/cluster.conf is damaged (no ports of server $id)"
+    done
+}
+
+save_cluster() {
+    local id
+    {
+        echo "# written by $PROG; the servers' zoo.cfg files are generated from this"
+        echo "servers=$SERVERS"
+        echo "tick_time=$TICK_TIME"
+        echo "heap_mb=$HEAP_MB"
+        for ((id = 1; id <= SERVERS; id++)); do
+            echo "server.$id=${CLIENT_PORT[id]}:${QUORUM_PORT[id]}:${ELECTION_PORT[id]}"
+        done
+    } >"$DIR/cluster.conf.tmp"
+    mv -f "$DIR/cluster.conf.tmp" "$DIR/cluster.conf"
+}
+
+# Checks that N is a server id of the loaded cluster.
+check_id() {
+    if ! { is_uint "$1" && [ "$1" -ge 1 ] && [ "$1" -le "$SERVERS" ]; }; then
+        usage_error "server id must be 1..$SERVERS, not '$1'"
+    fi
+}
+
+connect_string() {
+    local id hosts=""
+    for ((id = 1; id <= SERVERS; id++)); do
+        hosts+="${hosts:+,}127.0.0.1:${CLIENT_PORT[id]}"
+    done
+    echo "$hosts"
+}
+
+# Serialises commands that change DIR (start, stop, ...) per directory. The lock is held on
+# fd 9 until the script exits; servers are launched with fd 9 closed so they do not inherit it.
+lock_dir() {
+    mkdir -p "$DIR"
+    exec 9>>"$DIR/.lock"
+    flock -w 300 9 || die "timed out waiting for another $PROG command on $DIR"
+}
+
+# Writes zoo.cfg (and myid) of every server and the logging configuration from the settings.
+write_configs() {
+    local id sdir
+    for ((id = 1; id <= SERVERS; id++)); do
+        sdir="$DIR/server-$id"
+        mkdir -p "$sdir/data"
+        {
+            echo "# generated by $PROG from $DIR/cluster.conf"
+            echo "tickTime=$TICK_TIME"
+            echo "initLimit=10"
+            echo "syncLimit=5"
+            echo "minSessionTimeout=$((2 * TICK_TIME))"
+            echo "maxSessionTimeout=$((20 * TICK_TIME))"
+            echo "dataDir=$sdir/data"
+            echo "clientPort=${CLIENT_PORT[id]}"
+            echo "clientPortAddress=127.0.0.1"
+            echo "maxClientCnxns=0"
+            echo "4lw.commands.whitelist=*"
+            echo "admin.enableServer=false"
+            echo "localSessionsEnabled=false"
+            # Test servers: no fsync per transaction (much faster writes; only an OS crash
+            # could lose data, and the data is thrown away anyway).
+            echo "forceSync=no"
+            if [ "$SERVERS" -eq 1 ]; then
+                echo "standaloneEnabled=true"
+            else
+                echo "standaloneEnabled=false"
+                local peer
+                for ((peer = 1; peer <= SERVERS; peer++)); do
+                    echo "server.$peer=127.0.0.1:${QUORUM_PORT[peer]}:${ELECTION_PORT[peer]}"
+                done
+            fi
+        } >"$sdir/zoo.cfg"
+        if [ "$SERVERS" -gt 1 ]; then echo "$id" >"$sdir/data/myid"; fi
+    done
+    # log4j 1.2 (Debian's binding): everything to stdout, which is the server's server.log.
+    cat >"$DIR/log4j.properties" <<EOF
+log4j.rootLogger=$LOG_LEVEL, CONSOLE
+log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender
+log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout
+log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n
+EOF
+    # logback (upstream tarballs via ZK_CLASSPATH): the same.
+    cat >"$DIR/logback.xml" <<EOF
+<configuration>
+  <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n</pattern></encoder>
+  </appender>
+  <root level="$LOG_LEVEL"><appender-ref ref="CONSOLE"/></root>
+</configuration>
+EOF
+}
+
+# ---------------------------------------------------------------------------------------
+# Server processes
+# ---------------------------------------------------------------------------------------
+
+cfg_of() { echo "$DIR/server-$1/zoo.cfg"; }
+
+# True if PID is a live (not zombie) java process running server N of DIR: its command line
+# has the main class and exactly this DIR's zoo.cfg of server N as arguments. A zombie has an
+# empty command line and counts as gone.
+is_ours() {
+    local pid="$1" id="$2"
+    is_uint "$pid" && [ -r "/proc/$pid/cmdline" ] || return 1
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = java ] || return 1
+    grep -qzxF -- "$(cfg_of "$id")" "/proc/$pid/cmdline" 2>/dev/null &&
+        grep -qzxF -- "$MAIN_CLASS" "/proc/$pid/cmdline" 2>/dev/null
+}
+
+# Prints the pid of server N if it runs (as recorded in its pid file), else returns 1.
+running_pid() {
+    local id="$1" pid
+    pid="$(cat "$DIR/server-$id/pid" 2>/dev/null)" || return 1
+    is_ours "$pid" "$id" || return 1
+    echo "$pid"
+}
+
+# Pids of server N: the recorded one plus, as a safety net, any other process running with
+# this server's zoo.cfg (e.g. if a start was killed between launching java and recording it).
+server_pids() {
+    local id="$1" pid f
+    local -A seen=()
+    if pid="$(running_pid "$id")"; then seen[$pid]=1; fi
+    for f in $(grep -lzxF -- "$(cfg_of "$id")" /proc/[0-9]*/cmdline 2>/dev/null || true); do
+        pid="${f#/proc/}"
+        pid="${pid%/cmdline}"
+        if is_ours "$pid" "$id"; then seen[$pid]=1; fi
+    done
+    echo "${!seen[@]}"
+}
+
+# Starts server N in the background (stdout and stderr appended to its server.log, no
+# terminal, no inherited descriptors) and records its pid.
+launch() {
+    local id="$1" sdir="$DIR/server-$1"
+    local -a jvm=(
+        "-Xmx${HEAP_MB}m"
+        -XX:+UseSerialGC           # 2 small GC threads' worth of work: one thread is plenty
+        -XX:TieredStopAtLevel=1    # C1 only: faster startup, less CPU and memory
+        -XX:-UsePerfData           # no /tmp/hsperfdata_* files
+        "-XX:ErrorFile=$sdir/hs_err_pid%p.log"
+        -Djava.awt.headless=true
+        -Djava.net.preferIPv4Stack=true
+        "-Dlog4j.configuration=file:$DIR/log4j.properties"
+        "-Dlogback.configurationFile=$DIR/logback.xml"
+        "-Dzookeeper.log.dir=$sdir"
+        -Dzookeeper.jmx.log4j.disable=true
+        -Dzookeeper.extendedTypesEnabled=true  # TTL nodes
+        -Dreadonlymode.enabled=true            # read-only mode of partitioned servers
+        "-Dznode.container.checkIntervalMs=$CONTAINER_CHECK_MS"
+    )
+    local -a extra=()
+    if [ -n "${ZK_SERVER_JVM_OPTS:-}" ]; then read -r -a extra <<<"$ZK_SERVER_JVM_OPTS"; fi
+    (
+        # Close every descriptor above 2 (the DIR lock on fd 9, a make jobserver, pipes of
+        # the caller...): a server holding the caller's pipe would make $(...) hang.
+        for fd in "/proc/$BASHPID/fd"/*; do
+            fd="${fd##*/}"
+            if [ "$fd" -gt 2 ]; then exec {fd}>&- || true; fi
+        done
+        cd "$sdir"
+        exec "$JAVA_BIN" "${jvm[@]}" "${extra[@]}" -cp "$ZK_CP" "$MAIN_CLASS" "$sdir/zoo.cfg"
+    ) </dev/null >>"$sdir/server.log" 2>&1 &
+    echo "$!" >"$sdir/pid"
+    # Not a job of this shell: no "Killed ..." notice from bash if it is killed later.
+    disown "$!"
+    LAUNCHED+=("$id")
+}
+
+# Prints "STATE STARTTIME" of process PID from /proc/PID/stat (fields 3 and 22), or fails if
+# there is no such process. The start time tells a process from a later one with the same pid.
+proc_state() {
+    local stat
+    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+    stat="${stat##*) }"  # the fields after "PID (COMM) "; COMM may contain anything
+    local -a fields
+    read -r -a fields <<<"$stat"
+    echo "${fields[0]} ${fields[19]}"
+}
+
+# Sends SIGTERM to the given servers, SIGKILL to what is left after STOP_GRACE_SECONDS (or at
+# once with --kill), and waits until all are gone: no such process any more, or a zombie (a
+# dead process whose parent has not reaped it; all its files and sockets are closed). Removes
+# their pid files. Returns 1 if a process survived SIGKILL (should not happen).
+stop_servers() {
+    local signal=TERM
+    if [ "${1:-}" = --kill ]; then signal=KILL; shift; fi
+    local id pid state
+    local -A started=()  # pid -> its start time, for the processes signalled
+    for id in "$@"; do
+        for pid in $(server_pids "$id"); do
+            state="$(proc_state "$pid")" || continue
+            started[$pid]="${state#* }"
+            kill "-$signal" "$pid" 2>/dev/null || true
+        done
+    done
+    local deadline=$(($(now_ms) + STOP_GRACE_SECONDS * 1000)) killed=0
+    while :; do
+        local alive=()
+        for pid in "${!started[@]}"; do
+            state="$(proc_state "$pid")" || continue
+            if [ "${state% *}" != Z ] && [ "${state#* }" = "${started[$pid]}" ]; then alive+=("$pid"); fi
+        done
+        [ "${#alive[@]}" -gt 0 ] || break
+        if [ "$(now_ms)" -ge "$deadline" ]; then
+            if [ "$killed" -eq 1 ]; then
+                note "processes ${alive[*]} survived SIGKILL"
+                return 1
+            fi
+            note "servers still running after ${STOP_GRACE_SECONDS}s, sending SIGKILL to ${alive[*]}"
+            kill -KILL "${alive[@]}" 2>/dev/null || true
+            killed=1
+            deadline=$(($(now_ms) + STOP_GRACE_SECONDS * 1000))
+        fi
+        sleep "$POLL_INTERVAL"
+    done
+    for id in "$@"; do rm -f "$DIR/server-$id/pid"; done
+}
+
+# ---------------------------------------------------------------------------------------
+# Four-letter words and readiness
+# ---------------------------------------------------------------------------------------
+
+# Sends a four-letter word to 127.0.0.1:PORT and prints the answer (the server writes it and
+# closes the connection). Prints nothing if nobody answers within 2 s; never fails.
+fourlw() {
+    # shellcheck disable=SC2016  # $1 and $2 are expanded by the inner bash
+    timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf %s "$2" >&3 && cat <&3' \
+        _ "$1" "$2" 2>/dev/null || true
+}
+
+# The server's mode as `srvr` reports it: standalone, leader, follower, observer, read-only;
+# "not-serving" if it answers but does not serve (e.g. no quorum), "no-answer" if silent.
+server_mode() {
+    local answer mode
+    answer="$(fourlw "$1" srvr)"
+    mode="$(sed -n 's/^Mode: //p' <<<"$answer")"
+    if [ -n "$mode" ]; then
+        echo "$mode"
+    elif [ -n "$answer" ]; then
+        echo "not-serving"
+    else
+        echo "no-answer"
+    fi
+}
+
+# wait_ready WANT TIMEOUT ID...: waits until the servers are ready, bounded by TIMEOUT seconds.
+#   WANT=ruok     each answers ruok with imok
+#   WANT=serving  also srvr reports standalone, leader or follower
+#   WANT=cluster  serving, and (for an ensemble) exactly one of them is the leader
+# Returns 1 on timeout, 2 as soon as one of the servers has exited.
+wait_ready() {
+    local want="$1" deadline=$(($(now_ms) + $2 * 1000)) id ready leaders mode
+    shift 2
+    while :; do
+        ready=1
+        leaders=0
+        for id in "$@"; do
+            if ! running_pid "$id" >/dev/null; then
+                note "server $id exited (see $DIR/server-$id/server.log)"
+                return 2
+            fi
+            if [ "$(fourlw "${CLIENT_PORT[id]}" ruok)" != imok ]; then ready=0; break; fi
+            [ "$want" != ruok ] || continue
+            mode="$(server_mode "${CLIENT_PORT[id]}")"
+            case "$mode" in
+                standalone | follower) ;;
+                leader) leaders=$((leaders + 1)) ;;
+                *) ready=0; break ;;
+            esac
+        done
+        if [ "$ready" -eq 1 ] && { [ "$want" != cluster ] || [ "$SERVERS" -eq 1 ] || [ "$leaders" -eq 1 ]; }; then
+            return 0
+        fi
+        if [ "$(now_ms)" -ge "$deadline" ]; then return 1; fi
+        sleep "$POLL_INTERVAL"
+    done
+}
+
+# Prints the last lines of the given servers' logs to stderr
+show_logs() {
+    local id
+    for id in "$@"; do
+        echo "----- last lines of $DIR/server-$id/server.log" >&2
+        # (without the servers' notes on the ruok/srvr polls of wait_ready)
+        grep -v -e 'Processing ruok command' -e 'Processing srvr command' \
+            "$DIR/server-$id/server.log" 2>/dev/null | tail -n 40 >&2 || true
+    done
+}
+
+# ---------------------------------------------------------------------------------------
+# Cleaning up after a failed or interrupted start
+# ---------------------------------------------------------------------------------------
+
+LAUNCHED=()  # ids of the servers started by this invocation
+STARTING=0   # 1 while a start is under way: on exit, the launched servers are stopped
+
+on_exit() {
+    local status=$?
+    if [ "$STARTING" -eq 1 ] && [ "${#LAUNCHED[@]}" -gt 0 ]; then
+        note "start did not complete: stopping the servers it launched"
+        STARTING=0
+        stop_servers --kill "${LAUNCHED[@]}" || true
+    fi
+    exit "$status"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# ---------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------
+
+cmd_start() {
+    local servers="" tick="" heap="" timeout="$DEFAULT_TIMEOUT"
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --servers) servers="${2:-}"; shift 2 || usage_error "--servers needs a value" ;;
+            --tick-time) tick="${2:-}"; shift 2 || usage_error "--tick-time needs a value" ;;
+            --heap) heap="${2:-}"; shift 2 || usage_error "--heap needs a value" ;;
+            --timeout) timeout="${2:-}"; shift 2 || usage_error "--timeout needs a value" ;;
+            *) usage_error "start: unknown option '$1'" ;;
+        esac
+    done
+    if [ -n "$servers" ]; then
+        if ! { is_uint "$servers" && [ "$servers" -ge 1 ] && [ "$servers" -le 9 ]; }; then
+            usage_error "--servers must be 1..9 (1 or 3 are the usual), not '$servers'"
+        fi
+    fi
+    if [ -n "$tick" ]; then
+        if ! { is_uint "$tick" && [ "$tick" -ge 1 ]; }; then usage_error "--tick-time must be a positive number of ms"; fi
+    fi
+    if [ -n "$heap" ]; then
+        if ! { is_uint "$heap" && [ "$heap" -ge 16 ]; }; then usage_error "--heap must be at least 16 (MB)"; fi
+    fi
+    check_timeout "$timeout"
+
+    if is_foreign_dir; then
+        usage_error "$DIR exists, is not empty and is not a $PROG state directory"
+    fi
+    lock_dir
+    ensure_zookeeper
+
+    local fresh=1 id attempt
+    if has_cluster; then
+        # Start an existing, stopped cluster again with its ports and data.
+        fresh=0
+        load_cluster
+        for id in "${ALL_IDS[@]}"; do
+            if running_pid "$id" >/dev/null; then
+                die "$DIR: server $id is already running (stop it first, or use start-one)"
+            fi
+        done
+        if [ -n "$servers" ] && [ "$servers" != "$SERVERS" ]; then
+            usage_error "$DIR holds a cluster of $SERVERS server(s); use another DIR or cleanup first"
+        fi
+    else
+        set_servers "${servers:-1}"
+    fi
+    TICK_TIME="${tick:-$TICK_TIME}"
+    HEAP_MB="${heap:-$HEAP_MB}"
+
+    STARTING=1
+    for attempt in 1 2 3; do
+        if [ "$fresh" -eq 1 ]; then
+            # Three ports per server (client, quorum, election); a standalone server needs
+            # only the client port, but reserving all keeps the code simple.
+            local ports
+            mapfile -t ports < <("$(python_bin)" "$SCRIPT_DIR/free-ports.py" $((3 * SERVERS)))
+            [ "${#ports[@]}" -eq $((3 * SERVERS)) ] || die "could not find $((3 * SERVERS)) free ports"
+            for id in "${ALL_IDS[@]}"; do
+                CLIENT_PORT[id]="${ports[3 * (id - 1)]}"
+                QUORUM_PORT[id]="${ports[3 * (id - 1) + 1]}"
+                ELECTION_PORT[id]="${ports[3 * (id - 1) + 2]}"
+                rm -rf "$DIR/server-$id"  # leftovers of a failed attempt
+            done
+        fi
+        save_cluster
+        write_configs
+        rm -f "$DIR/hosts"
+        LAUNCHED=()
+        for id in "${ALL_IDS[@]}"; do launch "$id"; done
+
+        local rc=0
+        wait_ready cluster "$timeout" "${ALL_IDS[@]}" || rc=$?
+        if [ "$rc" -eq 0 ]; then break; fi
+
+        stop_servers --kill "${LAUNCHED[@]}" || true
+        LAUNCHED=()
+        # Another process may have bound one of the ports between choosing and binding it.
+        if [ "$fresh" -eq 1 ] && [ "$attempt" -lt 3 ] &&
+            grep -qs -e 'Address already in use' -e 'BindException' "$DIR"/server-*/server.log; then
+            note "a port was taken in the meantime; retrying with other ports"
+            continue
+        fi
+        show_logs "${ALL_IDS[@]}"
+        STARTING=0
+        if [ "$rc" -eq 1 ]; then
+            die "$DIR: the servers were not ready within ${timeout}s; stopped them"
+        fi
+        die "$DIR: a server exited during startup; stopped the servers"
+    done
+    STARTING=0
+
+    connect_string >"$DIR/hosts"
+    connect_string
+}
+
+cmd_start_one() {
+    local id="${1:-}" wait_for=ruok timeout="$DEFAULT_TIMEOUT"
+    [ $# -gt 0 ] && shift
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --wait-serving) wait_for=serving; shift ;;
+            --timeout) timeout="${2:-}"; shift 2 || usage_error "--timeout needs a value" ;;
+            *) usage_error "start-one: unknown option '$1'" ;;
+        esac
+    done
+    check_timeout "$timeout"
+    load_cluster
+    check_id "$id"
+    lock_dir
+    if running_pid "$id" >/dev/null; then
+        note "server $id of $DIR is already running"
+        return 0
+    fi
+    ensure_zookeeper
+    STARTING=1
+    launch "$id"
+    local rc=0
+    wait_ready "$wait_for" "$timeout" "$id" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        show_logs "$id"
+        stop_servers --kill "$id" || true
+        STARTING=0
+        die "$DIR: server $id did not get ready within ${timeout}s; stopped it"
+    fi
+    STARTING=0
+}
+
+cmd_stop() {
+    # Nothing to do for a DIR that was never started (or is already gone).
+    has_cluster || return 0
+    load_cluster
+    lock_dir
+    stop_servers "${ALL_IDS[@]}"
+}
+
+cmd_stop_one() {
+    local kill=()
+    if [ "$1" = --kill ]; then kill=(--kill); shift; fi
+    load_cluster
+    check_id "${1:-}"
+    lock_dir
+    if ! running_pid "$1" >/dev/null; then note "server $1 of $DIR is not running"; fi
+    stop_servers "${kill[@]}" "$1"
+}
+
+cmd_cleanup() {
+    [ -e "$DIR" ] || return 0
+    if is_foreign_dir; then
+        die "$DIR is not a $PROG state directory; not deleting it"
+    fi
+    if has_cluster; then
+        load_cluster
+        lock_dir
+        stop_servers "${ALL_IDS[@]}" || die "could not stop the servers of $DIR; not deleting it"
+    fi
+    rm -rf -- "$DIR"
+}
+
+cmd_leader() {
+    load_cluster
+    local id leader=""
+    for id in "${ALL_IDS[@]}"; do
+        running_pid "$id" >/dev/null || continue
+        case "$(server_mode "${CLIENT_PORT[id]}")" in
+            leader | standalone) leader+="${leader:+ }$id" ;;
+        esac
+    done
+    [ -n "$leader" ] || die "$DIR: no server is leader"
+    # Two leaders can be seen briefly while an old leader steps down: report it as a failure.
+    [[ "$leader" != *" "* ]] || die "$DIR: several servers claim to be leader: $leader"
+    echo "$leader"
+}
+
+cmd_status() {
+    load_cluster
+    local id pid state mode all_running=1
+    printf '%-3s %-6s %-8s %-8s %s\n' ID PORT PID STATE MODE
+    for id in "${ALL_IDS[@]}"; do
+        if pid="$(running_pid "$id")"; then
+            state=running
+            mode="$(server_mode "${CLIENT_PORT[id]}")"
+        else
+            pid=- state=stopped mode=- all_running=0
+        fi
+        printf '%-3s %-6s %-8s %-8s %s\n' "$id" "${CLIENT_PORT[id]}" "$pid" "$state" "$mode"
+    done
+    [ "$all_running" -eq 1 ]
+}
+
+main() {
+    local cmd="${1:-}"
+    case "$cmd" in
+        -h | --help | help) usage; exit 0 ;;
+        "") usage >&2; exit 2 ;;
+    esac
+    shift
+    set_dir "${1:-}"
+    shift
+    case "$cmd" in
+        start) cmd_start "$@" ;;
+        start-one) cmd_start_one "$@" ;;
+        stop) [ $# -eq 0 ] || usage_error "stop takes no options"; cmd_stop ;;
+        stop-one) [ $# -eq 1 ] || usage_error "usage: stop-one DIR N"; cmd_stop_one "$1" ;;
+        kill-one) [ $# -eq 1 ] || usage_error "usage: kill-one DIR N"; cmd_stop_one --kill "$1" ;;
+        cleanup) [ $# -eq 0 ] || usage_error "cleanup takes no options"; cmd_cleanup ;;
+        hosts)
+            load_cluster
+            connect_string
+            ;;
+        port)
+            [ $# -eq 1 ] || usage_error "usage: port DIR N"
+            load_cluster
+            check_id "$1"
+            echo "${CLIENT_PORT[$1]}"
+            ;;
+        pid)
+            [ $# -eq 1 ] || usage_error "usage: pid DIR N"
+            load_cluster
+            check_id "$1"
+            running_pid "$1" || die "server $1 of $DIR is not running"
+            ;;
+        leader) cmd_leader ;;
+        status) cmd_status ;;
+        4lw)
+            [ $# -eq 2 ] || usage_error "usage: 4lw DIR N WORD"
+            load_cluster
+            check_id "$1"
+            local answer
+            answer="$(fourlw "${CLIENT_PORT[$1]}" "$2")"
+            [ -n "$answer" ] || die "server $1 of $DIR did not answer '$2'"
+            printf '%s\n' "$answer"
+            ;;
+        *) usage_error "unknown command '$cmd'" ;;
+    esac
+}
+
+main "$@"
