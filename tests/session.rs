@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{options, shared_hosts, unique_chroot, Cluster, StateRecorder, EVENT_TIMEOUT};
+use common::{options, shared_hosts, unique_chroot, Cluster, Proxy, StateRecorder, EVENT_TIMEOUT};
 use zkclient::{ClientOptions, CreateMode, CreateOptions, KeeperState, State, Wait};
 
 fn ephemeral() -> CreateOptions {
@@ -56,14 +56,19 @@ fn server_restart_within_the_timeout_suspends_then_resumes_the_same_session() {
 fn expiry_forced_by_a_second_connection_reports_lost_and_removes_ephemerals() {
     let hosts = shared_hosts();
     let chroot = unique_chroot("expiry");
-    let zk = common::connect(&hosts, &chroot, options(Duration::from_secs(6)));
     let observer = common::connect(&hosts, &chroot, ClientOptions::default());
+    // The client under test reaches the server through a proxy, so that it can be kept away
+    // while its session is ended behind its back.
+    let proxy = Proxy::start(&hosts);
+    let zk = common::connect(&proxy.hosts(), &chroot, options(Duration::from_secs(6)));
     let mut states = StateRecorder::attach(&zk);
     zk.create("/eph", b"", &ephemeral()).wait().unwrap();
     let info = zk.session_info();
+    proxy.cut();
+    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
 
     // Same session id and password from another connection, then closed: the server ends
-    // the session, and the first connection learns of it on its next contact.
+    // the session (and deletes its ephemeral nodes).
     let twin = zkclient::Client::new(
         &format!("{hosts}{chroot}"),
         ClientOptions {
@@ -76,12 +81,14 @@ fn expiry_forced_by_a_second_connection_reports_lost_and_removes_ephemerals() {
     twin.start(EVENT_TIMEOUT).unwrap();
     assert_eq!(twin.session_info().session_id, info.session_id);
     twin.stop().unwrap();
-
     assert_eq!(
         observer.exists("/eph").wait().unwrap(),
         None,
         "ephemeral outlived its session"
     );
+
+    // Back in reach, the client learns from the server that its session expired.
+    proxy.restore();
     states.wait_for(KeeperState::Expired, EVENT_TIMEOUT);
     assert!(states.seen.iter().any(|(state, _)| *state == State::Lost));
     // Like kazoo, the client goes on with a new session.
@@ -115,10 +122,17 @@ fn no_server_for_a_whole_timeout_is_lost_without_waiting_for_a_server() {
 fn a_session_can_be_resumed_from_its_id_and_password() {
     let hosts = shared_hosts();
     let chroot = unique_chroot("resume");
-    let first = common::connect(&hosts, &chroot, ClientOptions::default());
+    // The first owner sits behind a proxy: cutting it off stands for a process that died
+    // without closing its session (else both would take the session from each other).
+    let proxy = Proxy::start(&hosts);
+    let first = common::connect(&proxy.hosts(), &chroot, ClientOptions::default());
+    let mut states = StateRecorder::attach(&first);
     first.create("/eph", b"", &ephemeral()).wait().unwrap();
     let info = first.session_info();
     assert_eq!(info.password.len(), 16);
+    proxy.cut();
+    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
+
     let resumed = zkclient::Client::new(
         &format!("{hosts}{chroot}"),
         ClientOptions {

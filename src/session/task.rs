@@ -109,6 +109,9 @@ impl Task {
             return;
         }
         self.state = state;
+        // Queued before waiters wake: a listener added after `start` returned never receives
+        // the change that made it return.
+        self.events.state_changed(state);
         let (session_id, password, timeout, zxid) = (
             self.session_id,
             self.password.clone(),
@@ -128,7 +131,6 @@ impl Task {
                 info.server = None;
             }
         });
-        self.events.state_changed(state);
     }
 
     /// Forgets the session: the server said it expired, or no server answered for a whole

@@ -201,3 +201,72 @@ impl Drop for Cluster {
             .output();
     }
 }
+
+/// A TCP proxy in front of one server: a test can cut a client off (its connections closed,
+/// new ones refused) while the server and other clients carry on, then let it back.
+pub struct Proxy {
+    port: u16,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Proxy {
+    /// A proxy to the first server of `hosts`.
+    pub fn start(hosts: &str) -> Proxy {
+        use std::net::{TcpListener, TcpStream};
+        let target = hosts.split(',').next().expect("a host").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a proxy port");
+        let port = listener.local_addr().unwrap().port();
+        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::<TcpStream>::new()));
+        let (open_in, connections_in) = (open.clone(), connections.clone());
+        std::thread::spawn(move || {
+            for incoming in listener.incoming() {
+                let Ok(client) = incoming else { continue };
+                if !open_in.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is closed at once
+                }
+                let Ok(server) = TcpStream::connect(&target) else {
+                    continue;
+                };
+                let mut tracked = connections_in.lock().unwrap();
+                for stream in [&client, &server] {
+                    tracked.push(stream.try_clone().unwrap());
+                }
+                drop(tracked);
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Proxy {
+            port,
+            open,
+            connections,
+        }
+    }
+
+    /// The connect string of the proxy.
+    pub fn hosts(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Closes every proxied connection and refuses new ones.
+    pub fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        for stream in self.connections.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Accepts connections again.
+    pub fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
