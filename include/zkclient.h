@@ -196,6 +196,10 @@ enum zk_error
      * An internal error (a bug in zkclient); the process is intact.
      */
     ZK_EPANIC = -1007,
+    /**
+     * Returned by a function run under `zk_retry()` to ask for another attempt.
+     */
+    ZK_EFORCERETRY = -1008,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -278,6 +282,56 @@ enum zk_keeper_state
 typedef enum zk_keeper_state zk_keeper_state;
 #else
 typedef int32_t zk_keeper_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What happened to a watched node, with ZooKeeper's numbers.
+ */
+enum zk_event_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * A session event, not a node event: the session expired or the client was stopped.
+     * The watch is gone; no more events follow for it.
+     */
+    ZK_EVENT_SESSION = -1,
+    /**
+     * The node was created.
+     */
+    ZK_EVENT_CREATED = 1,
+    /**
+     * The node was deleted.
+     */
+    ZK_EVENT_DELETED = 2,
+    /**
+     * The node's data changed.
+     */
+    ZK_EVENT_CHANGED = 3,
+    /**
+     * The node's children changed.
+     */
+    ZK_EVENT_CHILD = 4,
+    /**
+     * A data watch was removed (server notice).
+     */
+    ZK_EVENT_DATA_WATCH_REMOVED = 5,
+    /**
+     * A child watch was removed (server notice).
+     */
+    ZK_EVENT_CHILD_WATCH_REMOVED = 6,
+    /**
+     * A persistent watch was removed (server notice).
+     */
+    ZK_EVENT_PERSISTENT_WATCH_REMOVED = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_event_type zk_event_type;
+#else
+typedef int32_t zk_event_type;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -397,7 +451,9 @@ typedef void (*zk_state_listener)(zk_state state, zk_keeper_state keeper_state, 
 
 /**
  * Destructor for user data: called exactly once, when the registration that holds the user
- * data ends. Never called when the registering function fails (the caller keeps ownership).
+ * data ends — including when the registering call itself fails, so that a caller never has to
+ * track whether a registration took. It runs on a zkclient thread or the caller's, never while
+ * a callback with the same user data is running.
  */
 typedef void (*zk_free_fn)(void *user_data);
 
@@ -528,6 +584,38 @@ typedef struct zk_string_list {
      */
     size_t count;
 } zk_string_list;
+
+/**
+ * A watch event, borrowed by the watcher for the duration of its call.
+ */
+typedef struct zk_watch_event {
+    /**
+     * What happened.
+     */
+    zk_event_type event_type;
+    /**
+     * The connection's keeper state when it happened (`ZK_KEEPER_EXPIRED` or
+     * `ZK_KEEPER_CLOSED` with `ZK_EVENT_SESSION`).
+     */
+    zk_keeper_state keeper_state;
+    /**
+     * The watched node's path, without the chroot.
+     */
+    const char *path;
+} zk_watch_event;
+
+/**
+ * A watcher. One-shot watchers are called at most once: with the node event, or with a
+ * `ZK_EVENT_SESSION` event when the session ends first. Persistent watchers are called for
+ * every matching event until removed (and a last time with `ZK_EVENT_SESSION` if the session
+ * ends). `event` and its path are borrowed for the call.
+ *
+ * Runs on the client's dispatcher thread, never on a network thread, one callback of this
+ * client at a time, in the order the server sent the events (a watch event comes before the
+ * reply of any request made after the change). It may call any zkclient function, blocking
+ * ones included.
+ */
+typedef void (*zk_watcher)(const struct zk_watch_event *event, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -680,10 +768,11 @@ zk_error zk_client_session(const struct zk_client *client,
 
 /**
  * Adds a connection-state listener (see `zk_state_listener` for where and how it runs). On
- * success `*out_id` (if not NULL) identifies it for `zk_client_remove_listener()`, and
- * `free_user_data` (if not NULL) will be called with `user_data` exactly once: when the
- * listener is removed, or when the client is freed. On failure nothing is registered and
- * `free_user_data` is not called.
+ * success `*out_id` (if not NULL) identifies it for `zk_client_remove_listener()`.
+ *
+ * `user_data` belongs to the library from this call on: `free_user_data` (if not NULL) is
+ * called with it exactly once: when the listener is removed, when the client is freed, or at
+ * once if the call fails.
  *
  * # Safety
  * `client` is NULL or a live client; `out_id` NULL or writable; `user_data` is passed back
@@ -855,6 +944,105 @@ void zk_string_list_free(struct zk_string_list *list);
  * `text` is NULL or a string returned by this library, not freed before.
  */
 void zk_string_free(char *text);
+
+/**
+ * As `zk_exists()`, and sets a one-shot watch: on the node's deletion or data change when it
+ * exists, on its creation when it does not. `*out_watch_id` (if not NULL) identifies the
+ * watch for `zk_remove_watch()`.
+ *
+ * `user_data` belongs to the library from this call on: `free_user_data` (if not NULL) is
+ * called exactly once, after the watcher's last call, or at once if no watch was set (the
+ * call failed).
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; outputs NULL or writable.
+ */
+zk_error zk_exists_watch(struct zk_client *client,
+                         const char *path,
+                         zk_watcher watcher,
+                         void *user_data,
+                         zk_free_fn free_user_data,
+                         bool *out_exists,
+                         struct zk_stat *out_stat,
+                         uint64_t *out_watch_id);
+
+/**
+ * As `zk_get()`, and sets a one-shot watch on the node's data change or deletion. On
+ * `ZK_ENONODE` no watch is set (use `zk_exists_watch()` to wait for a creation). User data
+ * and `*out_watch_id` as for `zk_exists_watch()`.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; outputs NULL or writable.
+ */
+zk_error zk_get_watch(struct zk_client *client,
+                      const char *path,
+                      zk_watcher watcher,
+                      void *user_data,
+                      zk_free_fn free_user_data,
+                      struct zk_buffer *out_data,
+                      struct zk_stat *out_stat,
+                      uint64_t *out_watch_id);
+
+/**
+ * As `zk_get_children()`, and sets a one-shot watch on a change of the children or the node's
+ * deletion. User data and `*out_watch_id` as for `zk_exists_watch()`.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; outputs NULL or writable.
+ */
+zk_error zk_get_children_watch(struct zk_client *client,
+                               const char *path,
+                               zk_watcher watcher,
+                               void *user_data,
+                               zk_free_fn free_user_data,
+                               struct zk_string_list *out_children,
+                               struct zk_stat *out_stat,
+                               uint64_t *out_watch_id);
+
+/**
+ * Sets a persistent watch (`mode`: one of `zk_add_watch_mode`) on `path`, called for every
+ * matching change until `zk_remove_watch()`, the session's end, or `zk_client_free()`. It
+ * survives reconnects, but changes made while disconnected are not replayed (re-read what
+ * you cache after SUSPENDED). User data and `*out_watch_id` as for `zk_exists_watch()`.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `out_watch_id` NULL or writable.
+ */
+zk_error zk_add_watch(struct zk_client *client,
+                      const char *path,
+                      int32_t mode,
+                      zk_watcher watcher,
+                      void *user_data,
+                      zk_free_fn free_user_data,
+                      uint64_t *out_watch_id);
+
+/**
+ * Removes one watch by the id its call returned. Its user-data destructor runs once no call
+ * of it is under way. `ZK_ENOWATCHER` when it is not registered (it fired, was removed, or
+ * its session ended).
+ *
+ * # Safety
+ * `client` NULL or live.
+ */
+zk_error zk_remove_watch(struct zk_client *client, uint64_t watch_id);
+
+/**
+ * Removes every watch of `watcher_type` (one of `zk_watcher_type`) on `path`, in this client
+ * and on the server (ZooKeeper's removeWatches). `ZK_ENOWATCHER` when there was none.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string.
+ */
+zk_error zk_remove_watches(struct zk_client *client, const char *path, int32_t watcher_type);
+
+/**
+ * Asks the server whether this session has a watch of `watcher_type` (one of
+ * `zk_watcher_type`) on `path`: `ZK_OK`, or `ZK_ENOWATCHER`.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string.
+ */
+zk_error zk_check_watches(struct zk_client *client, const char *path, int32_t watcher_type);
 
 #ifdef __cplusplus
 }  // extern "C"

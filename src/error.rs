@@ -43,6 +43,18 @@ pub enum Error {
     /// The client was stopped or never started.
     #[error("the client is closed (never started, or stopped)")]
     Closed,
+    /// Returned by a function run under the retry helper to ask for another attempt.
+    #[error("the operation asked to be retried")]
+    ForceRetry,
+    /// The retry helper gave up: too many attempts, or its deadline passed. `last` is the
+    /// error of the last attempt.
+    #[error("gave up after {attempts} attempt(s): {last}")]
+    RetryFailed {
+        /// Attempts made.
+        attempts: u32,
+        /// The last attempt's error.
+        last: Box<Error>,
+    },
     /// The server's reply could not be decoded.
     #[error("malformed reply from the server: {0}")]
     Malformed(#[from] DecodeError),

@@ -329,8 +329,8 @@ fn listener_user_data_is_freed_exactly_once_however_the_registration_ends() {
         );
         assert_eq!(
             FREED.load(Ordering::SeqCst),
-            0,
-            "destructor ran for a failed registration"
+            1,
+            "a failed registration releases its user data at once"
         );
         let mut removed_id = 0;
         assert_eq!(
@@ -357,12 +357,201 @@ fn listener_user_data_is_freed_exactly_once_however_the_registration_ends() {
             zk_client_remove_listener(client, removed_id),
             zk_error::ZK_OK
         );
-        assert_eq!(FREED.load(Ordering::SeqCst), 1);
+        assert_eq!(FREED.load(Ordering::SeqCst), 2);
         assert_eq!(
             zk_client_remove_listener(client, removed_id),
             zk_error::ZK_EINVAL
         );
         zk_client_free(client);
     }
-    assert_eq!(FREED.load(Ordering::SeqCst), 2);
+    assert_eq!(FREED.load(Ordering::SeqCst), 3);
+}
+
+/// Counts for one watch registration: calls with each event type, and destructor runs.
+#[derive(Default)]
+struct WatchLog {
+    events: std::sync::Mutex<Vec<(zk_event_type, String)>>,
+    freed: AtomicUsize,
+}
+
+unsafe extern "C" fn log_event(event: *const zk_watch_event, user_data: *mut c_void) {
+    // SAFETY: the library passes a valid event; user_data is a &WatchLog kept alive by the test.
+    let (event, log) = unsafe { (&*event, &*(user_data as *const WatchLog)) };
+    assert_eq!(
+        log.freed.load(Ordering::SeqCst),
+        0,
+        "called after its destructor"
+    );
+    // SAFETY: the path is a valid string for the call.
+    let path = unsafe { CStr::from_ptr(event.path) }
+        .to_string_lossy()
+        .into_owned();
+    log.events.lock().unwrap().push((event.event_type, path));
+}
+
+unsafe extern "C" fn log_free(user_data: *mut c_void) {
+    // SAFETY: as above.
+    let log = unsafe { &*(user_data as *const WatchLog) };
+    log.freed.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn watch_user_data_is_freed_exactly_once_however_the_watch_ends() {
+    let client = started_client("ffi-watch");
+    let fired = WatchLog::default();
+    let failed = WatchLog::default();
+    let removed = WatchLog::default();
+    let pending = WatchLog::default();
+    let persistent = WatchLog::default();
+    let ud = |log: &WatchLog| log as *const WatchLog as *mut c_void;
+    // SAFETY: valid arguments; the logs outlive the client.
+    unsafe {
+        let mut exists = true;
+        let mut id = 0u64;
+        // Fires once: destructor after the call.
+        assert_eq!(
+            zk_exists_watch(
+                client,
+                c("/w").as_ptr(),
+                Some(log_event),
+                ud(&fired),
+                Some(log_free),
+                &mut exists,
+                null_mut(),
+                &mut id
+            ),
+            zk_error::ZK_OK
+        );
+        assert!(!exists);
+        // Fails (no node): no watch, destructor at once.
+        assert_eq!(
+            zk_get_watch(
+                client,
+                c("/w").as_ptr(),
+                Some(log_event),
+                ud(&failed),
+                Some(log_free),
+                null_mut(),
+                null_mut(),
+                null_mut()
+            ),
+            zk_error::ZK_ENONODE
+        );
+        assert_eq!(failed.freed.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            zk_exists_watch(
+                client,
+                c("bad").as_ptr(),
+                Some(log_event),
+                ud(&failed),
+                Some(log_free),
+                &mut exists,
+                null_mut(),
+                null_mut()
+            ),
+            zk_error::ZK_EBADPATH
+        );
+        assert_eq!(failed.freed.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            zk_create(
+                client,
+                c("/w").as_ptr(),
+                null(),
+                0,
+                null(),
+                null_mut(),
+                null_mut()
+            ),
+            zk_error::ZK_OK
+        );
+        // Removed before it fires.
+        let mut removed_id = 0u64;
+        assert_eq!(
+            zk_get_watch(
+                client,
+                c("/w").as_ptr(),
+                Some(log_event),
+                ud(&removed),
+                Some(log_free),
+                null_mut(),
+                null_mut(),
+                &mut removed_id
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_remove_watch(client, removed_id), zk_error::ZK_OK);
+        assert_eq!(removed.freed.load(Ordering::SeqCst), 1);
+        assert_eq!(zk_remove_watch(client, removed_id), zk_error::ZK_ENOWATCHER);
+        // Still pending when the client is freed: told of the end, then freed.
+        assert_eq!(
+            zk_get_children_watch(
+                client,
+                c("/w").as_ptr(),
+                Some(log_event),
+                ud(&pending),
+                Some(log_free),
+                null_mut(),
+                null_mut(),
+                null_mut()
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_add_watch(
+                client,
+                c("/").as_ptr(),
+                zk_add_watch_mode::ZK_WATCH_PERSISTENT_RECURSIVE as i32,
+                Some(log_event),
+                ud(&persistent),
+                Some(log_free),
+                null_mut()
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_add_watch(
+                client,
+                c("/").as_ptr(),
+                9,
+                Some(log_event),
+                ud(&failed),
+                Some(log_free),
+                null_mut()
+            ),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(failed.freed.load(Ordering::SeqCst), 3);
+        assert_eq!(
+            zk_check_watches(
+                client,
+                c("/w").as_ptr(),
+                zk_watcher_type::ZK_WATCHER_CHILDREN as i32
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_set(client, c("/w").as_ptr(), b"x".as_ptr(), 1, -1, null_mut()),
+            zk_error::ZK_OK
+        );
+        zk_client_free(client);
+    }
+    let created = (zk_event_type::ZK_EVENT_CREATED, "/w".to_string());
+    assert_eq!(*fired.events.lock().unwrap(), [created.clone()]);
+    assert_eq!(fired.freed.load(Ordering::SeqCst), 1);
+    assert!(failed.events.lock().unwrap().is_empty());
+    assert!(removed.events.lock().unwrap().is_empty());
+    assert_eq!(
+        *pending.events.lock().unwrap(),
+        [(zk_event_type::ZK_EVENT_SESSION, "/w".to_string())]
+    );
+    assert_eq!(pending.freed.load(Ordering::SeqCst), 1);
+    let persistent_events = persistent.events.lock().unwrap().clone();
+    assert_eq!(
+        persistent_events,
+        [
+            (zk_event_type::ZK_EVENT_CHANGED, "/w".to_string()),
+            (zk_event_type::ZK_EVENT_SESSION, "/".to_string())
+        ]
+    );
+    assert_eq!(persistent.freed.load(Ordering::SeqCst), 1);
 }

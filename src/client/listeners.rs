@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::dispatch::Dispatcher;
-use crate::proto::{KeeperState, WatcherEvent};
+use crate::proto::KeeperState;
 use crate::session::SessionEvents;
 
 /// The connection state as kazoo names it.
@@ -108,8 +108,7 @@ impl SessionEvents for Notifier {
         }));
     }
 
-    fn watch_event(&self, _event: WatcherEvent) {
-        // Watch registration arrives with the watches work; until then nothing registers a
-        // watch, so the server sends no notifications.
+    fn dispatch(&self, job: Box<dyn FnOnce() + Send + 'static>) {
+        self.dispatcher.push(job);
     }
 }

@@ -6,8 +6,10 @@ mod dispatch;
 mod listeners;
 mod ops;
 pub mod path;
+mod watch;
 
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -15,10 +17,13 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{Error, Result};
 use crate::proto::{Acl, KeeperState};
 use crate::runtime::Wait;
-use crate::session::{self, parse_hosts, Command, HostAddr, SessionConfig, SessionInfo, Status};
+use crate::session::{
+    self, parse_hosts, Command, HostAddr, SessionConfig, SessionInfo, Status, WatchRegistry,
+};
 
 pub use listeners::{Listener, ListenerId, State};
 pub use ops::{CreateOptions, Created};
+pub use watch::{WatchId, WatchedEvent};
 
 /// The server's default `jute.maxbuffer`: the largest request frame it reads (1 MiB - 1).
 pub const DEFAULT_MAX_REQUEST_SIZE: usize = 0xfffff;
@@ -77,6 +82,8 @@ struct Inner {
     status: Arc<Status>,
     notifier: Arc<listeners::Notifier>,
     session: RwLock<Option<mpsc::UnboundedSender<Command>>>,
+    watches: Arc<Mutex<WatchRegistry>>,
+    next_watch_id: AtomicU64,
 }
 
 impl Drop for Inner {
@@ -131,6 +138,8 @@ impl Client {
                 options,
                 notifier: Arc::new(listeners::Notifier::new()),
                 session: RwLock::new(None),
+                watches: Arc::default(),
+                next_watch_id: AtomicU64::new(1),
             }),
         })
     }
@@ -179,6 +188,7 @@ impl Client {
                     config,
                     self.inner.status.clone(),
                     self.inner.notifier.clone(),
+                    self.inner.watches.clone(),
                 ));
             }
         }
@@ -257,6 +267,10 @@ impl Client {
     pub fn clear_listeners(&self) {
         self.inner.notifier.clear();
         self.inner.notifier.dispatcher.flush();
+    }
+
+    pub(crate) fn lock_watches(&self) -> MutexGuard<'_, WatchRegistry> {
+        self.inner.watches.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn options(&self) -> &ClientOptions {

@@ -13,7 +13,7 @@ use crate::proto::{
     DeleteRequest, ErrorCode, GetChildren2Response, GetDataResponse, OpCode, PathRequest,
     PathWatchRequest, SetDataRequest, Stat, StatResponse,
 };
-use crate::session::{Command, Request};
+use crate::session::{Answer, Command, PendingWatch, Request};
 
 /// The largest TTL the server accepts (its TTL field has 40 bits of milliseconds).
 const MAX_TTL_MS: i64 = 0xff_ffff_ffff;
@@ -46,22 +46,45 @@ const MAX_RECURSIVE_DELETE_PASSES: usize = 100;
 
 impl Client {
     /// Validates a client path and returns the server's form of it.
-    fn server_path(&self, path: &str, sequential: bool) -> Result<String> {
+    pub(super) fn server_path(&self, path: &str, sequential: bool) -> Result<String> {
         validate_path(path, sequential)?;
         Ok(prepend_chroot(self.chroot(), path))
     }
 
     /// Sends one request frame and waits for the reply body.
     pub(crate) async fn call(&self, op: OpCode, frame: Vec<u8>) -> Result<Bytes> {
+        self.call_watched(op, frame, None).await
+    }
+
+    /// Sends one request frame with a watch to register when the reply confirms it.
+    pub(crate) async fn call_watched(
+        &self,
+        op: OpCode,
+        frame: Vec<u8>,
+        watch: Option<PendingWatch>,
+    ) -> Result<Bytes> {
         let size = frame.len() - 4;
         let limit = self.options().max_request_size;
         if size > limit {
             return Err(Error::RequestTooLarge { size, limit });
         }
         let (reply, receiver) = oneshot::channel();
-        self.send(Command::Request(Request { frame, op, reply }))?;
+        self.send(Command::Request(Request {
+            frame,
+            op,
+            reply,
+            watch,
+        }))?;
         match receiver.await {
-            Ok(result) => result?.into_body(),
+            // An unregistered watch (and its user data) is dropped here, on the caller's
+            // thread, before the call returns.
+            Ok(Answer {
+                result,
+                unregistered,
+            }) => {
+                drop(unregistered);
+                result?.into_body()
+            }
             // The session ended without answering: the request may have been applied.
             Err(_) => Err(Error::connection_loss()),
         }

@@ -346,10 +346,11 @@ pub unsafe extern "C" fn zk_client_session(
 }
 
 /// Adds a connection-state listener (see `zk_state_listener` for where and how it runs). On
-/// success `*out_id` (if not NULL) identifies it for `zk_client_remove_listener()`, and
-/// `free_user_data` (if not NULL) will be called with `user_data` exactly once: when the
-/// listener is removed, or when the client is freed. On failure nothing is registered and
-/// `free_user_data` is not called.
+/// success `*out_id` (if not NULL) identifies it for `zk_client_remove_listener()`.
+///
+/// `user_data` belongs to the library from this call on: `free_user_data` (if not NULL) is
+/// called with it exactly once: when the listener is removed, when the client is freed, or at
+/// once if the call fails.
 ///
 /// # Safety
 /// `client` is NULL or a live client; `out_id` NULL or writable; `user_data` is passed back
@@ -363,10 +364,10 @@ pub unsafe extern "C" fn zk_client_add_listener(
     out_id: *mut u64,
 ) -> zk_error {
     guard(|| {
+        let user_data = UserData::new(user_data, free_user_data);
         // SAFETY: per the contract.
         let client = unsafe { client_arg(client) }?;
         let listener = listener.ok_or_else(|| Error::InvalidArgument("listener is NULL".into()))?;
-        let user_data = UserData::new(user_data, free_user_data);
         let id = client.add_listener(move |state: State, keeper: KeeperState| {
             // SAFETY: the caller registered this function for this user data.
             unsafe { listener(state.into(), keeper.into(), user_data.ptr()) }

@@ -96,11 +96,13 @@ pub enum zk_error {
     ZK_ECLOSED = -1006,
     /// An internal error (a bug in zkclient); the process is intact.
     ZK_EPANIC = -1007,
+    /// Returned by a function run under `zk_retry()` to ask for another attempt.
+    ZK_EFORCERETRY = -1008,
 }
 
 impl zk_error {
     /// Every code, in declaration order.
-    pub const ALL: [zk_error; 41] = {
+    pub const ALL: [zk_error; 42] = {
         use zk_error::*;
         [
             ZK_OK,
@@ -144,6 +146,7 @@ impl zk_error {
             ZK_ETIMEOUT,
             ZK_ECLOSED,
             ZK_EPANIC,
+            ZK_EFORCERETRY,
         ]
     };
 
@@ -174,6 +177,8 @@ impl zk_error {
             Error::Timeout(_) => zk_error::ZK_ETIMEOUT,
             Error::Closed => zk_error::ZK_ECLOSED,
             Error::Malformed(_) => zk_error::ZK_EMARSHALLINGERROR,
+            Error::ForceRetry => zk_error::ZK_EFORCERETRY,
+            Error::RetryFailed { last, .. } => Self::from_error(last),
         }
     }
 
@@ -221,6 +226,7 @@ impl zk_error {
             ZK_ETIMEOUT => c"ZK_ETIMEOUT",
             ZK_ECLOSED => c"ZK_ECLOSED",
             ZK_EPANIC => c"ZK_EPANIC",
+            ZK_EFORCERETRY => c"ZK_EFORCERETRY",
         }
     }
 }
@@ -280,7 +286,7 @@ mod tests {
         }
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), 41);
+        assert_eq!(names.len(), zk_error::ALL.len());
         // SAFETY: as above.
         assert_eq!(
             unsafe { CStr::from_ptr(zk_error_str(12345)) }

@@ -11,6 +11,7 @@ mod client;
 mod error;
 mod ops;
 mod types;
+mod watch;
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CStr, CString};
@@ -20,6 +21,7 @@ pub use client::*;
 pub use error::*;
 pub use ops::*;
 pub use types::*;
+pub use watch::*;
 
 use crate::error::{Error, Result};
 

@@ -271,7 +271,9 @@ impl From<KeeperState> for zk_keeper_state {
 }
 
 /// Destructor for user data: called exactly once, when the registration that holds the user
-/// data ends. Never called when the registering function fails (the caller keeps ownership).
+/// data ends — including when the registering call itself fails, so that a caller never has to
+/// track whether a registration took. It runs on a zkclient thread or the caller's, never while
+/// a callback with the same user data is running.
 pub type zk_free_fn = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 
 /// Releases a buffer the library returned and resets it to `{NULL, 0}`. NULL and empty

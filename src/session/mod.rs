@@ -4,6 +4,7 @@
 
 mod hosts;
 mod task;
+mod watches;
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -12,9 +13,12 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
-use crate::proto::{ErrorCode, KeeperState, OpCode, WatcherEvent};
+use crate::proto::{ErrorCode, KeeperState, OpCode};
 
 pub use hosts::{parse_hosts, HostAddr, DEFAULT_PORT};
+pub use watches::{
+    Fired, OnceWatcher, PendingWatch, PersistentWatcher, WatchEvent, WatchKind, WatchRegistry,
+};
 
 /// What a session needs to know to run.
 #[derive(Debug, Clone)]
@@ -36,7 +40,7 @@ pub struct SessionConfig {
 }
 
 /// A reply from the server: the header's zxid and error, and the body that follows it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Reply {
     /// The zxid of the reply header.
     pub zxid: i64,
@@ -57,19 +61,39 @@ impl Reply {
     }
 }
 
+/// What the session answers a request: the reply or the failure, and the request's watch if it
+/// was not registered (handed back so that the caller drops it, and with it any user data, on
+/// its own thread before it returns).
+pub struct Answer {
+    /// The reply, or why there is none.
+    pub result: Result<Reply>,
+    /// The watch of the request, when it was not registered.
+    pub unregistered: Option<PendingWatch>,
+}
+
 /// One request on its way to the server.
 pub struct Request {
     /// The whole frame from `proto::encode_request`; its xid is assigned by the session.
     pub frame: Vec<u8>,
     /// The operation, for bookkeeping.
     pub op: OpCode,
-    /// Where the reply goes.
-    pub reply: oneshot::Sender<Result<Reply>>,
+    /// Where the answer goes.
+    pub reply: oneshot::Sender<Answer>,
+    /// A watch to register if the reply confirms it.
+    pub watch: Option<PendingWatch>,
 }
 
 impl Request {
-    fn fail(self, error: Error) {
-        let _ = self.reply.send(Err(error));
+    /// Fails the request; its watch goes back to the caller unregistered.
+    fn fail(self, error: Error) -> Option<PendingWatch> {
+        let answer = Answer {
+            result: Err(error),
+            unregistered: self.watch,
+        };
+        self.reply
+            .send(answer)
+            .err()
+            .and_then(|answer| answer.unregistered)
     }
 }
 
@@ -85,8 +109,8 @@ pub enum Command {
 pub trait SessionEvents: Send + Sync + 'static {
     /// The keeper state changed (connected, disconnected, expired, closed, ...).
     fn state_changed(&self, state: KeeperState);
-    /// A watch notification arrived (the path is the server's, chroot included).
-    fn watch_event(&self, event: WatcherEvent);
+    /// Runs `job` (watchers to call) after every event queued before it, off the runtime.
+    fn dispatch(&self, job: Box<dyn FnOnce() + Send + 'static>);
 }
 
 /// What is known of the session right now, shared between the task and the client.
@@ -185,9 +209,10 @@ pub fn spawn(
     config: SessionConfig,
     status: Arc<Status>,
     events: Arc<dyn SessionEvents>,
+    watches: Arc<Mutex<WatchRegistry>>,
 ) -> mpsc::UnboundedSender<Command> {
     let (sender, receiver) = mpsc::unbounded_channel();
     status.update(|info| info.running = true);
-    crate::runtime::handle().spawn(task::run(config, receiver, status, events));
+    crate::runtime::handle().spawn(task::run(config, receiver, status, events, watches));
     sender
 }

@@ -1,7 +1,7 @@
 //! The session task: connect, handshake, serve requests, reconnect, expire.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -11,7 +11,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep, sleep_until, timeout, Instant};
 
 use super::hosts::{HostAddr, HostList};
-use super::{Command, Reply, Request, SessionConfig, SessionEvents, Status};
+use super::watches::{Fired, PendingWatch, WatchRegistry};
+use super::{Answer, Command, Reply, Request, SessionConfig, SessionEvents, Status};
 use crate::error::{Error, Result};
 use crate::proto::{
     decode_all, decode_prefix, encode_empty_request, encode_frame, patch_xid, ConnectRequest,
@@ -33,7 +34,24 @@ const MIN_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 struct Pending {
     xid: i32,
     op: OpCode,
-    reply: Option<oneshot::Sender<Result<Reply>>>,
+    reply: Option<oneshot::Sender<Answer>>,
+    watch: Option<PendingWatch>,
+}
+
+impl Pending {
+    /// Answers the caller (if any), handing back the watch unless it was registered.
+    fn answer(self, result: Result<Reply>, task: &Task) {
+        let Some(reply) = self.reply else {
+            return task.release(self.watch);
+        };
+        if let Err(lost) = reply.send(Answer {
+            result,
+            unregistered: self.watch,
+        }) {
+            // The caller stopped waiting: its watch is released off the runtime.
+            task.release(lost.unregistered);
+        }
+    }
 }
 
 /// Why the task stops, and whom to tell when it has.
@@ -44,6 +62,7 @@ struct Task {
     hosts: HostList,
     status: Arc<Status>,
     events: Arc<dyn SessionEvents>,
+    watches: Arc<Mutex<WatchRegistry>>,
     session_id: i64,
     password: Vec<u8>,
     negotiated_timeout: Duration,
@@ -59,6 +78,7 @@ pub(super) async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     status: Arc<Status>,
     events: Arc<dyn SessionEvents>,
+    watches: Arc<Mutex<WatchRegistry>>,
 ) {
     let mut task = Task {
         hosts: HostList::new(config.hosts.clone(), config.randomize_hosts),
@@ -68,6 +88,7 @@ pub(super) async fn run(
         config,
         status,
         events,
+        watches,
         last_zxid: 0,
         last_heard: None,
         next_xid: 1,
@@ -77,13 +98,14 @@ pub(super) async fn run(
     commands.close();
     while let Ok(command) = commands.try_recv() {
         match command {
-            Command::Request(request) => request.fail(Error::Closed),
+            Command::Request(request) => task.release(request.fail(Error::Closed)),
             Command::Close(done) => {
                 let _ = done.send(());
             }
         }
     }
     task.set_state(KeeperState::Closed);
+    task.end_watches(KeeperState::Closed);
     task.status.update(|info| info.running = false);
     if let Some(done) = done {
         let _ = done.send(());
@@ -93,11 +115,11 @@ pub(super) async fn run(
 impl Task {
     async fn run(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>) -> Stop {
         loop {
-            let (stream, leftover) = match self.connect(commands).await {
+            let (stream, leftover, first_frames) = match self.connect(commands).await {
                 Ok(connected) => connected,
                 Err(stop) => return stop,
             };
-            match self.serve(stream, leftover, commands).await {
+            match self.serve(stream, leftover, first_frames, commands).await {
                 Some(stop) => return stop,
                 None => self.set_state(KeeperState::Disconnected),
             }
@@ -140,6 +162,33 @@ impl Task {
         self.password = vec![0; 16];
         self.last_heard = None;
         self.set_state(KeeperState::Expired);
+        self.end_watches(KeeperState::Expired);
+    }
+
+    fn lock_watches(&self) -> MutexGuard<'_, WatchRegistry> {
+        self.watches.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Hands fired watchers to the dispatcher, behind every event queued before.
+    fn deliver(&self, fired: Vec<Fired>) {
+        if !fired.is_empty() {
+            self.events
+                .dispatch(Box::new(move || fired.into_iter().for_each(Fired::run)));
+        }
+    }
+
+    /// Drops a watcher that was never registered on the dispatcher: it may own user data whose
+    /// destructor must not run on the runtime.
+    fn release(&self, watch: Option<PendingWatch>) {
+        if let Some(watch) = watch {
+            self.events.dispatch(Box::new(move || drop(watch)));
+        }
+    }
+
+    /// The session is over: every watcher hears it once and is dropped.
+    fn end_watches(&self, state: KeeperState) {
+        let fired = self.lock_watches().drain(state);
+        self.deliver(fired);
     }
 
     fn connect_request(&self) -> ConnectRequest {
@@ -162,7 +211,7 @@ impl Task {
     async fn connect(
         &mut self,
         commands: &mut mpsc::UnboundedReceiver<Command>,
-    ) -> std::result::Result<(TcpStream, BytesMut), Stop> {
+    ) -> std::result::Result<(TcpStream, BytesMut, Vec<u8>), Stop> {
         loop {
             let (host, delay) = self.hosts.next();
             let attempt_timeout =
@@ -176,7 +225,7 @@ impl Task {
                     command = commands.recv() => match command {
                         None => return Err(Stop(None)),
                         Some(Command::Close(done)) => return Err(Stop(Some(done))),
-                        Some(Command::Request(request)) => request.fail(Error::connection_loss()),
+                        Some(Command::Request(request)) => self.release(request.fail(Error::connection_loss())),
                     },
                     () = sleep_until_or_never(expiry) => break None,
                 }
@@ -201,6 +250,7 @@ impl Task {
                 continue;
             }
             self.hosts.connected();
+            let resumed = asked != 0;
             self.session_id = response.session_id;
             self.password = response.passwd;
             self.negotiated_timeout = Duration::from_millis(response.timeout as u64);
@@ -211,8 +261,15 @@ impl Task {
             } else {
                 KeeperState::SyncConnected
             };
+            // Watches of a resumed session are re-armed before anything else is sent; a new
+            // session has none (they were told of the expiry and dropped).
+            let rearm = if resumed {
+                self.lock_watches().rearm_frames(self.last_zxid)
+            } else {
+                Vec::new()
+            };
             self.set_state(state);
-            return Ok((stream, leftover));
+            return Ok((stream, leftover, rearm.concat()));
         }
     }
 
@@ -227,11 +284,12 @@ impl Task {
         &mut self,
         mut stream: TcpStream,
         mut inbound: BytesMut,
+        mut outbound: Vec<u8>,
         commands: &mut mpsc::UnboundedReceiver<Command>,
     ) -> Option<Stop> {
         let (mut reader, mut writer) = stream.split();
         let mut conn = Connection::default();
-        let mut outbound: Vec<u8> = Vec::with_capacity(READ_CHUNK);
+        outbound.reserve(READ_CHUNK);
         let read_timeout = self.negotiated_timeout * 2 / 3;
         let ping_interval = read_timeout / 2;
         let ping_frame = encode_empty_request(PING_XID, OpCode::Ping);
@@ -301,9 +359,7 @@ impl Task {
         }
         let _ = writer.shutdown().await;
         for pending in conn.pending.drain(..) {
-            if let Some(reply) = pending.reply {
-                let _ = reply.send(Err(Error::connection_loss()));
-            }
+            pending.answer(Err(Error::connection_loss()), self);
         }
         conn.closing.map(Stop)
     }
@@ -316,6 +372,7 @@ impl Task {
             xid,
             op: request.op,
             reply: Some(request.reply),
+            watch: request.watch,
         });
     }
 
@@ -331,6 +388,7 @@ impl Task {
             xid,
             op: OpCode::CloseSession,
             reply: None,
+            watch: None,
         });
         conn.closing = Some(done);
     }
@@ -388,12 +446,8 @@ impl Task {
             return Ok(()); // a notification or ping too big to keep: dropped
         }
         let pending = self.reply_slot(header, conn)?;
-        if let Some(reply) = pending.reply {
-            let _ = reply.send(Err(Error::ReplyTooLarge {
-                size: len,
-                limit: self.config.max_reply_size,
-            }));
-        }
+        let limit = self.config.max_reply_size;
+        pending.answer(Err(Error::ReplyTooLarge { size: len, limit }), self);
         Ok(())
     }
 
@@ -403,7 +457,7 @@ impl Task {
         header: ReplyHeader,
         conn: &mut Connection,
     ) -> std::result::Result<Pending, String> {
-        let pending = conn
+        let mut pending = conn
             .pending
             .pop_front()
             .ok_or_else(|| format!("reply with xid {} but no request pending", header.xid))?;
@@ -417,6 +471,11 @@ impl Task {
         }
         if header.zxid > 0 && header.zxid > self.last_zxid {
             self.last_zxid = header.zxid;
+        }
+        // The watch is registered before the reply is handed over, so no later notification
+        // can miss it.
+        if let Some(watch) = pending.watch.take() {
+            pending.watch = self.lock_watches().confirm(watch, header.err);
         }
         Ok(pending)
     }
@@ -432,7 +491,8 @@ impl Task {
             NOTIFICATION_XID => {
                 let event: WatcherEvent =
                     decode_all(&body).map_err(|e| format!("bad notification: {e}"))?;
-                self.events.watch_event(event);
+                let fired = self.lock_watches().fire(&event);
+                self.deliver(fired);
             }
             PING_XID => conn.ping_outstanding = false,
             AUTH_XID | SET_WATCHES_XID => {}
@@ -441,13 +501,12 @@ impl Task {
                 if pending.op == OpCode::CloseSession {
                     conn.closed = true;
                 }
-                if let Some(reply) = pending.reply {
-                    let _ = reply.send(Ok(Reply {
-                        zxid: header.zxid,
-                        err: ErrorCode(header.err),
-                        body,
-                    }));
-                }
+                let reply = Reply {
+                    zxid: header.zxid,
+                    err: ErrorCode(header.err),
+                    body,
+                };
+                pending.answer(Ok(reply), self);
             }
         }
         Ok(())

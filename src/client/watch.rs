@@ -1,0 +1,245 @@
+//! Watches: one-shot watches set by exists / get / get_children, persistent and recursive
+//! watches (addWatch), their removal, and checkWatches.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::path::strip_chroot;
+use super::Client;
+use crate::error::Result;
+use crate::proto::{
+    decode_all, encode_request, AddWatchMode, AddWatchRequest, ErrorCode, EventType,
+    GetChildren2Response, GetDataResponse, KeeperState, OpCode, PathWatchRequest,
+    RemoveWatchesRequest, Stat, StatResponse, WatcherType,
+};
+use crate::session::{OnceWatcher, PendingWatch, PersistentWatcher, WatchEvent, WatchKind};
+
+/// What a watcher receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchedEvent {
+    /// What happened; `EventType::None` for a session event (the session expired or the
+    /// client was stopped: the watch is gone).
+    pub event_type: EventType,
+    /// The keeper state when it happened.
+    pub keeper_state: KeeperState,
+    /// The node's path (chroot removed).
+    pub path: String,
+}
+
+/// Identifies one watch registration, to remove it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WatchId(pub u64);
+
+impl Client {
+    fn next_watch_id(&self) -> u64 {
+        self.inner.next_watch_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn once(
+        &self,
+        kind: WatchKind,
+        server_path: &str,
+        watcher: impl FnOnce(WatchedEvent) + Send + 'static,
+    ) -> (PendingWatch, WatchId) {
+        let id = self.next_watch_id();
+        let chroot = self.clone_chroot();
+        let watcher: OnceWatcher =
+            Box::new(move |event: WatchEvent| watcher(user_event(chroot.as_deref(), event)));
+        (
+            PendingWatch::Once {
+                path: server_path.to_string(),
+                kind,
+                id,
+                watcher,
+            },
+            WatchId(id),
+        )
+    }
+
+    fn clone_chroot(&self) -> Option<String> {
+        self.chroot().map(str::to_string)
+    }
+
+    /// As [`Client::exists`], and sets a one-shot watch: on the node's deletion or data change
+    /// when it exists, on its creation when it does not.
+    pub async fn exists_watch(
+        &self,
+        path: &str,
+        watcher: impl FnOnce(WatchedEvent) + Send + 'static,
+    ) -> Result<(Option<Stat>, WatchId)> {
+        let server_path = self.server_path(path, false)?;
+        let (watch, id) = self.once(WatchKind::Exist, &server_path, watcher);
+        let request = PathWatchRequest {
+            path: &server_path,
+            watch: true,
+        };
+        let frame = encode_request(0, OpCode::Exists, &request);
+        match self.call_watched(OpCode::Exists, frame, Some(watch)).await {
+            Ok(body) => Ok((Some(decode_all::<StatResponse>(&body)?.stat), id)),
+            Err(error) if error.is(ErrorCode::NO_NODE) => Ok((None, id)),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// As [`Client::get`], and sets a one-shot watch on the node's data change or deletion.
+    pub async fn get_watch(
+        &self,
+        path: &str,
+        watcher: impl FnOnce(WatchedEvent) + Send + 'static,
+    ) -> Result<(Vec<u8>, Stat, WatchId)> {
+        let server_path = self.server_path(path, false)?;
+        let (watch, id) = self.once(WatchKind::Data, &server_path, watcher);
+        let request = PathWatchRequest {
+            path: &server_path,
+            watch: true,
+        };
+        let frame = encode_request(0, OpCode::GetData, &request);
+        let body = self
+            .call_watched(OpCode::GetData, frame, Some(watch))
+            .await?;
+        let reply: GetDataResponse = decode_all(&body)?;
+        Ok((reply.data, reply.stat, id))
+    }
+
+    /// As [`Client::get_children`], and sets a one-shot watch on a change of the children or
+    /// the node's deletion.
+    pub async fn get_children_watch(
+        &self,
+        path: &str,
+        watcher: impl FnOnce(WatchedEvent) + Send + 'static,
+    ) -> Result<(Vec<String>, Stat, WatchId)> {
+        let server_path = self.server_path(path, false)?;
+        let (watch, id) = self.once(WatchKind::Child, &server_path, watcher);
+        let request = PathWatchRequest {
+            path: &server_path,
+            watch: true,
+        };
+        let frame = encode_request(0, OpCode::GetChildren2, &request);
+        let body = self
+            .call_watched(OpCode::GetChildren2, frame, Some(watch))
+            .await?;
+        let reply: GetChildren2Response = decode_all(&body)?;
+        Ok((reply.children, reply.stat, id))
+    }
+
+    /// Adds a persistent watch (ZooKeeper 3.6+) that stays until removed: on `path` only
+    /// (created, deleted, data changed, children changed), or with
+    /// `AddWatchMode::PersistentRecursive` on `path` and every node below it (created,
+    /// deleted, data changed). It survives reconnects; changes made while disconnected are
+    /// not replayed by the server.
+    pub async fn add_watch(
+        &self,
+        path: &str,
+        mode: AddWatchMode,
+        watcher: impl Fn(WatchedEvent) + Send + Sync + 'static,
+    ) -> Result<WatchId> {
+        let server_path = self.server_path(path, false)?;
+        let id = self.next_watch_id();
+        let chroot = self.clone_chroot();
+        let watcher: PersistentWatcher =
+            Arc::new(move |event: WatchEvent| watcher(user_event(chroot.as_deref(), event)));
+        let recursive = mode == AddWatchMode::PersistentRecursive;
+        let watch = PendingWatch::Persistent {
+            path: server_path.clone(),
+            recursive,
+            id,
+            watcher,
+        };
+        let request = AddWatchRequest {
+            path: &server_path,
+            mode: mode as i32,
+        };
+        let frame = encode_request(0, OpCode::AddWatch, &request);
+        self.call_watched(OpCode::AddWatch, frame, Some(watch))
+            .await?;
+        Ok(WatchId(id))
+    }
+
+    /// Removes one watch registration; false if it is not registered (it fired, was removed,
+    /// or its session ended). When it was the last of its kind on its path the server is told
+    /// too (best effort: a server-side leftover only sends an event nobody receives).
+    pub async fn remove_watch(&self, id: WatchId) -> Result<bool> {
+        let removed = self.lock_watches().remove(id.0);
+        let Some((kind, server_path, others, watcher)) = removed else {
+            return Ok(false);
+        };
+        drop(watcher);
+        if !others {
+            let _ = self
+                .remove_server_watches(&server_path, watcher_type(kind))
+                .await;
+        }
+        Ok(true)
+    }
+
+    async fn remove_server_watches(&self, server_path: &str, kind: WatcherType) -> Result<()> {
+        let request = RemoveWatchesRequest {
+            path: server_path,
+            watcher_type: kind as i32,
+        };
+        let frame = encode_request(0, OpCode::RemoveWatches, &request);
+        self.call(OpCode::RemoveWatches, frame).await.map(drop)
+    }
+
+    /// Removes every watch of `kind` on `path`, here and on the server (ZooKeeper's
+    /// removeWatches). `NO_WATCHER` when there was none.
+    pub async fn remove_watches(&self, path: &str, kind: WatcherType) -> Result<()> {
+        let server_path = self.server_path(path, false)?;
+        let removed = self
+            .lock_watches()
+            .remove_path(&server_path, local_kinds(kind));
+        let had_local = !removed.is_empty();
+        drop(removed);
+        match self.remove_server_watches(&server_path, kind).await {
+            Err(error) if error.is(ErrorCode::NO_WATCHER) && had_local => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Asks the server whether a watch of `kind` is set on `path` for this session: Ok, or
+    /// `NO_WATCHER`.
+    pub async fn check_watches(&self, path: &str, kind: WatcherType) -> Result<()> {
+        let server_path = self.server_path(path, false)?;
+        let request = RemoveWatchesRequest {
+            path: &server_path,
+            watcher_type: kind as i32,
+        };
+        let frame = encode_request(0, OpCode::CheckWatches, &request);
+        self.call(OpCode::CheckWatches, frame).await.map(drop)
+    }
+
+    /// How many watch registrations this client holds (one-shot and persistent).
+    pub fn watch_count(&self) -> usize {
+        self.lock_watches().len()
+    }
+}
+
+/// The server's watcher type for a local kind of watch.
+fn watcher_type(kind: WatchKind) -> WatcherType {
+    match kind {
+        WatchKind::Data | WatchKind::Exist => WatcherType::Data,
+        WatchKind::Child => WatcherType::Children,
+        WatchKind::Persistent => WatcherType::Persistent,
+        WatchKind::PersistentRecursive => WatcherType::PersistentRecursive,
+    }
+}
+
+/// The local kinds a removeWatches type covers.
+fn local_kinds(kind: WatcherType) -> &'static [WatchKind] {
+    match kind {
+        WatcherType::Children => &[WatchKind::Child],
+        WatcherType::Data => &[WatchKind::Data, WatchKind::Exist],
+        WatcherType::Any => &[WatchKind::Data, WatchKind::Exist, WatchKind::Child],
+        WatcherType::Persistent => &[WatchKind::Persistent],
+        WatcherType::PersistentRecursive => &[WatchKind::PersistentRecursive],
+    }
+}
+
+/// The user's view of a session-level event: chroot removed.
+fn user_event(chroot: Option<&str>, event: WatchEvent) -> WatchedEvent {
+    WatchedEvent {
+        event_type: event.event_type,
+        keeper_state: event.state,
+        path: strip_chroot(chroot, &event.path),
+    }
+}
