@@ -6,6 +6,7 @@ mod dispatch;
 mod listeners;
 mod ops;
 pub mod path;
+mod retry;
 mod watch;
 
 use std::sync::atomic::AtomicU64;
@@ -23,6 +24,7 @@ use crate::session::{
 
 pub use listeners::{Listener, ListenerId, State};
 pub use ops::{CreateOptions, Created};
+pub use retry::RetryPolicy;
 pub use watch::{WatchId, WatchedEvent};
 
 /// The server's default `jute.maxbuffer`: the largest request frame it reads (1 MiB - 1).
