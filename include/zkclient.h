@@ -423,12 +423,22 @@ typedef int32_t zk_perm;
 #endif // __cplusplus
 
 /**
+ * A ChildrenWatch: see `zk_children_watch_new()`. Thread-safe.
+ */
+typedef struct zk_children_watch zk_children_watch;
+
+/**
  * A ZooKeeper client: one session, reconnected across the servers of its connect string.
  * Thread-safe: any thread may call any function on it at the same time, including from
  * inside the client's own callbacks. Create with `zk_client_new()`, release with
  * `zk_client_free()`.
  */
 typedef struct zk_client zk_client;
+
+/**
+ * A DataWatch: see `zk_data_watch_new()`. Thread-safe.
+ */
+typedef struct zk_data_watch zk_data_watch;
 
 /**
  * Settings for a new client. Create with `zk_options_new()`, adjust with the
@@ -456,54 +466,6 @@ typedef void (*zk_state_listener)(zk_state state, zk_keeper_state keeper_state, 
  * a callback with the same user data is running.
  */
 typedef void (*zk_free_fn)(void *user_data);
-
-/**
- * One ACL entry: who (`scheme`:`id`) may do what (`perms`, a mask of `ZK_PERM_*`). The
- * strings are borrowed for the duration of the call they are passed to.
- */
-typedef struct zk_acl {
-    /**
-     * A mask of `zk_perm` bits.
-     */
-    int32_t perms;
-    /**
-     * The scheme: `"world"`, `"auth"`, `"digest"`, `"ip"`, ...
-     */
-    const char *scheme;
-    /**
-     * The identity within the scheme: `"anyone"`, `"user:base64hash"`, `"10.0.0.0/8"`, ...
-     */
-    const char *id;
-} zk_acl;
-
-/**
- * How `zk_create()` creates a node. Start from `zk_create_options_default()` (a persistent
- * node with the client's default ACL, open to everyone, no parents created; the same as all
- * zeros) and set what you need.
- */
-typedef struct zk_create_options {
-    /**
-     * One of `zk_create_mode` (0 = `ZK_PERSISTENT`).
-     */
-    int32_t mode;
-    /**
-     * Create missing parent nodes (persistent, with the same ACL), like kazoo's `makepath`.
-     */
-    bool makepath;
-    /**
-     * For the TTL modes: milliseconds the node may live without children or changes. Must be
-     * 0 for the other modes.
-     */
-    int64_t ttl_ms;
-    /**
-     * The node's ACL (`acl_count` entries, borrowed for the call); NULL = the default ACL.
-     */
-    const struct zk_acl *acl;
-    /**
-     * Number of entries in `acl`.
-     */
-    size_t acl_count;
-} zk_create_options;
 
 /**
  * A node's metadata, as ZooKeeper's `Stat`. Plain data: copy it freely.
@@ -556,36 +518,6 @@ typedef struct zk_stat {
 } zk_stat;
 
 /**
- * Bytes owned by the caller, returned by the library (for example a node's data). Release
- * with `zk_buffer_free()`. Empty data is `{NULL, 0}`.
- */
-typedef struct zk_buffer {
-    /**
-     * The bytes (not NUL-terminated; may contain zeros).
-     */
-    uint8_t *data;
-    /**
-     * How many bytes `data` holds.
-     */
-    size_t len;
-} zk_buffer;
-
-/**
- * A list of NUL-terminated strings owned by the caller (for example the names of a node's
- * children). Release with `zk_string_list_free()`. An empty list is `{NULL, 0}`.
- */
-typedef struct zk_string_list {
-    /**
-     * `count` strings.
-     */
-    char **items;
-    /**
-     * How many strings `items` holds.
-     */
-    size_t count;
-} zk_string_list;
-
-/**
  * A watch event, borrowed by the watcher for the duration of its call.
  */
 typedef struct zk_watch_event {
@@ -603,6 +535,113 @@ typedef struct zk_watch_event {
      */
     const char *path;
 } zk_watch_event;
+
+/**
+ * Called with a node's data by a `zk_data_watch`: at once, then after every change. `data`
+ * (`len` bytes) and `stat` describe the node; `stat` is NULL (and `data` NULL, `len` 0)
+ * while the node does not exist. `event` is the change that caused the call, or NULL for the
+ * first call and for re-reads after a reconnect or a new session (which call back only if
+ * something changed). Everything is borrowed for the call. Return true to keep watching,
+ * false to stop.
+ *
+ * The first call runs on the thread calling `zk_data_watch_new()`; later ones on the client's
+ * dispatcher thread (one callback of this client at a time, in order). It may call any
+ * zkclient function, `zk_data_watch_cancel()` on its own watch included.
+ */
+typedef bool (*zk_data_watch_fn)(const uint8_t *data,
+                                 size_t len,
+                                 const struct zk_stat *stat,
+                                 const struct zk_watch_event *event,
+                                 void *user_data);
+
+/**
+ * A list of NUL-terminated strings owned by the caller (for example the names of a node's
+ * children). Release with `zk_string_list_free()`. An empty list is `{NULL, 0}`.
+ */
+typedef struct zk_string_list {
+    /**
+     * `count` strings.
+     */
+    char **items;
+    /**
+     * How many strings `items` holds.
+     */
+    size_t count;
+} zk_string_list;
+
+/**
+ * Called with a node's children (sorted) by a `zk_children_watch`: at once, then after every
+ * change of them. `children` and `stat` are NULL while the node does not exist (kazoo's
+ * ChildrenWatch goes silent there; this one reports it and resumes when the node is
+ * created). `event` and threading as for `zk_data_watch_fn`. Return true to keep watching.
+ */
+typedef bool (*zk_children_watch_fn)(const struct zk_string_list *children,
+                                     const struct zk_stat *stat,
+                                     const struct zk_watch_event *event,
+                                     void *user_data);
+
+/**
+ * One ACL entry: who (`scheme`:`id`) may do what (`perms`, a mask of `ZK_PERM_*`). The
+ * strings are borrowed for the duration of the call they are passed to.
+ */
+typedef struct zk_acl {
+    /**
+     * A mask of `zk_perm` bits.
+     */
+    int32_t perms;
+    /**
+     * The scheme: `"world"`, `"auth"`, `"digest"`, `"ip"`, ...
+     */
+    const char *scheme;
+    /**
+     * The identity within the scheme: `"anyone"`, `"user:base64hash"`, `"10.0.0.0/8"`, ...
+     */
+    const char *id;
+} zk_acl;
+
+/**
+ * How `zk_create()` creates a node. Start from `zk_create_options_default()` (a persistent
+ * node with the client's default ACL, open to everyone, no parents created; the same as all
+ * zeros) and set what you need.
+ */
+typedef struct zk_create_options {
+    /**
+     * One of `zk_create_mode` (0 = `ZK_PERSISTENT`).
+     */
+    int32_t mode;
+    /**
+     * Create missing parent nodes (persistent, with the same ACL), like kazoo's `makepath`.
+     */
+    bool makepath;
+    /**
+     * For the TTL modes: milliseconds the node may live without children or changes. Must be
+     * 0 for the other modes.
+     */
+    int64_t ttl_ms;
+    /**
+     * The node's ACL (`acl_count` entries, borrowed for the call); NULL = the default ACL.
+     */
+    const struct zk_acl *acl;
+    /**
+     * Number of entries in `acl`.
+     */
+    size_t acl_count;
+} zk_create_options;
+
+/**
+ * Bytes owned by the caller, returned by the library (for example a node's data). Release
+ * with `zk_buffer_free()`. Empty data is `{NULL, 0}`.
+ */
+typedef struct zk_buffer {
+    /**
+     * The bytes (not NUL-terminated; may contain zeros).
+     */
+    uint8_t *data;
+    /**
+     * How many bytes `data` holds.
+     */
+    size_t len;
+} zk_buffer;
 
 /**
  * A watcher. One-shot watchers are called at most once: with the node event, or with a
@@ -806,6 +845,74 @@ const char *zk_error_str(int32_t code);
  * until the next zkclient call that fails on this thread; copy it to keep it.
  */
 const char *zk_last_error_message(void);
+
+/**
+ * Starts a DataWatch on `path` (kazoo's `DataWatch`): `callback` is called at once with the
+ * current data, then after every change, until it returns false or the watch is cancelled.
+ * It follows the node through deletion and re-creation. On success `*out_watch` owns the
+ * handle (release with `zk_data_watch_free()`). `user_data` belongs to the library from this
+ * call on: `free_user_data` runs exactly once, after the last callback (or at once if the
+ * call fails).
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `out_watch` NULL or writable.
+ */
+zk_error zk_data_watch_new(struct zk_client *client,
+                           const char *path,
+                           zk_data_watch_fn callback,
+                           void *user_data,
+                           zk_free_fn free_user_data,
+                           struct zk_data_watch **out_watch);
+
+/**
+ * Stops a DataWatch: no callback starts afterwards. Any thread may call it, its own callback
+ * included; calling it again is fine.
+ *
+ * # Safety
+ * `watch` NULL or a live handle.
+ */
+zk_error zk_data_watch_cancel(struct zk_data_watch *watch);
+
+/**
+ * Cancels (as `zk_data_watch_cancel()`) and releases a DataWatch handle. NULL is fine. Not
+ * from inside its own callback (cancel there, free later).
+ *
+ * # Safety
+ * `watch` NULL or from `zk_data_watch_new()`, not freed before.
+ */
+void zk_data_watch_free(struct zk_data_watch *watch);
+
+/**
+ * Starts a ChildrenWatch on `path` (kazoo's `ChildrenWatch`): `callback` is called at once
+ * with the current children, then after every change of them, until it returns false or the
+ * watch is cancelled. Handle and user data as for `zk_data_watch_new()`; release with
+ * `zk_children_watch_free()`.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `out_watch` NULL or writable.
+ */
+zk_error zk_children_watch_new(struct zk_client *client,
+                               const char *path,
+                               zk_children_watch_fn callback,
+                               void *user_data,
+                               zk_free_fn free_user_data,
+                               struct zk_children_watch **out_watch);
+
+/**
+ * Stops a ChildrenWatch, as `zk_data_watch_cancel()`.
+ *
+ * # Safety
+ * `watch` NULL or a live handle.
+ */
+zk_error zk_children_watch_cancel(struct zk_children_watch *watch);
+
+/**
+ * Cancels and releases a ChildrenWatch handle, as `zk_data_watch_free()`.
+ *
+ * # Safety
+ * `watch` NULL or from `zk_children_watch_new()`, not freed before.
+ */
+void zk_children_watch_free(struct zk_children_watch *watch);
 
 /**
  * The default create options: a persistent node with the client's default ACL, no parents

@@ -22,10 +22,14 @@ pub mod client;
 mod error;
 pub mod ffi;
 pub mod proto;
+pub mod recipe;
 pub mod runtime;
 pub mod session;
 
-pub use client::{Client, ClientOptions, CreateOptions, Created, ListenerId, State};
+pub use client::{
+    Client, ClientOptions, CreateOptions, Created, ListenerId, RetryPolicy, State, WatchId,
+    WatchedEvent,
+};
 pub use error::{Error, Result};
 pub use proto::{Acl, CreateMode, ErrorCode, Id, KeeperState, Stat};
 pub use runtime::Wait;

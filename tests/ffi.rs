@@ -536,7 +536,7 @@ fn watch_user_data_is_freed_exactly_once_however_the_watch_ends() {
         zk_client_free(client);
     }
     let created = (zk_event_type::ZK_EVENT_CREATED, "/w".to_string());
-    assert_eq!(*fired.events.lock().unwrap(), [created.clone()]);
+    assert_eq!(*fired.events.lock().unwrap(), [created]);
     assert_eq!(fired.freed.load(Ordering::SeqCst), 1);
     assert!(failed.events.lock().unwrap().is_empty());
     assert!(removed.events.lock().unwrap().is_empty());

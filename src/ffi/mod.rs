@@ -9,6 +9,7 @@
 
 mod client;
 mod error;
+mod node_watch;
 mod ops;
 mod types;
 mod watch;
@@ -19,6 +20,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use client::*;
 pub use error::*;
+pub use node_watch::*;
 pub use ops::*;
 pub use types::*;
 pub use watch::*;

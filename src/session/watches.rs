@@ -409,10 +409,9 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 
-    fn recorder() -> (
-        Arc<Mutex<Vec<(u64, EventType, String)>>>,
-        impl Fn(u64) -> OnceWatcher,
-    ) {
+    type Log = Arc<Mutex<Vec<(u64, EventType, String)>>>;
+
+    fn recorder() -> (Log, impl Fn(u64) -> OnceWatcher) {
         let log = Arc::new(Mutex::new(Vec::new()));
         let make = {
             let log = log.clone();
