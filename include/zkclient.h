@@ -644,6 +644,49 @@ typedef struct zk_buffer {
 } zk_buffer;
 
 /**
+ * How to retry (kazoo's `KazooRetry`). Start from `zk_retry_policy_default()` and change what
+ * you need. Plain data, copied by the functions that take it.
+ */
+typedef struct zk_retry_policy {
+    /**
+     * Total attempts, the first included; -1 = unlimited. 0 is invalid.
+     */
+    int32_t max_tries;
+    /**
+     * Pause after the first failure, in milliseconds.
+     */
+    uint32_t delay_ms;
+    /**
+     * Each later pause is the previous one times this (at least 1.0).
+     */
+    double backoff;
+    /**
+     * Each pause is multiplied by a random factor in [1 - max_jitter, 1 + max_jitter]
+     * (0.0 to 1.0), so that many clients do not retry in step.
+     */
+    double max_jitter;
+    /**
+     * No pause is longer than this, in milliseconds.
+     */
+    uint32_t max_delay_ms;
+    /**
+     * Give up when the next attempt would start later than this many milliseconds after the
+     * first; -1 = no deadline.
+     */
+    int64_t deadline_ms;
+    /**
+     * Whether `ZK_ESESSIONEXPIRED` is retried (kazoo's `ignore_expire`).
+     */
+    bool retry_session_expired;
+} zk_retry_policy;
+
+/**
+ * A function run under `zk_retry()`: it receives the client and the user data, and returns
+ * `ZK_OK`, an error, or `ZK_EFORCERETRY` to ask for another attempt.
+ */
+typedef zk_error (*zk_retry_fn)(struct zk_client *client, void *user_data);
+
+/**
  * A watcher. One-shot watchers are called at most once: with the node event, or with a
  * `ZK_EVENT_SESSION` event when the session ends first. Persistent watchers are called for
  * every matching event until removed (and a last time with `ZK_EVENT_SESSION` if the session
@@ -1025,6 +1068,51 @@ zk_error zk_delete(struct zk_client *client, const char *path, int32_t version, 
  * `client` NULL or live; `path` NULL or a string.
  */
 zk_error zk_sync(struct zk_client *client, const char *path);
+
+/**
+ * The default command retry policy: 5 attempts, pauses from 100 ms doubling up to 60 s with
+ * ±20 % jitter, no deadline, session expiry retried.
+ */
+struct zk_retry_policy zk_retry_policy_default(void);
+
+/**
+ * Runs `function(client, user_data)` on the calling thread until it returns `ZK_OK`, returns
+ * an error that is not retried, or the policy gives up (kazoo's `zk.retry(func)`). Retried
+ * are exactly `ZK_ECONNECTIONLOSS`, `ZK_EOPERATIONTIMEOUT`, `ZK_EFORCERETRY`, and
+ * `ZK_ESESSIONEXPIRED` when the policy says so. When it gives up, the last error is returned
+ * and `zk_last_error_message()` says how many attempts were made. `policy` NULL = the
+ * client's command retry policy (see `zk_options_set_command_retry()`); it is copied.
+ * `user_data` is passed through untouched and stays the caller's.
+ *
+ * # Safety
+ * `client` NULL or live; `policy` NULL or valid; `function` safe to call with these.
+ */
+zk_error zk_retry(struct zk_client *client,
+                  const struct zk_retry_policy *policy,
+                  zk_retry_fn function,
+                  void *user_data);
+
+/**
+ * Sets the client's command retry policy, used by `zk_retry()` with a NULL policy (kazoo's
+ * `command_retry`). `policy` is copied.
+ *
+ * # Safety
+ * `options` NULL or live; `policy` NULL or valid.
+ */
+zk_error zk_options_set_command_retry(struct zk_options *options,
+                                      const struct zk_retry_policy *policy);
+
+/**
+ * Sets how reconnection backs off (kazoo's `connection_retry`): one try is a round over
+ * every server of the connect string; the pause between rounds follows the policy, and when
+ * it gives up the session ends (LOST) and `zk_client_start()` fails. The default never gives
+ * up and pauses from 50 ms up to 1 s. `policy` is copied.
+ *
+ * # Safety
+ * `options` NULL or live; `policy` NULL or valid.
+ */
+zk_error zk_options_set_connection_retry(struct zk_options *options,
+                                         const struct zk_retry_policy *policy);
 
 /**
  * Releases a buffer the library returned and resets it to `{NULL, 0}`. NULL and empty

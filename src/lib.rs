@@ -23,6 +23,7 @@ mod error;
 pub mod ffi;
 pub mod proto;
 pub mod recipe;
+mod retry;
 pub mod runtime;
 pub mod session;
 

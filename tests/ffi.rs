@@ -555,3 +555,95 @@ fn watch_user_data_is_freed_exactly_once_however_the_watch_ends() {
     );
     assert_eq!(persistent.freed.load(Ordering::SeqCst), 1);
 }
+
+unsafe extern "C" fn force_twice(_client: *mut zk_client, user_data: *mut c_void) -> zk_error {
+    // SAFETY: user_data is the test's counter.
+    let calls = unsafe { &*(user_data as *const AtomicUsize) };
+    if calls.fetch_add(1, Ordering::SeqCst) < 2 {
+        zk_error::ZK_EFORCERETRY
+    } else {
+        zk_error::ZK_OK
+    }
+}
+
+unsafe extern "C" fn read_missing(client: *mut zk_client, user_data: *mut c_void) -> zk_error {
+    // SAFETY: as above; the client is live for the call.
+    unsafe {
+        (*(user_data as *const AtomicUsize)).fetch_add(1, Ordering::SeqCst);
+        zk_get(client, c("/missing").as_ptr(), null_mut(), null_mut())
+    }
+}
+
+unsafe extern "C" fn always_lost(_client: *mut zk_client, user_data: *mut c_void) -> zk_error {
+    // SAFETY: as above.
+    unsafe { (*(user_data as *const AtomicUsize)).fetch_add(1, Ordering::SeqCst) };
+    zk_error::ZK_ECONNECTIONLOSS
+}
+
+#[test]
+fn zk_retry_runs_a_c_function_under_a_policy() {
+    let client = started_client("ffi-retry");
+    let calls = AtomicUsize::new(0);
+    let ud = &calls as *const AtomicUsize as *mut c_void;
+    let quick = zk_retry_policy {
+        delay_ms: 1,
+        max_delay_ms: 5,
+        ..zk_retry_policy_default()
+    };
+    // SAFETY: valid arguments.
+    unsafe {
+        assert_eq!(
+            zk_retry(client, &quick, Some(force_twice), ud),
+            zk_error::ZK_OK
+        );
+        assert_eq!(calls.swap(0, Ordering::SeqCst), 3);
+        assert_eq!(
+            zk_retry(client, null(), Some(read_missing), ud),
+            zk_error::ZK_ENONODE
+        );
+        assert_eq!(
+            calls.swap(0, Ordering::SeqCst),
+            1,
+            "a non-retryable error was retried"
+        );
+        let three = zk_retry_policy {
+            max_tries: 3,
+            ..quick
+        };
+        assert_eq!(
+            zk_retry(client, &three, Some(always_lost), ud),
+            zk_error::ZK_ECONNECTIONLOSS
+        );
+        assert_eq!(calls.swap(0, Ordering::SeqCst), 3);
+        assert!(
+            last_message().contains("gave up after 3 attempt"),
+            "{}",
+            last_message()
+        );
+        let bad = zk_retry_policy {
+            max_tries: 0,
+            ..quick
+        };
+        assert_eq!(
+            zk_retry(client, &bad, Some(always_lost), ud),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(zk_retry(client, &quick, None, ud), zk_error::ZK_EINVAL);
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        let options = zk_options_new();
+        assert_eq!(
+            zk_options_set_command_retry(options, &bad),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(
+            zk_options_set_connection_retry(options, &quick),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_options_set_command_retry(options, null()),
+            zk_error::ZK_EINVAL
+        );
+        zk_options_free(options);
+        zk_client_free(client);
+    }
+}

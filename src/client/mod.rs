@@ -6,7 +6,6 @@ mod dispatch;
 mod listeners;
 mod ops;
 pub mod path;
-mod retry;
 mod watch;
 
 use std::sync::atomic::AtomicU64;
@@ -22,9 +21,9 @@ use crate::session::{
     self, parse_hosts, Command, HostAddr, SessionConfig, SessionInfo, Status, WatchRegistry,
 };
 
+pub use crate::retry::RetryPolicy;
 pub use listeners::{Listener, ListenerId, State};
 pub use ops::{CreateOptions, Created};
-pub use retry::RetryPolicy;
 pub use watch::{WatchId, WatchedEvent};
 
 /// The server's default `jute.maxbuffer`: the largest request frame it reads (1 MiB - 1).
@@ -53,6 +52,25 @@ pub struct ClientOptions {
     pub max_reply_size: usize,
     /// The ACL of nodes created without an explicit one (default: open to everyone).
     pub default_acl: Vec<Acl>,
+    /// The policy of [`Client::retry`] (kazoo's `command_retry`).
+    pub command_retry: RetryPolicy,
+    /// How reconnection backs off between rounds over the hosts, and when it gives up (kazoo's
+    /// `connection_retry`; default: never gives up, pauses from 50 ms up to 1 s).
+    pub connection_retry: RetryPolicy,
+}
+
+/// The default connection retry: unlimited rounds over the hosts, pausing 50 ms, doubling up
+/// to 1 s, with jitter.
+pub fn default_connection_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_tries: None,
+        delay: Duration::from_millis(50),
+        backoff: 2.0,
+        max_jitter: 0.5,
+        max_delay: Duration::from_secs(1),
+        deadline: None,
+        retry_session_expired: true,
+    }
 }
 
 impl Default for ClientOptions {
@@ -66,6 +84,8 @@ impl Default for ClientOptions {
             max_request_size: DEFAULT_MAX_REQUEST_SIZE,
             max_reply_size: DEFAULT_MAX_REPLY_SIZE,
             default_acl: Acl::open_unsafe(),
+            command_retry: RetryPolicy::default(),
+            connection_retry: default_connection_retry(),
         }
     }
 }
@@ -121,6 +141,8 @@ impl Client {
                 options.session_timeout
             )));
         }
+        options.command_retry.validate()?;
+        options.connection_retry.validate()?;
         if !options.session_password.is_empty() && options.session_password.len() != 16 {
             return Err(Error::InvalidArgument(
                 "a session password is 16 bytes".into(),
@@ -160,6 +182,7 @@ impl Client {
             session_password: password.to_vec(),
             can_be_read_only: options.can_be_read_only,
             max_reply_size: options.max_reply_size,
+            connection_retry: options.connection_retry.clone(),
         }
     }
 
@@ -227,6 +250,13 @@ impl Client {
         // Listeners have been told LOST when stop returns (unless stop runs inside one).
         self.inner.notifier.dispatcher.flush();
         Ok(())
+    }
+
+    /// Runs `operation` under the client's command retry policy (kazoo's
+    /// `zk.retry(zk.get, path)`): connection-loss, operation-timeout, `ForceRetry` and (if the
+    /// policy says so) session-expired are retried with backoff; anything else is returned.
+    pub fn retry<T>(&self, operation: impl FnMut() -> Result<T>) -> Result<T> {
+        self.inner.options.command_retry.run(operation)
     }
 
     /// The connection state, kazoo's way.

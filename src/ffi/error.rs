@@ -150,13 +150,11 @@ impl zk_error {
         ]
     };
 
-    /// The code with ZooKeeper's number `code`; unknown server codes fall into their class
-    /// (system errors above -100, API errors from -100 down).
+    /// The code with number `code` (ZooKeeper's, or one of the library's when a C function
+    /// run under `zk_retry()` returned it); unknown codes fall into their class (system errors
+    /// above -100, API errors from -100 down).
     pub fn from_keeper(code: ErrorCode) -> zk_error {
-        if let Some(known) = Self::ALL
-            .iter()
-            .find(|each| **each as i32 == code.0 && code.0 > -1000)
-        {
+        if let Some(known) = Self::ALL.iter().find(|each| **each as i32 == code.0) {
             return *known;
         }
         if code.0 > -100 {

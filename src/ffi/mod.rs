@@ -11,6 +11,7 @@ mod client;
 mod error;
 mod node_watch;
 mod ops;
+mod retry;
 mod types;
 mod watch;
 
@@ -22,6 +23,7 @@ pub use client::*;
 pub use error::*;
 pub use node_watch::*;
 pub use ops::*;
+pub use retry::*;
 pub use types::*;
 pub use watch::*;
 

@@ -2,9 +2,10 @@
 //! rounds.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
+use crate::retry::{RetryPolicy, Schedule, XorShift};
 
 /// ZooKeeper's default client port.
 pub const DEFAULT_PORT: u16 = 2181;
@@ -76,67 +77,43 @@ pub fn parse_hosts(hosts: &str) -> Result<Vec<HostAddr>> {
     Ok(out)
 }
 
-/// A small xorshift generator: host shuffling and backoff jitter need no cryptography.
-pub struct Jitter(u64);
-
-impl Jitter {
-    /// Seeded from the clock, the process id and a per-call address.
-    pub fn new() -> Jitter {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        let local = 0u8;
-        let seed = nanos ^ (u64::from(std::process::id()) << 32) ^ (&local as *const u8 as u64);
-        Jitter(seed | 1)
-    }
-
-    /// The next pseudo-random number.
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// A number in `0..bound` (`bound` > 0).
-    pub fn below(&mut self, bound: u64) -> u64 {
-        self.next_u64() % bound.max(1)
-    }
-}
+/// A random source for the connection backoff's jitter.
+type Random = Box<dyn FnMut() -> f64 + Send>;
 
 /// The servers in the order they are tried: shuffled once (unless asked not to), then walked
-/// round-robin. After a whole round without a session the walk backs off, exponentially with
-/// jitter, up to a ceiling.
+/// round-robin. A round that ends without a session counts as one failed try of the
+/// connection retry policy, which sets the pause before the next round and when to give up.
 pub struct HostList {
     hosts: Vec<HostAddr>,
     next: usize,
-    failures_in_a_row: u32,
-    jitter: Jitter,
+    failures_in_round: usize,
+    policy: RetryPolicy,
+    schedule: Schedule<Random>,
+    /// When the first attempt of the current run of failures failed.
+    failing_since: Option<Instant>,
 }
 
-/// The first pause after a round of failed attempts.
-const BACKOFF_START: Duration = Duration::from_millis(50);
-/// The longest pause between rounds.
-const BACKOFF_CEILING: Duration = Duration::from_secs(1);
+fn random_source() -> Random {
+    let mut rng = XorShift::from_clock();
+    Box::new(move || rng.next_f64())
+}
 
 impl HostList {
-    /// A list over `hosts`, shuffled when `randomize` is set.
-    pub fn new(mut hosts: Vec<HostAddr>, randomize: bool) -> HostList {
-        let mut jitter = Jitter::new();
+    /// A list over `hosts`, shuffled when `randomize` is set, retried under `policy`.
+    pub fn new(mut hosts: Vec<HostAddr>, randomize: bool, policy: &RetryPolicy) -> HostList {
         if randomize {
+            let mut rng = XorShift::from_clock();
             for i in (1..hosts.len()).rev() {
-                let j = jitter.below(i as u64 + 1) as usize;
-                hosts.swap(i, j);
+                hosts.swap(i, rng.below(i + 1));
             }
         }
         HostList {
             hosts,
             next: 0,
-            failures_in_a_row: 0,
-            jitter,
+            failures_in_round: 0,
+            policy: policy.clone(),
+            schedule: Schedule::new(policy, random_source()),
+            failing_since: None,
         }
     }
 
@@ -145,33 +122,33 @@ impl HostList {
         self.hosts.len()
     }
 
-    /// The next server to try and how long to wait before trying it.
-    pub fn next(&mut self) -> (HostAddr, Duration) {
+    /// The next server to try and how long to wait before trying it; `None` when the
+    /// connection retry policy gives up.
+    pub fn next(&mut self) -> Option<(HostAddr, Duration)> {
+        let mut pause = Duration::ZERO;
+        if self.failures_in_round >= self.hosts.len() {
+            self.failures_in_round = 0;
+            let elapsed = self
+                .failing_since
+                .map_or(Duration::ZERO, |since| since.elapsed());
+            pause = self.schedule.next_pause(elapsed)?;
+        }
         let host = self.hosts[self.next % self.hosts.len()].clone();
         self.next = (self.next + 1) % self.hosts.len();
-        let rounds_failed = self.failures_in_a_row / self.hosts.len() as u32;
-        let delay = if self.failures_in_a_row == 0
-            || self.failures_in_a_row % self.hosts.len() as u32 != 0
-        {
-            Duration::ZERO
-        } else {
-            let exp = BACKOFF_START.saturating_mul(1 << rounds_failed.min(16));
-            let base = exp.min(BACKOFF_CEILING);
-            // Full jitter on the upper half: between base/2 and base.
-            let half = base.as_millis() as u64 / 2;
-            Duration::from_millis(half + self.jitter.below(half + 1))
-        };
-        (host, delay)
+        Some((host, pause))
     }
 
     /// Records a failed attempt.
     pub fn failed(&mut self) {
-        self.failures_in_a_row = self.failures_in_a_row.saturating_add(1);
+        self.failures_in_round += 1;
+        self.failing_since.get_or_insert_with(Instant::now);
     }
 
-    /// Records a session established: the next failure starts a fresh round.
+    /// Records a session established: failures start over.
     pub fn connected(&mut self) {
-        self.failures_in_a_row = 0;
+        self.failures_in_round = 0;
+        self.failing_since = None;
+        self.schedule = Schedule::new(&self.policy, random_source());
     }
 }
 
@@ -198,41 +175,64 @@ mod tests {
         }
     }
 
+    fn policy(max_tries: Option<u32>) -> RetryPolicy {
+        RetryPolicy {
+            max_tries,
+            delay: Duration::from_millis(50),
+            max_jitter: 0.0,
+            max_delay: Duration::from_millis(150),
+            ..RetryPolicy::default()
+        }
+    }
+
     #[test]
     fn walks_round_robin_and_backs_off_only_after_a_full_round() {
         let hosts = parse_hosts("a:1,b:2,c:3").unwrap();
-        let mut list = HostList::new(hosts, false);
+        let mut list = HostList::new(hosts, false, &policy(None));
         let mut seen = Vec::new();
         for _ in 0..3 {
-            let (host, delay) = list.next();
+            let (host, delay) = list.next().unwrap();
             assert_eq!(delay, Duration::ZERO);
             seen.push(host.host);
             list.failed();
         }
         assert_eq!(seen, ["a", "b", "c"]);
-        let (host, delay) = list.next();
-        assert_eq!(host.host, "a");
-        assert!(
-            delay >= BACKOFF_START && delay <= BACKOFF_START * 2,
-            "{delay:?}"
-        );
-        for _ in 0..60 {
-            list.failed();
-        }
-        for _ in 0..3 {
-            let (_, delay) = list.next();
-            assert!(delay <= BACKOFF_CEILING, "{delay:?}");
-            list.failed();
-        }
+        // Each round: the first attempt waits the round's pause, the others none.
+        let pauses: Vec<Duration> = (0..4)
+            .map(|_| {
+                let (_, pause) = list.next().unwrap();
+                list.failed();
+                for _ in 0..2 {
+                    assert_eq!(list.next().unwrap().1, Duration::ZERO);
+                    list.failed();
+                }
+                pause
+            })
+            .collect();
+        let ms = |n| Duration::from_millis(n);
+        assert_eq!(pauses, [ms(50), ms(100), ms(150), ms(150)]);
         list.connected();
-        assert_eq!(list.next().1, Duration::ZERO);
+        assert_eq!(list.next().unwrap().1, Duration::ZERO);
+    }
+
+    #[test]
+    fn gives_up_when_the_connection_retry_policy_does() {
+        let hosts = parse_hosts("a,b").unwrap();
+        let mut list = HostList::new(hosts, false, &policy(Some(2)));
+        let mut attempts = 0;
+        while list.next().is_some() {
+            attempts += 1;
+            list.failed();
+        }
+        // Two tries of a whole round each.
+        assert_eq!(attempts, 4);
     }
 
     #[test]
     fn shuffle_keeps_every_host() {
         let hosts = parse_hosts("a,b,c,d,e,f,g").unwrap();
-        let mut list = HostList::new(hosts.clone(), true);
-        let mut seen: Vec<HostAddr> = (0..7).map(|_| list.next().0).collect();
+        let mut list = HostList::new(hosts.clone(), true, &policy(None));
+        let mut seen: Vec<HostAddr> = (0..7).map(|_| list.next().unwrap().0).collect();
         seen.sort_by(|x, y| x.host.cmp(&y.host));
         assert_eq!(seen, hosts);
     }

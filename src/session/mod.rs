@@ -37,6 +37,8 @@ pub struct SessionConfig {
     pub can_be_read_only: bool,
     /// Largest reply frame accepted; bigger replies fail their request only.
     pub max_reply_size: usize,
+    /// How connection attempts back off, and when they give up (the session then ends).
+    pub connection_retry: crate::retry::RetryPolicy,
 }
 
 /// A reply from the server: the header's zxid and error, and the body that follows it.

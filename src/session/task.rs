@@ -81,7 +81,11 @@ pub(super) async fn run(
     watches: Arc<Mutex<WatchRegistry>>,
 ) {
     let mut task = Task {
-        hosts: HostList::new(config.hosts.clone(), config.randomize_hosts),
+        hosts: HostList::new(
+            config.hosts.clone(),
+            config.randomize_hosts,
+            &config.connection_retry,
+        ),
         session_id: config.session_id,
         password: config.session_password.clone(),
         negotiated_timeout: config.session_timeout,
@@ -213,7 +217,10 @@ impl Task {
         commands: &mut mpsc::UnboundedReceiver<Command>,
     ) -> std::result::Result<(TcpStream, BytesMut, Vec<u8>), Stop> {
         loop {
-            let (host, delay) = self.hosts.next();
+            // The connection retry policy gave up: the session ends (LOST).
+            let Some((host, delay)) = self.hosts.next() else {
+                return Err(Stop(None));
+            };
             let attempt_timeout =
                 (self.negotiated_timeout / self.hosts.len() as u32).max(MIN_CONNECT_TIMEOUT);
             let expiry = self.last_heard.map(|heard| heard + self.negotiated_timeout);

@@ -166,7 +166,7 @@ impl RetryPolicy {
     /// What follows a failed attempt: the pause before the next one, or the error to return.
     fn after_failure<R: FnMut() -> f64>(
         &self,
-        schedule: &mut Schedule<'_, R>,
+        schedule: &mut Schedule<R>,
         error: Error,
         elapsed: Duration,
     ) -> Result<Duration> {
@@ -184,8 +184,8 @@ impl RetryPolicy {
 
 /// The pauses of one run of a [`RetryPolicy`]: pure apart from its random source (uniform in
 /// `[0, 1)`).
-struct Schedule<'a, R> {
-    policy: &'a RetryPolicy,
+pub(crate) struct Schedule<R> {
+    policy: RetryPolicy,
     /// Failed attempts so far.
     attempts: u32,
     /// The nominal (unjittered) next pause, never above `max_delay`.
@@ -193,10 +193,11 @@ struct Schedule<'a, R> {
     random: R,
 }
 
-impl<'a, R: FnMut() -> f64> Schedule<'a, R> {
-    fn new(policy: &'a RetryPolicy, random: R) -> Self {
+impl<R: FnMut() -> f64> Schedule<R> {
+    /// A fresh schedule for `policy`, with `random` uniform in `[0, 1)`.
+    pub(crate) fn new(policy: &RetryPolicy, random: R) -> Self {
         Schedule {
-            policy,
+            policy: policy.clone(),
             attempts: 0,
             delay: policy.delay.min(policy.max_delay),
             random,
@@ -204,14 +205,14 @@ impl<'a, R: FnMut() -> f64> Schedule<'a, R> {
     }
 
     /// Attempts made (all failed) so far.
-    fn attempts(&self) -> u32 {
+    pub(crate) fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// Records a failed attempt, `elapsed` after the first one started, and gives the pause
     /// before the next, or `None` when the policy gives up: the tries are used up, or the next
     /// attempt would start after the deadline.
-    fn next_pause(&mut self, elapsed: Duration) -> Option<Duration> {
+    pub(crate) fn next_pause(&mut self, elapsed: Duration) -> Option<Duration> {
         self.attempts = self.attempts.saturating_add(1);
         if self
             .policy
@@ -243,11 +244,13 @@ fn scale(duration: Duration, factor: f64, cap: Duration) -> Duration {
     Duration::from_nanos(nanos.round() as u64).min(cap)
 }
 
-/// xorshift64, seeded from the wall clock and a counter: jitter, not cryptography.
-struct XorShift(u64);
+/// xorshift64, seeded from the wall clock and a counter: jitter and host shuffling, not
+/// cryptography.
+pub(crate) struct XorShift(u64);
 
 impl XorShift {
-    fn from_clock() -> Self {
+    /// A generator seeded from the clock (two calls give unrelated sequences).
+    pub(crate) fn from_clock() -> Self {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -260,13 +263,18 @@ impl XorShift {
     }
 
     /// Uniform in `[0, 1)`.
-    fn next_f64(&mut self) -> f64 {
+    pub(crate) fn next_f64(&mut self) -> f64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
         self.0 = x;
         (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `0..bound` (0 when `bound` is 0).
+    pub(crate) fn below(&mut self, bound: usize) -> usize {
+        ((self.next_f64() * bound as f64) as usize).min(bound.saturating_sub(1))
     }
 }
 
