@@ -877,6 +877,33 @@ zk_error zk_client_add_listener(struct zk_client *client,
 zk_error zk_client_remove_listener(struct zk_client *client, uint64_t listener_id);
 
 /**
+ * Hands this client's callbacks to the application's own event loop (libuv, epoll, Go,
+ * Ruby): instead of running on a library thread, listeners, watchers and watch recipes wait
+ * until the application calls `zk_client_dispatch()`, and `*out_fd` is readable while any
+ * wait (poll it for reading; do not read from it, close it or change its flags). The
+ * descriptor belongs to the client and is closed by `zk_client_free()`; calling this again
+ * returns the same one. Call it before `zk_client_start()` so that every callback goes this
+ * way. Blocking calls still work from any thread, and `zk_client_stop()` /
+ * `zk_client_free()` run the callbacks still waiting on the calling thread.
+ *
+ * # Safety
+ * `client` NULL or live; `out_fd` NULL or writable.
+ */
+zk_error zk_client_dispatch_fd(struct zk_client *client, int32_t *out_fd);
+
+/**
+ * Runs every callback of this client that is waiting (see `zk_client_dispatch_fd()`) on the
+ * calling thread, one at a time, in order; `*out_ran` (if not NULL) receives how many ran.
+ * Returns at once with 0 ran when another thread is dispatching this client. Callbacks run
+ * this way may call any zkclient function, blocking ones included. `ZK_EINVAL` when the
+ * client is not in this mode.
+ *
+ * # Safety
+ * `client` NULL or live; `out_ran` NULL or writable.
+ */
+zk_error zk_client_dispatch(struct zk_client *client, size_t *out_ran);
+
+/**
  * The name of an error code (`"ZK_ENONODE"`), or `"ZK_UNKNOWN"` for a number that is not
  * one. The string is static: never free it.
  */

@@ -647,3 +647,122 @@ fn zk_retry_runs_a_c_function_under_a_policy() {
         zk_client_free(client);
     }
 }
+
+static DISPATCHED_ON: std::sync::Mutex<Vec<(zk_state, std::thread::ThreadId)>> =
+    std::sync::Mutex::new(Vec::new());
+
+unsafe extern "C" fn note_thread(
+    state: zk_state,
+    _keeper: zk_keeper_state,
+    _user_data: *mut c_void,
+) {
+    DISPATCHED_ON
+        .lock()
+        .unwrap()
+        .push((state, std::thread::current().id()));
+}
+
+unsafe extern "C" fn read_in_callback(event: *const zk_watch_event, user_data: *mut c_void) {
+    // SAFETY: user_data is the client, live while the test dispatches.
+    let client = user_data as *mut zk_client;
+    let mut exists = false;
+    // SAFETY: valid arguments; a blocking call from a manually dispatched callback.
+    let rc = unsafe { zk_exists(client, (*event).path, &mut exists, null_mut()) };
+    assert_eq!(rc, zk_error::ZK_OK);
+    DISPATCHED_ON
+        .lock()
+        .unwrap()
+        .push((zk_state::ZK_STATE_CONNECTED, std::thread::current().id()));
+}
+
+fn readable(fd: i32, timeout_ms: i32) -> bool {
+    let mut poll = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    unsafe { libc::poll(&mut poll, 1, timeout_ms) == 1 }
+}
+
+#[test]
+fn an_event_loop_can_run_the_callbacks_itself() {
+    let hosts = shared_hosts();
+    let me = std::thread::current().id();
+    // SAFETY: valid arguments throughout.
+    unsafe {
+        let mut client = null_mut();
+        assert_eq!(
+            zk_client_new(c(&hosts).as_ptr(), null(), &mut client),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_client_dispatch(client, null_mut()), zk_error::ZK_EINVAL);
+        let mut fd = -1;
+        assert_eq!(zk_client_dispatch_fd(client, &mut fd), zk_error::ZK_OK);
+        assert!(fd >= 0);
+        assert_eq!(
+            zk_client_add_listener(client, Some(note_thread), null_mut(), None, null_mut()),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_client_start(client, 30_000), zk_error::ZK_OK);
+        // The CONNECTED callback waits for the loop.
+        assert!(readable(fd, 30_000));
+        assert!(DISPATCHED_ON.lock().unwrap().is_empty());
+        let mut ran = 0;
+        assert_eq!(zk_client_dispatch(client, &mut ran), zk_error::ZK_OK);
+        assert_eq!(ran, 1);
+        assert!(!readable(fd, 0));
+        // A watch callback, dispatched here, may make blocking calls.
+        let path = c(&unique_chroot("ffi-loop"));
+        let mut exists = true;
+        assert_eq!(
+            zk_exists_watch(
+                client,
+                path.as_ptr(),
+                Some(read_in_callback),
+                client as *mut c_void,
+                None,
+                &mut exists,
+                null_mut(),
+                null_mut()
+            ),
+            zk_error::ZK_OK
+        );
+        let options = zk_create_options {
+            makepath: true,
+            ..zk_create_options_default()
+        };
+        assert_eq!(
+            zk_create(
+                client,
+                path.as_ptr(),
+                null(),
+                0,
+                &options,
+                null_mut(),
+                null_mut()
+            ),
+            zk_error::ZK_OK
+        );
+        assert!(readable(fd, 30_000));
+        assert_eq!(zk_client_dispatch(client, &mut ran), zk_error::ZK_OK);
+        assert_eq!(ran, 1);
+        // Stop runs the LOST callback on this thread.
+        assert_eq!(zk_client_stop(client), zk_error::ZK_OK);
+        zk_client_free(client);
+    }
+    let seen = DISPATCHED_ON.lock().unwrap().clone();
+    let states: Vec<zk_state> = seen.iter().map(|s| s.0).collect();
+    assert_eq!(
+        states,
+        [
+            zk_state::ZK_STATE_CONNECTED,
+            zk_state::ZK_STATE_CONNECTED,
+            zk_state::ZK_STATE_LOST
+        ]
+    );
+    assert!(
+        seen.iter().all(|s| s.1 == me),
+        "a callback ran on another thread"
+    );
+}

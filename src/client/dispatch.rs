@@ -1,51 +1,141 @@
 //! Runs user callbacks off the runtime: each client has a queue of jobs run one at a time, in
 //! order, on the runtime's elastic blocking pool (a thread is added when all are busy and
 //! retires when idle). A callback that blocks holds up only its own client.
+//!
+//! In manual mode the application runs the jobs instead, on its own thread, when a file
+//! descriptor becomes readable (event loops: libuv, epoll, Go, Ruby).
 
 use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, ThreadId};
 
 /// A queued callback.
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
 
+/// The readable end tells the application that jobs are waiting (manual mode).
+struct Wakeup {
+    readable: UnixStream,
+    writable: UnixStream,
+    signalled: bool,
+}
+
 #[derive(Default)]
 struct Queue {
     jobs: VecDeque<Job>,
+    /// Some thread is running this queue's jobs (or is about to).
     running: bool,
     /// The thread running this queue's jobs right now, if any.
     runner: Option<ThreadId>,
+    /// Set in manual mode.
+    wakeup: Option<Wakeup>,
+}
+
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Signalled whenever the queue stops running.
+    idle: Condvar,
 }
 
 /// One client's callback queue.
 #[derive(Clone, Default)]
 pub struct Dispatcher {
-    queue: Arc<Mutex<Queue>>,
+    shared: Arc<Shared>,
 }
 
 impl Dispatcher {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.shared.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Queues `job`; it runs after every job queued before it, never at the same time as another
     /// job of this dispatcher.
     pub fn push(&self, job: Job) {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let mut queue = self.lock();
         queue.jobs.push_back(job);
+        if let Some(wakeup) = queue.wakeup.as_mut() {
+            if !wakeup.signalled {
+                // A full socket buffer (WouldBlock) is readable already.
+                let _ = (&wakeup.writable).write(&[1]);
+                wakeup.signalled = true;
+            }
+            return;
+        }
         if queue.running {
             return;
         }
         queue.running = true;
         drop(queue);
-        let queue = self.queue.clone();
-        crate::runtime::handle().spawn_blocking(move || drain(&queue));
+        let shared = self.shared.clone();
+        crate::runtime::handle().spawn_blocking(move || run_jobs(&shared));
+    }
+
+    /// Switches to manual mode and returns the descriptor that is readable while jobs wait;
+    /// the same descriptor on later calls. It stays open as long as the dispatcher lives.
+    pub fn enable_manual(&self) -> std::io::Result<RawFd> {
+        let mut queue = self.lock();
+        if let Some(wakeup) = &queue.wakeup {
+            return Ok(wakeup.readable.as_raw_fd());
+        }
+        let (readable, writable) = UnixStream::pair()?;
+        readable.set_nonblocking(true)?;
+        writable.set_nonblocking(true)?;
+        let fd = readable.as_raw_fd();
+        let signalled = !queue.jobs.is_empty();
+        if signalled {
+            let _ = (&writable).write(&[1]);
+        }
+        queue.wakeup = Some(Wakeup {
+            readable,
+            writable,
+            signalled,
+        });
+        Ok(fd)
+    }
+
+    /// True in manual mode.
+    pub fn is_manual(&self) -> bool {
+        self.lock().wakeup.is_some()
+    }
+
+    /// Manual mode: runs every waiting job on the calling thread and returns how many ran.
+    /// Returns 0 at once when another thread is running this client's jobs right now.
+    pub fn run_pending(&self) -> usize {
+        let mut queue = self.lock();
+        if queue.running {
+            return 0;
+        }
+        queue.running = true;
+        drop(queue);
+        run_jobs(&self.shared)
     }
 
     /// Waits until every job queued so far has finished. Called from one of this dispatcher's
-    /// own jobs it returns at once (it cannot wait for itself).
+    /// own jobs it returns at once (it cannot wait for itself). In manual mode the waiting
+    /// jobs run on the calling thread.
     pub fn flush(&self) {
-        let runner = self.queue.lock().unwrap_or_else(|p| p.into_inner()).runner;
-        if runner == Some(thread::current().id()) {
+        let mut queue = self.lock();
+        if queue.runner == Some(thread::current().id()) {
             return;
         }
+        if queue.wakeup.is_some() {
+            while queue.running {
+                queue = self
+                    .shared
+                    .idle
+                    .wait(queue)
+                    .unwrap_or_else(|p| p.into_inner());
+            }
+            queue.running = true;
+            drop(queue);
+            run_jobs(&self.shared);
+            return;
+        }
+        drop(queue);
         let (done, finished) = mpsc::channel();
         self.push(Box::new(move || {
             let _ = done.send(());
@@ -54,10 +144,12 @@ impl Dispatcher {
     }
 }
 
-fn drain(queue: &Mutex<Queue>) {
+/// Runs jobs until the queue is empty (the caller has set `running`); returns how many ran.
+fn run_jobs(shared: &Shared) -> usize {
+    let mut ran = 0;
     loop {
         let job = {
-            let mut queue = queue.lock().unwrap_or_else(|p| p.into_inner());
+            let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
             match queue.jobs.pop_front() {
                 Some(job) => {
                     queue.runner = Some(thread::current().id());
@@ -66,12 +158,19 @@ fn drain(queue: &Mutex<Queue>) {
                 None => {
                     queue.running = false;
                     queue.runner = None;
-                    return;
+                    if let Some(wakeup) = queue.wakeup.as_mut() {
+                        let mut sink = [0u8; 64];
+                        while matches!((&wakeup.readable).read(&mut sink), Ok(n) if n > 0) {}
+                        wakeup.signalled = false;
+                    }
+                    shared.idle.notify_all();
+                    return ran;
                 }
             }
         };
         // A panicking callback must not take the dispatcher (and later callbacks) with it.
         let _ = catch_unwind(AssertUnwindSafe(job));
+        ran += 1;
     }
 }
 
@@ -104,5 +203,39 @@ mod tests {
             .collect();
         let want: Vec<i32> = (0..200).filter(|&i| i != 7).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn manual_mode_signals_a_descriptor_and_runs_jobs_on_the_callers_thread() {
+        let dispatcher = Dispatcher::default();
+        let fd = dispatcher.enable_manual().unwrap();
+        assert_eq!(dispatcher.enable_manual().unwrap(), fd);
+        let readable = || {
+            let mut poll = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd, no timeout.
+            unsafe { libc::poll(&mut poll, 1, 0) == 1 }
+        };
+        assert!(!readable());
+        let (tx, rx) = mpsc::channel();
+        for i in 0..3 {
+            let tx = tx.clone();
+            dispatcher.push(Box::new(move || {
+                tx.send((i, thread::current().id())).unwrap()
+            }));
+        }
+        assert!(readable());
+        assert!(rx.try_recv().is_err(), "a job ran before dispatch");
+        assert_eq!(dispatcher.run_pending(), 3);
+        let ran: Vec<_> = rx.try_iter().collect();
+        assert_eq!(ran.iter().map(|r| r.0).collect::<Vec<_>>(), [0, 1, 2]);
+        assert!(ran.iter().all(|r| r.1 == thread::current().id()));
+        assert!(!readable());
+        dispatcher.push(Box::new(|| {}));
+        dispatcher.flush();
+        assert!(!readable());
     }
 }

@@ -301,6 +301,33 @@ impl Client {
         self.inner.notifier.dispatcher.flush();
     }
 
+    /// Hands callback dispatch to the application (event loops): from now on this client's
+    /// callbacks (listeners, watchers, watch recipes) wait until [`Client::dispatch_pending`]
+    /// runs them on the calling thread, and the returned descriptor is readable while any wait.
+    /// Call it before [`Client::start`]. The descriptor belongs to the client.
+    pub fn enable_manual_dispatch(&self) -> Result<std::os::fd::RawFd> {
+        self.inner
+            .notifier
+            .dispatcher
+            .enable_manual()
+            .map_err(|error| {
+                Error::InvalidArgument(format!("no descriptor for manual dispatch: {error}"))
+            })
+    }
+
+    /// Manual dispatch: runs every waiting callback on the calling thread, in order, and
+    /// returns how many ran (0 when another thread is dispatching this client right now).
+    pub fn dispatch_pending(&self) -> Result<usize> {
+        let dispatcher = &self.inner.notifier.dispatcher;
+        if !dispatcher.is_manual() {
+            return Err(Error::InvalidArgument(
+                "manual dispatch is not enabled for this client (zk_client_dispatch_fd first)"
+                    .into(),
+            ));
+        }
+        Ok(dispatcher.run_pending())
+    }
+
     pub(crate) fn lock_watches(&self) -> MutexGuard<'_, WatchRegistry> {
         self.inner.watches.lock().unwrap_or_else(|p| p.into_inner())
     }

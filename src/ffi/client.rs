@@ -401,3 +401,52 @@ pub unsafe extern "C" fn zk_client_remove_listener(
         }
     })
 }
+
+/// Hands this client's callbacks to the application's own event loop (libuv, epoll, Go,
+/// Ruby): instead of running on a library thread, listeners, watchers and watch recipes wait
+/// until the application calls `zk_client_dispatch()`, and `*out_fd` is readable while any
+/// wait (poll it for reading; do not read from it, close it or change its flags). The
+/// descriptor belongs to the client and is closed by `zk_client_free()`; calling this again
+/// returns the same one. Call it before `zk_client_start()` so that every callback goes this
+/// way. Blocking calls still work from any thread, and `zk_client_stop()` /
+/// `zk_client_free()` run the callbacks still waiting on the calling thread.
+///
+/// # Safety
+/// `client` NULL or live; `out_fd` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_dispatch_fd(
+    client: *mut zk_client,
+    out_fd: *mut i32,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        let out_fd = required_out(out_fd, "out_fd")?;
+        let fd = client.enable_manual_dispatch()?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_fd.write(fd) };
+        Ok(())
+    })
+}
+
+/// Runs every callback of this client that is waiting (see `zk_client_dispatch_fd()`) on the
+/// calling thread, one at a time, in order; `*out_ran` (if not NULL) receives how many ran.
+/// Returns at once with 0 ran when another thread is dispatching this client. Callbacks run
+/// this way may call any zkclient function, blocking ones included. `ZK_EINVAL` when the
+/// client is not in this mode.
+///
+/// # Safety
+/// `client` NULL or live; `out_ran` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_dispatch(
+    client: *mut zk_client,
+    out_ran: *mut usize,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let ran = unsafe { client_arg(client) }?.dispatch_pending()?;
+        // SAFETY: NULL or writable per the contract.
+        unsafe { write_optional(out_ran, ran) };
+        Ok(())
+    })
+}
