@@ -448,24 +448,52 @@ typedef struct zk_data_watch zk_data_watch;
 typedef struct zk_options zk_options;
 
 /**
- * A connection-state listener. `state` is kazoo's view (LOST / SUSPENDED / CONNECTED) and
- * `keeper_state` the raw ZooKeeper state; the listener is called on every change of the
- * keeper state, so `state` may repeat (for example EXPIRED then CLOSED are both LOST).
- *
- * Runs on one of the library's dispatcher threads, never on a network thread: the listeners
- * and callbacks of one client run one at a time, in the order the events happened. It may
- * call any zkclient function, blocking ones included; blocking delays only this client's
- * later callbacks.
+ * One ACL entry: who (`scheme`:`id`) may do what (`perms`, a mask of `ZK_PERM_*`). The
+ * strings are borrowed for the duration of the call they are passed to.
  */
-typedef void (*zk_state_listener)(zk_state state, zk_keeper_state keeper_state, void *user_data);
+typedef struct zk_acl {
+    /**
+     * A mask of `zk_perm` bits.
+     */
+    int32_t perms;
+    /**
+     * The scheme: `"world"`, `"auth"`, `"digest"`, `"ip"`, ...
+     */
+    const char *scheme;
+    /**
+     * The identity within the scheme: `"anyone"`, `"user:base64hash"`, `"10.0.0.0/8"`, ...
+     */
+    const char *id;
+} zk_acl;
 
 /**
- * Destructor for user data: called exactly once, when the registration that holds the user
- * data ends — including when the registering call itself fails, so that a caller never has to
- * track whether a registration took. It runs on a zkclient thread or the caller's, never while
- * a callback with the same user data is running.
+ * How `zk_create()` creates a node. Start from `zk_create_options_default()` (a persistent
+ * node with the client's default ACL, open to everyone, no parents created; the same as all
+ * zeros) and set what you need.
  */
-typedef void (*zk_free_fn)(void *user_data);
+typedef struct zk_create_options {
+    /**
+     * One of `zk_create_mode` (0 = `ZK_PERSISTENT`).
+     */
+    int32_t mode;
+    /**
+     * Create missing parent nodes (persistent, with the same ACL), like kazoo's `makepath`.
+     */
+    bool makepath;
+    /**
+     * For the TTL modes: milliseconds the node may live without children or changes. Must be
+     * 0 for the other modes.
+     */
+    int64_t ttl_ms;
+    /**
+     * The node's ACL (`acl_count` entries, borrowed for the call); NULL = the default ACL.
+     */
+    const struct zk_acl *acl;
+    /**
+     * Number of entries in `acl`.
+     */
+    size_t acl_count;
+} zk_create_options;
 
 /**
  * A node's metadata, as ZooKeeper's `Stat`. Plain data: copy it freely.
@@ -518,6 +546,80 @@ typedef struct zk_stat {
 } zk_stat;
 
 /**
+ * Completion of `zk_create_async()`: the created path (sequence number included, chroot
+ * removed) and the new node's stat; both NULL when `rc` is not `ZK_OK`.
+ */
+typedef void (*zk_create_completion)(zk_error rc,
+                                     const char *path,
+                                     const struct zk_stat *stat,
+                                     void *user_data);
+
+/**
+ * Completion with a stat: `zk_set_async()` (the new stat) and `zk_exists_async()` (`rc`
+ * `ZK_OK` with `stat` NULL when the node does not exist). `stat` is NULL on errors.
+ */
+typedef void (*zk_stat_completion)(zk_error rc, const struct zk_stat *stat, void *user_data);
+
+/**
+ * Completion of `zk_get_async()`: the data (`len` bytes; NULL when empty or on error) and
+ * the stat (NULL on error).
+ */
+typedef void (*zk_data_completion)(zk_error rc,
+                                   const uint8_t *data,
+                                   size_t len,
+                                   const struct zk_stat *stat,
+                                   void *user_data);
+
+/**
+ * A list of NUL-terminated strings owned by the caller (for example the names of a node's
+ * children). Release with `zk_string_list_free()`. An empty list is `{NULL, 0}`.
+ */
+typedef struct zk_string_list {
+    /**
+     * `count` strings.
+     */
+    char **items;
+    /**
+     * How many strings `items` holds.
+     */
+    size_t count;
+} zk_string_list;
+
+/**
+ * Completion of `zk_get_children_async()`: the children and the parent's stat (both NULL on
+ * error).
+ */
+typedef void (*zk_children_completion)(zk_error rc,
+                                       const struct zk_string_list *children,
+                                       const struct zk_stat *stat,
+                                       void *user_data);
+
+/**
+ * Completion with no result but its code: `zk_delete_async()`, `zk_sync_async()`.
+ */
+typedef void (*zk_void_completion)(zk_error rc, void *user_data);
+
+/**
+ * A connection-state listener. `state` is kazoo's view (LOST / SUSPENDED / CONNECTED) and
+ * `keeper_state` the raw ZooKeeper state; the listener is called on every change of the
+ * keeper state, so `state` may repeat (for example EXPIRED then CLOSED are both LOST).
+ *
+ * Runs on one of the library's dispatcher threads, never on a network thread: the listeners
+ * and callbacks of one client run one at a time, in the order the events happened. It may
+ * call any zkclient function, blocking ones included; blocking delays only this client's
+ * later callbacks.
+ */
+typedef void (*zk_state_listener)(zk_state state, zk_keeper_state keeper_state, void *user_data);
+
+/**
+ * Destructor for user data: called exactly once, when the registration that holds the user
+ * data ends — including when the registering call itself fails, so that a caller never has to
+ * track whether a registration took. It runs on a zkclient thread or the caller's, never while
+ * a callback with the same user data is running.
+ */
+typedef void (*zk_free_fn)(void *user_data);
+
+/**
  * A watch event, borrowed by the watcher for the duration of its call.
  */
 typedef struct zk_watch_event {
@@ -555,21 +657,6 @@ typedef bool (*zk_data_watch_fn)(const uint8_t *data,
                                  void *user_data);
 
 /**
- * A list of NUL-terminated strings owned by the caller (for example the names of a node's
- * children). Release with `zk_string_list_free()`. An empty list is `{NULL, 0}`.
- */
-typedef struct zk_string_list {
-    /**
-     * `count` strings.
-     */
-    char **items;
-    /**
-     * How many strings `items` holds.
-     */
-    size_t count;
-} zk_string_list;
-
-/**
  * Called with a node's children (sorted) by a `zk_children_watch`: at once, then after every
  * change of them. `children` and `stat` are NULL while the node does not exist (kazoo's
  * ChildrenWatch goes silent there; this one reports it and resumes when the node is
@@ -579,54 +666,6 @@ typedef bool (*zk_children_watch_fn)(const struct zk_string_list *children,
                                      const struct zk_stat *stat,
                                      const struct zk_watch_event *event,
                                      void *user_data);
-
-/**
- * One ACL entry: who (`scheme`:`id`) may do what (`perms`, a mask of `ZK_PERM_*`). The
- * strings are borrowed for the duration of the call they are passed to.
- */
-typedef struct zk_acl {
-    /**
-     * A mask of `zk_perm` bits.
-     */
-    int32_t perms;
-    /**
-     * The scheme: `"world"`, `"auth"`, `"digest"`, `"ip"`, ...
-     */
-    const char *scheme;
-    /**
-     * The identity within the scheme: `"anyone"`, `"user:base64hash"`, `"10.0.0.0/8"`, ...
-     */
-    const char *id;
-} zk_acl;
-
-/**
- * How `zk_create()` creates a node. Start from `zk_create_options_default()` (a persistent
- * node with the client's default ACL, open to everyone, no parents created; the same as all
- * zeros) and set what you need.
- */
-typedef struct zk_create_options {
-    /**
-     * One of `zk_create_mode` (0 = `ZK_PERSISTENT`).
-     */
-    int32_t mode;
-    /**
-     * Create missing parent nodes (persistent, with the same ACL), like kazoo's `makepath`.
-     */
-    bool makepath;
-    /**
-     * For the TTL modes: milliseconds the node may live without children or changes. Must be
-     * 0 for the other modes.
-     */
-    int64_t ttl_ms;
-    /**
-     * The node's ACL (`acl_count` entries, borrowed for the call); NULL = the default ACL.
-     */
-    const struct zk_acl *acl;
-    /**
-     * Number of entries in `acl`.
-     */
-    size_t acl_count;
-} zk_create_options;
 
 /**
  * Bytes owned by the caller, returned by the library (for example a node's data). Release
@@ -702,6 +741,95 @@ typedef void (*zk_watcher)(const struct zk_watch_event *event, void *user_data);
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Submits the creation of `path` (see `zk_create()` for the arguments; `data` and `options`
+ * are copied before this returns). With `makepath`, missing parents are created first and
+ * the completion comes when the node itself has been answered.
+ *
+ * # Safety
+ * As `zk_create()`; `completion` safe to call with `user_data` from another thread.
+ */
+zk_error zk_create_async(struct zk_client *client,
+                         const char *path,
+                         const uint8_t *data,
+                         size_t data_len,
+                         const struct zk_create_options *options,
+                         zk_create_completion completion,
+                         void *user_data);
+
+/**
+ * Submits an exists check of `path`; the completion gets `ZK_OK` with the stat, or `ZK_OK`
+ * with `stat` NULL when the node does not exist.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `completion` safe to call with `user_data`
+ * from another thread.
+ */
+zk_error zk_exists_async(struct zk_client *client,
+                         const char *path,
+                         zk_stat_completion completion,
+                         void *user_data);
+
+/**
+ * Submits a read of `path`'s data and stat.
+ *
+ * # Safety
+ * As `zk_exists_async()`.
+ */
+zk_error zk_get_async(struct zk_client *client,
+                      const char *path,
+                      zk_data_completion completion,
+                      void *user_data);
+
+/**
+ * Submits a listing of `path`'s children.
+ *
+ * # Safety
+ * As `zk_exists_async()`.
+ */
+zk_error zk_get_children_async(struct zk_client *client,
+                               const char *path,
+                               zk_children_completion completion,
+                               void *user_data);
+
+/**
+ * Submits a write of `data_len` bytes of `data` (copied before this returns) to `path` if
+ * its version is `version` (-1: any); the completion gets the new stat.
+ *
+ * # Safety
+ * As `zk_set()`; `completion` safe to call with `user_data` from another thread.
+ */
+zk_error zk_set_async(struct zk_client *client,
+                      const char *path,
+                      const uint8_t *data,
+                      size_t data_len,
+                      int32_t version,
+                      zk_stat_completion completion,
+                      void *user_data);
+
+/**
+ * Submits the deletion of `path` if its version is `version` (-1: any).
+ *
+ * # Safety
+ * As `zk_exists_async()`.
+ */
+zk_error zk_delete_async(struct zk_client *client,
+                         const char *path,
+                         int32_t version,
+                         zk_void_completion completion,
+                         void *user_data);
+
+/**
+ * Submits a sync of `path` (see `zk_sync()`).
+ *
+ * # Safety
+ * As `zk_exists_async()`.
+ */
+zk_error zk_sync_async(struct zk_client *client,
+                       const char *path,
+                       zk_void_completion completion,
+                       void *user_data);
 
 /**
  * Sets how many threads run the network side of every session in this process (default 1;

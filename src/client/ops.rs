@@ -1,5 +1,6 @@
 //! The operations: create, ensure_path, exists, get, get_children, set, delete, sync.
 
+use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -13,7 +14,7 @@ use crate::proto::{
     DeleteRequest, ErrorCode, GetChildren2Response, GetDataResponse, OpCode, PathRequest,
     PathWatchRequest, SetDataRequest, Stat, StatResponse,
 };
-use crate::session::{Answer, Command, PendingWatch, Request};
+use crate::session::{Answer, Command, PendingWatch, Reply, ReplyTo, Request};
 
 /// The largest TTL the server accepts (its TTL field has 40 bits of milliseconds).
 const MAX_TTL_MS: i64 = 0xff_ffff_ffff;
@@ -56,6 +57,16 @@ impl Client {
         self.call_watched(op, frame, None).await
     }
 
+    /// Refuses a frame over the server's request limit (it would drop the connection).
+    fn check_size(&self, frame: &[u8]) -> Result<()> {
+        let size = frame.len() - 4;
+        let limit = self.options().max_request_size;
+        if size > limit {
+            return Err(Error::RequestTooLarge { size, limit });
+        }
+        Ok(())
+    }
+
     /// Sends one request frame with a watch to register when the reply confirms it.
     pub(crate) async fn call_watched(
         &self,
@@ -63,12 +74,9 @@ impl Client {
         frame: Vec<u8>,
         watch: Option<PendingWatch>,
     ) -> Result<Bytes> {
-        let size = frame.len() - 4;
-        let limit = self.options().max_request_size;
-        if size > limit {
-            return Err(Error::RequestTooLarge { size, limit });
-        }
+        self.check_size(&frame)?;
         let (reply, receiver) = oneshot::channel();
+        let reply = ReplyTo::Caller(reply);
         self.send(Command::Request(Request {
             frame,
             op,
@@ -88,6 +96,50 @@ impl Client {
             // The session ended without answering: the request may have been applied.
             Err(_) => Err(Error::connection_loss()),
         }
+    }
+
+    /// Sends a prepared request and waits for its decoded answer.
+    pub(crate) async fn run<T>(&self, prepared: Prepared<T>) -> Result<T> {
+        let body = self.call(prepared.op, prepared.frame).await;
+        (prepared.decode)(self, body)
+    }
+
+    /// Sends a prepared request; `done` receives the decoded answer on the client's
+    /// dispatcher, after every event and completion the server sent before it. When this
+    /// returns an error, `done` is never called.
+    pub(crate) fn submit<T: 'static>(
+        &self,
+        prepared: Prepared<T>,
+        done: impl FnOnce(Result<T>) + Send + 'static,
+    ) -> Result<()> {
+        self.check_size(&prepared.frame)?;
+        let client = self.clone();
+        let decode = prepared.decode;
+        let reply = ReplyTo::Callback(Box::new(move |answer: Answer| {
+            drop(answer.unregistered);
+            done(decode(&client, answer.result.and_then(Reply::into_body)))
+        }));
+        let (frame, op) = (prepared.frame, prepared.op);
+        self.send(Command::Request(Request {
+            frame,
+            op,
+            reply,
+            watch: None,
+        }))
+    }
+
+    /// Runs a multi-step operation on the runtime; `done` receives its result on the client's
+    /// dispatcher when the last step has answered.
+    pub(crate) fn spawn_then<T: Send + 'static>(
+        &self,
+        operation: impl Future<Output = Result<T>> + Send + 'static,
+        done: impl FnOnce(Result<T>) + Send + 'static,
+    ) {
+        let dispatcher = self.inner.notifier.dispatcher.clone();
+        crate::runtime::handle().spawn(async move {
+            let result = operation.await;
+            dispatcher.push(Box::new(move || done(result)));
+        });
     }
 
     fn check_ttl(mode: CreateMode, ttl: Option<Duration>) -> Result<i64> {
@@ -147,13 +199,13 @@ impl Client {
         }
     }
 
-    /// Creates a node with `data`. See [`CreateOptions`] for modes, ACL, parents and TTL.
-    pub async fn create(
+    /// The create request for `path` (without makepath's extra steps).
+    pub(crate) fn prepare_create(
         &self,
         path: &str,
         data: &[u8],
         options: &CreateOptions,
-    ) -> Result<Created> {
+    ) -> Result<Prepared<Created>> {
         let server_path = self.server_path(path, options.mode.is_sequential())?;
         let ttl_ms = Self::check_ttl(options.mode, options.ttl)?;
         let acl = options
@@ -161,19 +213,38 @@ impl Client {
             .as_deref()
             .unwrap_or(&self.options().default_acl);
         let (op, frame) = Self::create_frame(options.mode, &server_path, data, acl, ttl_ms);
-        let retry_frame = options.makepath.then(|| frame.clone());
-        let body = match (self.call(op, frame).await, retry_frame) {
-            (Err(error), Some(frame)) if error.is(ErrorCode::NO_NODE) => {
-                self.ensure_server_path(parent(&server_path), acl).await?;
-                self.call(op, frame).await?
-            }
-            (result, _) => result?,
-        };
-        let created: Create2Response = decode_all(&body)?;
-        Ok(Created {
-            path: strip_chroot(self.chroot(), &created.path),
-            stat: created.stat,
+        Ok(Prepared {
+            op,
+            frame,
+            decode: decode_created,
         })
+    }
+
+    /// Creates a node with `data`. See [`CreateOptions`] for modes, ACL, parents and TTL.
+    pub async fn create(
+        &self,
+        path: &str,
+        data: &[u8],
+        options: &CreateOptions,
+    ) -> Result<Created> {
+        let prepared = self.prepare_create(path, data, options)?;
+        if !options.makepath {
+            return self.run(prepared).await;
+        }
+        let retry_frame = prepared.frame.clone();
+        match self.call(prepared.op, prepared.frame).await {
+            Err(error) if error.is(ErrorCode::NO_NODE) => {
+                let server_path = self.server_path(path, options.mode.is_sequential())?;
+                let acl = options
+                    .acl
+                    .as_deref()
+                    .unwrap_or(&self.options().default_acl);
+                self.ensure_server_path(parent(&server_path), acl).await?;
+                let body = self.call(prepared.op, retry_frame).await;
+                decode_created(self, body)
+            }
+            result => decode_created(self, result),
+        }
     }
 
     /// Creates `path` and every missing parent as empty persistent nodes (with `acl`, or the
@@ -219,97 +290,93 @@ impl Client {
     }
 
     async fn exists_raw(&self, server_path: &str) -> Result<Option<Stat>> {
-        let request = PathWatchRequest {
-            path: server_path,
-            watch: false,
-        };
-        match self
-            .call(OpCode::Exists, encode_request(0, OpCode::Exists, &request))
-            .await
-        {
-            Ok(body) => Ok(Some(decode_all::<StatResponse>(&body)?.stat)),
-            Err(error) if error.is(ErrorCode::NO_NODE) => Ok(None),
-            Err(error) => Err(error),
-        }
+        self.run(prepare_exists(server_path)).await
+    }
+
+    /// The exists request for `path`.
+    pub(crate) fn prepare_exists(&self, path: &str) -> Result<Prepared<Option<Stat>>> {
+        Ok(prepare_exists(&self.server_path(path, false)?))
     }
 
     /// The node's Stat, or `None` when it does not exist.
     pub async fn exists(&self, path: &str) -> Result<Option<Stat>> {
-        let server_path = self.server_path(path, false)?;
-        self.exists_raw(&server_path).await
+        self.run(self.prepare_exists(path)?).await
     }
 
-    /// The node's data and Stat.
-    pub async fn get(&self, path: &str) -> Result<(Vec<u8>, Stat)> {
+    /// The getData request for `path`.
+    pub(crate) fn prepare_get(&self, path: &str) -> Result<Prepared<(Vec<u8>, Stat)>> {
         let server_path = self.server_path(path, false)?;
         let request = PathWatchRequest {
             path: &server_path,
             watch: false,
         };
-        let body = self
-            .call(
-                OpCode::GetData,
-                encode_request(0, OpCode::GetData, &request),
-            )
-            .await?;
-        let reply: GetDataResponse = decode_all(&body)?;
-        Ok((reply.data, reply.stat))
+        let frame = encode_request(0, OpCode::GetData, &request);
+        Ok(Prepared {
+            op: OpCode::GetData,
+            frame,
+            decode: decode_data,
+        })
+    }
+
+    /// The node's data and Stat.
+    pub async fn get(&self, path: &str) -> Result<(Vec<u8>, Stat)> {
+        self.run(self.prepare_get(path)?).await
     }
 
     async fn get_children_raw(&self, server_path: &str) -> Result<(Vec<String>, Stat)> {
-        let request = PathWatchRequest {
-            path: server_path,
-            watch: false,
-        };
-        let body = self
-            .call(
-                OpCode::GetChildren2,
-                encode_request(0, OpCode::GetChildren2, &request),
-            )
-            .await?;
-        let reply: GetChildren2Response = decode_all(&body)?;
-        Ok((reply.children, reply.stat))
+        self.run(prepare_children(server_path)).await
+    }
+
+    /// The getChildren2 request for `path`.
+    pub(crate) fn prepare_get_children(&self, path: &str) -> Result<Prepared<(Vec<String>, Stat)>> {
+        Ok(prepare_children(&self.server_path(path, false)?))
     }
 
     /// The names of the node's children (unsorted, as the server lists them) and its Stat.
     pub async fn get_children(&self, path: &str) -> Result<(Vec<String>, Stat)> {
-        let server_path = self.server_path(path, false)?;
-        self.get_children_raw(&server_path).await
+        self.run(self.prepare_get_children(path)?).await
     }
 
-    /// Replaces the node's data if its version is `version` (-1: any version); returns the new
-    /// Stat.
-    pub async fn set(&self, path: &str, data: &[u8], version: i32) -> Result<Stat> {
+    /// The setData request for `path`.
+    pub(crate) fn prepare_set(
+        &self,
+        path: &str,
+        data: &[u8],
+        version: i32,
+    ) -> Result<Prepared<Stat>> {
         let server_path = self.server_path(path, false)?;
         let request = SetDataRequest {
             path: &server_path,
             data,
             version,
         };
-        let body = self
-            .call(
-                OpCode::SetData,
-                encode_request(0, OpCode::SetData, &request),
-            )
-            .await?;
-        Ok(decode_all::<StatResponse>(&body)?.stat)
+        let frame = encode_request(0, OpCode::SetData, &request);
+        Ok(Prepared {
+            op: OpCode::SetData,
+            frame,
+            decode: decode_stat,
+        })
+    }
+
+    /// Replaces the node's data if its version is `version` (-1: any version); returns the new
+    /// Stat.
+    pub async fn set(&self, path: &str, data: &[u8], version: i32) -> Result<Stat> {
+        self.run(self.prepare_set(path, data, version)?).await
     }
 
     async fn delete_raw(&self, server_path: &str, version: i32) -> Result<()> {
-        let request = DeleteRequest {
-            path: server_path,
-            version,
-        };
-        self.call(OpCode::Delete, encode_request(0, OpCode::Delete, &request))
-            .await
-            .map(drop)
+        self.run(prepare_delete(server_path, version)).await
+    }
+
+    /// The delete request for `path`.
+    pub(crate) fn prepare_delete(&self, path: &str, version: i32) -> Result<Prepared<()>> {
+        Ok(prepare_delete(&self.server_path(path, false)?, version))
     }
 
     /// Deletes the node if its version is `version` (-1: any version). Under a chroot, `/` is
     /// the chroot node itself.
     pub async fn delete(&self, path: &str, version: i32) -> Result<()> {
-        let server_path = self.server_path(path, false)?;
-        self.delete_raw(&server_path, version).await
+        self.run(self.prepare_delete(path, version)?).await
     }
 
     /// Deletes the node and everything under it, deepest first. `version` applies to `path`
@@ -355,13 +422,106 @@ impl Client {
         Ok(())
     }
 
+    /// The sync request for `path`.
+    pub(crate) fn prepare_sync(&self, path: &str) -> Result<Prepared<()>> {
+        let server_path = self.server_path(path, false)?;
+        let frame = encode_request(0, OpCode::Sync, &PathRequest { path: &server_path });
+        Ok(Prepared {
+            op: OpCode::Sync,
+            frame,
+            decode: decode_unit,
+        })
+    }
+
     /// Waits until the server this client is connected to has caught up with the leader for
     /// `path`.
     pub async fn sync(&self, path: &str) -> Result<()> {
-        let server_path = self.server_path(path, false)?;
-        let request = PathRequest { path: &server_path };
-        self.call(OpCode::Sync, encode_request(0, OpCode::Sync, &request))
-            .await
-            .map(drop)
+        self.run(self.prepare_sync(path)?).await
     }
+}
+
+/// A request ready to send, and how to read its answer.
+pub(crate) struct Prepared<T> {
+    op: OpCode,
+    frame: Vec<u8>,
+    decode: fn(&Client, Result<Bytes>) -> Result<T>,
+}
+
+fn prepare_exists(server_path: &str) -> Prepared<Option<Stat>> {
+    let frame = encode_request(
+        0,
+        OpCode::Exists,
+        &PathWatchRequest {
+            path: server_path,
+            watch: false,
+        },
+    );
+    Prepared {
+        op: OpCode::Exists,
+        frame,
+        decode: decode_exists,
+    }
+}
+
+fn prepare_children(server_path: &str) -> Prepared<(Vec<String>, Stat)> {
+    let request = PathWatchRequest {
+        path: server_path,
+        watch: false,
+    };
+    let frame = encode_request(0, OpCode::GetChildren2, &request);
+    Prepared {
+        op: OpCode::GetChildren2,
+        frame,
+        decode: decode_children,
+    }
+}
+
+fn prepare_delete(server_path: &str, version: i32) -> Prepared<()> {
+    let frame = encode_request(
+        0,
+        OpCode::Delete,
+        &DeleteRequest {
+            path: server_path,
+            version,
+        },
+    );
+    Prepared {
+        op: OpCode::Delete,
+        frame,
+        decode: decode_unit,
+    }
+}
+
+fn decode_created(client: &Client, body: Result<Bytes>) -> Result<Created> {
+    let created: Create2Response = decode_all(&body?)?;
+    Ok(Created {
+        path: strip_chroot(client.chroot(), &created.path),
+        stat: created.stat,
+    })
+}
+
+fn decode_exists(_: &Client, body: Result<Bytes>) -> Result<Option<Stat>> {
+    match body {
+        Ok(body) => Ok(Some(decode_all::<StatResponse>(&body)?.stat)),
+        Err(error) if error.is(ErrorCode::NO_NODE) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+fn decode_data(_: &Client, body: Result<Bytes>) -> Result<(Vec<u8>, Stat)> {
+    let reply: GetDataResponse = decode_all(&body?)?;
+    Ok((reply.data, reply.stat))
+}
+
+fn decode_children(_: &Client, body: Result<Bytes>) -> Result<(Vec<String>, Stat)> {
+    let reply: GetChildren2Response = decode_all(&body?)?;
+    Ok((reply.children, reply.stat))
+}
+
+fn decode_stat(_: &Client, body: Result<Bytes>) -> Result<Stat> {
+    Ok(decode_all::<StatResponse>(&body?)?.stat)
+}
+
+fn decode_unit(_: &Client, body: Result<Bytes>) -> Result<()> {
+    body.map(drop)
 }

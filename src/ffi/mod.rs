@@ -7,6 +7,7 @@
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)] // each function's doc comment states its contract
 
+mod async_ops;
 mod client;
 mod error;
 mod node_watch;
@@ -19,6 +20,7 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+pub use async_ops::*;
 pub use client::*;
 pub use error::*;
 pub use node_watch::*;
@@ -33,7 +35,7 @@ thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }
 
-fn set_last_error(message: String) {
+pub(crate) fn set_last_error(message: String) {
     let message = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
     LAST_ERROR.with(|last| *last.borrow_mut() = message);
 }

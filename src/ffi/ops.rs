@@ -49,6 +49,34 @@ pub extern "C" fn zk_create_options_default() -> zk_create_options {
     }
 }
 
+/// The Rust form of C create options (NULL = defaults).
+///
+/// # Safety
+/// `options` NULL or valid, its ACL entries as `acl_arg` requires.
+pub(crate) unsafe fn create_options_arg(
+    options: *const zk_create_options,
+) -> crate::Result<CreateOptions> {
+    // SAFETY: per the contract.
+    let Some(given) = (unsafe { options.as_ref() }) else {
+        return Ok(CreateOptions::default());
+    };
+    let mode = CreateMode::from_i32(given.mode)
+        .ok_or_else(|| Error::InvalidArgument(format!("unknown create mode {}", given.mode)))?;
+    let ttl = match given.ttl_ms {
+        0 => None,
+        ms if ms < 0 => return Err(Error::InvalidArgument(format!("negative TTL {ms}"))),
+        ms => Some(Duration::from_millis(ms as u64)),
+    };
+    // SAFETY: per the contract.
+    let acl = unsafe { acl_arg(given.acl, given.acl_count) }?;
+    Ok(CreateOptions {
+        mode,
+        acl,
+        makepath: given.makepath,
+        ttl,
+    })
+}
+
 /// Creates the node `path` holding `data_len` bytes of `data` (borrowed for the call; NULL
 /// with length 0 for none). `options` may be NULL for a plain persistent node. On success,
 /// `*out_path` (if not NULL) receives the created path — with the sequence number for
@@ -75,28 +103,7 @@ pub unsafe extern "C" fn zk_create(
         let client = unsafe { client_arg(client) }?;
         let path = unsafe { path_arg(path) }?;
         let data = unsafe { bytes_arg(data, data_len, "data") }?;
-        let options = match unsafe { options.as_ref() } {
-            None => CreateOptions::default(),
-            Some(given) => {
-                let mode = CreateMode::from_i32(given.mode).ok_or_else(|| {
-                    Error::InvalidArgument(format!("unknown create mode {}", given.mode))
-                })?;
-                let ttl = match given.ttl_ms {
-                    0 => None,
-                    ms if ms < 0 => {
-                        return Err(Error::InvalidArgument(format!("negative TTL {ms}")))
-                    }
-                    ms => Some(Duration::from_millis(ms as u64)),
-                };
-                let acl = unsafe { acl_arg(given.acl, given.acl_count) }?;
-                CreateOptions {
-                    mode,
-                    acl,
-                    makepath: given.makepath,
-                    ttl,
-                }
-            }
-        };
+        let options = unsafe { create_options_arg(options) }?;
         let created = client.create(path, data, &options).wait()?;
         let created_path = if out_path.is_null() {
             None

@@ -80,22 +80,42 @@ pub struct Request {
     /// The operation, for bookkeeping.
     pub op: OpCode,
     /// Where the answer goes.
-    pub reply: oneshot::Sender<Answer>,
+    pub reply: ReplyTo,
     /// A watch to register if the reply confirms it.
     pub watch: Option<PendingWatch>,
 }
 
+/// Where a request's answer goes.
+pub enum ReplyTo {
+    /// A waiting caller (blocking or `.await`).
+    Caller(oneshot::Sender<Answer>),
+    /// A callback, run on the client's dispatcher: after every event and completion the
+    /// server sent before this reply, before any it sent after.
+    Callback(Box<dyn FnOnce(Answer) + Send + 'static>),
+}
+
+impl ReplyTo {
+    /// Delivers `answer`. Returns the unregistered watch when nobody took the answer (the
+    /// caller stopped waiting), to be released off the runtime.
+    fn deliver(self, answer: Answer, events: &dyn SessionEvents) -> Option<PendingWatch> {
+        match self {
+            ReplyTo::Caller(caller) => caller.send(answer).err().and_then(|lost| lost.unregistered),
+            ReplyTo::Callback(callback) => {
+                events.dispatch(Box::new(move || callback(answer)));
+                None
+            }
+        }
+    }
+}
+
 impl Request {
     /// Fails the request; its watch goes back to the caller unregistered.
-    fn fail(self, error: Error) -> Option<PendingWatch> {
+    fn fail(self, error: Error, events: &dyn SessionEvents) -> Option<PendingWatch> {
         let answer = Answer {
             result: Err(error),
             unregistered: self.watch,
         };
-        self.reply
-            .send(answer)
-            .err()
-            .and_then(|answer| answer.unregistered)
+        self.reply.deliver(answer, events)
     }
 }
 

@@ -12,7 +12,7 @@ use tokio::time::{sleep, sleep_until, timeout, Instant};
 
 use super::hosts::{HostAddr, HostList};
 use super::watches::{Fired, PendingWatch, WatchRegistry};
-use super::{Answer, Command, Reply, Request, SessionConfig, SessionEvents, Status};
+use super::{Answer, Command, Reply, ReplyTo, Request, SessionConfig, SessionEvents, Status};
 use crate::error::{Error, Result};
 use crate::proto::{
     decode_all, decode_prefix, encode_empty_request, encode_frame, patch_xid, ConnectRequest,
@@ -34,7 +34,7 @@ const MIN_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 struct Pending {
     xid: i32,
     op: OpCode,
-    reply: Option<oneshot::Sender<Answer>>,
+    reply: Option<ReplyTo>,
     watch: Option<PendingWatch>,
 }
 
@@ -44,13 +44,14 @@ impl Pending {
         let Some(reply) = self.reply else {
             return task.release(self.watch);
         };
-        if let Err(lost) = reply.send(Answer {
-            result,
-            unregistered: self.watch,
-        }) {
-            // The caller stopped waiting: its watch is released off the runtime.
-            task.release(lost.unregistered);
-        }
+        let unclaimed = reply.deliver(
+            Answer {
+                result,
+                unregistered: self.watch,
+            },
+            &*task.events,
+        );
+        task.release(unclaimed);
     }
 }
 
@@ -102,7 +103,7 @@ pub(super) async fn run(
     commands.close();
     while let Ok(command) = commands.try_recv() {
         match command {
-            Command::Request(request) => task.release(request.fail(Error::Closed)),
+            Command::Request(request) => task.release(request.fail(Error::Closed, &*task.events)),
             Command::Close(done) => {
                 let _ = done.send(());
             }
@@ -232,7 +233,7 @@ impl Task {
                     command = commands.recv() => match command {
                         None => return Err(Stop(None)),
                         Some(Command::Close(done)) => return Err(Stop(Some(done))),
-                        Some(Command::Request(request)) => self.release(request.fail(Error::connection_loss())),
+                        Some(Command::Request(request)) => self.release(request.fail(Error::connection_loss(), &*self.events)),
                     },
                     () = sleep_until_or_never(expiry) => break None,
                 }
