@@ -6,6 +6,7 @@ mod dispatch;
 mod listeners;
 mod ops;
 pub mod path;
+mod transaction;
 mod watch;
 
 use std::sync::atomic::AtomicU64;
@@ -24,6 +25,7 @@ use crate::session::{
 pub use crate::retry::RetryPolicy;
 pub use listeners::{Listener, ListenerId, State};
 pub use ops::{CreateOptions, Created};
+pub use transaction::{OpResult, Transaction};
 pub use watch::{WatchId, WatchedEvent};
 
 /// The server's default `jute.maxbuffer`: the largest request frame it reads (1 MiB - 1).

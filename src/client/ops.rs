@@ -142,7 +142,7 @@ impl Client {
         });
     }
 
-    fn check_ttl(mode: CreateMode, ttl: Option<Duration>) -> Result<i64> {
+    pub(super) fn check_ttl(mode: CreateMode, ttl: Option<Duration>) -> Result<i64> {
         match (mode.is_ttl(), ttl) {
             (true, Some(ttl)) => {
                 let ms = ttl.as_millis();
@@ -445,6 +445,16 @@ pub(crate) struct Prepared<T> {
     op: OpCode,
     frame: Vec<u8>,
     decode: fn(&Client, Result<Bytes>) -> Result<T>,
+}
+
+impl<T> Prepared<T> {
+    pub(super) fn new(
+        op: OpCode,
+        frame: Vec<u8>,
+        decode: fn(&Client, Result<Bytes>) -> Result<T>,
+    ) -> Self {
+        Prepared { op, frame, decode }
+    }
 }
 
 fn prepare_exists(server_path: &str) -> Prepared<Option<Stat>> {

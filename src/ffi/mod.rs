@@ -13,6 +13,7 @@ mod error;
 mod node_watch;
 mod ops;
 mod retry;
+mod transaction;
 mod types;
 mod watch;
 
@@ -26,6 +27,7 @@ pub use error::*;
 pub use node_watch::*;
 pub use ops::*;
 pub use retry::*;
+pub use transaction::*;
 pub use types::*;
 pub use watch::*;
 
