@@ -336,6 +336,51 @@ typedef int32_t zk_event_type;
 #endif // __cplusplus
 
 /**
+ * What one operation of a committed transaction did.
+ */
+enum zk_op_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * `zk_transaction_create()`.
+     */
+    ZK_OP_CREATE = 1,
+    /**
+     * `zk_transaction_delete()`.
+     */
+    ZK_OP_DELETE = 2,
+    /**
+     * `zk_transaction_set()`.
+     */
+    ZK_OP_SET = 5,
+    /**
+     * `zk_transaction_check()`.
+     */
+    ZK_OP_CHECK = 13,
+    /**
+     * `zk_transaction_get()`.
+     */
+    ZK_OP_GET = 4,
+    /**
+     * `zk_transaction_get_children()`.
+     */
+    ZK_OP_GET_CHILDREN = 8,
+    /**
+     * The operation failed (see `rc`).
+     */
+    ZK_OP_ERROR = -1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_op_type zk_op_type;
+#else
+typedef int32_t zk_op_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * How nodes are created: ZooKeeper's create modes.
  */
 enum zk_create_mode
@@ -448,6 +493,11 @@ typedef struct zk_data_watch zk_data_watch;
 typedef struct zk_options zk_options;
 
 /**
+ * A transaction or read batch being built. Not thread-safe: one thread at a time.
+ */
+typedef struct zk_transaction zk_transaction;
+
+/**
  * One ACL entry: who (`scheme`:`id`) may do what (`perms`, a mask of `ZK_PERM_*`). The
  * strings are borrowed for the duration of the call they are passed to.
  */
@@ -467,33 +517,20 @@ typedef struct zk_acl {
 } zk_acl;
 
 /**
- * How `zk_create()` creates a node. Start from `zk_create_options_default()` (a persistent
- * node with the client's default ACL, open to everyone, no parents created; the same as all
- * zeros) and set what you need.
+ * An ACL owned by the caller, returned by `zk_get_acl()`: `count` entries whose `scheme` and
+ * `id` strings belong to the list too. Release it (entries and strings) with
+ * `zk_acl_list_free()`. An empty list is `{NULL, 0}`.
  */
-typedef struct zk_create_options {
+typedef struct zk_acl_list {
     /**
-     * One of `zk_create_mode` (0 = `ZK_PERSISTENT`).
+     * `count` entries.
      */
-    int32_t mode;
+    struct zk_acl *items;
     /**
-     * Create missing parent nodes (persistent, with the same ACL), like kazoo's `makepath`.
+     * How many entries `items` holds.
      */
-    bool makepath;
-    /**
-     * For the TTL modes: milliseconds the node may live without children or changes. Must be
-     * 0 for the other modes.
-     */
-    int64_t ttl_ms;
-    /**
-     * The node's ACL (`acl_count` entries, borrowed for the call); NULL = the default ACL.
-     */
-    const struct zk_acl *acl;
-    /**
-     * Number of entries in `acl`.
-     */
-    size_t acl_count;
-} zk_create_options;
+    size_t count;
+} zk_acl_list;
 
 /**
  * A node's metadata, as ZooKeeper's `Stat`. Plain data: copy it freely.
@@ -546,6 +583,50 @@ typedef struct zk_stat {
 } zk_stat;
 
 /**
+ * A list of NUL-terminated strings owned by the caller (for example the names of a node's
+ * children). Release with `zk_string_list_free()`. An empty list is `{NULL, 0}`.
+ */
+typedef struct zk_string_list {
+    /**
+     * `count` strings.
+     */
+    char **items;
+    /**
+     * How many strings `items` holds.
+     */
+    size_t count;
+} zk_string_list;
+
+/**
+ * How `zk_create()` creates a node. Start from `zk_create_options_default()` (a persistent
+ * node with the client's default ACL, open to everyone, no parents created; the same as all
+ * zeros) and set what you need.
+ */
+typedef struct zk_create_options {
+    /**
+     * One of `zk_create_mode` (0 = `ZK_PERSISTENT`).
+     */
+    int32_t mode;
+    /**
+     * Create missing parent nodes (persistent, with the same ACL), like kazoo's `makepath`.
+     */
+    bool makepath;
+    /**
+     * For the TTL modes: milliseconds the node may live without children or changes. Must be
+     * 0 for the other modes.
+     */
+    int64_t ttl_ms;
+    /**
+     * The node's ACL (`acl_count` entries, borrowed for the call); NULL = the default ACL.
+     */
+    const struct zk_acl *acl;
+    /**
+     * Number of entries in `acl`.
+     */
+    size_t acl_count;
+} zk_create_options;
+
+/**
  * Completion of `zk_create_async()`: the created path (sequence number included, chroot
  * removed) and the new node's stat; both NULL when `rc` is not `ZK_OK`.
  */
@@ -569,21 +650,6 @@ typedef void (*zk_data_completion)(zk_error rc,
                                    size_t len,
                                    const struct zk_stat *stat,
                                    void *user_data);
-
-/**
- * A list of NUL-terminated strings owned by the caller (for example the names of a node's
- * children). Release with `zk_string_list_free()`. An empty list is `{NULL, 0}`.
- */
-typedef struct zk_string_list {
-    /**
-     * `count` strings.
-     */
-    char **items;
-    /**
-     * How many strings `items` holds.
-     */
-    size_t count;
-} zk_string_list;
 
 /**
  * Completion of `zk_get_children_async()`: the children and the parent's stat (both NULL on
@@ -726,6 +792,61 @@ typedef struct zk_retry_policy {
 typedef zk_error (*zk_retry_fn)(struct zk_client *client, void *user_data);
 
 /**
+ * The result of one operation, in the order the operations were added. Owned by the
+ * `zk_op_results` list it belongs to.
+ */
+typedef struct zk_op_result {
+    /**
+     * What it did, or `ZK_OP_ERROR`.
+     */
+    zk_op_type op_type;
+    /**
+     * `ZK_OK`, or its error. When a transaction is refused the failing operation carries the
+     * reason and the others `ZK_ERUNTIMEINCONSISTENCY` (rolled back) or `ZK_OK`.
+     */
+    zk_error rc;
+    /**
+     * Create: the created path (chroot removed); NULL otherwise.
+     */
+    char *path;
+    /**
+     * Set, get: the node's stat; create: the new node's stat when the server reports one
+     * (ZooKeeper 3.8 reports none inside a transaction: zeros); zeros otherwise.
+     */
+    struct zk_stat stat;
+    /**
+     * Get: the data.
+     */
+    struct zk_buffer data;
+    /**
+     * Get children: the names.
+     */
+    struct zk_string_list children;
+} zk_op_result;
+
+/**
+ * The results of a transaction, owned by the caller: release with `zk_op_results_free()`.
+ */
+typedef struct zk_op_results {
+    /**
+     * `count` results.
+     */
+    struct zk_op_result *items;
+    /**
+     * How many.
+     */
+    size_t count;
+} zk_op_results;
+
+/**
+ * Completion of `zk_transaction_commit_async()`: `rc` as `zk_transaction_commit()` returns
+ * it; `results` (NULL when the transaction was not answered) borrowed for the call.
+ */
+typedef void (*zk_transaction_completion)(zk_error rc,
+                                          const struct zk_op_results *results,
+                                          void *user_data);
+
+/**
  * A watcher. One-shot watchers are called at most once: with the node event, or with a
  * `ZK_EVENT_SESSION` event when the session ends first. Persistent watchers are called for
  * every matching event until removed (and a last time with `ZK_EVENT_SESSION` if the session
@@ -741,6 +862,141 @@ typedef void (*zk_watcher)(const struct zk_watch_event *event, void *user_data);
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Releases an ACL list returned by `zk_get_acl()` — its entries and their strings — and
+ * resets it to `{NULL, 0}`. NULL and empty lists are fine; releasing the same list twice is
+ * fine once it was reset.
+ *
+ * # Safety
+ * `list` is NULL or a `zk_acl_list` filled by this library and not modified since.
+ */
+void zk_acl_list_free(struct zk_acl_list *list);
+
+/**
+ * Reads the ACL of `path`: `*out_acl` (if not NULL) receives a list the caller owns (release
+ * with `zk_acl_list_free()`), `*out_stat` (if not NULL) the node's stat, whose `aversion` is
+ * the ACL's version for `zk_set_acl()`. Needs `ZK_PERM_READ` or `ZK_PERM_ADMIN` on the node;
+ * without `ZK_PERM_ADMIN` the server hides the hash of `"digest"` ids (`"alice:x"`). Errors:
+ * `ZK_ENOAUTH`, `ZK_ENONODE`, `ZK_EBADPATH`, `ZK_EINVAL`, and the connection errors. On
+ * failure the outputs are unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a NUL-terminated string; outputs NULL or writable.
+ */
+zk_error zk_get_acl(struct zk_client *client,
+                    const char *path,
+                    struct zk_acl_list *out_acl,
+                    struct zk_stat *out_stat);
+
+/**
+ * Replaces the ACL of `path` with the `acl_count` entries of `acl` (borrowed for the call), if
+ * the node's ACL version (`zk_stat.aversion`) is `version` (-1: any). `*out_stat` (if not
+ * NULL) receives the new stat. Needs the `ZK_PERM_ADMIN` permission on the node. Errors:
+ * `ZK_EINVALIDACL` (an empty ACL, refused before anything is sent; or one the server refuses,
+ * such as scheme `"auth"` on a session without credentials), `ZK_ENOAUTH`, `ZK_EBADVERSION`,
+ * `ZK_ENONODE`, `ZK_EBADPATH`, `ZK_EINVAL` (`acl` NULL with a count, or an entry's string
+ * NULL or not UTF-8), and the connection errors (on `ZK_ECONNECTIONLOSS` the change may or may
+ * not have happened). On failure `*out_stat` is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a NUL-terminated string; `acl` NULL or `acl_count`
+ * entries whose strings are NULL or NUL-terminated; `out_stat` NULL or writable.
+ */
+zk_error zk_set_acl(struct zk_client *client,
+                    const char *path,
+                    const struct zk_acl *acl,
+                    size_t acl_count,
+                    int32_t version,
+                    struct zk_stat *out_stat);
+
+/**
+ * The id of the `"digest"` scheme for `user` and `password`:
+ * `user:base64(sha1("user:password"))`, as the server computes it for a session that
+ * authenticated with `user:password`. Put it in a `zk_acl` with scheme `"digest"` to grant
+ * that user permissions. `*out_id` (required) receives a string the caller owns (release with
+ * `zk_string_free()`). A `user` containing `:` gives an id no session can match (the server
+ * splits credentials at the first `:`). Errors: `ZK_EINVAL` for a NULL argument or a string
+ * that is not UTF-8; `*out_id` is then unmodified.
+ *
+ * # Safety
+ * `user` and `password` NULL or NUL-terminated strings; `out_id` NULL or writable.
+ */
+zk_error zk_digest_acl_id(const char *user, const char *password, char **out_id);
+
+/**
+ * Lists this session's ephemeral nodes whose path starts with `prefix` (compared as strings,
+ * as the server does: `"/lock"` matches `/lock`, `/lock/x` and `/locks`; `"/"` matches all).
+ * `*out` (required) receives their full paths, without the chroot, in a list the caller owns
+ * (release with `zk_string_list_free()`); nodes outside the chroot are left out. Errors:
+ * `ZK_EBADPATH` (a `prefix` that is not a valid path), `ZK_EINVAL` (NULL `prefix` or `out`),
+ * and the connection errors. On failure `*out` is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `prefix` NULL or a NUL-terminated string; `out` NULL or writable.
+ */
+zk_error zk_get_ephemerals(struct zk_client *client,
+                           const char *prefix,
+                           struct zk_string_list *out);
+
+/**
+ * The number of nodes under `path` — all descendants, not `path` itself — into `*out`
+ * (required). Errors: `ZK_ENONODE`, `ZK_EBADPATH`, `ZK_EINVAL`, and the connection errors.
+ * On failure `*out` is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a NUL-terminated string; `out` NULL or writable.
+ */
+zk_error zk_get_all_children_number(struct zk_client *client, const char *path, int32_t *out);
+
+/**
+ * Sends the four-letter word `word` (`"ruok"`, `"srvr"`, `"mntr"`, `"conf"`, `"cons"`, ...)
+ * to the server `client` is connected to, and returns its answer in `*out_text` (required), a
+ * string the caller owns (release with `zk_string_free()`); invalid UTF-8 is replaced, a NUL
+ * byte appears as the two characters `\0`, and the answer is at most 16 MiB. The server answers only the words of its
+ * `4lw.commands.whitelist`. Bounded by the negotiated session timeout. Errors: `ZK_EINVAL` (a
+ * word that is not 4 lowercase ASCII letters; NULL arguments), `ZK_ECONNECTIONLOSS` (not
+ * connected right now, or the server could not be reached), `ZK_ECLOSED` (client stopped),
+ * `ZK_ETIMEOUT`, `ZK_EREPLYTOOLARGE`. On failure `*out_text` is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `word` NULL or a NUL-terminated string; `out_text` NULL or writable.
+ */
+zk_error zk_four_letter_word(struct zk_client *client,
+                             const char *word,
+                             char **out_text);
+
+/**
+ * Sends the four-letter word `word` to the server `host_port` (`"host:port"`,
+ * `"[::1]:port"`; port 2181 when omitted) without any session, waiting at most `timeout_ms`
+ * (which must be positive) for the whole exchange, and returns its answer in `*out_text`
+ * (required), a string the caller owns (release with `zk_string_free()`). Errors:
+ * `ZK_EINVAL` (a bad word, host or timeout; NULL arguments), `ZK_ECONNECTIONLOSS` (the server
+ * could not be reached), `ZK_ETIMEOUT`, `ZK_EREPLYTOOLARGE`. On failure `*out_text` is
+ * unmodified.
+ *
+ * # Safety
+ * `host_port` and `word` NULL or NUL-terminated strings; `out_text` NULL or writable.
+ */
+zk_error zk_four_letter_word_host(const char *host_port,
+                                  const char *word,
+                                  uint32_t timeout_ms,
+                                  char **out_text);
+
+/**
+ * The version of the server `client` is connected to, from its answer to `srvr`:
+ * `*out_major`, `*out_minor`, `*out_patch` (each optional) receive, for `3.8.0`, 3, 8 and 0.
+ * Errors: as `zk_four_letter_word()`, and `ZK_EINVAL` when the answer names no version (for
+ * example `srvr` is not in the server's `4lw.commands.whitelist`). On failure the outputs are
+ * unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; outputs NULL or writable.
+ */
+zk_error zk_server_version(struct zk_client *client,
+                           uint32_t *out_major,
+                           uint32_t *out_minor,
+                           uint32_t *out_patch);
 
 /**
  * Submits the creation of `path` (see `zk_create()` for the arguments; `data` and `options`
@@ -1268,6 +1524,120 @@ zk_error zk_options_set_command_retry(struct zk_options *options,
  */
 zk_error zk_options_set_connection_retry(struct zk_options *options,
                                          const struct zk_retry_policy *policy);
+
+/**
+ * Starts a transaction on `client` (kazoo's `client.transaction()`): add operations, then
+ * `zk_transaction_commit()`. Writes (create / delete / set / check) are applied atomically,
+ * all or none; reads (get / get children) form a read batch answered together. A batch holds
+ * writes or reads, not both. Release with `zk_transaction_free()`.
+ *
+ * # Safety
+ * `client` NULL or live; `out_transaction` NULL or writable.
+ */
+zk_error zk_transaction_new(struct zk_client *client, struct zk_transaction **out_transaction);
+
+/**
+ * Adds a create of `path` with `data_len` bytes of `data` (copied). `options` as for
+ * `zk_create()`, except that makepath is refused. Path and options are checked now.
+ *
+ * # Safety
+ * `transaction` NULL or live; the rest as for `zk_create()`.
+ */
+zk_error zk_transaction_create(struct zk_transaction *transaction,
+                               const char *path,
+                               const uint8_t *data,
+                               size_t data_len,
+                               const struct zk_create_options *options);
+
+/**
+ * Adds a delete of `path` if its version is `version` (-1: any).
+ *
+ * # Safety
+ * `transaction` NULL or live; `path` NULL or a string.
+ */
+zk_error zk_transaction_delete(struct zk_transaction *transaction,
+                               const char *path,
+                               int32_t version);
+
+/**
+ * Adds a set of `path`'s data to `data_len` bytes of `data` (copied) if its version is
+ * `version` (-1: any).
+ *
+ * # Safety
+ * `transaction` NULL or live; `path` NULL or a string; `data` readable for `data_len` bytes.
+ */
+zk_error zk_transaction_set(struct zk_transaction *transaction,
+                            const char *path,
+                            const uint8_t *data,
+                            size_t data_len,
+                            int32_t version);
+
+/**
+ * Adds a check that `path`'s version is `version`.
+ *
+ * # Safety
+ * `transaction` NULL or live; `path` NULL or a string.
+ */
+zk_error zk_transaction_check(struct zk_transaction *transaction,
+                              const char *path,
+                              int32_t version);
+
+/**
+ * Adds a read of `path`'s data (read batches, ZooKeeper 3.6+).
+ *
+ * # Safety
+ * `transaction` NULL or live; `path` NULL or a string.
+ */
+zk_error zk_transaction_get(struct zk_transaction *transaction, const char *path);
+
+/**
+ * Adds a listing of `path`'s children (read batches, ZooKeeper 3.6+).
+ *
+ * # Safety
+ * `transaction` NULL or live; `path` NULL or a string.
+ */
+zk_error zk_transaction_get_children(struct zk_transaction *transaction, const char *path);
+
+/**
+ * Commits the operations added so far (the transaction can be committed again). Returns
+ * `ZK_OK` when every operation succeeded; when the server refused a write transaction,
+ * the failing operation's error (nothing was applied); for a read batch, the first failed
+ * read's error. In both of these cases `*out_results` (if not NULL) still receives one result
+ * per operation, owned by the caller (release with `zk_op_results_free()`). On other errors
+ * (`ZK_ECONNECTIONLOSS`: applied or not, as a whole) it is unchanged.
+ *
+ * # Safety
+ * `transaction` NULL or live; `out_results` NULL or writable.
+ */
+zk_error zk_transaction_commit(struct zk_transaction *transaction,
+                               struct zk_op_results *out_results);
+
+/**
+ * Submits the transaction without waiting; the completion follows the rules of the other
+ * `*_async` functions. The transaction may be freed as soon as this returns.
+ *
+ * # Safety
+ * `transaction` NULL or live; `completion` safe to call with `user_data` from another thread.
+ */
+zk_error zk_transaction_commit_async(struct zk_transaction *transaction,
+                                     zk_transaction_completion completion,
+                                     void *user_data);
+
+/**
+ * Releases a transaction handle. NULL is fine.
+ *
+ * # Safety
+ * `transaction` NULL or from `zk_transaction_new()`, not freed before.
+ */
+void zk_transaction_free(struct zk_transaction *transaction);
+
+/**
+ * Releases results and resets the list to `{NULL, 0}`. NULL is fine.
+ *
+ * # Safety
+ * `results` NULL or filled by this library and not modified since.
+ */
+void zk_op_results_free(struct zk_op_results *results);
 
 /**
  * Releases a buffer the library returned and resets it to `{NULL, 0}`. NULL and empty

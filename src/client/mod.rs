@@ -2,6 +2,8 @@
 //! listeners, chroot and path rules, and every operation, usable with `.await` in async code
 //! or `.wait()` (see [`crate::Wait`]) from any other thread.
 
+mod acl;
+mod admin;
 mod dispatch;
 mod listeners;
 mod ops;
@@ -23,6 +25,8 @@ use crate::session::{
 };
 
 pub use crate::retry::RetryPolicy;
+pub use acl::{digest_acl, digest_acl_id};
+pub use admin::{four_letter_word, MAX_FOUR_LETTER_WORD_REPLY};
 pub use listeners::{Listener, ListenerId, State};
 pub use ops::{CreateOptions, Created};
 pub use transaction::{OpResult, Transaction};

@@ -7,6 +7,8 @@
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)] // each function's doc comment states its contract
 
+mod acl;
+mod admin;
 mod async_ops;
 mod client;
 mod error;
@@ -21,6 +23,8 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+pub use acl::*;
+pub use admin::*;
 pub use async_ops::*;
 pub use client::*;
 pub use error::*;
