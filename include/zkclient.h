@@ -1288,6 +1288,47 @@ zk_error zk_client_dispatch_fd(struct zk_client *client, int32_t *out_fd);
 zk_error zk_client_dispatch(struct zk_client *client, size_t *out_ran);
 
 /**
+ * Adds a credential sent on every connection before CONNECTED is announced (kazoo's
+ * `auth_data`): `scheme` (`"digest"`, ...) and `credential_len` bytes of `credential`
+ * (`"user:password"` for digest), both copied. A credential the server refuses makes
+ * `zk_client_start()` fail with `ZK_EAUTHFAILED`.
+ *
+ * # Safety
+ * `options` NULL or live; `scheme` NULL or a string; `credential` readable for
+ * `credential_len` bytes.
+ */
+zk_error zk_options_add_auth(struct zk_options *options,
+                             const char *scheme,
+                             const uint8_t *credential,
+                             size_t credential_len);
+
+/**
+ * Sets the ACL of nodes created without one (default: open to everyone, `world:anyone` with
+ * every permission). `acl` (`acl_count` entries) is copied; an empty list is `ZK_EINVAL`.
+ *
+ * # Safety
+ * `options` NULL or live; `acl` NULL or `acl_count` valid entries.
+ */
+zk_error zk_options_set_default_acl(struct zk_options *options,
+                                    const struct zk_acl *acl,
+                                    size_t acl_count);
+
+/**
+ * Adds a credential to the session now (kazoo's `add_auth`), and to every later connection,
+ * where it is sent before CONNECTED is announced. Blocks until the server answered.
+ * `ZK_EAUTHFAILED`: the server refused it, and the session is over for good (LOST);
+ * `ZK_ECONNECTIONLOSS`: not connected now, it will be sent on the next connection.
+ *
+ * # Safety
+ * `client` NULL or live; `scheme` NULL or a string; `credential` readable for
+ * `credential_len` bytes.
+ */
+zk_error zk_add_auth(struct zk_client *client,
+                     const char *scheme,
+                     const uint8_t *credential,
+                     size_t credential_len);
+
+/**
  * The name of an error code (`"ZK_ENONODE"`), or `"ZK_UNKNOWN"` for a number that is not
  * one. The string is static: never free it.
  */

@@ -20,7 +20,7 @@
 #   DIR/.lock                 serialises commands that change DIR
 #
 # Settings beyond the brief's zoo.cfg (initLimit=10, syncLimit=5, session timeouts 2..20 ticks,
-# maxClientCnxns=0, 4lw.commands.whitelist=*, admin server off, localSessionsEnabled=false):
+# maxClientCnxns=0, 4lw.commands.whitelist=*, admin server off, localSessionsEnabled=false unless --local-sessions):
 # TTL nodes (-Dzookeeper.extendedTypesEnabled=true), read-only mode (-Dreadonlymode.enabled=
 # true), expired TTL nodes and empty containers deleted every second instead of every minute,
 # forceSync=no (no fsync per write), and a JVM tuned for quick startup (serial GC, C1 only).
@@ -53,7 +53,7 @@ Runs throwaway ZooKeeper servers on 127.0.0.1; DIR holds everything of one clust
 (config, data, logs, pids, connect string) and is created if missing.
 
 commands:
-  start DIR [--servers N] [--tick-time MS] [--heap MB] [--timeout S]
+  start DIR [--servers N] [--tick-time MS] [--heap MB] [--local-sessions] [--timeout S]
                       start a standalone server (--servers 1, the default) or an ensemble
                       (--servers 3) on free ports, wait until it serves (one leader), write
                       DIR/hosts and print the connect string as the last line of stdout.
@@ -82,6 +82,9 @@ options:
   --tick-time MS      ZooKeeper tickTime (default 2000); session timeouts may range from
                       2 to 20 ticks
   --heap MB           JVM heap per server, -Xmx (default 256)
+  --local-sessions    sessions start local to their server (localSessionsEnabled and
+                      localSessionsUpgradingEnabled): needed for new sessions on a
+                      read-only server
   --timeout S         how long to wait for readiness (default \$ZK_SERVER_TIMEOUT or 60)
 
 environment:
@@ -205,6 +208,7 @@ SERVERS=0       # number of servers
 ALL_IDS=()      # 1..SERVERS
 TICK_TIME=2000  # ms
 HEAP_MB=256
+LOCAL_SESSIONS=false  # true: sessions start local (needed for new sessions on a read-only server)
 declare -a CLIENT_PORT=() QUORUM_PORT=() ELECTION_PORT=()  # indexed by server id
 
 # Sets DIR to the absolute, symlink-free form of $1 (servers' command lines contain it, and
@@ -258,6 +262,7 @@ load_cluster() {
             servers) set_servers "$value" ;;
             tick_time) TICK_TIME="$value" ;;
             heap_mb) HEAP_MB="$value" ;;
+            local_sessions) LOCAL_SESSIONS="$value" ;;
             server.*)
                 id="${key#server.}"
                 IFS=: read -r -a ports <<<"$value"
@@ -280,6 +285,7 @@ save_cluster() {
         echo "servers=$SERVERS"
         echo "tick_time=$TICK_TIME"
         echo "heap_mb=$HEAP_MB"
+        echo "local_sessions=$LOCAL_SESSIONS"
         for ((id = 1; id <= SERVERS; id++)); do
             echo "server.$id=${CLIENT_PORT[id]}:${QUORUM_PORT[id]}:${ELECTION_PORT[id]}"
         done
@@ -329,7 +335,8 @@ write_configs() {
             echo "maxClientCnxns=0"
             echo "4lw.commands.whitelist=*"
             echo "admin.enableServer=false"
-            echo "localSessionsEnabled=false"
+            echo "localSessionsEnabled=$LOCAL_SESSIONS"
+            echo "localSessionsUpgradingEnabled=$LOCAL_SESSIONS"
             # Test servers: no fsync per transaction (much faster writes; only an OS crash
             # could lose data, and the data is thrown away anyway).
             echo "forceSync=no"
@@ -587,12 +594,13 @@ trap 'exit 129' HUP
 # ---------------------------------------------------------------------------------------
 
 cmd_start() {
-    local servers="" tick="" heap="" timeout="$DEFAULT_TIMEOUT"
+    local servers="" tick="" heap="" local_sessions="" timeout="$DEFAULT_TIMEOUT"
     while [ $# -gt 0 ]; do
         case "$1" in
             --servers) servers="${2:-}"; shift 2 || usage_error "--servers needs a value" ;;
             --tick-time) tick="${2:-}"; shift 2 || usage_error "--tick-time needs a value" ;;
             --heap) heap="${2:-}"; shift 2 || usage_error "--heap needs a value" ;;
+            --local-sessions) local_sessions=true; shift ;;
             --timeout) timeout="${2:-}"; shift 2 || usage_error "--timeout needs a value" ;;
             *) usage_error "start: unknown option '$1'" ;;
         esac
@@ -634,6 +642,7 @@ cmd_start() {
     fi
     TICK_TIME="${tick:-$TICK_TIME}"
     HEAP_MB="${heap:-$HEAP_MB}"
+    LOCAL_SESSIONS="${local_sessions:-$LOCAL_SESSIONS}"
 
     STARTING=1
     for attempt in 1 2 3; do

@@ -164,8 +164,17 @@ fn a_digest_acl_shuts_out_an_unauthenticated_session() {
             .wait(),
         ErrorCode::NO_AUTH,
     );
-    // The authenticated half (add_auth("digest", "alice:secret") then get succeeds) belongs
-    // with add_auth.
+    // With alice's credential the same session gets in, and sees the ACL's full digest id.
+    zk.add_auth("digest", b"alice:secret").wait().unwrap();
+    assert_eq!(zk.get("/secret").wait().unwrap().0, b"hidden");
+    let (acl, _) = zk.get_acl("/secret").wait().unwrap();
+    assert_eq!(acl, alice);
+    let who = zk.who_am_i().wait().unwrap();
+    assert!(
+        who.iter()
+            .any(|info| info.auth_scheme == "digest" && info.user == "alice"),
+        "{who:?}"
+    );
 }
 
 #[test]

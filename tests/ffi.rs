@@ -766,3 +766,105 @@ fn an_event_loop_can_run_the_callbacks_itself() {
         "a callback ran on another thread"
     );
 }
+
+#[test]
+fn auth_and_default_acl_through_the_c_api() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("ffi-auth");
+    drop(started_client_root(&hosts, &chroot));
+    // SAFETY: valid arguments; everything returned is freed.
+    unsafe {
+        let options = zk_options_new();
+        let credential = b"carol:pw";
+        assert_eq!(
+            zk_options_add_auth(
+                options,
+                c("digest").as_ptr(),
+                credential.as_ptr(),
+                credential.len()
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_options_add_auth(options, c("").as_ptr(), null(), 0),
+            zk_error::ZK_EINVAL
+        );
+        let (auth, empty) = (c("auth"), c(""));
+        let creator = zk_acl {
+            perms: zk_perm::ZK_PERM_ALL as i32,
+            scheme: auth.as_ptr(),
+            id: empty.as_ptr(),
+        };
+        assert_eq!(
+            zk_options_set_default_acl(options, &creator, 1),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_options_set_default_acl(options, null(), 0),
+            zk_error::ZK_EINVAL
+        );
+        let mut owner = null_mut();
+        assert_eq!(
+            zk_client_new(c(&format!("{hosts}{chroot}")).as_ptr(), options, &mut owner),
+            zk_error::ZK_OK
+        );
+        zk_options_free(options);
+        assert_eq!(zk_client_start(owner, 30_000), zk_error::ZK_OK);
+        assert_eq!(
+            zk_create(
+                owner,
+                c("/mine").as_ptr(),
+                b"x".as_ptr(),
+                1,
+                null(),
+                null_mut(),
+                null_mut()
+            ),
+            zk_error::ZK_OK
+        );
+
+        let mut stranger = null_mut();
+        assert_eq!(
+            zk_client_new(
+                c(&format!("{hosts}{chroot}")).as_ptr(),
+                null(),
+                &mut stranger
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_client_start(stranger, 30_000), zk_error::ZK_OK);
+        assert_eq!(
+            zk_get(stranger, c("/mine").as_ptr(), null_mut(), null_mut()),
+            zk_error::ZK_ENOAUTH
+        );
+        assert_eq!(
+            zk_add_auth(
+                stranger,
+                c("digest").as_ptr(),
+                credential.as_ptr(),
+                credential.len()
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_get(stranger, c("/mine").as_ptr(), null_mut(), null_mut()),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_add_auth(stranger, c("no-such-scheme").as_ptr(), null(), 0),
+            zk_error::ZK_EAUTHFAILED
+        );
+        let mut state = zk_state::ZK_STATE_CONNECTED;
+        assert_eq!(
+            zk_client_state(stranger, &mut state, null_mut()),
+            zk_error::ZK_OK
+        );
+        assert_eq!(state, zk_state::ZK_STATE_LOST);
+        zk_client_free(stranger);
+        zk_client_free(owner);
+    }
+}
+
+fn started_client_root(hosts: &str, chroot: &str) -> zkclient::Client {
+    common::connect(hosts, chroot, Default::default())
+}

@@ -58,6 +58,9 @@ pub struct ClientOptions {
     pub max_reply_size: usize,
     /// The ACL of nodes created without an explicit one (default: open to everyone).
     pub default_acl: Vec<Acl>,
+    /// Credentials (scheme, credential) sent on every connection before CONNECTED is
+    /// announced, e.g. `("digest", b"user:password")` (kazoo's `auth_data`).
+    pub auth: Vec<(String, Vec<u8>)>,
     /// The policy of [`Client::retry`] (kazoo's `command_retry`).
     pub command_retry: RetryPolicy,
     /// How reconnection backs off between rounds over the hosts, and when it gives up (kazoo's
@@ -90,6 +93,7 @@ impl Default for ClientOptions {
             max_request_size: DEFAULT_MAX_REQUEST_SIZE,
             max_reply_size: DEFAULT_MAX_REPLY_SIZE,
             default_acl: Acl::open_unsafe(),
+            auth: Vec::new(),
             command_retry: RetryPolicy::default(),
             connection_retry: default_connection_retry(),
         }
@@ -189,6 +193,7 @@ impl Client {
             can_be_read_only: options.can_be_read_only,
             max_reply_size: options.max_reply_size,
             connection_retry: options.connection_retry.clone(),
+            auth: options.auth.clone(),
         }
     }
 
@@ -229,6 +234,10 @@ impl Client {
         if connected && is_connected(info.state) {
             return Ok(());
         }
+        if info.state == KeeperState::AuthFailed {
+            let _ = self.stop();
+            return Err(Error::Keeper(crate::proto::ErrorCode::AUTH_FAILED));
+        }
         let _ = self.stop();
         let hosts: Vec<String> = self.inner.hosts.iter().map(ToString::to_string).collect();
         Err(Error::Timeout(format!(
@@ -263,6 +272,25 @@ impl Client {
     /// policy says so) session-expired are retried with backoff; anything else is returned.
     pub fn retry<T>(&self, operation: impl FnMut() -> Result<T>) -> Result<T> {
         self.inner.options.command_retry.run(operation)
+    }
+
+    /// Adds a credential (kazoo's `add_auth`): sent now, and again before CONNECTED on every
+    /// later connection. Ok once the server accepted it; `AUTH_FAILED` ends the session for
+    /// good; connection-loss means it will be sent on the next connection.
+    pub async fn add_auth(&self, scheme: &str, credential: &[u8]) -> Result<()> {
+        if scheme.is_empty() {
+            return Err(Error::InvalidArgument("the auth scheme is empty".into()));
+        }
+        let (done, answer) = oneshot::channel();
+        let (scheme, credential) = (scheme.to_string(), credential.to_vec());
+        self.send(Command::AddAuth {
+            scheme,
+            credential,
+            done,
+        })?;
+        answer
+            .await
+            .unwrap_or_else(|_| Err(Error::connection_loss()))
     }
 
     /// The connection state, kazoo's way.

@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
-use super::types::{zk_free_fn, zk_keeper_state, zk_state};
+use super::types::{acl_arg, zk_acl, zk_free_fn, zk_keeper_state, zk_state};
 use super::{
     bytes_arg, guard, guard_value, required, required_out, required_str, write_optional, zk_error,
     UserData,
@@ -11,6 +11,7 @@ use super::{
 use crate::client::{Client, ClientOptions, ListenerId, State};
 use crate::error::Error;
 use crate::proto::KeeperState;
+use crate::runtime::Wait;
 
 /// Settings for a new client. Create with `zk_options_new()`, adjust with the
 /// `zk_options_set_*` functions, pass to `zk_client_new()` (which copies it), and release with
@@ -448,5 +449,88 @@ pub unsafe extern "C" fn zk_client_dispatch(
         // SAFETY: NULL or writable per the contract.
         unsafe { write_optional(out_ran, ran) };
         Ok(())
+    })
+}
+
+/// Adds a credential sent on every connection before CONNECTED is announced (kazoo's
+/// `auth_data`): `scheme` (`"digest"`, ...) and `credential_len` bytes of `credential`
+/// (`"user:password"` for digest), both copied. A credential the server refuses makes
+/// `zk_client_start()` fail with `ZK_EAUTHFAILED`.
+///
+/// # Safety
+/// `options` NULL or live; `scheme` NULL or a string; `credential` readable for
+/// `credential_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_add_auth(
+    options: *mut zk_options,
+    scheme: *const c_char,
+    credential: *const u8,
+    credential_len: usize,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let options = unsafe { options_mut(options) }?;
+        // SAFETY: per the contract.
+        let scheme = unsafe { required_str(scheme, "scheme") }?;
+        // SAFETY: per the contract.
+        let credential = unsafe { bytes_arg(credential, credential_len, "credential") }?;
+        if scheme.is_empty() {
+            return Err(Error::InvalidArgument("the auth scheme is empty".into()));
+        }
+        options.auth.push((scheme.to_string(), credential.to_vec()));
+        Ok(())
+    })
+}
+
+/// Sets the ACL of nodes created without one (default: open to everyone, `world:anyone` with
+/// every permission). `acl` (`acl_count` entries) is copied; an empty list is `ZK_EINVAL`.
+///
+/// # Safety
+/// `options` NULL or live; `acl` NULL or `acl_count` valid entries.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_set_default_acl(
+    options: *mut zk_options,
+    acl: *const zk_acl,
+    acl_count: usize,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let options = unsafe { options_mut(options) }?;
+        // SAFETY: per the contract.
+        match unsafe { acl_arg(acl, acl_count) }? {
+            Some(acl) if !acl.is_empty() => {
+                options.default_acl = acl;
+                Ok(())
+            }
+            _ => Err(Error::InvalidArgument(
+                "the default ACL needs at least one entry".into(),
+            )),
+        }
+    })
+}
+
+/// Adds a credential to the session now (kazoo's `add_auth`), and to every later connection,
+/// where it is sent before CONNECTED is announced. Blocks until the server answered.
+/// `ZK_EAUTHFAILED`: the server refused it, and the session is over for good (LOST);
+/// `ZK_ECONNECTIONLOSS`: not connected now, it will be sent on the next connection.
+///
+/// # Safety
+/// `client` NULL or live; `scheme` NULL or a string; `credential` readable for
+/// `credential_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zk_add_auth(
+    client: *mut zk_client,
+    scheme: *const c_char,
+    credential: *const u8,
+    credential_len: usize,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let scheme = unsafe { required_str(scheme, "scheme") }?;
+        // SAFETY: per the contract.
+        let credential = unsafe { bytes_arg(credential, credential_len, "credential") }?;
+        client.add_auth(scheme, credential).wait()
     })
 }

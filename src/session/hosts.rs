@@ -138,6 +138,18 @@ impl HostList {
         Some((host, pause))
     }
 
+    /// Makes `host` the next one tried (a read-write server found while on a read-only one).
+    pub fn prefer(&mut self, host: &HostAddr) {
+        if let Some(index) = self.hosts.iter().position(|each| each == host) {
+            self.next = index;
+        }
+    }
+
+    /// Every server, in walking order.
+    pub fn all(&self) -> Vec<HostAddr> {
+        self.hosts.clone()
+    }
+
     /// Records a failed attempt.
     pub fn failed(&mut self) {
         self.failures_in_round += 1;

@@ -3,6 +3,7 @@
 //! across the host list, and tracks `lastZxid` and expiry. It knows nothing of the C layer.
 
 mod hosts;
+mod probe;
 mod task;
 mod watches;
 
@@ -16,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::proto::{ErrorCode, KeeperState, OpCode};
 
 pub use hosts::{parse_hosts, HostAddr, DEFAULT_PORT};
+pub use probe::four_letter_word;
 pub use watches::{
     Fired, OnceWatcher, PendingWatch, PersistentWatcher, WatchEvent, WatchKind, WatchRegistry,
 };
@@ -39,6 +41,8 @@ pub struct SessionConfig {
     pub max_reply_size: usize,
     /// How connection attempts back off, and when they give up (the session then ends).
     pub connection_retry: crate::retry::RetryPolicy,
+    /// Credentials (scheme, credential) sent on every new connection before CONNECTED.
+    pub auth: Vec<(String, Vec<u8>)>,
 }
 
 /// A reply from the server: the header's zxid and error, and the body that follows it.
@@ -125,6 +129,15 @@ pub enum Command {
     Request(Request),
     /// Close the session (its ephemeral nodes go at once); the sender is told when done.
     Close(oneshot::Sender<()>),
+    /// Add a credential: sent now when connected, and replayed on every new connection.
+    AddAuth {
+        /// The scheme (`digest`, ...).
+        scheme: String,
+        /// The credential (`user:password` for digest).
+        credential: Vec<u8>,
+        /// Told when the server accepted it (or why not).
+        done: oneshot::Sender<Result<()>>,
+    },
 }
 
 /// What the session tells its owner; called on the runtime thread, so it must only queue.

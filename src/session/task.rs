@@ -11,13 +11,14 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep, sleep_until, timeout, Instant};
 
 use super::hosts::{HostAddr, HostList};
+use super::probe::find_read_write_server;
 use super::watches::{Fired, PendingWatch, WatchRegistry};
 use super::{Answer, Command, Reply, ReplyTo, Request, SessionConfig, SessionEvents, Status};
 use crate::error::{Error, Result};
 use crate::proto::{
-    decode_all, decode_prefix, encode_empty_request, encode_frame, patch_xid, ConnectRequest,
-    ConnectResponse, ErrorCode, KeeperState, OpCode, ReplyHeader, WatcherEvent, AUTH_XID,
-    NOTIFICATION_XID, PING_XID, SET_WATCHES_XID,
+    decode_all, decode_prefix, encode_empty_request, encode_frame, encode_request, patch_xid,
+    AuthPacket, ConnectRequest, ConnectResponse, ErrorCode, KeeperState, OpCode, ReplyHeader,
+    WatcherEvent, AUTH_XID, NOTIFICATION_XID, PING_XID, SET_WATCHES_XID,
 };
 
 /// Stop taking new requests while this much is waiting to be written.
@@ -72,6 +73,34 @@ struct Task {
     last_heard: Option<Instant>,
     next_xid: i32,
     state: KeeperState,
+    /// Credentials replayed on every new connection.
+    auth: Vec<(String, Vec<u8>)>,
+    /// The server of the current (or last) connection.
+    server: Option<HostAddr>,
+}
+
+/// A fresh connection, its session established, before CONNECTED is announced.
+struct Established {
+    stream: TcpStream,
+    leftover: BytesMut,
+    /// Auth packets, then watch re-arming, sent before anything else.
+    first_frames: Vec<u8>,
+    /// How many auth packets are among them (CONNECTED waits for their answers).
+    auth_replays: usize,
+    /// The state to announce.
+    state: KeeperState,
+}
+
+fn auth_frame(scheme: &str, credential: &[u8]) -> Vec<u8> {
+    encode_request(
+        AUTH_XID,
+        OpCode::Auth,
+        &AuthPacket {
+            auth_type: 0,
+            scheme,
+            auth: credential,
+        },
+    )
 }
 
 pub(super) async fn run(
@@ -98,7 +127,10 @@ pub(super) async fn run(
         last_heard: None,
         next_xid: 1,
         state: KeeperState::Closed,
+        auth: Vec::new(),
+        server: None,
     };
+    task.auth = task.config.auth.clone();
     let Stop(done) = task.run(&mut commands).await;
     commands.close();
     while let Ok(command) = commands.try_recv() {
@@ -106,6 +138,9 @@ pub(super) async fn run(
             Command::Request(request) => task.release(request.fail(Error::Closed, &*task.events)),
             Command::Close(done) => {
                 let _ = done.send(());
+            }
+            Command::AddAuth { done, .. } => {
+                let _ = done.send(Err(Error::Closed));
             }
         }
     }
@@ -120,11 +155,11 @@ pub(super) async fn run(
 impl Task {
     async fn run(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>) -> Stop {
         loop {
-            let (stream, leftover, first_frames) = match self.connect(commands).await {
-                Ok(connected) => connected,
+            let established = match self.connect(commands).await {
+                Ok(established) => established,
                 Err(stop) => return stop,
             };
-            match self.serve(stream, leftover, first_frames, commands).await {
+            match self.serve(established, commands).await {
                 Some(stop) => return stop,
                 None => self.set_state(KeeperState::Disconnected),
             }
@@ -216,7 +251,7 @@ impl Task {
     async fn connect(
         &mut self,
         commands: &mut mpsc::UnboundedReceiver<Command>,
-    ) -> std::result::Result<(TcpStream, BytesMut, Vec<u8>), Stop> {
+    ) -> std::result::Result<Established, Stop> {
         loop {
             // The connection retry policy gave up: the session ends (LOST).
             let Some((host, delay)) = self.hosts.next() else {
@@ -234,6 +269,11 @@ impl Task {
                         None => return Err(Stop(None)),
                         Some(Command::Close(done)) => return Err(Stop(Some(done))),
                         Some(Command::Request(request)) => self.release(request.fail(Error::connection_loss(), &*self.events)),
+                        Some(Command::AddAuth { scheme, credential, done }) => {
+                            // Kept and replayed once connected; not confirmed now.
+                            self.remember_auth(scheme, credential);
+                            let _ = done.send(Err(Error::connection_loss()));
+                        }
                     },
                     () = sleep_until_or_never(expiry) => break None,
                 }
@@ -263,21 +303,42 @@ impl Task {
             self.password = response.passwd;
             self.negotiated_timeout = Duration::from_millis(response.timeout as u64);
             self.last_heard = Some(Instant::now());
-            self.status.update(|info| info.server = Some(host));
+            self.status.update(|info| info.server = Some(host.clone()));
+            self.server = Some(host);
             let state = if response.read_only {
                 KeeperState::ConnectedReadOnly
             } else {
                 KeeperState::SyncConnected
             };
-            // Watches of a resumed session are re-armed before anything else is sent; a new
-            // session has none (they were told of the expiry and dropped).
-            let rearm = if resumed {
-                self.lock_watches().rearm_frames(self.last_zxid)
-            } else {
-                Vec::new()
-            };
-            self.set_state(state);
-            return Ok((stream, leftover, rearm.concat()));
+            // Credentials first, then the watches of a resumed session (a new session has
+            // none: they were told of the expiry and dropped); CONNECTED once the server has
+            // accepted the credentials.
+            let mut first_frames: Vec<u8> = self
+                .auth
+                .iter()
+                .flat_map(|(scheme, credential)| auth_frame(scheme, credential))
+                .collect();
+            if resumed {
+                first_frames.extend(self.lock_watches().rearm_frames(self.last_zxid).concat());
+            }
+            let auth_replays = self.auth.len();
+            return Ok(Established {
+                stream,
+                leftover,
+                first_frames,
+                auth_replays,
+                state,
+            });
+        }
+    }
+
+    fn remember_auth(&mut self, scheme: String, credential: Vec<u8>) {
+        if !self
+            .auth
+            .iter()
+            .any(|(s, c)| *s == scheme && *c == credential)
+        {
+            self.auth.push((scheme, credential));
         }
     }
 
@@ -290,14 +351,29 @@ impl Task {
     /// Serves one connection until it breaks (`None`: reconnect) or the session is closed.
     async fn serve(
         &mut self,
-        mut stream: TcpStream,
-        mut inbound: BytesMut,
-        mut outbound: Vec<u8>,
+        established: Established,
         commands: &mut mpsc::UnboundedReceiver<Command>,
     ) -> Option<Stop> {
+        let Established {
+            mut stream,
+            leftover: mut inbound,
+            first_frames: mut outbound,
+            auth_replays,
+            state,
+        } = established;
         let (mut reader, mut writer) = stream.split();
-        let mut conn = Connection::default();
+        let mut conn = Connection {
+            auth_replays,
+            announce: Some(state),
+            ..Connection::default()
+        };
+        if auth_replays == 0 {
+            self.announce(&mut conn);
+        }
         outbound.reserve(READ_CHUNK);
+        // While on a read-only server, look for a read-write one to move to.
+        let probe = find_read_write_server(self.hosts.all(), self.server.clone());
+        tokio::pin!(probe);
         let read_timeout = self.negotiated_timeout * 2 / 3;
         let ping_interval = read_timeout / 2;
         let ping_frame = encode_empty_request(PING_XID, OpCode::Ping);
@@ -307,7 +383,7 @@ impl Task {
         tokio::pin!(timer);
 
         let mut broken = self.process(&mut inbound, &mut conn).err();
-        while broken.is_none() && !conn.closed {
+        while broken.is_none() && !conn.closed && !conn.auth_failed {
             let mut deadline = last_received + read_timeout;
             if !conn.ping_outstanding && conn.closing.is_none() {
                 deadline = deadline.min(last_sent + ping_interval);
@@ -343,6 +419,11 @@ impl Task {
                         match next {
                             Some(Command::Request(request)) => self.enqueue(request, &mut outbound, &mut conn),
                             Some(Command::Close(done)) => self.begin_close(Some(done), &mut outbound, &mut conn),
+                            Some(Command::AddAuth { scheme, credential, done }) => {
+                                outbound.extend_from_slice(&auth_frame(&scheme, &credential));
+                                conn.auth_waiters.push_back(done);
+                                self.remember_auth(scheme, credential);
+                            }
                             None => self.begin_close(None, &mut outbound, &mut conn),
                         }
                         if conn.closing.is_some() || outbound.len() >= OUTBOUND_HIGH_WATER {
@@ -354,6 +435,10 @@ impl Task {
                         }
                     }
                 },
+                found = &mut probe, if self.state == KeeperState::ConnectedReadOnly => {
+                    self.hosts.prefer(&found);
+                    broken = Some(format!("{found} is read-write: moving there"));
+                }
                 () = &mut timer => {
                     let now = Instant::now();
                     if now >= last_received + read_timeout {
@@ -366,10 +451,46 @@ impl Task {
             }
         }
         let _ = writer.shutdown().await;
+        let failure = if conn.auth_failed {
+            Error::Keeper(ErrorCode::AUTH_FAILED)
+        } else {
+            Error::connection_loss()
+        };
         for pending in conn.pending.drain(..) {
-            pending.answer(Err(Error::connection_loss()), self);
+            pending.answer(Err(failure.clone()), self);
+        }
+        for waiter in conn.auth_waiters.drain(..) {
+            let _ = waiter.send(Err(failure.clone()));
+        }
+        if conn.auth_failed {
+            // Terminal, as in every ZooKeeper client: the credentials will not change.
+            self.set_state(KeeperState::AuthFailed);
+            return Some(Stop(conn.closing.flatten()));
         }
         conn.closing.map(Stop)
+    }
+
+    /// Announces the connection's state (CONNECTED or read-only), once.
+    fn announce(&mut self, conn: &mut Connection) {
+        if let Some(state) = conn.announce.take() {
+            self.set_state(state);
+        }
+    }
+
+    /// The server answered an auth packet: replayed ones come first, in order.
+    fn auth_answered(&mut self, err: ErrorCode, conn: &mut Connection) {
+        if !err.is_ok() {
+            conn.auth_failed = true;
+            return;
+        }
+        if conn.auth_replays > 0 {
+            conn.auth_replays -= 1;
+            if conn.auth_replays == 0 {
+                self.announce(conn);
+            }
+        } else if let Some(waiter) = conn.auth_waiters.pop_front() {
+            let _ = waiter.send(Ok(()));
+        }
     }
 
     fn enqueue(&mut self, mut request: Request, outbound: &mut Vec<u8>, conn: &mut Connection) {
@@ -503,7 +624,8 @@ impl Task {
                 self.deliver(fired);
             }
             PING_XID => conn.ping_outstanding = false,
-            AUTH_XID | SET_WATCHES_XID => {}
+            AUTH_XID => self.auth_answered(ErrorCode(header.err), conn),
+            SET_WATCHES_XID => {}
             _ => {
                 let pending = self.reply_slot(header, conn)?;
                 if pending.op == OpCode::CloseSession {
@@ -523,6 +645,14 @@ impl Task {
 
 #[derive(Default)]
 struct Connection {
+    /// Replayed credentials not answered yet (CONNECTED waits for them).
+    auth_replays: usize,
+    /// The state to announce once the credentials are accepted.
+    announce: Option<KeeperState>,
+    /// Callers of add_auth waiting for the server's answer, in order.
+    auth_waiters: VecDeque<oneshot::Sender<Result<()>>>,
+    /// The server refused a credential.
+    auth_failed: bool,
     pending: VecDeque<Pending>,
     ping_outstanding: bool,
     /// Set once closeSession was queued; holds whom to tell when the task has stopped.

@@ -145,6 +145,11 @@ fn script(args: &[&str]) -> String {
 impl Cluster {
     /// Starts `servers` (1 or 3) servers with tickTime `tick_ms` and waits until they serve.
     pub fn start(name: &str, servers: usize, tick_ms: u32) -> Cluster {
+        Self::start_with(name, servers, tick_ms, &[])
+    }
+
+    /// As [`Cluster::start`], with more options of `scripts/zk-server.sh start`.
+    pub fn start_with(name: &str, servers: usize, tick_ms: u32, extra: &[&str]) -> Cluster {
         let base = std::env::var("ZK_TEST_STATE_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|_| std::env::temp_dir());
@@ -153,16 +158,17 @@ impl Cluster {
             std::process::id(),
             unique_chroot("").replace('/', "_")
         ));
-        let servers = servers.to_string();
-        let tick = tick_ms.to_string();
-        let hosts = script(&[
+        let (servers, tick) = (servers.to_string(), tick_ms.to_string());
+        let mut args = vec![
             "start",
             path_str(&dir),
             "--servers",
             &servers,
             "--tick-time",
             &tick,
-        ]);
+        ];
+        args.extend_from_slice(extra);
+        let hosts = script(&args);
         Cluster { dir, hosts }
     }
 

@@ -1,0 +1,68 @@
+//! Four-letter words (ZooKeeper's admin commands on the client port), and the search for a
+//! read-write server while connected to a read-only one.
+
+use std::io;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{sleep, timeout};
+
+use super::hosts::HostAddr;
+
+/// Sends a four-letter word (`ruok`, `srvr`, `isro`, ...) to `host` and returns its whole
+/// answer (the server writes it and closes), at most `max_reply` bytes, within `limit`.
+pub async fn four_letter_word(
+    host: &HostAddr,
+    word: &str,
+    limit: Duration,
+    max_reply: usize,
+) -> io::Result<String> {
+    let exchange = async {
+        let mut stream = TcpStream::connect((host.host.as_str(), host.port)).await?;
+        stream.write_all(word.as_bytes()).await?;
+        let mut reply = Vec::new();
+        (&mut stream)
+            .take(max_reply as u64 + 1)
+            .read_to_end(&mut reply)
+            .await?;
+        if reply.len() > max_reply {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("answer over {max_reply} bytes"),
+            ));
+        }
+        Ok(String::from_utf8_lossy(&reply).into_owned())
+    };
+    timeout(limit, exchange).await.map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("{host} did not answer {word:?} in {limit:?}"),
+        )
+    })?
+}
+
+/// The first pause between rounds of probes for a read-write server.
+const PROBE_START: Duration = Duration::from_millis(500);
+/// The longest pause between rounds of probes.
+const PROBE_CEILING: Duration = Duration::from_secs(60);
+
+/// Asks the other servers, with growing pauses, until one says it is read-write (`isro` →
+/// `rw`), and returns it. Never returns when none ever does.
+pub(super) async fn find_read_write_server(
+    hosts: Vec<HostAddr>,
+    current: Option<HostAddr>,
+) -> HostAddr {
+    let mut pause = PROBE_START;
+    loop {
+        sleep(pause).await;
+        for host in hosts.iter().filter(|host| Some(*host) != current.as_ref()) {
+            if let Ok(answer) = four_letter_word(host, "isro", Duration::from_secs(1), 64).await {
+                if answer.trim() == "rw" {
+                    return host.clone();
+                }
+            }
+        }
+        pause = (pause * 2).min(PROBE_CEILING);
+    }
+}
