@@ -4,9 +4,6 @@
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
 use super::path::strip_chroot;
 use super::Client;
 use crate::error::{Error, Result};
@@ -14,7 +11,7 @@ use crate::proto::{
     decode_all, encode_empty_request, encode_request, ClientInfo, ErrorCode,
     GetAllChildrenNumberResponse, GetEphemeralsResponse, OpCode, PathRequest, WhoAmIResponse,
 };
-use crate::session::parse_hosts;
+use crate::session::{self, parse_hosts};
 
 /// The most a four-letter word's answer may be (`dump`, `wchp` and `cons` grow with the number
 /// of sessions and watches).
@@ -29,30 +26,6 @@ fn validate_word(word: &str) -> Result<()> {
             "{word:?} is not a four-letter word (exactly 4 lowercase ASCII letters)"
         )))
     }
-}
-
-/// Connects, sends `word`, reads to the end.
-async fn exchange(address: (String, u16), word: String) -> Result<String> {
-    let lost = |_| Error::connection_loss();
-    let mut stream = TcpStream::connect((address.0.as_str(), address.1))
-        .await
-        .map_err(lost)?;
-    stream.write_all(word.as_bytes()).await.map_err(lost)?;
-    let limit = MAX_FOUR_LETTER_WORD_REPLY;
-    let mut reply = Vec::new();
-    // One byte over the limit tells an oversize answer from one of exactly the limit.
-    (&mut stream)
-        .take(limit as u64 + 1)
-        .read_to_end(&mut reply)
-        .await
-        .map_err(lost)?;
-    if reply.len() > limit {
-        return Err(Error::ReplyTooLarge {
-            size: reply.len(),
-            limit,
-        });
-    }
-    Ok(String::from_utf8_lossy(&reply).into_owned())
 }
 
 /// Sends the four-letter word `word` (`ruok`, `srvr`, `stat`, `mntr`, `conf`, `cons`, `envi`,
@@ -82,24 +55,20 @@ pub async fn four_letter_word(host: &str, word: &str, timeout: Duration) -> Resu
             )))
         }
     };
-    let server = address.to_string();
-    let word = word.to_string();
-    let task = crate::runtime::handle().spawn(async move {
-        let label = word.clone();
-        tokio::time::timeout(timeout, exchange((address.host, address.port), word))
-            .await
-            .unwrap_or_else(|_| {
-                Err(Error::Timeout(format!(
-                    "four-letter word {label:?} to {server} did not finish within {timeout:?}"
-                )))
-            })
-    });
-    match task.await {
-        Ok(result) => result,
-        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-        // Cancelled: only when the runtime shuts down, which the shared one never does.
-        Err(_) => Err(Error::Closed),
-    }
+    let limit = MAX_FOUR_LETTER_WORD_REPLY;
+    session::four_letter_word(&address, word, timeout, limit)
+        .await
+        .map_err(|error| match error.kind() {
+            std::io::ErrorKind::TimedOut => Error::Timeout(format!(
+                "four-letter word {word:?} to {address} did not finish within {timeout:?}"
+            )),
+            // The answer went over the limit (read up to one byte past it).
+            std::io::ErrorKind::InvalidData => Error::ReplyTooLarge {
+                size: limit + 1,
+                limit,
+            },
+            _ => Error::connection_loss(),
+        })
 }
 
 /// The version `major.minor.patch` in the answer to `srvr` (or `stat`): the line
