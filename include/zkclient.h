@@ -1329,6 +1329,16 @@ zk_error zk_add_auth(struct zk_client *client,
                      size_t credential_len);
 
 /**
+ * The server this client is connected to now, as `"host:port"` (`"[v6addr]:port"`), in
+ * `*out_server`, owned by the caller (release with `zk_string_free()`).
+ * `ZK_ECONNECTIONLOSS` while not connected; `*out_server` is then unchanged.
+ *
+ * # Safety
+ * `client` NULL or live; `out_server` NULL or writable.
+ */
+zk_error zk_client_server(const struct zk_client *client, char **out_server);
+
+/**
  * The name of an error code (`"ZK_ENONODE"`), or `"ZK_UNKNOWN"` for a number that is not
  * one. The string is static: never free it.
  */

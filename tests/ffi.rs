@@ -286,6 +286,11 @@ fn crud_through_the_c_api() {
         assert_ne!(session_id, 0);
         assert_ne!(password, [0u8; 16]);
         assert!(timeout > 0);
+        let mut server: *mut std::ffi::c_char = null_mut();
+        assert_eq!(zk_client_server(client, &mut server), zk_error::ZK_OK);
+        let server_text = CStr::from_ptr(server).to_str().unwrap().to_string();
+        assert!(shared_hosts().contains(&server_text), "{server_text}");
+        zk_string_free(server);
 
         assert_eq!(zk_client_stop(client), zk_error::ZK_OK);
         assert_eq!(zk_client_stop(client), zk_error::ZK_OK);

@@ -534,3 +534,28 @@ pub unsafe extern "C" fn zk_add_auth(
         client.add_auth(scheme, credential).wait()
     })
 }
+
+/// The server this client is connected to now, as `"host:port"` (`"[v6addr]:port"`), in
+/// `*out_server`, owned by the caller (release with `zk_string_free()`).
+/// `ZK_ECONNECTIONLOSS` while not connected; `*out_server` is then unchanged.
+///
+/// # Safety
+/// `client` NULL or live; `out_server` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_server(
+    client: *const zk_client,
+    out_server: *mut *mut c_char,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let info = unsafe { client_arg(client) }?.session_info();
+        let out_server = required_out(out_server, "out_server")?;
+        let server = info
+            .server
+            .ok_or_else(crate::error::Error::connection_loss)?;
+        let text = super::types::owned_c_string(server.to_string())?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_server.write(text) };
+        Ok(())
+    })
+}
