@@ -451,6 +451,11 @@ impl Task {
             }
         }
         let _ = writer.shutdown().await;
+        // Terminal, as in every ZooKeeper client (the credentials will not change); the state
+        // is set before any caller is answered, so none sees CONNECTED after its failure.
+        if conn.auth_failed {
+            self.set_state(KeeperState::AuthFailed);
+        }
         let failure = if conn.auth_failed {
             Error::Keeper(ErrorCode::AUTH_FAILED)
         } else {
@@ -463,8 +468,6 @@ impl Task {
             let _ = waiter.send(Err(failure.clone()));
         }
         if conn.auth_failed {
-            // Terminal, as in every ZooKeeper client: the credentials will not change.
-            self.set_state(KeeperState::AuthFailed);
             return Some(Stop(conn.closing.flatten()));
         }
         conn.closing.map(Stop)
