@@ -230,18 +230,10 @@ static int server_script(const char *command) {
 
 static void *restart_server(void *unused) {
     int status;
-    int starts = 1;
     (void)unused;
     status = server_script("stop-one");
     if (status == 0) {
         status = server_script("start-one");
-        /* Under a heavy load zk-server.sh may take the new server, still starting, for one
-         * that exited, and give up on it: try again then. */
-        while (status != 0 && starts < 3) {
-            fprintf(stderr, "zk-server.sh start-one failed (status %d), trying again\n", status);
-            status = server_script("start-one");
-            starts++;
-        }
     }
     CHECK_PTHREAD(pthread_mutex_lock(&shared.lock));
     shared.restart_status = status;

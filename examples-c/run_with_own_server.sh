@@ -23,14 +23,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Up to 3 tries: under a heavy load zk-server.sh may take the new server, still starting, for
-# one that exited, and give up on it (a second start reuses DIR's ports and data).
-hosts=""
-for try in 1 2 3; do
-    if hosts="$("$zk_server" start "$dir" | tail -n 1)"; then break; fi
-    hosts=""
-    echo "zk-server.sh start failed (try $try)" >&2
-done
+hosts="$("$zk_server" start "$dir" | tail -n 1)"
 [ -n "$hosts" ] || exit 1
 echo "own server: $hosts (state in $dir)"
 

@@ -441,10 +441,18 @@ launch() {
         cd "$sdir"
         exec "$JAVA_BIN" "${jvm[@]}" "${extra[@]}" -cp "$ZK_CP" "$MAIN_CLASS" "$sdir/zoo.cfg"
     ) </dev/null >>"$sdir/server.log" 2>&1 &
-    echo "$!" >"$sdir/pid"
+    local pid="$!" waited=0
+    echo "$pid" >"$sdir/pid"
     # Not a job of this shell: no "Killed ..." notice from bash if it is killed later.
-    disown "$!"
+    disown "$pid"
     LAUNCHED+=("$id")
+    # The pid is the subshell's until it execs java: wait for that (bounded), so that every
+    # later check (is_ours: a java process) sees the server, not the subshell.
+    while [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != java ] && [ -e "/proc/$pid" ] && [ "$waited" -lt 500 ]; do
+        case "$(proc_state "$pid" 2>/dev/null)" in Z*) break ;; esac
+        sleep 0.01
+        waited=$((waited + 1))
+    done
 }
 
 # Prints "STATE STARTTIME" of process PID from /proc/PID/stat (fields 3 and 22), or fails if
