@@ -395,8 +395,8 @@ fn a_blocked_callback_holds_up_only_its_own_client() {
     .wait()
     .unwrap();
     fast.get_watch("/f", move |_| {
-        let _ = release_tx.send(());
         let _ = done_tx.send("fast ran");
+        let _ = release_tx.send(());
     })
     .wait()
     .unwrap();
@@ -478,8 +478,9 @@ fn data_watch_follows_changes_deletion_and_recreation_and_stops_on_false() {
         next(),
         (Some(tag("stop")), Some(EventType::NodeDataChanged))
     );
-    assert!(watch.is_cancelled());
+    // The barrier runs on the same dispatcher after the callback that returned false.
     after_a_change_nothing_more_arrives(&zk, "/d", &rx);
+    assert!(watch.is_cancelled());
     assert_eq!(zk.watch_count(), 0);
 }
 

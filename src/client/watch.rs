@@ -12,7 +12,10 @@ use crate::proto::{
     GetChildren2Response, GetDataResponse, KeeperState, OpCode, PathWatchRequest,
     RemoveWatchesRequest, Stat, StatResponse, WatcherType,
 };
-use crate::session::{OnceWatcher, PendingWatch, PersistentWatcher, WatchEvent, WatchKind};
+use crate::session::{
+    Command, OnceWatcher, PendingWatch, PersistentWatcher, WatchEvent, WatchKind,
+};
+use tokio::sync::oneshot;
 
 /// What a watcher receives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,20 +159,17 @@ impl Client {
     }
 
     /// Removes one watch registration; false if it is not registered (it fired, was removed,
-    /// or its session ended). When it was the last of its kind on its path the server is told
-    /// too (best effort: a server-side leftover only sends an event nobody receives).
+    /// or its session ended). Its watcher is dropped before this returns. The server is told
+    /// only when no other watcher of that kind on that path remains or is being set (its
+    /// removeWatches would take those too).
     pub async fn remove_watch(&self, id: WatchId) -> Result<bool> {
-        let removed = self.lock_watches().remove(id.0);
-        let Some((kind, server_path, others, watcher)) = removed else {
-            return Ok(false);
-        };
-        drop(watcher);
-        if !others {
-            let _ = self
-                .remove_server_watches(&server_path, watcher_type(kind))
-                .await;
+        let (done, answer) = oneshot::channel();
+        if self.send(Command::RemoveWatch { id: id.0, done }).is_err() {
+            // No session: nothing on a server to tell.
+            return Ok(self.lock_watches().remove(id.0).is_some());
         }
-        Ok(true)
+        // The watcher (and any user data it owns) is dropped here, on the caller's thread.
+        Ok(answer.await.ok().flatten().is_some())
     }
 
     async fn remove_server_watches(&self, server_path: &str, kind: WatcherType) -> Result<()> {
@@ -211,16 +211,6 @@ impl Client {
     /// How many watch registrations this client holds (one-shot and persistent).
     pub fn watch_count(&self) -> usize {
         self.lock_watches().len()
-    }
-}
-
-/// The server's watcher type for a local kind of watch.
-fn watcher_type(kind: WatchKind) -> WatcherType {
-    match kind {
-        WatchKind::Data | WatchKind::Exist => WatcherType::Data,
-        WatchKind::Child => WatcherType::Children,
-        WatchKind::Persistent => WatcherType::Persistent,
-        WatchKind::PersistentRecursive => WatcherType::PersistentRecursive,
     }
 }
 

@@ -129,6 +129,14 @@ pub enum Command {
     Request(Request),
     /// Close the session (its ephemeral nodes go at once); the sender is told when done.
     Close(oneshot::Sender<()>),
+    /// Remove one watch registration. The server is told, in order with the requests around
+    /// it, only when no other watcher of that kind on that path remains or is being set.
+    RemoveWatch {
+        /// The registration.
+        id: u64,
+        /// Receives the removed watcher (to be dropped by the caller), or `None`.
+        done: oneshot::Sender<Option<Box<dyn std::any::Any + Send>>>,
+    },
     /// Add a credential: sent now when connected, and replayed on every new connection.
     AddAuth {
         /// The scheme (`digest`, ...).

@@ -17,14 +17,17 @@ use super::{Answer, Command, Reply, ReplyTo, Request, SessionConfig, SessionEven
 use crate::error::{Error, Result};
 use crate::proto::{
     decode_all, decode_prefix, encode_empty_request, encode_frame, encode_request, patch_xid,
-    AuthPacket, ConnectRequest, ConnectResponse, ErrorCode, KeeperState, OpCode, ReplyHeader,
-    WatcherEvent, AUTH_XID, NOTIFICATION_XID, PING_XID, SET_WATCHES_XID,
+    AuthPacket, ConnectRequest, ConnectResponse, ErrorCode, KeeperState, OpCode,
+    RemoveWatchesRequest, ReplyHeader, WatcherEvent, AUTH_XID, NOTIFICATION_XID, PING_XID,
+    SET_WATCHES_XID,
 };
 
 /// Stop taking new requests while this much is waiting to be written.
 const OUTBOUND_HIGH_WATER: usize = 4 << 20;
-/// Spare room kept in the read buffer before each read.
-const READ_CHUNK: usize = 64 << 10;
+/// The read buffer of a quiet connection: small, so that a thousand idle sessions stay light.
+const READ_CHUNK: usize = 4 << 10;
+/// The read buffer of a busy connection (one whose last read filled the buffer).
+const BUSY_READ_CHUNK: usize = 64 << 10;
 /// A ConnectResponse is about 40 bytes; anything far bigger is not a ZooKeeper server.
 const MAX_HANDSHAKE_REPLY: usize = 4096;
 /// Every reply frame starts with a 16-byte ReplyHeader.
@@ -141,6 +144,9 @@ pub(super) async fn run(
             }
             Command::AddAuth { done, .. } => {
                 let _ = done.send(Err(Error::Closed));
+            }
+            Command::RemoveWatch { id, done } => {
+                let _ = done.send(task.lock_watches().remove(id).map(|removed| removed.3));
             }
         }
     }
@@ -269,6 +275,10 @@ impl Task {
                         None => return Err(Stop(None)),
                         Some(Command::Close(done)) => return Err(Stop(Some(done))),
                         Some(Command::Request(request)) => self.release(request.fail(Error::connection_loss(), &*self.events)),
+                        Some(Command::RemoveWatch { id, done }) => {
+                            // Not re-armed on the next connection: nothing to tell the server.
+                            let _ = done.send(self.lock_watches().remove(id).map(|removed| removed.3));
+                        }
                         Some(Command::AddAuth { scheme, credential, done }) => {
                             // Kept and replayed once connected; not confirmed now.
                             self.remember_auth(scheme, credential);
@@ -370,7 +380,6 @@ impl Task {
         if auth_replays == 0 {
             self.announce(&mut conn);
         }
-        outbound.reserve(READ_CHUNK);
         // While on a read-only server, look for a read-write one to move to.
         let probe = find_read_write_server(self.hosts.all(), self.server.clone());
         tokio::pin!(probe);
@@ -392,14 +401,20 @@ impl Task {
                 timer.as_mut().reset(deadline);
             }
             if inbound.capacity() - inbound.len() < READ_CHUNK / 4 {
-                inbound.reserve(READ_CHUNK);
+                inbound.reserve(if conn.busy {
+                    BUSY_READ_CHUNK
+                } else {
+                    READ_CHUNK
+                });
             }
             let accepting = conn.closing.is_none() && outbound.len() < OUTBOUND_HIGH_WATER;
             tokio::select! {
                 biased;
                 read = reader.read_buf(&mut inbound) => match read {
                     Ok(0) => broken = Some("the server closed the connection".to_string()),
-                    Ok(_) => {
+                    Ok(n) => {
+                        // A read that filled the spare room: expect more, read bigger.
+                        conn.busy = n >= READ_CHUNK / 2;
                         last_received = Instant::now();
                         self.last_heard = Some(last_received);
                         broken = self.process(&mut inbound, &mut conn).err();
@@ -419,6 +434,10 @@ impl Task {
                         match next {
                             Some(Command::Request(request)) => self.enqueue(request, &mut outbound, &mut conn),
                             Some(Command::Close(done)) => self.begin_close(Some(done), &mut outbound, &mut conn),
+                            Some(Command::RemoveWatch { id, done }) => {
+                                let watcher = self.remove_watch(id, &mut outbound, &mut conn);
+                                let _ = done.send(watcher);
+                            }
                             Some(Command::AddAuth { scheme, credential, done }) => {
                                 outbound.extend_from_slice(&auth_frame(&scheme, &credential));
                                 conn.auth_waiters.push_back(done);
@@ -494,6 +513,38 @@ impl Task {
         } else if let Some(waiter) = conn.auth_waiters.pop_front() {
             let _ = waiter.send(Ok(()));
         }
+    }
+
+    /// Removes a registration; tells the server (in order with the requests around it) when
+    /// no watcher of that kind on that path remains here or is on its way.
+    fn remove_watch(
+        &mut self,
+        id: u64,
+        outbound: &mut Vec<u8>,
+        conn: &mut Connection,
+    ) -> Option<Box<dyn std::any::Any + Send>> {
+        let (kind, path, others, watcher) = self.lock_watches().remove(id)?;
+        let coming = conn.pending.iter().any(|pending| {
+            pending
+                .watch
+                .as_ref()
+                .is_some_and(|w| w.same_server_watch(kind, &path))
+        });
+        if !others && !coming {
+            let xid = self.next_xid();
+            let request = RemoveWatchesRequest {
+                path: &path,
+                watcher_type: kind.server_type(),
+            };
+            outbound.extend_from_slice(&encode_request(xid, OpCode::RemoveWatches, &request));
+            conn.pending.push_back(Pending {
+                xid,
+                op: OpCode::RemoveWatches,
+                reply: None,
+                watch: None,
+            });
+        }
+        Some(watcher)
     }
 
     fn enqueue(&mut self, mut request: Request, outbound: &mut Vec<u8>, conn: &mut Connection) {
@@ -648,6 +699,8 @@ impl Task {
 
 #[derive(Default)]
 struct Connection {
+    /// The last read was large: keep a big read buffer.
+    busy: bool,
     /// Replayed credentials not answered yet (CONNECTED waits for them).
     auth_replays: usize,
     /// The state to announce once the credentials are accepted.

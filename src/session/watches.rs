@@ -67,6 +67,45 @@ pub enum PendingWatch {
     },
 }
 
+impl WatchKind {
+    /// The server's watcher type of this kind (exist and data watches are both data watches
+    /// on the server).
+    pub fn server_type(self) -> i32 {
+        match self {
+            WatchKind::Data | WatchKind::Exist => 2,
+            WatchKind::Child => 1,
+            WatchKind::Persistent => 4,
+            WatchKind::PersistentRecursive => 5,
+        }
+    }
+}
+
+impl PendingWatch {
+    /// True when this watch, once confirmed, is a server watch of the same type on `path` as
+    /// one of `kind`.
+    pub fn same_server_watch(&self, kind: WatchKind, path: &str) -> bool {
+        match self {
+            PendingWatch::Once {
+                path: own,
+                kind: own_kind,
+                ..
+            } => own == path && own_kind.server_type() == kind.server_type(),
+            PendingWatch::Persistent {
+                path: own,
+                recursive,
+                ..
+            } => {
+                let own_kind = if *recursive {
+                    WatchKind::PersistentRecursive
+                } else {
+                    WatchKind::Persistent
+                };
+                own == path && own_kind == kind
+            }
+        }
+    }
+}
+
 enum Registered {
     Once(OnceWatcher),
     Persistent(PersistentWatcher),
