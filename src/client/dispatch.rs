@@ -12,6 +12,7 @@ use std::os::unix::net::UnixStream;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, ThreadId};
+use std::time::Duration;
 
 /// A queued callback.
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -66,6 +67,8 @@ impl Dispatcher {
             return;
         }
         if queue.running {
+            // A runner may be lingering for more work.
+            self.shared.idle.notify_all();
             return;
         }
         queue.running = true;
@@ -144,12 +147,24 @@ impl Dispatcher {
     }
 }
 
+/// How long a pool thread waits for more jobs before it gives its queue up: under a steady
+/// stream of completions this saves a thread hand-off per batch.
+const LINGER: Duration = Duration::from_millis(2);
+
 /// Runs jobs until the queue is empty (the caller has set `running`); returns how many ran.
 fn run_jobs(shared: &Shared) -> usize {
     let mut ran = 0;
     loop {
         let job = {
             let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
+            if queue.jobs.is_empty() && queue.wakeup.is_none() {
+                queue.runner = None;
+                queue = shared
+                    .idle
+                    .wait_timeout(queue, LINGER)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+            }
             match queue.jobs.pop_front() {
                 Some(job) => {
                     queue.runner = Some(thread::current().id());

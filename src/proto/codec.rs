@@ -374,8 +374,13 @@ pub fn decode_prefix<T: Decode>(bytes: &[u8]) -> Result<(T, &[u8]), DecodeError>
 }
 
 /// A frame: a 4-byte big-endian length counting everything after it, then what `write` appends.
+/// The initial capacity of an encoded frame.
+const FRAME_CAPACITY: usize = 128;
+
 fn frame(write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-    let mut buf = vec![0; 4];
+    // Room for the prefix, a header and a typical path: most requests never reallocate.
+    let mut buf = Vec::with_capacity(FRAME_CAPACITY);
+    buf.extend_from_slice(&[0; 4]);
     write(&mut buf);
     let len = i32::try_from(buf.len() - 4).unwrap_or(i32::MAX);
     if let Some(prefix) = buf.first_chunk_mut::<4>() {
