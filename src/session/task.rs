@@ -150,8 +150,14 @@ pub(super) async fn run(
             }
         }
     }
-    task.set_state(KeeperState::Closed);
-    task.end_watches(KeeperState::Closed);
+    // A session ended by a refused credential stays AUTH_FAILED (LOST): it says why.
+    let end = if task.state == KeeperState::AuthFailed {
+        KeeperState::AuthFailed
+    } else {
+        KeeperState::Closed
+    };
+    task.set_state(end);
+    task.end_watches(end);
     task.status.update(|info| info.running = false);
     if let Some(done) = done {
         let _ = done.send(());
