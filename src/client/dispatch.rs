@@ -147,8 +147,8 @@ impl Dispatcher {
     }
 }
 
-/// How long a pool thread waits for more jobs before it gives its queue up: under a steady
-/// stream of completions this saves a thread hand-off per batch.
+/// How long a pool thread that has been busy waits for more jobs before it gives its queue up:
+/// under a steady stream of completions this saves a thread hand-off per batch.
 const LINGER: Duration = Duration::from_millis(2);
 
 /// Runs jobs until the queue is empty (the caller has set `running`); returns how many ran.
@@ -157,7 +157,9 @@ fn run_jobs(shared: &Shared) -> usize {
     loop {
         let job = {
             let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
-            if queue.jobs.is_empty() && queue.wakeup.is_none() {
+            // Linger only under a stream (this run already had more than one job): a burst of
+            // single events from many clients must not hold a thread each.
+            if queue.jobs.is_empty() && queue.wakeup.is_none() && ran > 1 {
                 queue.runner = None;
                 queue = shared
                     .idle
