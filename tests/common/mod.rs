@@ -276,3 +276,36 @@ impl Proxy {
         self.open.store(true, Ordering::SeqCst);
     }
 }
+
+/// Runs a Python snippet with kazoo 2.11 (installed by `scripts/kazoo-venv.sh` into .venv/) and
+/// returns its standard output. The snippet gets `HOSTS` (the connect string, chroot
+/// included) as a global and a started `zk = KazooClient(HOSTS)`; it is stopped afterwards.
+/// Fails loudly when Python or kazoo are missing: interop tests never pass without kazoo.
+pub fn kazoo(hosts: &str, snippet: &str) -> String {
+    let setup = Command::new(repo_root().join("scripts/kazoo-venv.sh"))
+        .output()
+        .expect("kazoo-venv.sh runs");
+    assert!(
+        setup.status.success(),
+        "kazoo-venv.sh failed: {}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let python = String::from_utf8_lossy(&setup.stdout).trim().to_string();
+    let program = format!(
+        "import sys, logging\nlogging.basicConfig(level=logging.ERROR)\nfrom kazoo.client import KazooClient\n\
+         HOSTS = {hosts:?}\nzk = KazooClient(hosts=HOSTS)\nzk.start(timeout=30)\ntry:\n{}\nfinally:\n    zk.stop()\n    zk.close()\n",
+        snippet.lines().map(|line| format!("    {line}")).collect::<Vec<_>>().join("\n")
+    );
+    let output = Command::new(python)
+        .arg("-c")
+        .arg(&program)
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "kazoo snippet failed:\n{program}\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
