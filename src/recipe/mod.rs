@@ -1,5 +1,12 @@
 //! kazoo's recipes, written only against the public API of [`crate::client`].
 
+pub mod barrier;
+pub mod counter;
+pub mod election;
+pub mod lock;
+pub mod party;
+pub mod queue;
+pub mod semaphore;
 mod watchers;
 
 pub use watchers::{ChildrenWatch, DataWatch, NodeWatch};

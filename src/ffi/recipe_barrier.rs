@@ -1,0 +1,1 @@
+//! The barrier recipe from C (in progress).

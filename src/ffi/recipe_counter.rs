@@ -1,0 +1,1 @@
+//! The counter recipe from C (in progress).

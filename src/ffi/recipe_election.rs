@@ -1,0 +1,1 @@
+//! The election recipe from C (in progress).

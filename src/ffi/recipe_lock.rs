@@ -1,0 +1,1 @@
+//! The lock recipe from C (in progress).

@@ -1,0 +1,1 @@
+//! The party recipe from C (in progress).

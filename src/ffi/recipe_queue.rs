@@ -1,0 +1,1 @@
+//! The queue recipe from C (in progress).

@@ -1,0 +1,1 @@
+//! The semaphore recipe from C (in progress).

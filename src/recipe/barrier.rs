@@ -1,0 +1,1 @@
+//! kazoo's barrier recipe (in progress).

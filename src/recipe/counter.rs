@@ -1,0 +1,1 @@
+//! kazoo's counter recipe (in progress).

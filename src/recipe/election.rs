@@ -1,0 +1,1 @@
+//! kazoo's election recipe (in progress).

@@ -1,0 +1,1 @@
+//! kazoo's lock recipe (in progress).

@@ -1,0 +1,1 @@
+//! kazoo's party recipe (in progress).

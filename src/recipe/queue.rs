@@ -1,0 +1,1 @@
+//! kazoo's queue recipe (in progress).

@@ -1,0 +1,1 @@
+//! kazoo's semaphore recipe (in progress).
