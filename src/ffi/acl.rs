@@ -4,7 +4,10 @@ use std::ffi::{c_char, CString};
 
 use super::client::{client_arg, zk_client};
 use super::types::{acl_arg, owned_c_string, zk_acl, zk_stat};
-use super::{guard, guard_value, path_arg, required_out, required_str, write_optional, zk_error};
+use super::{
+    guard, guard_value, path_arg, required_out, required_str, write_optional, write_optional_with,
+    zk_error,
+};
 use crate::client::digest_acl_id;
 use crate::error::Result;
 use crate::proto::Acl;
@@ -119,16 +122,9 @@ pub unsafe extern "C" fn zk_get_acl(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         let (acl, stat) = client.get_acl(path).wait()?;
-        let list = if out_acl.is_null() {
-            None
-        } else {
-            Some(zk_acl_list::from_acl(acl)?)
-        };
         // SAFETY: NULL or writable per the contract.
         unsafe {
-            if let Some(list) = list {
-                out_acl.write(list);
-            }
+            write_optional_with(out_acl, || zk_acl_list::from_acl(acl))?;
             write_optional(out_stat, stat.into());
         }
         Ok(())

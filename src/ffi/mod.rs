@@ -177,6 +177,23 @@ pub(crate) unsafe fn write_optional<T>(out: *mut T, value: T) {
     }
 }
 
+/// Writes an optional out-parameter whose value takes work (an allocation) to build: built
+/// only when wanted. Call it before writing infallible outputs, so that a failure writes none.
+///
+/// # Safety
+/// `out` is NULL or valid for writes.
+pub(crate) unsafe fn write_optional_with<T>(
+    out: *mut T,
+    build: impl FnOnce() -> Result<T>,
+) -> Result<()> {
+    if !out.is_null() {
+        let value = build()?;
+        // SAFETY: non-NULL and writable per the caller's contract.
+        unsafe { out.write(value) };
+    }
+    Ok(())
+}
+
 /// A required out-parameter, checked before any work is done.
 pub(crate) fn required_out<T>(out: *mut T, name: &str) -> Result<*mut T> {
     if out.is_null() {

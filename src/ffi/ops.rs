@@ -10,7 +10,9 @@ use super::client::{client_arg, zk_client};
 use super::types::{
     acl_arg, owned_c_string, zk_acl, zk_buffer, zk_create_mode, zk_stat, zk_string_list,
 };
-use super::{bytes_arg, guard, path_arg, required_out, write_optional, zk_error};
+use super::{
+    bytes_arg, guard, path_arg, required_out, write_optional, write_optional_with, zk_error,
+};
 use crate::client::CreateOptions;
 use crate::error::Error;
 use crate::proto::CreateMode;
@@ -105,15 +107,8 @@ pub unsafe extern "C" fn zk_create(
         let data = unsafe { bytes_arg(data, data_len, "data") }?;
         let options = unsafe { create_options_arg(options) }?;
         let created = client.create(path, data, &options).wait()?;
-        let created_path = if out_path.is_null() {
-            None
-        } else {
-            Some(owned_c_string(created.path)?)
-        };
         unsafe {
-            if let Some(created_path) = created_path {
-                out_path.write(created_path);
-            }
+            write_optional_with(out_path, || owned_c_string(created.path))?;
             write_optional(out_stat, created.stat.into());
         }
         Ok(())
@@ -188,9 +183,7 @@ pub unsafe extern "C" fn zk_get(
         let (data, stat) = client.get(path).wait()?;
         // SAFETY: NULL or writable per the contract.
         unsafe {
-            if !out_data.is_null() {
-                out_data.write(zk_buffer::from_vec(data));
-            }
+            write_optional_with(out_data, || Ok(zk_buffer::from_vec(data)))?;
             write_optional(out_stat, stat.into());
         }
         Ok(())
@@ -216,16 +209,9 @@ pub unsafe extern "C" fn zk_get_children(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         let (children, stat) = client.get_children(path).wait()?;
-        let list = if out_children.is_null() {
-            None
-        } else {
-            Some(zk_string_list::from_strings(children)?)
-        };
         // SAFETY: NULL or writable per the contract.
         unsafe {
-            if let Some(list) = list {
-                out_children.write(list);
-            }
+            write_optional_with(out_children, || zk_string_list::from_strings(children))?;
             write_optional(out_stat, stat.into());
         }
         Ok(())

@@ -6,7 +6,8 @@ use super::client::{client_arg, zk_client};
 use super::ops::{create_options_arg, zk_create_options};
 use super::types::{zk_buffer, zk_stat, zk_string_list};
 use super::{
-    bytes_arg, guard, guard_value, path_arg, required, required_out, set_last_error, zk_error,
+    bytes_arg, guard, guard_value, path_arg, required, required_out, set_last_error,
+    write_optional_with, zk_error,
 };
 use crate::client::{OpResult, Transaction};
 use crate::error::{Error, Result};
@@ -313,11 +314,8 @@ pub unsafe extern "C" fn zk_transaction_commit(
         let transaction = unsafe { transaction_mut(transaction) }?;
         let results = transaction.commit().wait()?;
         rc = outcome(&results);
-        if !out_results.is_null() {
-            let results = c_results(results)?;
-            // SAFETY: non-NULL and writable per the contract.
-            unsafe { out_results.write(results) };
-        }
+        // SAFETY: NULL or writable per the contract.
+        unsafe { write_optional_with(out_results, || c_results(results)) }?;
         Ok(())
     });
     if status == zk_error::ZK_OK {

@@ -5,7 +5,9 @@ use std::ffi::{c_char, c_void, CString};
 
 use super::client::{client_arg, zk_client};
 use super::types::{zk_buffer, zk_free_fn, zk_keeper_state, zk_stat, zk_string_list};
-use super::{guard, path_arg, required_out, write_optional, zk_error, UserData};
+use super::{
+    guard, path_arg, required_out, write_optional, write_optional_with, zk_error, UserData,
+};
 use crate::client::{Client, WatchId, WatchedEvent};
 use crate::error::{Error, Result};
 use crate::proto::{AddWatchMode, EventType, WatcherType};
@@ -206,9 +208,7 @@ pub unsafe extern "C" fn zk_get_watch(
         let (data, stat, id) = client.get_watch(path, watcher).wait()?;
         // SAFETY: NULL or writable per the contract.
         unsafe {
-            if !out_data.is_null() {
-                out_data.write(zk_buffer::from_vec(data));
-            }
+            write_optional_with(out_data, || Ok(zk_buffer::from_vec(data)))?;
             write_optional(out_stat, stat.into());
             write_optional(out_watch_id, id.0);
         }
@@ -237,16 +237,9 @@ pub unsafe extern "C" fn zk_get_children_watch(
         let (client, path, watcher) =
             unsafe { watch_args(client, path, watcher, user_data, free_user_data) }?;
         let (children, stat, id) = client.get_children_watch(path, watcher).wait()?;
-        let list = if out_children.is_null() {
-            None
-        } else {
-            Some(zk_string_list::from_strings(children)?)
-        };
         // SAFETY: NULL or writable per the contract.
         unsafe {
-            if let Some(list) = list {
-                out_children.write(list);
-            }
+            write_optional_with(out_children, || zk_string_list::from_strings(children))?;
             write_optional(out_stat, stat.into());
             write_optional(out_watch_id, id.0);
         }
