@@ -64,31 +64,17 @@ fn expiry_forced_by_a_second_connection_reports_lost_and_removes_ephemerals() {
     let mut states = StateRecorder::attach(&zk);
     zk.create("/eph", b"", &ephemeral()).wait().unwrap();
     let info = zk.session_info();
-    proxy.cut();
-    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
-
     // Same session id and password from another connection, then closed: the server ends
-    // the session (and deletes its ephemeral nodes).
-    let twin = zkclient::Client::new(
-        &format!("{hosts}{chroot}"),
-        ClientOptions {
-            session_id: info.session_id,
-            session_password: info.password.clone(),
-            ..options(Duration::from_secs(6))
-        },
-    )
-    .unwrap();
-    twin.start(EVENT_TIMEOUT).unwrap();
-    assert_eq!(twin.session_info().session_id, info.session_id);
-    twin.stop().unwrap();
-    assert_eq!(
-        observer.exists("/eph").wait().unwrap(),
-        None,
-        "ephemeral outlived its session"
-    );
+    // the session (and deletes its ephemeral nodes) while the client is away.
+    proxy.expire_session(&format!("{hosts}{chroot}"), &zk, &mut states, || {
+        assert_eq!(
+            observer.exists("/eph").wait().unwrap(),
+            None,
+            "ephemeral outlived its session"
+        );
+    });
 
     // Back in reach, the client learns from the server that its session expired.
-    proxy.restore();
     states.wait_for(KeeperState::Expired, EVENT_TIMEOUT);
     assert!(states.seen.iter().any(|(state, _)| *state == State::Lost));
     // Like kazoo, the client goes on with a new session.

@@ -264,21 +264,7 @@ fn session_loss_tells_every_watch_and_leaves_none_pending() {
     })
     .wait()
     .unwrap();
-    let info = zk.session_info();
-    proxy.cut();
-    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
-    let twin = Client::new(
-        &format!("{hosts}{chroot}"),
-        ClientOptions {
-            session_id: info.session_id,
-            session_password: info.password,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
-    twin.start(EVENT_TIMEOUT).unwrap();
-    twin.stop().unwrap();
-    proxy.restore();
+    proxy.expire_session(&format!("{hosts}{chroot}"), &zk, &mut states, || {});
     states.wait_for(KeeperState::Expired, EVENT_TIMEOUT);
 
     let mut told: Vec<(String, EventType)> =
@@ -604,22 +590,9 @@ fn node_watches_resume_on_a_new_session_without_duplicate_calls() {
         ("moves", Some(b"m1".to_vec()))
     );
 
-    let info = zk.session_info();
-    proxy.cut();
-    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
-    let twin = Client::new(
-        &format!("{hosts}{chroot}"),
-        ClientOptions {
-            session_id: info.session_id,
-            session_password: info.password,
-            ..ClientOptions::default()
-        },
-    )
-    .unwrap();
-    twin.start(EVENT_TIMEOUT).unwrap();
-    twin.stop().unwrap();
-    writer.set("/moves", b"m2", -1).wait().unwrap();
-    proxy.restore();
+    proxy.expire_session(&format!("{hosts}{chroot}"), &zk, &mut states, || {
+        writer.set("/moves", b"m2", -1).wait().unwrap();
+    });
     states.wait_for(KeeperState::Expired, EVENT_TIMEOUT);
     states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
     // Only the node that changed is reported again.

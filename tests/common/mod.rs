@@ -275,6 +275,37 @@ impl Proxy {
     pub fn restore(&self) {
         self.open.store(true, Ordering::SeqCst);
     }
+
+    /// Ends the session of `client` (connected through this proxy) behind its back: the client
+    /// is cut off, a second connection straight to `hosts` with the same session id and
+    /// password closes the session (its ephemeral nodes go), `while_away` runs, and the client
+    /// is let back, to learn of the expiry from the server. `states` listens to `client`.
+    pub fn expire_session(
+        &self,
+        hosts: &str,
+        client: &Client,
+        states: &mut StateRecorder,
+        while_away: impl FnOnce(),
+    ) {
+        let info = client.session_info();
+        self.cut();
+        states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
+        let twin = Client::new(
+            hosts,
+            ClientOptions {
+                session_id: info.session_id,
+                session_password: info.password,
+                ..ClientOptions::default()
+            },
+        )
+        .expect("connect string");
+        twin.start(EVENT_TIMEOUT)
+            .expect("the twin takes the session over");
+        assert_eq!(twin.session_info().session_id, info.session_id);
+        twin.stop().expect("the twin closes the session");
+        while_away();
+        self.restore();
+    }
 }
 
 /// Runs a Python snippet with kazoo 2.11 (installed by `scripts/kazoo-venv.sh` into .venv/) and
