@@ -707,7 +707,8 @@ typedef struct zk_watch_event {
 /**
  * Called with a node's data by a `zk_data_watch`: at once, then after every change. `data`
  * (`len` bytes) and `stat` describe the node; `stat` is NULL (and `data` NULL, `len` 0)
- * while the node does not exist. `event` is the change that caused the call, or NULL for the
+ * while the node does not exist. An existing node with empty data also has `data` NULL and
+ * `len` 0: only `stat` tells the two apart. `event` is the change that caused the call, or NULL for the
  * first call and for re-reads after a reconnect or a new session (which call back only if
  * something changed). Everything is borrowed for the call. Return true to keep watching,
  * false to stop.
@@ -1380,7 +1381,9 @@ zk_error zk_data_watch_cancel(struct zk_data_watch *watch);
 
 /**
  * Cancels (as `zk_data_watch_cancel()`) and releases a DataWatch handle. NULL is fine. Not
- * from inside its own callback (cancel there, free later).
+ * from inside its own callback (cancel there, free later). The user data is released once no
+ * callback of the watch is running or queued: usually before this returns, at the latest
+ * when the client's dispatcher has run what was queued (`zk_client_free()` waits for that).
  *
  * # Safety
  * `watch` NULL or from `zk_data_watch_new()`, not freed before.
@@ -1514,7 +1517,9 @@ zk_error zk_set(struct zk_client *client,
 
 /**
  * Deletes `path` if its version is `version` (-1: any). With `recursive`, deletes everything
- * under it first (deepest first; `version` applies to `path` itself). Errors: `ZK_ENONODE`,
+ * under it first (deepest first; `version` applies to `path` itself). Under a chroot, `"/"` is
+ * the chroot node itself (as in every ZooKeeper client); a recursive delete of the server's
+ * own root is refused (`ZK_EINVAL`). Errors: `ZK_ENONODE`,
  * `ZK_EBADVERSION`, `ZK_ENOTEMPTY` (children, without `recursive`), and the connection errors.
  *
  * # Safety
@@ -1717,6 +1722,17 @@ void zk_string_list_free(struct zk_string_list *list);
 void zk_string_free(char *text);
 
 /**
+ * The name of a connection state (`"CONNECTED"`, `"SUSPENDED"`, `"LOST"`), or `"UNKNOWN"`.
+ * Static: never free it.
+ */
+const char *zk_state_str(int32_t state);
+
+/**
+ * The name of a keeper state (`"SYNC_CONNECTED"`, `"EXPIRED"`, ...), or `"UNKNOWN"`. Static.
+ */
+const char *zk_keeper_state_str(int32_t state);
+
+/**
  * As `zk_exists()`, and sets a one-shot watch: on the node's deletion or data change when it
  * exists, on its creation when it does not. `*out_watch_id` (if not NULL) identifies the
  * watch for `zk_remove_watch()`.
@@ -1814,6 +1830,12 @@ zk_error zk_remove_watches(struct zk_client *client, const char *path, int32_t w
  * `client` NULL or live; `path` NULL or a string.
  */
 zk_error zk_check_watches(struct zk_client *client, const char *path, int32_t watcher_type);
+
+/**
+ * The name of a watch event type (`"CREATED"`, `"DELETED"`, `"CHANGED"`, `"CHILD"`,
+ * `"SESSION"`, ...), or `"UNKNOWN"`. Static: never free it.
+ */
+const char *zk_event_type_str(int32_t event_type);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -12,7 +12,8 @@ use crate::recipe::{ChildrenWatch, DataWatch};
 
 /// Called with a node's data by a `zk_data_watch`: at once, then after every change. `data`
 /// (`len` bytes) and `stat` describe the node; `stat` is NULL (and `data` NULL, `len` 0)
-/// while the node does not exist. `event` is the change that caused the call, or NULL for the
+/// while the node does not exist. An existing node with empty data also has `data` NULL and
+/// `len` 0: only `stat` tells the two apart. `event` is the change that caused the call, or NULL for the
 /// first call and for re-reads after a reconnect or a new session (which call back only if
 /// something changed). Everything is borrowed for the call. Return true to keep watching,
 /// false to stop.
@@ -139,7 +140,9 @@ pub unsafe extern "C" fn zk_data_watch_cancel(watch: *mut zk_data_watch) -> zk_e
 }
 
 /// Cancels (as `zk_data_watch_cancel()`) and releases a DataWatch handle. NULL is fine. Not
-/// from inside its own callback (cancel there, free later).
+/// from inside its own callback (cancel there, free later). The user data is released once no
+/// callback of the watch is running or queued: usually before this returns, at the latest
+/// when the client's dispatcher has run what was queued (`zk_client_free()` waits for that).
 ///
 /// # Safety
 /// `watch` NULL or from `zk_data_watch_new()`, not freed before.

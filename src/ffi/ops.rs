@@ -250,7 +250,9 @@ pub unsafe extern "C" fn zk_set(
 }
 
 /// Deletes `path` if its version is `version` (-1: any). With `recursive`, deletes everything
-/// under it first (deepest first; `version` applies to `path` itself). Errors: `ZK_ENONODE`,
+/// under it first (deepest first; `version` applies to `path` itself). Under a chroot, `"/"` is
+/// the chroot node itself (as in every ZooKeeper client); a recursive delete of the server's
+/// own root is refused (`ZK_EINVAL`). Errors: `ZK_ENONODE`,
 /// `ZK_EBADVERSION`, `ZK_ENOTEMPTY` (children, without `recursive`), and the connection errors.
 ///
 /// # Safety

@@ -337,3 +337,32 @@ pub unsafe extern "C" fn zk_string_free(text: *mut c_char) {
         }
     })
 }
+
+/// The name of a connection state (`"CONNECTED"`, `"SUSPENDED"`, `"LOST"`), or `"UNKNOWN"`.
+/// Static: never free it.
+#[no_mangle]
+pub extern "C" fn zk_state_str(state: i32) -> *const c_char {
+    let name = match state {
+        0 => c"LOST",
+        1 => c"SUSPENDED",
+        2 => c"CONNECTED",
+        _ => c"UNKNOWN",
+    };
+    name.as_ptr()
+}
+
+/// The name of a keeper state (`"SYNC_CONNECTED"`, `"EXPIRED"`, ...), or `"UNKNOWN"`. Static.
+#[no_mangle]
+pub extern "C" fn zk_keeper_state_str(state: i32) -> *const c_char {
+    let name = match KeeperState::from_i32(state) {
+        Some(KeeperState::Disconnected) => c"DISCONNECTED",
+        Some(KeeperState::SyncConnected) => c"SYNC_CONNECTED",
+        Some(KeeperState::AuthFailed) => c"AUTH_FAILED",
+        Some(KeeperState::ConnectedReadOnly) => c"CONNECTED_READ_ONLY",
+        Some(KeeperState::SaslAuthenticated) => c"SASL_AUTHENTICATED",
+        Some(KeeperState::Expired) => c"EXPIRED",
+        Some(KeeperState::Closed) => c"CLOSED",
+        None => c"UNKNOWN",
+    };
+    name.as_ptr()
+}

@@ -344,3 +344,21 @@ pub unsafe extern "C" fn zk_check_watches(
             .wait()
     })
 }
+
+/// The name of a watch event type (`"CREATED"`, `"DELETED"`, `"CHANGED"`, `"CHILD"`,
+/// `"SESSION"`, ...), or `"UNKNOWN"`. Static: never free it.
+#[no_mangle]
+pub extern "C" fn zk_event_type_str(event_type: i32) -> *const c_char {
+    let name = match EventType::from_i32(event_type) {
+        Some(EventType::None) => c"SESSION",
+        Some(EventType::NodeCreated) => c"CREATED",
+        Some(EventType::NodeDeleted) => c"DELETED",
+        Some(EventType::NodeDataChanged) => c"CHANGED",
+        Some(EventType::NodeChildrenChanged) => c"CHILD",
+        Some(EventType::DataWatchRemoved) => c"DATA_WATCH_REMOVED",
+        Some(EventType::ChildWatchRemoved) => c"CHILD_WATCH_REMOVED",
+        Some(EventType::PersistentWatchRemoved) => c"PERSISTENT_WATCH_REMOVED",
+        None => c"UNKNOWN",
+    };
+    name.as_ptr()
+}
