@@ -136,6 +136,14 @@ fn error_names_and_version() {
             CStr::from_ptr(zk_version()).to_str().unwrap(),
             env!("CARGO_PKG_VERSION")
         );
+        let name = |ptr: *const std::ffi::c_char| CStr::from_ptr(ptr).to_str().unwrap().to_string();
+        assert_eq!(
+            name(zk_state_str(zk_state::ZK_STATE_SUSPENDED as i32)),
+            "SUSPENDED"
+        );
+        assert_eq!(name(zk_keeper_state_str(-112)), "EXPIRED");
+        assert_eq!(name(zk_event_type_str(4)), "CHILD");
+        assert_eq!(name(zk_event_type_str(99)), "UNKNOWN");
     }
     assert_eq!(zk_set_io_threads(0), zk_error::ZK_EINVAL);
 }
