@@ -468,6 +468,12 @@ typedef int32_t zk_perm;
 #endif // __cplusplus
 
 /**
+ * A barrier (kazoo's `Barrier`), up while its node exists: see `zk_barrier_new()`.
+ * Thread-safe: any thread may use a handle, several at once.
+ */
+typedef struct zk_barrier zk_barrier;
+
+/**
  * A ChildrenWatch: see `zk_children_watch_new()`. Thread-safe.
  */
 typedef struct zk_children_watch zk_children_watch;
@@ -481,9 +487,29 @@ typedef struct zk_children_watch zk_children_watch;
 typedef struct zk_client zk_client;
 
 /**
+ * A shared counter (kazoo's `Counter`): see `zk_counter_new()`. Thread-safe: any thread may
+ * use a handle, several at once.
+ */
+typedef struct zk_counter zk_counter;
+
+/**
  * A DataWatch: see `zk_data_watch_new()`. Thread-safe.
  */
 typedef struct zk_data_watch zk_data_watch;
+
+/**
+ * One participant of a double barrier (kazoo's `DoubleBarrier`): see
+ * `zk_double_barrier_new()`. Thread-safe, though a participant enters and leaves from one
+ * place.
+ */
+typedef struct zk_double_barrier zk_double_barrier;
+
+/**
+ * A lock (kazoo's `Lock`, `ReadLock` or `WriteLock`, interoperable with them): see
+ * `zk_lock_new()`. Thread-safe: `zk_lock_cancel()` may be called from another thread while
+ * `zk_lock_acquire()` waits; one acquire runs at a time (a second one waits for the first).
+ */
+typedef struct zk_lock zk_lock;
 
 /**
  * Settings for a new client. Create with `zk_options_new()`, adjust with the
@@ -491,6 +517,19 @@ typedef struct zk_data_watch zk_data_watch;
  * `zk_options_free()`. Not thread-safe: one thread at a time may use one options object.
  */
 typedef struct zk_options zk_options;
+
+/**
+ * A member of a party (kazoo's `Party` or `ShallowParty`): see `zk_party_new()` and
+ * `zk_shallow_party_new()`. Thread-safe: any thread may use a handle, several at once.
+ */
+typedef struct zk_party zk_party;
+
+/**
+ * A counting semaphore (kazoo's `Semaphore`, interoperable with it): see
+ * `zk_semaphore_new()`. Thread-safe: `zk_semaphore_cancel()` may be called from another
+ * thread while `zk_semaphore_acquire()` waits; one acquire runs at a time.
+ */
+typedef struct zk_semaphore zk_semaphore;
 
 /**
  * A transaction or read batch being built. Not thread-safe: one thread at a time.
@@ -1535,6 +1574,439 @@ zk_error zk_delete(struct zk_client *client, const char *path, int32_t version, 
  * `client` NULL or live; `path` NULL or a string.
  */
 zk_error zk_sync(struct zk_client *client, const char *path);
+
+/**
+ * A barrier at `path` (copied). Nothing is sent yet. On success `*out_barrier` owns the
+ * handle (release with `zk_barrier_free()`); on failure it is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `out_barrier` NULL or writable.
+ */
+zk_error zk_barrier_new(struct zk_client *client,
+                        const char *path,
+                        struct zk_barrier **out_barrier);
+
+/**
+ * Puts the barrier up: creates its node (and parents) if missing.
+ *
+ * # Safety
+ * `barrier` NULL or live.
+ */
+zk_error zk_barrier_create(struct zk_barrier *barrier);
+
+/**
+ * Takes the barrier down (deletes its node). `*out_removed` (if not NULL) is false when it
+ * was not up. On failure `*out_removed` is unmodified.
+ *
+ * # Safety
+ * `barrier` NULL or live; `out_removed` NULL or writable.
+ */
+zk_error zk_barrier_remove(struct zk_barrier *barrier, bool *out_removed);
+
+/**
+ * Blocks until the barrier is down, at most `timeout_ms` (-1: no limit), with an exists
+ * watch (no polling). `*out_passed` is true when it is down, false when the time ran out.
+ * On failure `*out_passed` is unmodified.
+ *
+ * # Safety
+ * `barrier` NULL or live; `out_passed` NULL or writable.
+ */
+zk_error zk_barrier_wait(struct zk_barrier *barrier, int64_t timeout_ms, bool *out_passed);
+
+/**
+ * Releases a barrier handle (the barrier's node stays). NULL is fine.
+ *
+ * # Safety
+ * `barrier` NULL or from `zk_barrier_new()`, not freed before.
+ */
+void zk_barrier_free(struct zk_barrier *barrier);
+
+/**
+ * A participant of the double barrier at `path` (copied) that opens when `num_clients`
+ * participants have entered. `identifier` (`identifier_len` bytes of UTF-8, copied; NULL only
+ * with length 0) is stored in the participant's ephemeral node `<path>/<32 hex digits>`.
+ * Nothing is sent yet. On success `*out_barrier` owns the handle (release with
+ * `zk_double_barrier_free()`); on failure it is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `identifier` NULL or `identifier_len`
+ * readable bytes; `out_barrier` NULL or writable.
+ */
+zk_error zk_double_barrier_new(struct zk_client *client,
+                               const char *path,
+                               uint32_t num_clients,
+                               const uint8_t *identifier,
+                               size_t identifier_len,
+                               struct zk_double_barrier **out_barrier);
+
+/**
+ * Enters: blocks until `num_clients` participants are in, at most `timeout_ms` (-1: no
+ * limit). `*out_entered` is true once all are in; false when the time ran out (this
+ * participant's node is then removed, as kazoo does on a failed enter). On failure
+ * `*out_entered` is unmodified.
+ *
+ * # Safety
+ * `barrier` NULL or live; `out_entered` NULL or writable.
+ */
+zk_error zk_double_barrier_enter(struct zk_double_barrier *barrier,
+                                 int64_t timeout_ms,
+                                 bool *out_entered);
+
+/**
+ * Leaves: blocks until every participant has left, at most `timeout_ms` (-1: no limit).
+ * `*out_left` is true once all are out; false when the time ran out (this participant's
+ * node is removed all the same). On failure `*out_left` is unmodified.
+ *
+ * # Safety
+ * `barrier` NULL or live; `out_left` NULL or writable.
+ */
+zk_error zk_double_barrier_leave(struct zk_double_barrier *barrier,
+                                 int64_t timeout_ms,
+                                 bool *out_left);
+
+/**
+ * Releases a double-barrier handle. Its node (if still there) stays until the session ends:
+ * call `zk_double_barrier_leave()` first to leave cleanly. NULL is fine.
+ *
+ * # Safety
+ * `barrier` NULL or from `zk_double_barrier_new()`, not freed before.
+ */
+void zk_double_barrier_free(struct zk_double_barrier *barrier);
+
+/**
+ * A counter at `path` whose value is ASCII decimal, kazoo's format (`zk.Counter(path,
+ * default)`). Nothing is sent yet: the node is created holding `default_value` by the first
+ * read or change that finds it missing; empty data (a node kazoo created) also reads as
+ * `default_value`. `path` is copied. On success `*out_counter` owns the handle (release with
+ * `zk_counter_free()`); on failure it is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `out_counter` NULL or writable.
+ */
+zk_error zk_counter_new(struct zk_client *client,
+                        const char *path,
+                        int64_t default_value,
+                        struct zk_counter **out_counter);
+
+/**
+ * As `zk_counter_new()`, with the value stored as a big-endian signed 32-bit integer:
+ * Curator's `SharedCount` and kazoo's `Counter(..., support_curator=True)`. A
+ * `default_value` or a result outside 32 bits is `ZK_EINVAL`.
+ *
+ * # Safety
+ * As `zk_counter_new()`.
+ */
+zk_error zk_counter_new_int32(struct zk_client *client,
+                              const char *path,
+                              int64_t default_value,
+                              struct zk_counter **out_counter);
+
+/**
+ * As `zk_counter_new()`, with the value stored as a big-endian signed 64-bit integer
+ * (Curator's `DistributedAtomicLong`).
+ *
+ * # Safety
+ * As `zk_counter_new()`.
+ */
+zk_error zk_counter_new_int64(struct zk_client *client,
+                              const char *path,
+                              int64_t default_value,
+                              struct zk_counter **out_counter);
+
+/**
+ * Reads the counter's value into `*out_value` (creating the node with the default when
+ * missing). A node holding something other than an integer in the counter's format gives
+ * `ZK_EINVAL` with a message naming the node and its data. On failure `*out_value` is
+ * unmodified.
+ *
+ * # Safety
+ * `counter` NULL or live; `out_value` NULL or writable.
+ */
+zk_error zk_counter_value(struct zk_counter *counter, int64_t *out_value);
+
+/**
+ * Adds `delta` (negative to subtract) by compare-and-set on the node's version, applying it
+ * again on the fresh value after a concurrent change (no update is lost), and writes the new
+ * value to `*out_new_value` if that is not NULL. A result outside the format's range gives
+ * `ZK_EINVAL` and changes nothing. On failure `*out_new_value` is unmodified.
+ *
+ * # Safety
+ * `counter` NULL or live; `out_new_value` NULL or writable.
+ */
+zk_error zk_counter_add(struct zk_counter *counter, int64_t delta, int64_t *out_new_value);
+
+/**
+ * Releases a counter handle (the node stays). NULL is fine.
+ *
+ * # Safety
+ * `counter` NULL or from a `zk_counter_new*()` function, not freed before.
+ */
+void zk_counter_free(struct zk_counter *counter);
+
+/**
+ * Makes an exclusive lock on `path` (kazoo's `Lock(path, identifier)`): contenders are
+ * ephemeral sequential children `<path>/<guid>__lock__<sequence>` holding their identifier.
+ * Nothing is sent until the first acquire. `identifier` (`identifier_len` bytes, NULL when 0;
+ * UTF-8 for kazoo to read it) and `path` are borrowed for the call. On success `*out_lock`
+ * owns the handle: release it with `zk_lock_free()`.
+ *
+ * # Safety
+ * `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
+ * NULL or `identifier_len` readable bytes; `out_lock` NULL or writable.
+ */
+zk_error zk_lock_new(struct zk_client *client,
+                     const char *path,
+                     const uint8_t *identifier,
+                     size_t identifier_len,
+                     struct zk_lock **out_lock);
+
+/**
+ * Makes the read side of a shared lock on `path` (kazoo's `ReadLock`): readers hold it
+ * together and wait only for earlier writers. Arguments and ownership as `zk_lock_new()`.
+ *
+ * # Safety
+ * As `zk_lock_new()`.
+ */
+zk_error zk_read_lock_new(struct zk_client *client,
+                          const char *path,
+                          const uint8_t *identifier,
+                          size_t identifier_len,
+                          struct zk_lock **out_lock);
+
+/**
+ * Makes the write side of a shared lock on `path` (kazoo's `WriteLock`): a writer waits for
+ * every earlier reader and writer. Arguments and ownership as `zk_lock_new()`.
+ *
+ * # Safety
+ * As `zk_lock_new()`.
+ */
+zk_error zk_write_lock_new(struct zk_client *client,
+                           const char *path,
+                           const uint8_t *identifier,
+                           size_t identifier_len,
+                           struct zk_lock **out_lock);
+
+/**
+ * Waits up to `timeout_ms` milliseconds (-1: forever) for the lock. `*out_acquired` is true
+ * once it is held (at once if already held), false on timeout or `zk_lock_cancel()`, and
+ * then no contender node of this handle is left. Connection losses and session expiry are
+ * retried until the timeout. Blocks the calling thread; not from a callback of the same
+ * client.
+ *
+ * # Safety
+ * `lock` NULL or live; `out_acquired` NULL or writable.
+ */
+zk_error zk_lock_acquire(struct zk_lock *lock, int64_t timeout_ms, bool *out_acquired);
+
+/**
+ * Takes the lock only if that needs no wait (kazoo's `acquire(blocking=False)`):
+ * `*out_acquired` says whether it is held now.
+ *
+ * # Safety
+ * `lock` NULL or live; `out_acquired` NULL or writable.
+ */
+zk_error zk_lock_try_acquire(struct zk_lock *lock, bool *out_acquired);
+
+/**
+ * Releases the lock (deletes its node, retrying connection losses until the node or the
+ * session is gone). Releasing a lock that is not held does nothing.
+ *
+ * # Safety
+ * `lock` NULL or live.
+ */
+zk_error zk_lock_release(struct zk_lock *lock);
+
+/**
+ * Makes a `zk_lock_acquire()` waiting on another thread return promptly with
+ * `*out_acquired` false (or the next one, if none is waiting). Any thread may call it.
+ *
+ * # Safety
+ * `lock` NULL or live.
+ */
+zk_error zk_lock_cancel(struct zk_lock *lock);
+
+/**
+ * The identifiers of every contender for the lock, in lock order (kazoo's `contenders()`):
+ * `*out_contenders` receives a list the caller owns (release with `zk_string_list_free()`).
+ *
+ * # Safety
+ * `lock` NULL or live; `out_contenders` NULL or writable.
+ */
+zk_error zk_lock_contenders(struct zk_lock *lock, struct zk_string_list *out_contenders);
+
+/**
+ * A fencing token for the held lock: the sequence number of its node, larger for every
+ * later holder of the same lock path. `ZK_EINVAL` (and `*out_token` unmodified) when the
+ * lock is not held.
+ *
+ * # Safety
+ * `lock` NULL or live; `out_token` NULL or writable.
+ */
+zk_error zk_lock_fencing_token(struct zk_lock *lock, int64_t *out_token);
+
+/**
+ * Whether the lock is held now (false once released, or once the session was lost).
+ * False for NULL.
+ *
+ * # Safety
+ * `lock` NULL or live.
+ */
+bool zk_lock_is_acquired(const struct zk_lock *lock);
+
+/**
+ * Releases the lock if held (as `zk_lock_release()`, best effort) and frees the handle.
+ * NULL is fine. Not while another thread is in a call on the same handle.
+ *
+ * # Safety
+ * `lock` NULL or from a `zk_*lock_new()`, not freed before.
+ */
+void zk_lock_free(struct zk_lock *lock);
+
+/**
+ * A member of the party at `path` (kazoo's `zk.Party(path, identifier)`), whose node
+ * `<path>/<32 hex digits>__party__` holds `identifier` (`identifier_len` bytes of UTF-8,
+ * copied; NULL only with length 0). Nothing is sent until `zk_party_join()`. On success
+ * `*out_party` owns the handle (release with `zk_party_free()`); on failure it is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `identifier` NULL or `identifier_len`
+ * readable bytes; `out_party` NULL or writable.
+ */
+zk_error zk_party_new(struct zk_client *client,
+                      const char *path,
+                      const uint8_t *identifier,
+                      size_t identifier_len,
+                      struct zk_party **out_party);
+
+/**
+ * A member of the shallow party at `path` (kazoo's `zk.ShallowParty(path, identifier)`),
+ * whose node is `<path>/<32 hex digits>-<identifier>`, so listing takes one call. The
+ * identifier must not contain `/` (`ZK_EINVAL`). Otherwise as `zk_party_new()`.
+ *
+ * # Safety
+ * As `zk_party_new()`.
+ */
+zk_error zk_shallow_party_new(struct zk_client *client,
+                              const char *path,
+                              const uint8_t *identifier,
+                              size_t identifier_len,
+                              struct zk_party **out_party);
+
+/**
+ * Joins: creates this member's ephemeral node (and the party path if missing). Joining
+ * twice is fine.
+ *
+ * # Safety
+ * `party` NULL or live.
+ */
+zk_error zk_party_join(struct zk_party *party);
+
+/**
+ * Leaves: deletes this member's node. `*out_left` (if not NULL) is false when it was not
+ * there. On failure `*out_left` is unmodified.
+ *
+ * # Safety
+ * `party` NULL or live; `out_left` NULL or writable.
+ */
+zk_error zk_party_leave(struct zk_party *party, bool *out_left);
+
+/**
+ * Lists the members' identifiers (kazoo's `list(party)`) into `*out_members`, in node-name
+ * order; the caller releases it with `zk_string_list_free()`. On failure `*out_members` is
+ * unmodified.
+ *
+ * # Safety
+ * `party` NULL or live; `out_members` NULL or writable.
+ */
+zk_error zk_party_members(struct zk_party *party, struct zk_string_list *out_members);
+
+/**
+ * Counts the members (kazoo's `len(party)`) into `*out_count`. On failure `*out_count` is
+ * unmodified.
+ *
+ * # Safety
+ * `party` NULL or live; `out_count` NULL or writable.
+ */
+zk_error zk_party_len(struct zk_party *party, size_t *out_count);
+
+/**
+ * Leaves the party (best effort: errors are ignored; the node is ephemeral and goes with the
+ * session anyway) and releases the handle. NULL is fine.
+ *
+ * # Safety
+ * `party` NULL or from `zk_party_new()`/`zk_shallow_party_new()`, not freed before.
+ */
+void zk_party_free(struct zk_party *party);
+
+/**
+ * Makes a semaphore on `path` with `max_leases` leases (kazoo's `Semaphore(path, identifier,
+ * max_leases)`): leases are ephemeral children `<path>/<guid>` holding their identifier, taken
+ * under a lock at `<path>-__lock__`; `<path>`'s data records `max_leases` (an acquire fails
+ * with `ZK_EINVAL` when it records another number). Nothing is sent until the first acquire.
+ * `path` and `identifier` (`identifier_len` bytes, NULL when 0) are borrowed for the call.
+ * `ZK_EINVAL` when `max_leases` is 0. On success `*out_semaphore` owns the handle: release it
+ * with `zk_semaphore_free()`.
+ *
+ * # Safety
+ * `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
+ * NULL or `identifier_len` readable bytes; `out_semaphore` NULL or writable.
+ */
+zk_error zk_semaphore_new(struct zk_client *client,
+                          const char *path,
+                          const uint8_t *identifier,
+                          size_t identifier_len,
+                          uint32_t max_leases,
+                          struct zk_semaphore **out_semaphore);
+
+/**
+ * Waits up to `timeout_ms` milliseconds (-1: forever) for a lease: `*out_acquired` is true
+ * once one is held (at once if already held), false on timeout or `zk_semaphore_cancel()`.
+ * Blocks the calling thread; not from a callback of the same client.
+ *
+ * # Safety
+ * `semaphore` NULL or live; `out_acquired` NULL or writable.
+ */
+zk_error zk_semaphore_acquire(struct zk_semaphore *semaphore,
+                              int64_t timeout_ms,
+                              bool *out_acquired);
+
+/**
+ * Gives the lease back (deletes its node, retrying connection losses). Releasing when no
+ * lease is held does nothing.
+ *
+ * # Safety
+ * `semaphore` NULL or live.
+ */
+zk_error zk_semaphore_release(struct zk_semaphore *semaphore);
+
+/**
+ * Makes a `zk_semaphore_acquire()` waiting on another thread return promptly with
+ * `*out_acquired` false. Any thread may call it.
+ *
+ * # Safety
+ * `semaphore` NULL or live.
+ */
+zk_error zk_semaphore_cancel(struct zk_semaphore *semaphore);
+
+/**
+ * The identifiers of the current lease holders, in no particular order (kazoo's
+ * `lease_holders()`): `*out_holders` receives a list the caller owns (release with
+ * `zk_string_list_free()`).
+ *
+ * # Safety
+ * `semaphore` NULL or live; `out_holders` NULL or writable.
+ */
+zk_error zk_semaphore_lease_holders(struct zk_semaphore *semaphore,
+                                    struct zk_string_list *out_holders);
+
+/**
+ * Releases the lease if held (best effort) and frees the handle. NULL is fine. Not while
+ * another thread is in a call on the same handle.
+ *
+ * # Safety
+ * `semaphore` NULL or from `zk_semaphore_new()`, not freed before.
+ */
+void zk_semaphore_free(struct zk_semaphore *semaphore);
 
 /**
  * The default command retry policy: 5 attempts, pauses from 100 ms doubling up to 60 s with

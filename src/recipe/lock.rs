@@ -1,1 +1,607 @@
-//! kazoo's lock recipe (in progress).
+//! kazoo's Lock, ReadLock and WriteLock, with kazoo 2.11's node layout so that both clients
+//! contend for the same locks.
+//!
+//! A contender is an ephemeral sequential child `<path>/<32 hex guid><name><10 digits>` whose
+//! data is the contender's identifier; `<name>` is `__lock__` for a Lock and a WriteLock,
+//! `__rlock__` for a ReadLock. Contenders are ordered by the sequence number after the name.
+//! A Lock waits for every earlier `__lock__` node, a WriteLock for every earlier contender of
+//! either kind, a ReadLock only for earlier `__lock__` nodes (writers). Each waits on an exists
+//! watch on its immediate predecessor, never by polling.
+//!
+//! Beyond kazoo: creation is protected (after a connection loss the guid finds the node the
+//! server may have made before another is created); [`Lock::fencing_token`]; an optional
+//! state listener told when the connection state changes while the lock is held.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use crate::client::{Client, CreateOptions, ListenerId, State, WatchId};
+use crate::error::{Error, Result};
+use crate::proto::{CreateMode, ErrorCode};
+use crate::runtime::Wait;
+
+/// Told the connection state ([`State::Suspended`], [`State::Connected`], [`State::Lost`])
+/// when it changes while the lock is held; runs on the client's dispatcher thread. After
+/// [`State::Lost`] the lock is no longer held (the session and its node are gone).
+pub type StateListener = Box<dyn Fn(State) + Send + Sync + 'static>;
+
+/// Which of kazoo's three locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockKind {
+    /// kazoo's `Lock`: exclusive among `__lock__` contenders.
+    Exclusive,
+    /// kazoo's `ReadLock`: shared with other readers, waits for earlier writers.
+    Read,
+    /// kazoo's `WriteLock`: waits for every earlier reader and writer.
+    Write,
+}
+
+impl LockKind {
+    /// The node name marker and the markers of the contenders this kind waits for.
+    fn names(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            LockKind::Exclusive => ("__lock__", &["__lock__"]),
+            LockKind::Read => ("__rlock__", &["__lock__"]),
+            LockKind::Write => ("__lock__", &["__lock__", "__rlock__"]),
+        }
+    }
+}
+
+/// A distributed lock (kazoo's `Lock`, `ReadLock` or `WriteLock`). Not re-entrant. Dropping
+/// it releases it if held.
+pub struct Lock {
+    inner: Arc<Inner>,
+}
+
+struct Held {
+    /// Our contender node's name (not path), once created.
+    node: Option<String>,
+    /// A create was sent: look for our guid before sending another.
+    create_tried: bool,
+    acquired: bool,
+}
+
+struct Inner {
+    client: Client,
+    path: String,
+    data: Vec<u8>,
+    /// `<guid><name>`: our node's name without its sequence number.
+    prefix: String,
+    name: &'static str,
+    waits_for: &'static [&'static str],
+    held: Mutex<Held>,
+    /// One acquire at a time.
+    acquiring: Mutex<()>,
+    waker: Waker,
+    cancelled: AtomicBool,
+    listener: Mutex<Option<ListenerId>>,
+    on_state: Option<StateListener>,
+}
+
+/// A generation counter bumped by watches, state changes and `cancel`; waiters sleep on it.
+#[derive(Default)]
+pub(crate) struct Waker {
+    generation: Mutex<u64>,
+    woken: Condvar,
+}
+
+impl Waker {
+    pub(crate) fn generation(&self) -> u64 {
+        *lock(&self.generation)
+    }
+
+    pub(crate) fn wake(&self) {
+        *lock(&self.generation) += 1;
+        self.woken.notify_all();
+    }
+
+    /// Waits until the generation moves past `seen` (true) or `deadline` passes (false).
+    pub(crate) fn wait(&self, seen: u64, deadline: Option<Instant>) -> bool {
+        let mut generation = lock(&self.generation);
+        loop {
+            if *generation != seen {
+                return true;
+            }
+            match deadline {
+                None => {
+                    generation = self
+                        .woken
+                        .wait(generation)
+                        .unwrap_or_else(|p| p.into_inner())
+                }
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    generation = self
+                        .woken
+                        .wait_timeout(generation, deadline - now)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+            }
+        }
+    }
+
+    /// After a retryable error: waits for a state change, at most `RETRY_PAUSE`.
+    pub(crate) fn pause(&self, seen: u64, deadline: Option<Instant>) {
+        let pause = Instant::now() + RETRY_PAUSE;
+        self.wait(seen, Some(deadline.map_or(pause, |d| d.min(pause))));
+    }
+}
+
+/// The longest wait before retrying after a connection loss that brings no state change.
+const RETRY_PAUSE: Duration = Duration::from_millis(500);
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Errors after which an acquire tries again (the client reconnects or opens a new session).
+pub(crate) fn is_retryable(error: &Error) -> bool {
+    matches!(error, Error::ForceRetry)
+        || error.is(ErrorCode::CONNECTION_LOSS)
+        || error.is(ErrorCode::OPERATION_TIMEOUT)
+        || error.is(ErrorCode::SESSION_EXPIRED)
+}
+
+/// `parent` + `/` + `child`.
+pub(crate) fn join(parent: &str, child: &str) -> String {
+    if parent == "/" {
+        format!("/{child}")
+    } else {
+        format!("{parent}/{child}")
+    }
+}
+
+/// 32 random hex digits, as `uuid.uuid4().hex`.
+pub(crate) fn guid() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let half = || {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        hasher.write_u32(std::process::id());
+        hasher.finish()
+    };
+    format!("{:016x}{:016x}", half(), half())
+}
+
+/// The sequence part of a contender node named with one of `names` (kazoo's
+/// `(?:names)(-?\d{10})$`), or `None` if the node is no such contender.
+fn sequence<'a>(child: &'a str, names: &[&str]) -> Option<&'a str> {
+    let digits_at = child.len().checked_sub(10)?;
+    if !child.is_char_boundary(digits_at) || !child[digits_at..].bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let head = &child[..digits_at];
+    if let Some(before) = head.strip_suffix('-') {
+        if names.iter().any(|name| before.ends_with(name)) {
+            return Some(&child[digits_at - 1..]);
+        }
+    }
+    names
+        .iter()
+        .any(|name| head.ends_with(name))
+        .then_some(&child[digits_at..])
+}
+
+/// The contender `node` waits for: the latest of `children` named with `names` whose sequence
+/// is before `ours` (compared as kazoo does, as strings).
+fn predecessor<'a>(children: &'a [String], names: &[&str], ours: &str) -> Option<&'a str> {
+    children
+        .iter()
+        .filter_map(|child| sequence(child, names).map(|seq| (seq, child.as_str())))
+        .filter(|(seq, _)| *seq < ours)
+        .max()
+        .map(|(_, child)| child)
+}
+
+impl Lock {
+    /// kazoo's `Lock(path, identifier)`: an exclusive lock on `path`.
+    pub fn new(client: &Client, path: &str, identifier: impl AsRef<[u8]>) -> Lock {
+        Lock::with_listener(client, path, identifier, LockKind::Exclusive, None)
+    }
+
+    /// kazoo's `ReadLock(path, identifier)`.
+    pub fn read(client: &Client, path: &str, identifier: impl AsRef<[u8]>) -> Lock {
+        Lock::with_listener(client, path, identifier, LockKind::Read, None)
+    }
+
+    /// kazoo's `WriteLock(path, identifier)`.
+    pub fn write(client: &Client, path: &str, identifier: impl AsRef<[u8]>) -> Lock {
+        Lock::with_listener(client, path, identifier, LockKind::Write, None)
+    }
+
+    /// A lock of `kind`, and `on_state` told of connection-state changes while it is held.
+    pub fn with_listener(
+        client: &Client,
+        path: &str,
+        identifier: impl AsRef<[u8]>,
+        kind: LockKind,
+        on_state: Option<StateListener>,
+    ) -> Lock {
+        let (name, waits_for) = kind.names();
+        let inner = Arc::new(Inner {
+            client: client.clone(),
+            path: path.to_string(),
+            data: identifier.as_ref().to_vec(),
+            prefix: format!("{}{name}", guid()),
+            name,
+            waits_for,
+            held: Mutex::new(Held {
+                node: None,
+                create_tried: false,
+                acquired: false,
+            }),
+            acquiring: Mutex::new(()),
+            waker: Waker::default(),
+            cancelled: AtomicBool::new(false),
+            listener: Mutex::new(None),
+            on_state,
+        });
+        let weak = Arc::downgrade(&inner);
+        let listener = client.add_listener(move |state, _| {
+            if let Some(inner) = weak.upgrade() {
+                inner.state_changed(state);
+            }
+        });
+        *lock(&inner.listener) = Some(listener);
+        Lock { inner }
+    }
+
+    /// Waits up to `timeout` (`None`: forever) for the lock. Ok(true) once held (at once if
+    /// already held); Ok(false) on timeout or [`Lock::cancel`], and then our contender node is
+    /// deleted. Connection losses and session expiry are retried until the timeout.
+    pub fn acquire(&self, timeout: Option<Duration>) -> Result<bool> {
+        let _one = lock(&self.inner.acquiring);
+        if self.is_acquired() {
+            return Ok(true);
+        }
+        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        let result = self.inner.acquire_until(deadline);
+        if !matches!(result, Ok(true)) {
+            self.inner.cleanup();
+        }
+        self.inner.cancelled.store(false, Ordering::SeqCst);
+        result
+    }
+
+    /// Takes the lock only if no wait is needed (kazoo's `acquire(blocking=False)`).
+    pub fn try_acquire(&self) -> Result<bool> {
+        self.acquire(Some(Duration::ZERO))
+    }
+
+    /// Makes an acquire under way on another thread return Ok(false) promptly (or the next
+    /// acquire, if none is under way).
+    pub fn cancel(&self) {
+        self.inner.cancelled.store(true, Ordering::SeqCst);
+        self.inner.waker.wake();
+    }
+
+    /// Releases the lock: deletes our node, retrying connection losses until it is gone or
+    /// the session is. Ok(false) if the lock was not held.
+    pub fn release(&self) -> Result<bool> {
+        self.inner.release()
+    }
+
+    /// True while the lock is held (false after release, or after the session was lost).
+    pub fn is_acquired(&self) -> bool {
+        lock(&self.inner.held).acquired
+    }
+
+    /// The identifiers of every contender (readers and writers alike), in lock order, as
+    /// kazoo's `contenders()`.
+    pub fn contenders(&self) -> Result<Vec<String>> {
+        let inner = &self.inner;
+        inner.client.ensure_path(&inner.path, None).wait()?;
+        let (children, _) = inner.client.get_children(&inner.path).wait()?;
+        let mut names = inner.waits_for.to_vec();
+        names.push(inner.name);
+        let mut contenders: Vec<(&str, &String)> = children
+            .iter()
+            .filter_map(|child| sequence(child, &names).map(|seq| (seq, child)))
+            .collect();
+        contenders.sort();
+        let mut identifiers = Vec::with_capacity(contenders.len());
+        for (_, child) in contenders {
+            match inner.client.get(&join(&inner.path, child)).wait() {
+                Ok((data, _)) => identifiers.push(String::from_utf8_lossy(&data).into_owned()),
+                Err(error) if error.is(ErrorCode::NO_NODE) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(identifiers)
+    }
+
+    /// A fencing token while the lock is held: the sequence number of our contender node.
+    /// ZooKeeper numbers the children of `<path>` from one counter, so every later holder of
+    /// this lock has a larger token. `None` when not held.
+    pub fn fencing_token(&self) -> Option<i64> {
+        let held = lock(&self.inner.held);
+        if !held.acquired {
+            return None;
+        }
+        let node = held.node.as_deref()?;
+        node.get(self.inner.prefix.len()..)?.parse().ok()
+    }
+
+    /// The path of our contender node, if one exists now.
+    pub fn node(&self) -> Option<String> {
+        let held = lock(&self.inner.held);
+        held.node
+            .as_deref()
+            .map(|node| join(&self.inner.path, node))
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        if let Some(listener) = lock(&self.inner.listener).take() {
+            self.inner.client.remove_listener(listener);
+        }
+        let _ = self.inner.release();
+    }
+}
+
+impl Inner {
+    fn state_changed(&self, state: State) {
+        self.waker.wake();
+        let was_held = {
+            let mut held = lock(&self.held);
+            let was_held = held.acquired;
+            if state == State::Lost && was_held {
+                held.acquired = false;
+                held.node = None;
+                held.create_tried = false;
+            }
+            was_held
+        };
+        if was_held {
+            if let Some(on_state) = &self.on_state {
+                on_state(state);
+            }
+        }
+    }
+
+    fn acquire_until(self: &Arc<Self>, deadline: Option<Instant>) -> Result<bool> {
+        loop {
+            let seen = self.waker.generation();
+            if self.cancelled.load(Ordering::SeqCst) {
+                return Ok(false);
+            }
+            match self.attempt(deadline) {
+                Ok(acquired) => return Ok(acquired),
+                Err(Error::ForceRetry) => {}
+                Err(error) if is_retryable(&error) => {
+                    if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                        return Ok(false);
+                    }
+                    self.waker.pause(seen, deadline);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Our node, created if need be (protected: a create that may have happened is looked for
+    /// by our guid first).
+    fn ensure_node(&self) -> Result<String> {
+        {
+            let held = lock(&self.held);
+            if let Some(node) = &held.node {
+                return Ok(node.clone());
+            }
+        }
+        if lock(&self.held).create_tried {
+            if let Some(node) = self.find_node()? {
+                lock(&self.held).node = Some(node.clone());
+                return Ok(node);
+            }
+        }
+        lock(&self.held).create_tried = true;
+        let options = CreateOptions {
+            mode: CreateMode::EphemeralSequential,
+            makepath: true,
+            ..CreateOptions::default()
+        };
+        let created = self
+            .client
+            .create(&join(&self.path, &self.prefix), &self.data, &options)
+            .wait()?;
+        let node = created
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        lock(&self.held).node = Some(node.clone());
+        Ok(node)
+    }
+
+    fn find_node(&self) -> Result<Option<String>> {
+        let (children, _) = match self.client.get_children(&self.path).wait() {
+            Err(error) if error.is(ErrorCode::NO_NODE) => return Ok(None),
+            result => result?,
+        };
+        Ok(children
+            .into_iter()
+            .find(|child| child.starts_with(&self.prefix)))
+    }
+
+    /// One pass: Ok(true) held, Ok(false) timed out or cancelled.
+    fn attempt(self: &Arc<Self>, deadline: Option<Instant>) -> Result<bool> {
+        let node = self.ensure_node()?;
+        let ours = node
+            .get(self.prefix.len()..)
+            .unwrap_or_default()
+            .to_string();
+        loop {
+            let seen = self.waker.generation();
+            if self.cancelled.load(Ordering::SeqCst) {
+                return Ok(false);
+            }
+            let (children, _) = self.client.get_children(&self.path).wait()?;
+            if !children.contains(&node) {
+                // Gone with an expired session: make another.
+                let mut held = lock(&self.held);
+                held.node = None;
+                return Err(Error::ForceRetry);
+            }
+            let Some(before) = predecessor(&children, self.waits_for, &ours) else {
+                lock(&self.held).acquired = true;
+                return Ok(true);
+            };
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return Ok(false);
+            }
+            let weak: Weak<Inner> = Arc::downgrade(self);
+            let (stat, id) = self
+                .client
+                .exists_watch(&join(&self.path, before), move |_| {
+                    if let Some(inner) = weak.upgrade() {
+                        inner.waker.wake();
+                    }
+                })
+                .wait()?;
+            if stat.is_some() && !self.waker.wait(seen, deadline) {
+                self.forget(id);
+                return Ok(false);
+            }
+            self.forget(id);
+        }
+    }
+
+    fn forget(&self, id: WatchId) {
+        let _ = self.client.remove_watch(id).wait();
+    }
+
+    /// Deletes our node after a failed acquire, best effort.
+    fn cleanup(&self) {
+        let node = {
+            let mut held = lock(&self.held);
+            held.acquired = false;
+            let node = held.node.take();
+            let tried = std::mem::replace(&mut held.create_tried, false);
+            (node, tried)
+        };
+        let node = match node {
+            (Some(node), _) => Some(node),
+            (None, true) => self.find_node().ok().flatten(),
+            (None, false) => None,
+        };
+        if let Some(node) = node {
+            let _ = self.delete_node(&node);
+        }
+    }
+
+    fn release(&self) -> Result<bool> {
+        let node = {
+            let mut held = lock(&self.held);
+            if !held.acquired {
+                return Ok(false);
+            }
+            held.acquired = false;
+            held.create_tried = false;
+            held.node.take()
+        };
+        if let Some(node) = node {
+            self.delete_node(&node)?;
+        }
+        Ok(true)
+    }
+
+    /// Deletes a node of ours, retrying connection losses until it or the session is gone.
+    fn delete_node(&self, node: &str) -> Result<()> {
+        let path = join(&self.path, node);
+        loop {
+            let seen = self.waker.generation();
+            match self.client.delete(&path, -1).wait() {
+                Ok(()) => return Ok(()),
+                Err(error)
+                    if error.is(ErrorCode::NO_NODE)
+                        || error.is(ErrorCode::SESSION_EXPIRED)
+                        || matches!(error, Error::Closed) =>
+                {
+                    return Ok(())
+                }
+                Err(error) if is_retryable(&error) => {
+                    if self.client.state() == State::Lost {
+                        return Ok(()); // the session, and with it the node, is gone
+                    }
+                    self.waker.pause(seen, None);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_follows_the_kazoo_pattern() {
+        let names = ["__lock__"];
+        assert_eq!(
+            sequence("abc__lock__0000000012", &names),
+            Some("0000000012")
+        );
+        assert_eq!(sequence("abc__lock__-000000012", &names), None);
+        assert_eq!(
+            sequence("abc__lock__-0000000012", &names),
+            Some("-0000000012")
+        );
+        assert_eq!(sequence("abc__rlock__0000000012", &names), None);
+        assert_eq!(sequence("abc__lock__000000012", &names), None);
+        assert_eq!(sequence("lease", &names), None);
+        let both = ["__lock__", "__rlock__"];
+        assert_eq!(
+            sequence("abc__rlock__0000000003", &both),
+            Some("0000000003")
+        );
+    }
+
+    #[test]
+    fn predecessor_is_the_latest_earlier_contender_of_the_waited_kind() {
+        let children: Vec<String> = [
+            "a__lock__0000000001",
+            "b__rlock__0000000002",
+            "c__rlock__0000000003",
+            "d__lock__0000000004",
+            "junk",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let writers = ["__lock__"];
+        let all = ["__lock__", "__rlock__"];
+        assert_eq!(predecessor(&children, &writers, "0000000001"), None);
+        assert_eq!(
+            predecessor(&children, &writers, "0000000003"),
+            Some("a__lock__0000000001")
+        );
+        assert_eq!(
+            predecessor(&children, &all, "0000000004"),
+            Some("c__rlock__0000000003")
+        );
+    }
+
+    #[test]
+    fn guids_are_32_hex_digits_and_differ() {
+        let (a, b) = (guid(), guid());
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}

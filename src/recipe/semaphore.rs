@@ -1,1 +1,278 @@
-//! kazoo's semaphore recipe (in progress).
+//! kazoo's Semaphore, with kazoo 2.11's node layout so that both clients share the leases.
+//!
+//! A lease is an ephemeral child `<path>/<32 hex guid>` whose data is the holder's identifier.
+//! `<path>`'s data is the number of leases as ASCII decimal: a semaphore that finds another
+//! number there refuses to work (`InvalidArgument`); one that finds none writes its own. Leases
+//! are taken under a kazoo Lock at `<path>-__lock__`: its holder counts the children of
+//! `<path>` and adds its lease when there are fewer than the maximum, else waits on a children
+//! watch.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use super::lock::{guid, is_retryable, join, lock, Lock, Waker};
+use crate::client::{Client, CreateOptions, ListenerId};
+use crate::error::{Error, Result};
+use crate::proto::{CreateMode, ErrorCode};
+use crate::runtime::Wait;
+
+/// A counting semaphore (kazoo's `Semaphore`): at most `max_leases` holders at once.
+/// Dropping it releases its lease if held.
+pub struct Semaphore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    path: String,
+    data: Vec<u8>,
+    max_leases: u32,
+    /// `<path>/<guid>`: our lease.
+    lease_path: String,
+    lock_path: String,
+    acquired: Mutex<bool>,
+    acquiring: Mutex<()>,
+    waker: Waker,
+    cancelled: AtomicBool,
+    listener: Mutex<Option<ListenerId>>,
+}
+
+impl Semaphore {
+    /// kazoo's `Semaphore(path, identifier, max_leases)`. `max_leases` must be at least 1.
+    pub fn new(
+        client: &Client,
+        path: &str,
+        identifier: impl AsRef<[u8]>,
+        max_leases: u32,
+    ) -> Result<Semaphore> {
+        if max_leases == 0 {
+            return Err(Error::InvalidArgument(
+                "max_leases must be at least 1".into(),
+            ));
+        }
+        let inner = Arc::new(Inner {
+            client: client.clone(),
+            path: path.to_string(),
+            data: identifier.as_ref().to_vec(),
+            max_leases,
+            lease_path: join(path, &guid()),
+            lock_path: format!("{path}-__lock__"),
+            acquired: Mutex::new(false),
+            acquiring: Mutex::new(()),
+            waker: Waker::default(),
+            cancelled: AtomicBool::new(false),
+            listener: Mutex::new(None),
+        });
+        let weak = Arc::downgrade(&inner);
+        let listener = client.add_listener(move |_, _| {
+            if let Some(inner) = weak.upgrade() {
+                inner.waker.wake();
+            }
+        });
+        *lock(&inner.listener) = Some(listener);
+        Ok(Semaphore { inner })
+    }
+
+    /// Waits up to `timeout` (`None`: forever) for a lease. Ok(true) once held (at once if
+    /// already held); Ok(false) on timeout or [`Semaphore::cancel`]. `InvalidArgument` when
+    /// `<path>` records another number of leases.
+    pub fn acquire(&self, timeout: Option<Duration>) -> Result<bool> {
+        let _one = lock(&self.inner.acquiring);
+        if *lock(&self.inner.acquired) {
+            return Ok(true);
+        }
+        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        let result = self.inner.acquire_until(deadline);
+        if !matches!(result, Ok(true)) {
+            let _ = self.inner.client.delete(&self.inner.lease_path, -1).wait();
+        }
+        self.inner.cancelled.store(false, Ordering::SeqCst);
+        result
+    }
+
+    /// Makes an acquire under way on another thread return Ok(false) promptly.
+    pub fn cancel(&self) {
+        self.inner.cancelled.store(true, Ordering::SeqCst);
+        self.inner.waker.wake();
+    }
+
+    /// Gives the lease back; Ok(false) if none was held.
+    pub fn release(&self) -> Result<bool> {
+        self.inner.release()
+    }
+
+    /// True while a lease is held.
+    pub fn is_acquired(&self) -> bool {
+        *lock(&self.inner.acquired)
+    }
+
+    /// The identifiers of the current lease holders, in no particular order (kazoo's
+    /// `lease_holders()`).
+    pub fn lease_holders(&self) -> Result<Vec<String>> {
+        let inner = &self.inner;
+        let children = match inner.client.get_children(&inner.path).wait() {
+            Ok((children, _)) => children,
+            Err(error) if error.is(ErrorCode::NO_NODE) => return Ok(Vec::new()),
+            Err(error) => return Err(error),
+        };
+        let mut holders = Vec::with_capacity(children.len());
+        for child in children {
+            match inner.client.get(&join(&inner.path, &child)).wait() {
+                Ok((data, _)) => holders.push(String::from_utf8_lossy(&data).into_owned()),
+                Err(error) if error.is(ErrorCode::NO_NODE) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(holders)
+    }
+}
+
+impl Drop for Semaphore {
+    fn drop(&mut self) {
+        if let Some(listener) = lock(&self.inner.listener).take() {
+            self.inner.client.remove_listener(listener);
+        }
+        let _ = self.inner.release();
+    }
+}
+
+impl Inner {
+    fn acquire_until(self: &Arc<Self>, deadline: Option<Instant>) -> Result<bool> {
+        loop {
+            let seen = self.waker.generation();
+            if self.cancelled.load(Ordering::SeqCst) {
+                return Ok(false);
+            }
+            match self.attempt(deadline) {
+                Ok(acquired) => return Ok(acquired),
+                Err(error) if is_retryable(&error) => {
+                    if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                        return Ok(false);
+                    }
+                    self.waker.pause(seen, deadline);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Creates `<path>` if need be and checks (or records) the number of leases.
+    fn ensure_path(&self) -> Result<()> {
+        self.client.ensure_path(&self.path, None).wait()?;
+        let (data, stat) = self.client.get(&self.path).wait()?;
+        let recorded = std::str::from_utf8(&data)
+            .ok()
+            .and_then(|text| text.trim().parse::<i64>().ok());
+        match recorded {
+            Some(leases) if leases != i64::from(self.max_leases) => {
+                Err(Error::InvalidArgument(format!(
+                    "inconsistent max leases at {}: {leases}, expected {}",
+                    self.path, self.max_leases
+                )))
+            }
+            Some(_) => Ok(()),
+            None => match self
+                .client
+                .set(
+                    &self.path,
+                    self.max_leases.to_string().as_bytes(),
+                    stat.version,
+                )
+                .wait()
+            {
+                // Someone else recorded it first: check theirs.
+                Err(error) if error.is(ErrorCode::BAD_VERSION) => Err(Error::ForceRetry),
+                result => result.map(|_| ()),
+            },
+        }
+    }
+
+    fn attempt(self: &Arc<Self>, deadline: Option<Instant>) -> Result<bool> {
+        self.ensure_path()?;
+        if self.client.exists(&self.lease_path).wait()?.is_some() {
+            *lock(&self.acquired) = true;
+            return Ok(true);
+        }
+        let guard = Lock::new(&self.client, &self.lock_path, &self.data);
+        let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        if !guard.acquire(left)? {
+            return Ok(false);
+        }
+        let result = self.take_lease(deadline);
+        guard.release()?;
+        result
+    }
+
+    /// Under the lock: adds our lease once there is room.
+    fn take_lease(self: &Arc<Self>, deadline: Option<Instant>) -> Result<bool> {
+        loop {
+            let seen = self.waker.generation();
+            if self.cancelled.load(Ordering::SeqCst) {
+                return Ok(false);
+            }
+            let weak: Weak<Inner> = Arc::downgrade(self);
+            let (children, _, id) = self
+                .client
+                .get_children_watch(&self.path, move |_| {
+                    if let Some(inner) = weak.upgrade() {
+                        inner.waker.wake();
+                    }
+                })
+                .wait()?;
+            if children.len() < self.max_leases as usize {
+                let options = CreateOptions {
+                    mode: CreateMode::Ephemeral,
+                    ..CreateOptions::default()
+                };
+                match self
+                    .client
+                    .create(&self.lease_path, &self.data, &options)
+                    .wait()
+                {
+                    Err(error) if !error.is(ErrorCode::NODE_EXISTS) => {
+                        let _ = self.client.remove_watch(id).wait();
+                        return Err(error);
+                    }
+                    _ => {}
+                }
+            }
+            if self.client.exists(&self.lease_path).wait()?.is_some() {
+                let _ = self.client.remove_watch(id).wait();
+                *lock(&self.acquired) = true;
+                return Ok(true);
+            }
+            let woken = self.waker.wait(seen, deadline);
+            let _ = self.client.remove_watch(id).wait();
+            if !woken {
+                return Ok(false);
+            }
+        }
+    }
+
+    fn release(&self) -> Result<bool> {
+        if !std::mem::replace(&mut *lock(&self.acquired), false) {
+            return Ok(false);
+        }
+        loop {
+            let seen = self.waker.generation();
+            match self.client.delete(&self.lease_path, -1).wait() {
+                Ok(()) => return Ok(true),
+                Err(error)
+                    if error.is(ErrorCode::NO_NODE)
+                        || error.is(ErrorCode::SESSION_EXPIRED)
+                        || matches!(error, Error::Closed) =>
+                {
+                    return Ok(true)
+                }
+                Err(error) if is_retryable(&error) => {
+                    if self.client.state() == crate::client::State::Lost {
+                        return Ok(true);
+                    }
+                    self.waker.pause(seen, None);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+}
