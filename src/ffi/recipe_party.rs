@@ -1,1 +1,216 @@
-//! The party recipe from C (in progress).
+//! kazoo's Party and ShallowParty from C (one handle type for both).
+
+use std::ffi::c_char;
+
+use super::client::{client_arg, zk_client};
+use super::types::zk_string_list;
+use super::{bytes_arg, guard, guard_value, path_arg, required, required_out, zk_error};
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::recipe::party::{Party, ShallowParty};
+
+enum Kind {
+    Deep(Party),
+    Shallow(ShallowParty),
+}
+
+/// A member of a party (kazoo's `Party` or `ShallowParty`): see `zk_party_new()` and
+/// `zk_shallow_party_new()`. Thread-safe: any thread may use a handle, several at once.
+pub struct zk_party {
+    kind: Kind,
+}
+
+/// The common part of the two constructors.
+///
+/// # Safety
+/// As `zk_party_new()`.
+unsafe fn new_party(
+    client: *mut zk_client,
+    path: *const c_char,
+    identifier: *const u8,
+    identifier_len: usize,
+    out_party: *mut *mut zk_party,
+    make: impl FnOnce(&Client, &str, &str) -> Result<Kind>,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let path = unsafe { path_arg(path) }?;
+        // SAFETY: per the contract.
+        let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
+        let identifier = std::str::from_utf8(identifier)
+            .map_err(|_| Error::InvalidArgument("identifier is not valid UTF-8".into()))?;
+        let out_party = required_out(out_party, "out_party")?;
+        let kind = make(client, path, identifier)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_party.write(Box::into_raw(Box::new(zk_party { kind }))) };
+        Ok(())
+    })
+}
+
+/// A member of the party at `path` (kazoo's `zk.Party(path, identifier)`), whose node
+/// `<path>/<32 hex digits>__party__` holds `identifier` (`identifier_len` bytes of UTF-8,
+/// copied; NULL only with length 0). Nothing is sent until `zk_party_join()`. On success
+/// `*out_party` owns the handle (release with `zk_party_free()`); on failure it is unmodified.
+///
+/// # Safety
+/// `client` NULL or live; `path` NULL or a string; `identifier` NULL or `identifier_len`
+/// readable bytes; `out_party` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_party_new(
+    client: *mut zk_client,
+    path: *const c_char,
+    identifier: *const u8,
+    identifier_len: usize,
+    out_party: *mut *mut zk_party,
+) -> zk_error {
+    // SAFETY: forwarded under the same contract.
+    unsafe {
+        new_party(
+            client,
+            path,
+            identifier,
+            identifier_len,
+            out_party,
+            |c, p, i| Ok(Kind::Deep(Party::new(c, p, i))),
+        )
+    }
+}
+
+/// A member of the shallow party at `path` (kazoo's `zk.ShallowParty(path, identifier)`),
+/// whose node is `<path>/<32 hex digits>-<identifier>`, so listing takes one call. The
+/// identifier must not contain `/` (`ZK_EINVAL`). Otherwise as `zk_party_new()`.
+///
+/// # Safety
+/// As `zk_party_new()`.
+#[no_mangle]
+pub unsafe extern "C" fn zk_shallow_party_new(
+    client: *mut zk_client,
+    path: *const c_char,
+    identifier: *const u8,
+    identifier_len: usize,
+    out_party: *mut *mut zk_party,
+) -> zk_error {
+    // SAFETY: forwarded under the same contract.
+    unsafe {
+        new_party(
+            client,
+            path,
+            identifier,
+            identifier_len,
+            out_party,
+            |c, p, i| {
+                if i.contains('/') || i.contains('\0') {
+                    return Err(Error::InvalidArgument(
+                        "a shallow party identifier must not contain '/' or NUL".into(),
+                    ));
+                }
+                Ok(Kind::Shallow(ShallowParty::new(c, p, i)))
+            },
+        )
+    }
+}
+
+/// Joins: creates this member's ephemeral node (and the party path if missing). Joining
+/// twice is fine.
+///
+/// # Safety
+/// `party` NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn zk_party_join(party: *mut zk_party) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let party = unsafe { required(party, "party") }?;
+        match &party.kind {
+            Kind::Deep(party) => party.join(),
+            Kind::Shallow(party) => party.join(),
+        }
+    })
+}
+
+/// Leaves: deletes this member's node. `*out_left` (if not NULL) is false when it was not
+/// there. On failure `*out_left` is unmodified.
+///
+/// # Safety
+/// `party` NULL or live; `out_left` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_party_leave(party: *mut zk_party, out_left: *mut bool) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let party = unsafe { required(party, "party") }?;
+        let left = match &party.kind {
+            Kind::Deep(party) => party.leave(),
+            Kind::Shallow(party) => party.leave(),
+        }?;
+        // SAFETY: NULL or writable per the contract.
+        unsafe { super::write_optional(out_left, left) };
+        Ok(())
+    })
+}
+
+/// Lists the members' identifiers (kazoo's `list(party)`) into `*out_members`, in node-name
+/// order; the caller releases it with `zk_string_list_free()`. On failure `*out_members` is
+/// unmodified.
+///
+/// # Safety
+/// `party` NULL or live; `out_members` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_party_members(
+    party: *mut zk_party,
+    out_members: *mut zk_string_list,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let party = unsafe { required(party, "party") }?;
+        let out_members = required_out(out_members, "out_members")?;
+        let members = match &party.kind {
+            Kind::Deep(party) => party.members(),
+            Kind::Shallow(party) => party.members(),
+        }?;
+        let list = zk_string_list::from_strings(members)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_members.write(list) };
+        Ok(())
+    })
+}
+
+/// Counts the members (kazoo's `len(party)`) into `*out_count`. On failure `*out_count` is
+/// unmodified.
+///
+/// # Safety
+/// `party` NULL or live; `out_count` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_party_len(party: *mut zk_party, out_count: *mut usize) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let party = unsafe { required(party, "party") }?;
+        let out_count = required_out(out_count, "out_count")?;
+        let count = match &party.kind {
+            Kind::Deep(party) => party.len(),
+            Kind::Shallow(party) => party.len(),
+        }?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_count.write(count) };
+        Ok(())
+    })
+}
+
+/// Leaves the party (best effort: errors are ignored; the node is ephemeral and goes with the
+/// session anyway) and releases the handle. NULL is fine.
+///
+/// # Safety
+/// `party` NULL or from `zk_party_new()`/`zk_shallow_party_new()`, not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn zk_party_free(party: *mut zk_party) {
+    guard_value((), || {
+        if !party.is_null() {
+            // SAFETY: came from Box::into_raw in new_party.
+            let party = unsafe { Box::from_raw(party) };
+            let _ = match &party.kind {
+                Kind::Deep(party) => party.leave(),
+                Kind::Shallow(party) => party.leave(),
+            };
+        }
+    })
+}
