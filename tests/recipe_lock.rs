@@ -320,6 +320,31 @@ fn semaphore_admits_max_leases_holders() {
 }
 
 #[test]
+fn semaphore_cancel_unblocks_waiters_for_a_lease_and_for_its_lock() {
+    let (_, zk) = clients("semaphore-cancel", 3);
+    let holder = Semaphore::new(&zk[0], "/sem", "holder", 1).unwrap();
+    assert!(holder.acquire(Some(EVENT_TIMEOUT)).unwrap());
+    let mut waiters = Vec::new();
+    for (index, name) in ["for-lease", "for-lock"].into_iter().enumerate() {
+        let semaphore = Arc::new(Semaphore::new(&zk[index + 1], "/sem", name, 1).unwrap());
+        let (tx, rx) = channel();
+        let waiting = semaphore.clone();
+        let thread = std::thread::spawn(move || tx.send(waiting.acquire(None)).unwrap());
+        // The first waits for a lease holding the lock; the second waits for the lock.
+        wait_for_children(&zk[0], "/sem-__lock__", index + 1);
+        waiters.push((semaphore, rx, thread));
+    }
+    for (semaphore, rx, thread) in waiters.into_iter().rev() {
+        semaphore.cancel();
+        assert!(!recv(&rx).unwrap());
+        thread.join().unwrap();
+        assert!(!semaphore.is_acquired());
+    }
+    assert!(children(&zk[0], "/sem-__lock__").is_empty());
+    assert_eq!(holder.lease_holders().unwrap(), ["holder"]);
+}
+
+#[test]
 fn session_loss_while_holding_deletes_the_node_and_tells_the_holder() {
     let hosts = shared_hosts();
     let chroot = unique_chroot("lock-expire");
@@ -608,7 +633,19 @@ mod c_api {
             zk_lock_free(null_mut());
             assert_eq!(zk_lock_try_acquire(first, &mut acquired), zk_error::ZK_OK);
             assert!(acquired);
+            let mut reader = null_mut();
+            assert_eq!(
+                zk_read_lock_new(clients[1], path.as_ptr(), b"r".as_ptr(), 1, &mut reader),
+                zk_error::ZK_OK
+            );
+            // A reader waits for writers, and an exclusive lock's `__lock__` node is one.
+            assert_eq!(zk_lock_try_acquire(reader, &mut acquired), zk_error::ZK_OK);
+            assert!(!acquired);
             zk_lock_free(first);
+            assert_eq!(zk_lock_try_acquire(reader, &mut acquired), zk_error::ZK_OK);
+            assert!(acquired);
+            assert!(!zk_lock_is_acquired(null()));
+            zk_lock_free(reader);
 
             let sem_path = CString::new("/sem").unwrap();
             let mut sem = null_mut();

@@ -522,26 +522,35 @@ impl Inner {
 
     /// Deletes a node of ours, retrying connection losses until it or the session is gone.
     fn delete_node(&self, node: &str) -> Result<()> {
-        let path = join(&self.path, node);
-        loop {
-            let seen = self.waker.generation();
-            match self.client.delete(&path, -1).wait() {
-                Ok(()) => return Ok(()),
-                Err(error)
-                    if error.is(ErrorCode::NO_NODE)
-                        || error.is(ErrorCode::SESSION_EXPIRED)
-                        || matches!(error, Error::Closed) =>
-                {
-                    return Ok(())
-                }
-                Err(error) if is_retryable(&error) => {
-                    if self.client.state() == State::Lost {
-                        return Ok(()); // the session, and with it the node, is gone
-                    }
-                    self.waker.pause(seen, None);
-                }
-                Err(error) => return Err(error),
+        delete_ephemeral(&self.client, &self.waker, &join(&self.path, node))
+    }
+}
+
+/// Deletes an ephemeral node of this session, retrying connection losses until it is gone or
+/// the session is: LOST, or disconnected for longer than the session timeout (the server
+/// has expired the session then, and deleted the node with it).
+pub(crate) fn delete_ephemeral(client: &Client, waker: &Waker, path: &str) -> Result<()> {
+    let mut disconnected_since: Option<Instant> = None;
+    loop {
+        let seen = waker.generation();
+        match client.delete(path, -1).wait() {
+            Ok(()) => return Ok(()),
+            Err(error)
+                if error.is(ErrorCode::NO_NODE)
+                    || error.is(ErrorCode::SESSION_EXPIRED)
+                    || matches!(error, Error::Closed) =>
+            {
+                return Ok(())
             }
+            Err(error) if is_retryable(&error) => {
+                let since = *disconnected_since.get_or_insert_with(Instant::now);
+                let timeout = client.session_info().negotiated_timeout;
+                if client.state() == State::Lost || since.elapsed() > timeout + RETRY_PAUSE {
+                    return Ok(());
+                }
+                waker.pause(seen, None);
+            }
+            Err(error) => return Err(error),
         }
     }
 }

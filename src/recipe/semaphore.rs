@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use super::lock::{guid, is_retryable, join, lock, Lock, Waker};
-use crate::client::{Client, CreateOptions, ListenerId};
+use super::lock::{delete_ephemeral, guid, is_retryable, join, lock, Lock, Waker};
+use crate::client::{Client, CreateOptions, ListenerId, State};
 use crate::error::{Error, Result};
 use crate::proto::{CreateMode, ErrorCode};
 use crate::runtime::Wait;
@@ -36,6 +36,8 @@ struct Inner {
     waker: Waker,
     cancelled: AtomicBool,
     listener: Mutex<Option<ListenerId>>,
+    /// The lock at `<path>-__lock__` while an acquire waits for it (so that cancel reaches it).
+    waiting_on: Mutex<Option<Arc<Lock>>>,
 }
 
 impl Semaphore {
@@ -63,10 +65,15 @@ impl Semaphore {
             waker: Waker::default(),
             cancelled: AtomicBool::new(false),
             listener: Mutex::new(None),
+            waiting_on: Mutex::new(None),
         });
         let weak = Arc::downgrade(&inner);
-        let listener = client.add_listener(move |_, _| {
+        let listener = client.add_listener(move |state, _| {
             if let Some(inner) = weak.upgrade() {
+                if state == State::Lost {
+                    // The session, and our lease with it, is gone.
+                    *lock(&inner.acquired) = false;
+                }
                 inner.waker.wake();
             }
         });
@@ -91,9 +98,13 @@ impl Semaphore {
         result
     }
 
-    /// Makes an acquire under way on another thread return Ok(false) promptly.
+    /// Makes an acquire under way on another thread return Ok(false) promptly (or the next
+    /// acquire, if none is under way).
     pub fn cancel(&self) {
         self.inner.cancelled.store(true, Ordering::SeqCst);
+        if let Some(waiting_on) = lock(&self.inner.waiting_on).as_ref() {
+            waiting_on.cancel();
+        }
         self.inner.waker.wake();
     }
 
@@ -102,7 +113,7 @@ impl Semaphore {
         self.inner.release()
     }
 
-    /// True while a lease is held.
+    /// True while a lease is held (false after release, or after the session was lost).
     pub fn is_acquired(&self) -> bool {
         *lock(&self.inner.acquired)
     }
@@ -194,9 +205,15 @@ impl Inner {
             *lock(&self.acquired) = true;
             return Ok(true);
         }
-        let guard = Lock::new(&self.client, &self.lock_path, &self.data);
+        let guard = Arc::new(Lock::new(&self.client, &self.lock_path, &self.data));
+        *lock(&self.waiting_on) = Some(guard.clone());
+        if self.cancelled.load(Ordering::SeqCst) {
+            guard.cancel(); // cancelled before the lock was reachable
+        }
         let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
-        if !guard.acquire(left)? {
+        let acquired = guard.acquire(left);
+        *lock(&self.waiting_on) = None;
+        if !acquired? {
             return Ok(false);
         }
         let result = self.take_lease(deadline);
@@ -254,25 +271,7 @@ impl Inner {
         if !std::mem::replace(&mut *lock(&self.acquired), false) {
             return Ok(false);
         }
-        loop {
-            let seen = self.waker.generation();
-            match self.client.delete(&self.lease_path, -1).wait() {
-                Ok(()) => return Ok(true),
-                Err(error)
-                    if error.is(ErrorCode::NO_NODE)
-                        || error.is(ErrorCode::SESSION_EXPIRED)
-                        || matches!(error, Error::Closed) =>
-                {
-                    return Ok(true)
-                }
-                Err(error) if is_retryable(&error) => {
-                    if self.client.state() == crate::client::State::Lost {
-                        return Ok(true);
-                    }
-                    self.waker.pause(seen, None);
-                }
-                Err(error) => return Err(error),
-            }
-        }
+        delete_ephemeral(&self.client, &self.waker, &self.lease_path)?;
+        Ok(true)
     }
 }
