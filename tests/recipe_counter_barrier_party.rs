@@ -255,6 +255,38 @@ fn double_barrier_enter_times_out_when_too_few_come() {
 }
 
 #[test]
+fn kazoo_and_zkclient_pass_barriers_together() {
+    let (hosts, zk) = clients("barrier-kazoo", 1);
+    let zk = &zk[0];
+    // A double barrier of two: one kazoo participant, one zkclient participant.
+    let kazoo_hosts = hosts.clone();
+    let thread = std::thread::spawn(move || {
+        common::kazoo(
+            &kazoo_hosts,
+            "b = zk.DoubleBarrier('/db', 2, 'py')\nb.enter()\nprint('in', b.participating)\n\
+             b.leave()\nprint('out', b.participating)",
+        )
+    });
+    let barrier = DoubleBarrier::new(zk, "/db", 2, "rust");
+    assert!(barrier.enter(Some(Duration::from_secs(60))).unwrap());
+    assert!(barrier.leave(Some(Duration::from_secs(60))).unwrap());
+    assert_eq!(
+        thread.join().unwrap().lines().collect::<Vec<_>>(),
+        ["in True", "out False"]
+    );
+    assert!(zk.get_children("/db").wait().unwrap().0.is_empty());
+
+    // kazoo's Barrier sees zkclient's, and passes once zkclient removes it.
+    let gate = Barrier::new(zk, "/gate");
+    gate.create().unwrap();
+    let out = common::kazoo(&hosts, "print(zk.Barrier('/gate').wait(0.2))");
+    assert_eq!(out.trim(), "False");
+    assert!(gate.remove().unwrap());
+    let out = common::kazoo(&hosts, "print(zk.Barrier('/gate').wait(5))");
+    assert_eq!(out.trim(), "True");
+}
+
+#[test]
 fn party_members_join_list_and_leave() {
     let (_, zk) = clients("party", 2);
     let a = Party::new(&zk[0], "/party", "alpha");
