@@ -14,7 +14,7 @@
 
 static const char *USAGE =
     "workloads: connect sync_get sync_set async_get async_set async_create sessions\n"
-    "           watch_fanout big_children\n";
+    "           watch_fanout big_children lock\n";
 
 static void check(zk_error rc, const char *what) {
     if (rc != ZK_OK) b_die("%s: %s (%s)", what, zk_error_str(rc), zk_last_error_message());
@@ -251,6 +251,50 @@ static void do_big_children(const b_args *a) {
     close_client(zk);
 }
 
+/* ---- lock: LOCK_THREADS threads, each its own session, take and release one lock COUNT times
+ * each; a shared holder count proves exclusion ---- */
+
+enum { LOCK_THREADS = 8 };
+
+typedef struct lock_job {
+    const char *hosts;
+    long count;
+    pthread_mutex_t *guard;
+    int *holders;
+} lock_job;
+
+static void *lock_worker(void *arg) {
+    lock_job *job = (lock_job *)arg;
+    zk_client *zk = open_client(job->hosts);
+    zk_lock *lock = NULL;
+    check(zk_lock_new(zk, "/bench-lock", (const uint8_t *)"bench", 5, &lock), "zk_lock_new");
+    for (long i = 0; i < job->count; i++) {
+        bool acquired = false;
+        check(zk_lock_acquire(lock, -1, &acquired), "zk_lock_acquire");
+        if (!acquired) b_die("zk_lock_acquire returned without the lock");
+        B_CHECK_PTHREAD(pthread_mutex_lock(job->guard));
+        if (++*job->holders != 1) b_die("two holders of one lock");
+        --*job->holders;
+        B_CHECK_PTHREAD(pthread_mutex_unlock(job->guard));
+        check(zk_lock_release(lock), "zk_lock_release");
+    }
+    zk_lock_free(lock);
+    close_client(zk);
+    return NULL;
+}
+
+static void do_lock(const b_args *a) {
+    pthread_t threads[LOCK_THREADS];
+    pthread_mutex_t guard = PTHREAD_MUTEX_INITIALIZER;
+    int holders = 0;
+    lock_job job = {a->hosts, a->count, &guard, &holders};
+    b_timer t = b_timer_start();
+    for (int i = 0; i < LOCK_THREADS; i++) B_CHECK_PTHREAD(pthread_create(&threads[i], NULL, lock_worker, &job));
+    for (int i = 0; i < LOCK_THREADS; i++) B_CHECK_PTHREAD(pthread_join(threads[i], NULL));
+    b_timer_report(&t, LOCK_THREADS * a->count);
+    b_kv_l("rss_kb", b_rss_kb());
+}
+
 int main(int argc, char **argv) {
     b_args a = b_parse_args(argc, argv, USAGE);
     b_raise_nofile();
@@ -273,6 +317,8 @@ int main(int argc, char **argv) {
         do_watch_fanout(&a);
     } else if (strcmp(a.workload, "big_children") == 0) {
         do_big_children(&a);
+    } else if (strcmp(a.workload, "lock") == 0) {
+        do_lock(&a);
     } else {
         fprintf(stderr, "unknown workload '%s'\n%s", a.workload, USAGE);
         return 2;

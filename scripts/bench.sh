@@ -37,7 +37,7 @@ mkdir -p "$BUILD"
 
 # Counts of WORKLOADS.md, scaled (at least 1).
 count() { awk -v n="$1" -v s="$SCALE" 'BEGIN { c = int(n * s + 0.5); print (c < 1 ? 1 : c) }'; }
-WORKLOADS=(connect sync_get sync_set async_get async_set async_create sessions watch_fanout big_children)
+WORKLOADS=(connect sync_get sync_set async_get async_set async_create sessions watch_fanout big_children lock)
 declare -A COUNT=(
     [connect]="$(count 200)"
     [sync_get]="$(count 20000)"
@@ -48,6 +48,7 @@ declare -A COUNT=(
     [sessions]="$(count 1000)"
     [watch_fanout]="$(count 10000)"
     [big_children]="$(count 100000)"
+    [lock]="$(count 200)"  # per thread, 8 threads
 )
 WINDOW=1000
 
@@ -63,6 +64,10 @@ cp -f include/zkclient.h "$BUILD/include/"
 cc "${CFLAGS[@]}" bench/zkc_bench.c -I"$BUILD/include" -L"$BUILD/lib" \
     -Wl,-rpath,"$BUILD/lib" -lzkclient -lpthread -o "$BUILD/zkc_bench"
 cc "${CFLAGS[@]}" -DTHREADED bench/zoo_bench.c -lzookeeper_mt -lpthread -o "$BUILD/zoo_bench"
+# The C client has no lock: the lock workload is compared with kazoo's Lock (Python).
+KAZOO_PYTHON="$(scripts/kazoo-venv.sh)"
+printf '#!/bin/sh\nexec %s %s "$@"\n' "$KAZOO_PYTHON" "$(pwd)/bench/kazoo_bench.py" >"$BUILD/kazoo_bench"
+chmod +x "$BUILD/kazoo_bench"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true  # 1,000 sessions of the C client: > 3,000 descriptors
 
 # ---- 2. server, nodes, warm-up -----------------------------------------------------------
@@ -109,7 +114,11 @@ for wl in "${WORKLOADS[@]}"; do
     echo "bench: $wl (count ${COUNT[$wl]})"
     for ((pair = 1; pair <= PAIRS; pair++)); do
         run zkclient zkc_bench "$wl" "$pair"
-        run libzookeeper_mt zoo_bench "$wl" "$pair"
+        if [ "$wl" = lock ]; then
+            run kazoo kazoo_bench "$wl" "$pair"
+        else
+            run libzookeeper_mt zoo_bench "$wl" "$pair"
+        fi
     done
 done
 echo "bench: the runs took $((SECONDS - start_s)) s in all"
