@@ -505,11 +505,25 @@ typedef struct zk_data_watch zk_data_watch;
 typedef struct zk_double_barrier zk_double_barrier;
 
 /**
+ * A leader election (kazoo's `Election`, interoperable with it): see `zk_election_new()`.
+ * Thread-safe: `zk_election_cancel()` and `zk_election_contenders()` may be called from
+ * other threads while `zk_election_run()` blocks; one run at a time per handle.
+ */
+typedef struct zk_election zk_election;
+
+/**
  * A lock (kazoo's `Lock`, `ReadLock` or `WriteLock`, interoperable with them): see
  * `zk_lock_new()`. Thread-safe: `zk_lock_cancel()` may be called from another thread while
  * `zk_lock_acquire()` waits; one acquire runs at a time (a second one waits for the first).
  */
 typedef struct zk_lock zk_lock;
+
+/**
+ * A distributed priority queue with claimed entries (kazoo's `LockingQueue`, interoperable
+ * with it): see `zk_locking_queue_new()`. Thread-safe: any thread may use a handle; it
+ * processes one entry at a time.
+ */
+typedef struct zk_locking_queue zk_locking_queue;
 
 /**
  * Settings for a new client. Create with `zk_options_new()`, adjust with the
@@ -523,6 +537,12 @@ typedef struct zk_options zk_options;
  * `zk_shallow_party_new()`. Thread-safe: any thread may use a handle, several at once.
  */
 typedef struct zk_party zk_party;
+
+/**
+ * A distributed priority queue (kazoo's `Queue`, interoperable with it): see
+ * `zk_queue_new()`. Thread-safe: any thread may use a handle, several at once.
+ */
+typedef struct zk_queue zk_queue;
 
 /**
  * A counting semaphore (kazoo's `Semaphore`, interoperable with it): see
@@ -787,6 +807,14 @@ typedef struct zk_buffer {
      */
     size_t len;
 } zk_buffer;
+
+/**
+ * The function `zk_election_run()` calls once elected, with the `user_data` given to it.
+ * It runs on the thread that called `zk_election_run()`, while this contender is the leader;
+ * leadership is given up when it returns. It may call anything, blocking calls included.
+ * Its result is `zk_election_run()`'s result.
+ */
+typedef zk_error (*zk_leader_fn)(void *user_data);
 
 /**
  * How to retry (kazoo's `KazooRetry`). Start from `zk_retry_policy_default()` and change what
@@ -1744,6 +1772,66 @@ zk_error zk_counter_add(struct zk_counter *counter, int64_t delta, int64_t *out_
 void zk_counter_free(struct zk_counter *counter);
 
 /**
+ * An election at `path` (kazoo's `zk.Election(path, identifier)`): contenders are ephemeral
+ * sequential children `<path>/<guid>__lock__<sequence>` holding their identifier, as kazoo's
+ * Lock makes them, the first being the leader. `identifier` (`identifier_len` bytes, NULL when
+ * 0; UTF-8 for kazoo to read it) and `path` are copied. Nothing is sent yet. On success
+ * `*out_election` owns the handle (release with `zk_election_free()`); on failure it is
+ * unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `identifier` NULL or `identifier_len`
+ * readable bytes; `out_election` NULL or writable.
+ */
+zk_error zk_election_new(struct zk_client *client,
+                         const char *path,
+                         const uint8_t *identifier,
+                         size_t identifier_len,
+                         struct zk_election **out_election);
+
+/**
+ * Joins the election and blocks until this contender is elected (waiting on an exists watch
+ * for its predecessor), then calls `leader(user_data)` and gives leadership up when it
+ * returns. Returns `leader`'s result; `ZK_ECLOSED` (message "election cancelled") when
+ * `zk_election_cancel()` stopped the wait before election (`leader` was not called; a
+ * cancel made while no run waits stops the next run at once); another error code when the
+ * election could not be joined. `user_data` is borrowed for the call.
+ *
+ * # Safety
+ * `election` NULL or live (not freed while this runs); `leader` NULL or a function safe to
+ * call with `user_data`.
+ */
+zk_error zk_election_run(struct zk_election *election, zk_leader_fn leader, void *user_data);
+
+/**
+ * Stops a `zk_election_run()` waiting to be elected (it returns `ZK_ECLOSED`); a leader
+ * function already running is not interrupted. Callable from any thread.
+ *
+ * # Safety
+ * `election` NULL or live.
+ */
+zk_error zk_election_cancel(struct zk_election *election);
+
+/**
+ * The identifiers of every contender, the leader first (kazoo's `contenders()`):
+ * `*out_contenders` receives a list the caller owns (release with `zk_string_list_free()`).
+ * On failure it is unmodified.
+ *
+ * # Safety
+ * `election` NULL or live; `out_contenders` NULL or writable.
+ */
+zk_error zk_election_contenders(struct zk_election *election,
+                                struct zk_string_list *out_contenders);
+
+/**
+ * Releases an election handle; no run may be in progress on it. NULL is fine.
+ *
+ * # Safety
+ * `election` NULL or from `zk_election_new()`, not freed before.
+ */
+void zk_election_free(struct zk_election *election);
+
+/**
  * Makes an exclusive lock on `path` (kazoo's `Lock(path, identifier)`): contenders are
  * ephemeral sequential children `<path>/<guid>__lock__<sequence>` holding their identifier.
  * Nothing is sent until the first acquire. `identifier` (`identifier_len` bytes, NULL when 0;
@@ -1937,6 +2025,132 @@ zk_error zk_party_len(struct zk_party *party, size_t *out_count);
  * `party` NULL or from `zk_party_new()`/`zk_shallow_party_new()`, not freed before.
  */
 void zk_party_free(struct zk_party *party);
+
+/**
+ * A queue at `path` (kazoo's `zk.Queue(path)`): entries are persistent sequential children
+ * `<path>/entry-<priority>-<sequence>`, taken lowest priority number first, oldest first
+ * within a priority. Nothing is sent yet; `path` is copied. On success `*out_queue` owns the
+ * handle (release with `zk_queue_free()`); on failure it is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `out_queue` NULL or writable.
+ */
+zk_error zk_queue_new(struct zk_client *client, const char *path, struct zk_queue **out_queue);
+
+/**
+ * Adds an entry holding `data` (`len` bytes, borrowed for the call; NULL when 0) with
+ * `priority` from 0 to 999 (lower is taken first; kazoo's default is 100). A priority
+ * outside that range is `ZK_EINVAL`.
+ *
+ * # Safety
+ * `queue` NULL or live; `data` NULL or `len` readable bytes.
+ */
+zk_error zk_queue_put(struct zk_queue *queue, const uint8_t *data, size_t len, int32_t priority);
+
+/**
+ * Takes the first entry: `*out_got` is true and `*out_data` owns its bytes (release with
+ * `zk_buffer_free()`), or `*out_got` is false and `*out_data` is `{NULL, 0}` when the queue
+ * stayed empty. `timeout_ms`: 0 = do not wait, -1 = wait for ever, otherwise wait (on a
+ * children watch) up to that many milliseconds for an entry. On failure the outputs are
+ * unmodified.
+ *
+ * # Safety
+ * `queue` NULL or live; `out_data` and `out_got` NULL or writable.
+ */
+zk_error zk_queue_get(struct zk_queue *queue,
+                      int64_t timeout_ms,
+                      struct zk_buffer *out_data,
+                      bool *out_got);
+
+/**
+ * Writes the number of entries to `*out_len`. On failure it is unmodified.
+ *
+ * # Safety
+ * `queue` NULL or live; `out_len` NULL or writable.
+ */
+zk_error zk_queue_len(struct zk_queue *queue, size_t *out_len);
+
+/**
+ * Releases a queue handle (the entries stay). NULL is fine.
+ *
+ * # Safety
+ * `queue` NULL or from `zk_queue_new()`, not freed before.
+ */
+void zk_queue_free(struct zk_queue *queue);
+
+/**
+ * A locking queue at `path` (kazoo's `zk.LockingQueue(path)`): entries are
+ * `<path>/entries/entry-<priority>-<sequence>`, claims ephemeral `<path>/taken/<entry>`
+ * holding the handle's 32-hex-digit id. Nothing is sent yet; `path` is copied. On success
+ * `*out_queue` owns the handle (release with `zk_locking_queue_free()`); on failure it is
+ * unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `out_queue` NULL or writable.
+ */
+zk_error zk_locking_queue_new(struct zk_client *client,
+                              const char *path,
+                              struct zk_locking_queue **out_queue);
+
+/**
+ * As `zk_queue_put()`, for a locking queue.
+ *
+ * # Safety
+ * `queue` NULL or live; `data` NULL or `len` readable bytes.
+ */
+zk_error zk_locking_queue_put(struct zk_locking_queue *queue,
+                              const uint8_t *data,
+                              size_t len,
+                              int32_t priority);
+
+/**
+ * Claims the first unclaimed entry and returns its data as `zk_queue_get()` does (same
+ * `timeout_ms`, `*out_data` released with `zk_buffer_free()`). While a claimed entry is not
+ * yet consumed or released, returns that entry again. On failure the outputs are unmodified.
+ *
+ * # Safety
+ * `queue` NULL or live; `out_data` and `out_got` NULL or writable.
+ */
+zk_error zk_locking_queue_get(struct zk_locking_queue *queue,
+                              int64_t timeout_ms,
+                              struct zk_buffer *out_data,
+                              bool *out_got);
+
+/**
+ * Removes the claimed entry and its claim in one transaction; `*out_done` is false when
+ * nothing was claimed or the claim was lost. On failure it is unmodified.
+ *
+ * # Safety
+ * `queue` NULL or live; `out_done` NULL or writable.
+ */
+zk_error zk_locking_queue_consume(struct zk_locking_queue *queue, bool *out_done);
+
+/**
+ * Gives the claim up, leaving the entry to others; `*out_done` is false when nothing was
+ * claimed or the claim was lost. On failure it is unmodified.
+ *
+ * # Safety
+ * `queue` NULL or live; `out_done` NULL or writable.
+ */
+zk_error zk_locking_queue_release(struct zk_locking_queue *queue, bool *out_done);
+
+/**
+ * Writes the number of entries, claimed ones included, to `*out_len`. On failure it is
+ * unmodified.
+ *
+ * # Safety
+ * `queue` NULL or live; `out_len` NULL or writable.
+ */
+zk_error zk_locking_queue_len(struct zk_locking_queue *queue, size_t *out_len);
+
+/**
+ * Releases a locking queue handle (a claim stays until released, consumed or the session
+ * ends). NULL is fine.
+ *
+ * # Safety
+ * `queue` NULL or from `zk_locking_queue_new()`, not freed before.
+ */
+void zk_locking_queue_free(struct zk_locking_queue *queue);
 
 /**
  * Makes a semaphore on `path` with `max_leases` leases (kazoo's `Semaphore(path, identifier,

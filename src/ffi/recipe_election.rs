@@ -1,1 +1,146 @@
-//! The election recipe from C (in progress).
+//! kazoo's Election from C.
+
+use std::ffi::{c_char, c_void};
+
+use super::client::{client_arg, zk_client};
+use super::types::zk_string_list;
+use super::{
+    bytes_arg, guard, guard_value, path_arg, required, required_out, set_last_error, zk_error,
+};
+use crate::error::Error;
+use crate::recipe::election::Election;
+
+/// A leader election (kazoo's `Election`, interoperable with it): see `zk_election_new()`.
+/// Thread-safe: `zk_election_cancel()` and `zk_election_contenders()` may be called from
+/// other threads while `zk_election_run()` blocks; one run at a time per handle.
+pub struct zk_election {
+    election: Election,
+}
+
+/// The function `zk_election_run()` calls once elected, with the `user_data` given to it.
+/// It runs on the thread that called `zk_election_run()`, while this contender is the leader;
+/// leadership is given up when it returns. It may call anything, blocking calls included.
+/// Its result is `zk_election_run()`'s result.
+pub type zk_leader_fn = Option<unsafe extern "C" fn(user_data: *mut c_void) -> zk_error>;
+
+/// An election at `path` (kazoo's `zk.Election(path, identifier)`): contenders are ephemeral
+/// sequential children `<path>/<guid>__lock__<sequence>` holding their identifier, as kazoo's
+/// Lock makes them, the first being the leader. `identifier` (`identifier_len` bytes, NULL when
+/// 0; UTF-8 for kazoo to read it) and `path` are copied. Nothing is sent yet. On success
+/// `*out_election` owns the handle (release with `zk_election_free()`); on failure it is
+/// unmodified.
+///
+/// # Safety
+/// `client` NULL or live; `path` NULL or a string; `identifier` NULL or `identifier_len`
+/// readable bytes; `out_election` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_election_new(
+    client: *mut zk_client,
+    path: *const c_char,
+    identifier: *const u8,
+    identifier_len: usize,
+    out_election: *mut *mut zk_election,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let path = unsafe { path_arg(path) }?;
+        // SAFETY: per the contract.
+        let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
+        let out_election = required_out(out_election, "out_election")?;
+        let election = Election::new(client, path, identifier);
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_election.write(Box::into_raw(Box::new(zk_election { election }))) };
+        Ok(())
+    })
+}
+
+/// Joins the election and blocks until this contender is elected (waiting on an exists watch
+/// for its predecessor), then calls `leader(user_data)` and gives leadership up when it
+/// returns. Returns `leader`'s result; `ZK_ECLOSED` (message "election cancelled") when
+/// `zk_election_cancel()` stopped the wait before election (`leader` was not called; a
+/// cancel made while no run waits stops the next run at once); another error code when the
+/// election could not be joined. `user_data` is borrowed for the call.
+///
+/// # Safety
+/// `election` NULL or live (not freed while this runs); `leader` NULL or a function safe to
+/// call with `user_data`.
+#[no_mangle]
+pub unsafe extern "C" fn zk_election_run(
+    election: *mut zk_election,
+    leader: zk_leader_fn,
+    user_data: *mut c_void,
+) -> zk_error {
+    let mut result = zk_error::ZK_OK;
+    let code = guard(|| {
+        // SAFETY: per the contract.
+        let election = unsafe { required(election, "election") }?;
+        let leader = leader.ok_or_else(|| Error::InvalidArgument("leader is NULL".into()))?;
+        // SAFETY: per the contract, leader may be called with user_data.
+        match election.election.run(|| unsafe { leader(user_data) })? {
+            Some(code) => result = code,
+            None => {
+                result = zk_error::ZK_ECLOSED;
+                set_last_error("election cancelled before this contender was elected".into());
+            }
+        }
+        Ok(())
+    });
+    if code == zk_error::ZK_OK {
+        result
+    } else {
+        code
+    }
+}
+
+/// Stops a `zk_election_run()` waiting to be elected (it returns `ZK_ECLOSED`); a leader
+/// function already running is not interrupted. Callable from any thread.
+///
+/// # Safety
+/// `election` NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn zk_election_cancel(election: *mut zk_election) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let election = unsafe { required(election, "election") }?;
+        election.election.cancel();
+        Ok(())
+    })
+}
+
+/// The identifiers of every contender, the leader first (kazoo's `contenders()`):
+/// `*out_contenders` receives a list the caller owns (release with `zk_string_list_free()`).
+/// On failure it is unmodified.
+///
+/// # Safety
+/// `election` NULL or live; `out_contenders` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_election_contenders(
+    election: *mut zk_election,
+    out_contenders: *mut zk_string_list,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let election = unsafe { required(election, "election") }?;
+        let out_contenders = required_out(out_contenders, "out_contenders")?;
+        let list = zk_string_list::from_strings(election.election.contenders()?)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_contenders.write(list) };
+        Ok(())
+    })
+}
+
+/// Releases an election handle; no run may be in progress on it. NULL is fine.
+///
+/// # Safety
+/// `election` NULL or from `zk_election_new()`, not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn zk_election_free(election: *mut zk_election) {
+    guard_value((), || {
+        if !election.is_null() {
+            // SAFETY: came from Box::into_raw in zk_election_new.
+            drop(unsafe { Box::from_raw(election) });
+        }
+    })
+}

@@ -1,1 +1,309 @@
-//! The queue recipe from C (in progress).
+//! kazoo's Queue and LockingQueue from C.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use super::client::{client_arg, zk_client};
+use super::types::zk_buffer;
+use super::{bytes_arg, guard, guard_value, path_arg, required, required_out, zk_error};
+use crate::error::{Error, Result};
+use crate::recipe::queue::{LockingQueue, Queue};
+
+/// A distributed priority queue (kazoo's `Queue`, interoperable with it): see
+/// `zk_queue_new()`. Thread-safe: any thread may use a handle, several at once.
+pub struct zk_queue {
+    queue: Queue,
+}
+
+/// A distributed priority queue with claimed entries (kazoo's `LockingQueue`, interoperable
+/// with it): see `zk_locking_queue_new()`. Thread-safe: any thread may use a handle; it
+/// processes one entry at a time.
+pub struct zk_locking_queue {
+    queue: LockingQueue,
+}
+
+/// A timeout in milliseconds: -1 = forever, 0 = do not wait.
+fn timeout_arg(timeout_ms: i64) -> Result<Option<Duration>> {
+    match timeout_ms {
+        -1 => Ok(None),
+        ms if ms >= 0 => Ok(Some(Duration::from_millis(ms.unsigned_abs()))),
+        ms => Err(Error::InvalidArgument(format!(
+            "timeout_ms is {ms}: use -1 for no timeout, or a duration of 0 or more"
+        ))),
+    }
+}
+
+/// Writes what a get returned: the data (or `{NULL, 0}`) and whether there was any.
+///
+/// # Safety
+/// Both pointers checked non-NULL and writable.
+unsafe fn write_got(taken: Option<Vec<u8>>, out_data: *mut zk_buffer, out_got: *mut bool) {
+    let got = taken.is_some();
+    // SAFETY: per the caller's contract.
+    unsafe {
+        out_data.write(zk_buffer::from_vec(taken.unwrap_or_default()));
+        out_got.write(got);
+    }
+}
+
+/// A queue at `path` (kazoo's `zk.Queue(path)`): entries are persistent sequential children
+/// `<path>/entry-<priority>-<sequence>`, taken lowest priority number first, oldest first
+/// within a priority. Nothing is sent yet; `path` is copied. On success `*out_queue` owns the
+/// handle (release with `zk_queue_free()`); on failure it is unmodified.
+///
+/// # Safety
+/// `client` NULL or live; `path` NULL or a string; `out_queue` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_queue_new(
+    client: *mut zk_client,
+    path: *const c_char,
+    out_queue: *mut *mut zk_queue,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let path = unsafe { path_arg(path) }?;
+        let out_queue = required_out(out_queue, "out_queue")?;
+        let queue = Queue::new(client, path);
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_queue.write(Box::into_raw(Box::new(zk_queue { queue }))) };
+        Ok(())
+    })
+}
+
+/// Adds an entry holding `data` (`len` bytes, borrowed for the call; NULL when 0) with
+/// `priority` from 0 to 999 (lower is taken first; kazoo's default is 100). A priority
+/// outside that range is `ZK_EINVAL`.
+///
+/// # Safety
+/// `queue` NULL or live; `data` NULL or `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zk_queue_put(
+    queue: *mut zk_queue,
+    data: *const u8,
+    len: usize,
+    priority: i32,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let queue = unsafe { required(queue, "queue") }?;
+        // SAFETY: per the contract.
+        let data = unsafe { bytes_arg(data, len, "data") }?;
+        queue.queue.put(data, priority)
+    })
+}
+
+/// Takes the first entry: `*out_got` is true and `*out_data` owns its bytes (release with
+/// `zk_buffer_free()`), or `*out_got` is false and `*out_data` is `{NULL, 0}` when the queue
+/// stayed empty. `timeout_ms`: 0 = do not wait, -1 = wait for ever, otherwise wait (on a
+/// children watch) up to that many milliseconds for an entry. On failure the outputs are
+/// unmodified.
+///
+/// # Safety
+/// `queue` NULL or live; `out_data` and `out_got` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_queue_get(
+    queue: *mut zk_queue,
+    timeout_ms: i64,
+    out_data: *mut zk_buffer,
+    out_got: *mut bool,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let queue = unsafe { required(queue, "queue") }?;
+        let timeout = timeout_arg(timeout_ms)?;
+        let out_data = required_out(out_data, "out_data")?;
+        let out_got = required_out(out_got, "out_got")?;
+        let taken = if timeout_ms == 0 {
+            queue.queue.get()?
+        } else {
+            queue.queue.get_blocking(timeout)?
+        };
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { write_got(taken, out_data, out_got) };
+        Ok(())
+    })
+}
+
+/// Writes the number of entries to `*out_len`. On failure it is unmodified.
+///
+/// # Safety
+/// `queue` NULL or live; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_queue_len(queue: *mut zk_queue, out_len: *mut usize) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let queue = unsafe { required(queue, "queue") }?;
+        let out_len = required_out(out_len, "out_len")?;
+        let len = queue.queue.len()?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_len.write(len) };
+        Ok(())
+    })
+}
+
+/// Releases a queue handle (the entries stay). NULL is fine.
+///
+/// # Safety
+/// `queue` NULL or from `zk_queue_new()`, not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn zk_queue_free(queue: *mut zk_queue) {
+    guard_value((), || {
+        if !queue.is_null() {
+            // SAFETY: came from Box::into_raw in zk_queue_new.
+            drop(unsafe { Box::from_raw(queue) });
+        }
+    })
+}
+
+/// A locking queue at `path` (kazoo's `zk.LockingQueue(path)`): entries are
+/// `<path>/entries/entry-<priority>-<sequence>`, claims ephemeral `<path>/taken/<entry>`
+/// holding the handle's 32-hex-digit id. Nothing is sent yet; `path` is copied. On success
+/// `*out_queue` owns the handle (release with `zk_locking_queue_free()`); on failure it is
+/// unmodified.
+///
+/// # Safety
+/// `client` NULL or live; `path` NULL or a string; `out_queue` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_locking_queue_new(
+    client: *mut zk_client,
+    path: *const c_char,
+    out_queue: *mut *mut zk_locking_queue,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let path = unsafe { path_arg(path) }?;
+        let out_queue = required_out(out_queue, "out_queue")?;
+        let queue = LockingQueue::new(client, path);
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_queue.write(Box::into_raw(Box::new(zk_locking_queue { queue }))) };
+        Ok(())
+    })
+}
+
+/// As `zk_queue_put()`, for a locking queue.
+///
+/// # Safety
+/// `queue` NULL or live; `data` NULL or `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zk_locking_queue_put(
+    queue: *mut zk_locking_queue,
+    data: *const u8,
+    len: usize,
+    priority: i32,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let queue = unsafe { required(queue, "queue") }?;
+        // SAFETY: per the contract.
+        let data = unsafe { bytes_arg(data, len, "data") }?;
+        queue.queue.put(data, priority)
+    })
+}
+
+/// Claims the first unclaimed entry and returns its data as `zk_queue_get()` does (same
+/// `timeout_ms`, `*out_data` released with `zk_buffer_free()`). While a claimed entry is not
+/// yet consumed or released, returns that entry again. On failure the outputs are unmodified.
+///
+/// # Safety
+/// `queue` NULL or live; `out_data` and `out_got` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_locking_queue_get(
+    queue: *mut zk_locking_queue,
+    timeout_ms: i64,
+    out_data: *mut zk_buffer,
+    out_got: *mut bool,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let queue = unsafe { required(queue, "queue") }?;
+        let timeout = timeout_arg(timeout_ms)?;
+        let out_data = required_out(out_data, "out_data")?;
+        let out_got = required_out(out_got, "out_got")?;
+        let taken = queue.queue.get(timeout)?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { write_got(taken, out_data, out_got) };
+        Ok(())
+    })
+}
+
+/// Removes the claimed entry and its claim in one transaction; `*out_done` is false when
+/// nothing was claimed or the claim was lost. On failure it is unmodified.
+///
+/// # Safety
+/// `queue` NULL or live; `out_done` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_locking_queue_consume(
+    queue: *mut zk_locking_queue,
+    out_done: *mut bool,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let queue = unsafe { required(queue, "queue") }?;
+        let out_done = required_out(out_done, "out_done")?;
+        let done = queue.queue.consume()?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_done.write(done) };
+        Ok(())
+    })
+}
+
+/// Gives the claim up, leaving the entry to others; `*out_done` is false when nothing was
+/// claimed or the claim was lost. On failure it is unmodified.
+///
+/// # Safety
+/// `queue` NULL or live; `out_done` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_locking_queue_release(
+    queue: *mut zk_locking_queue,
+    out_done: *mut bool,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let queue = unsafe { required(queue, "queue") }?;
+        let out_done = required_out(out_done, "out_done")?;
+        let done = queue.queue.release()?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_done.write(done) };
+        Ok(())
+    })
+}
+
+/// Writes the number of entries, claimed ones included, to `*out_len`. On failure it is
+/// unmodified.
+///
+/// # Safety
+/// `queue` NULL or live; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_locking_queue_len(
+    queue: *mut zk_locking_queue,
+    out_len: *mut usize,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let queue = unsafe { required(queue, "queue") }?;
+        let out_len = required_out(out_len, "out_len")?;
+        let len = queue.queue.len()?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_len.write(len) };
+        Ok(())
+    })
+}
+
+/// Releases a locking queue handle (a claim stays until released, consumed or the session
+/// ends). NULL is fine.
+///
+/// # Safety
+/// `queue` NULL or from `zk_locking_queue_new()`, not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn zk_locking_queue_free(queue: *mut zk_locking_queue) {
+    guard_value((), || {
+        if !queue.is_null() {
+            // SAFETY: came from Box::into_raw in zk_locking_queue_new.
+            drop(unsafe { Box::from_raw(queue) });
+        }
+    })
+}

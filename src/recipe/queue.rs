@@ -1,1 +1,508 @@
-//! kazoo's queue recipe (in progress).
+//! kazoo's Queue and LockingQueue, with kazoo's node layout so that both libraries share a
+//! queue.
+//!
+//! [`Queue`]: entries are persistent-sequential children `<path>/entry-<priority>-<seq>`
+//! (priority as three digits, lower first; FIFO within a priority), taken by deleting them.
+//! [`LockingQueue`]: entries under `<path>/entries/entry-<priority>-<seq>`; a consumer claims
+//! one with an ephemeral `<path>/taken/<entry name>` holding its id, and removes entry and
+//! claim in one transaction when done (`consume`), or gives the claim up (`release`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::client::{Client, CreateOptions, Transaction, WatchId};
+use crate::error::{Error, Result};
+use crate::proto::{CreateMode, ErrorCode};
+use crate::runtime::Wait;
+
+/// The lowest and highest priorities kazoo accepts.
+const PRIORITIES: std::ops::RangeInclusive<i32> = 0..=999;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A generation counter bumped by watches; waiters sleep on it.
+#[derive(Default)]
+struct Waker {
+    generation: Mutex<u64>,
+    woken: Condvar,
+}
+
+impl Waker {
+    fn generation(&self) -> u64 {
+        *lock(&self.generation)
+    }
+
+    fn wake(&self) {
+        *lock(&self.generation) += 1;
+        self.woken.notify_all();
+    }
+
+    /// Waits until the generation moves past `seen` (true) or `deadline` passes (false).
+    fn wait(&self, seen: u64, deadline: Option<Instant>) -> bool {
+        let mut generation = lock(&self.generation);
+        while *generation == seen {
+            match deadline {
+                None => {
+                    generation = self
+                        .woken
+                        .wait(generation)
+                        .unwrap_or_else(|p| p.into_inner())
+                }
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    generation = self
+                        .woken
+                        .wait_timeout(generation, deadline - now)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+            }
+        }
+        true
+    }
+}
+
+fn check_priority(priority: i32) -> Result<()> {
+    if PRIORITIES.contains(&priority) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "priority {priority} is outside 0..=999"
+        )))
+    }
+}
+
+/// `parent` + `/` + `child`.
+fn join(parent: &str, child: &str) -> String {
+    if parent == "/" {
+        format!("/{child}")
+    } else {
+        format!("{parent}/{child}")
+    }
+}
+
+/// The prefix of an entry of `priority` under `parent`, to be completed by the sequence.
+fn entry_prefix(parent: &str, priority: i32) -> String {
+    join(parent, &format!("entry-{priority:03}-"))
+}
+
+fn sequential() -> CreateOptions {
+    CreateOptions {
+        mode: CreateMode::PersistentSequential,
+        ..CreateOptions::default()
+    }
+}
+
+/// Creates each entry in one transaction: all or none.
+fn put_all_under(client: &Client, parent: &str, values: &[&[u8]], priority: i32) -> Result<()> {
+    check_priority(priority)?;
+    if values.is_empty() {
+        return Ok(());
+    }
+    let mut transaction: Transaction = client.transaction();
+    let prefix = entry_prefix(parent, priority);
+    for value in values {
+        transaction.create(&prefix, value, &sequential());
+    }
+    let results = transaction.commit().wait()?;
+    match Transaction::first_error(&results) {
+        Some(code) => Err(Error::Keeper(code)),
+        None => Ok(()),
+    }
+}
+
+/// 32 random hex digits, as `uuid.uuid4().hex`.
+pub(crate) fn guid() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::AtomicU64;
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let half = || {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        hasher.write_u32(std::process::id());
+        hasher.finish()
+    };
+    format!("{:016x}{:016x}", half(), half())
+}
+
+/// kazoo's `Queue`: a distributed queue with priorities. An entry is removed when taken, so
+/// a consumer that fails afterwards loses it (use [`LockingQueue`] for reliable consumption).
+/// Cheap to clone; safe to use from many threads.
+#[derive(Clone)]
+pub struct Queue {
+    client: Client,
+    path: String,
+    ensured: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+}
+
+impl Queue {
+    /// kazoo's `zk.Queue(path)`. Nothing is sent until the first call.
+    pub fn new(client: &Client, path: &str) -> Queue {
+        Queue {
+            client: client.clone(),
+            path: path.to_string(),
+            ensured: Arc::new(AtomicBool::new(false)),
+            waker: Arc::new(Waker::default()),
+        }
+    }
+
+    /// The queue's path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn ensure(&self) -> Result<()> {
+        if !self.ensured.load(Ordering::SeqCst) {
+            self.client
+                .retry(|| self.client.ensure_path(&self.path, None).wait())?;
+            self.ensured.store(true, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// Adds `data` with `priority` (0..=999, lower is taken first; kazoo's default is 100).
+    pub fn put(&self, data: &[u8], priority: i32) -> Result<()> {
+        check_priority(priority)?;
+        self.ensure()?;
+        self.client
+            .create(&entry_prefix(&self.path, priority), data, &sequential())
+            .wait()
+            .map(|_| ())
+    }
+
+    /// Adds all of `values` with `priority`, in one transaction (all or none).
+    pub fn put_all(&self, values: &[&[u8]], priority: i32) -> Result<()> {
+        self.ensure()?;
+        put_all_under(&self.client, &self.path, values, priority)
+    }
+
+    /// Takes the first entry (lowest priority number, then oldest), or `None` when the queue
+    /// is empty. Does not wait.
+    pub fn get(&self) -> Result<Option<Vec<u8>>> {
+        self.ensure()?;
+        self.client.retry(|| {
+            let (children, _) = self.client.get_children(&self.path).wait()?;
+            self.take_first(children)
+        })
+    }
+
+    /// Takes the first entry, waiting (on a children watch) up to `timeout` (`None`: for
+    /// ever) for one to appear. `None` when the time ran out.
+    pub fn get_blocking(&self, timeout: Option<Duration>) -> Result<Option<Vec<u8>>> {
+        self.ensure()?;
+        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        loop {
+            let seen = self.waker.generation();
+            let waker = Arc::downgrade(&self.waker);
+            let (children, _, id) = self
+                .client
+                .get_children_watch(&self.path, move |_| {
+                    if let Some(waker) = waker.upgrade() {
+                        waker.wake();
+                    }
+                })
+                .wait()?;
+            let taken = self.take_first(children);
+            if !matches!(taken, Ok(None)) {
+                self.forget(id);
+                return taken;
+            }
+            if !self.waker.wait(seen, deadline) {
+                self.forget(id);
+                return Ok(None);
+            }
+            self.forget(id);
+        }
+    }
+
+    fn forget(&self, id: WatchId) {
+        let _ = self.client.remove_watch(id).wait();
+    }
+
+    /// Takes the first of `children` still there (a NO_NODE means another consumer took it).
+    fn take_first(&self, mut children: Vec<String>) -> Result<Option<Vec<u8>>> {
+        children.retain(|child| child.starts_with("entry-"));
+        children.sort();
+        for child in children {
+            let node = join(&self.path, &child);
+            let data = match self.client.get(&node).wait() {
+                Ok((data, _)) => data,
+                Err(error) if error.is(ErrorCode::NO_NODE) => continue,
+                Err(error) => return Err(error),
+            };
+            match self.client.delete(&node, -1).wait() {
+                Ok(()) => return Ok(Some(data)),
+                Err(error) if error.is(ErrorCode::NO_NODE) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(None)
+    }
+
+    /// How many entries the queue holds.
+    pub fn len(&self) -> Result<usize> {
+        self.ensure()?;
+        let (_, stat) = self.client.retry(|| self.client.get(&self.path).wait())?;
+        Ok(usize::try_from(stat.num_children).unwrap_or(0))
+    }
+
+    /// True when the queue holds no entry.
+    pub fn is_empty(&self) -> Result<bool> {
+        self.len().map(|len| len == 0)
+    }
+}
+
+/// kazoo's `LockingQueue`: an entry is claimed by [`LockingQueue::get`] (an ephemeral claim
+/// node, gone with the session) and removed by [`LockingQueue::consume`]. One entry is
+/// processed at a time per handle. Safe to use from many threads.
+#[derive(Clone)]
+pub struct LockingQueue {
+    inner: Arc<LockingInner>,
+}
+
+struct LockingInner {
+    client: Client,
+    path: String,
+    entries: String,
+    taken: String,
+    id: Vec<u8>,
+    ensured: AtomicBool,
+    /// The claimed entry: its name and data.
+    processing: Mutex<Option<(String, Vec<u8>)>>,
+    waker: Arc<Waker>,
+}
+
+impl LockingQueue {
+    /// kazoo's `zk.LockingQueue(path)`. Nothing is sent until the first call.
+    pub fn new(client: &Client, path: &str) -> LockingQueue {
+        LockingQueue {
+            inner: Arc::new(LockingInner {
+                client: client.clone(),
+                path: path.to_string(),
+                entries: join(path, "entries"),
+                taken: join(path, "taken"),
+                id: guid().into_bytes(),
+                ensured: AtomicBool::new(false),
+                processing: Mutex::new(None),
+                waker: Arc::new(Waker::default()),
+            }),
+        }
+    }
+
+    /// The queue's path.
+    pub fn path(&self) -> &str {
+        &self.inner.path
+    }
+
+    /// The id written into this handle's claims (32 hex digits, as kazoo's `id`).
+    pub fn id(&self) -> &[u8] {
+        &self.inner.id
+    }
+
+    fn ensure(&self) -> Result<()> {
+        let inner = &self.inner;
+        if !inner.ensured.load(Ordering::SeqCst) {
+            for path in [&inner.taken, &inner.entries] {
+                inner
+                    .client
+                    .retry(|| inner.client.ensure_path(path, None).wait())?;
+            }
+            inner.ensured.store(true, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// Adds `data` with `priority` (0..=999, lower first).
+    pub fn put(&self, data: &[u8], priority: i32) -> Result<()> {
+        check_priority(priority)?;
+        self.ensure()?;
+        let inner = &self.inner;
+        inner
+            .client
+            .create(&entry_prefix(&inner.entries, priority), data, &sequential())
+            .wait()
+            .map(|_| ())
+    }
+
+    /// Adds all of `values` with `priority`, in one transaction (all or none).
+    pub fn put_all(&self, values: &[&[u8]], priority: i32) -> Result<()> {
+        self.ensure()?;
+        put_all_under(&self.inner.client, &self.inner.entries, values, priority)
+    }
+
+    /// Claims the first unclaimed entry and returns its data, waiting (on children watches)
+    /// up to `timeout` (`None`: for ever) for one. While an entry is claimed and not yet
+    /// consumed or released, returns that entry again. `None` when the time ran out.
+    pub fn get(&self, timeout: Option<Duration>) -> Result<Option<Vec<u8>>> {
+        self.ensure()?;
+        let inner = &self.inner;
+        if let Some((_, data)) = lock(&inner.processing).as_ref() {
+            return Ok(Some(data.clone()));
+        }
+        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        loop {
+            let seen = inner.waker.generation();
+            let watch = |path: &str| {
+                let waker = Arc::downgrade(&inner.waker);
+                inner
+                    .client
+                    .get_children_watch(path, move |_| {
+                        if let Some(waker) = waker.upgrade() {
+                            waker.wake();
+                        }
+                    })
+                    .wait()
+            };
+            let (entries, _, entries_id) = watch(&inner.entries)?;
+            let (taken, _, taken_id) = match watch(&inner.taken) {
+                Ok(answer) => answer,
+                Err(error) => {
+                    self.forget(entries_id);
+                    return Err(error);
+                }
+            };
+            let claimed = self.claim_first(entries, taken);
+            let done = match claimed {
+                Ok(Some(_)) | Err(_) => true,
+                Ok(None) => !inner.waker.wait(seen, deadline),
+            };
+            self.forget(entries_id);
+            self.forget(taken_id);
+            if done {
+                return claimed;
+            }
+        }
+    }
+
+    fn forget(&self, id: WatchId) {
+        let _ = self.inner.client.remove_watch(id).wait();
+    }
+
+    /// kazoo's `_take` over the available entries in order.
+    fn claim_first(&self, mut entries: Vec<String>, taken: Vec<String>) -> Result<Option<Vec<u8>>> {
+        let inner = &self.inner;
+        entries.sort();
+        let claim_options = CreateOptions {
+            mode: CreateMode::Ephemeral,
+            ..CreateOptions::default()
+        };
+        for entry in entries.iter().filter(|entry| !taken.contains(entry)) {
+            let claim = join(&inner.taken, entry);
+            match inner
+                .client
+                .create(&claim, &inner.id, &claim_options)
+                .wait()
+            {
+                Ok(_) => {}
+                Err(error) if error.is(ErrorCode::NODE_EXISTS) => continue,
+                Err(error) => return Err(error),
+            }
+            match inner.client.get(&join(&inner.entries, entry)).wait() {
+                Ok((data, _)) => {
+                    *lock(&inner.processing) = Some((entry.clone(), data.clone()));
+                    return Ok(Some(data));
+                }
+                Err(error) if error.is(ErrorCode::NO_NODE) => {
+                    // Consumed meanwhile: drop our claim and go on.
+                    match inner.client.delete(&claim, -1).wait() {
+                        Ok(()) => {}
+                        Err(error) if error.is(ErrorCode::NO_NODE) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(None)
+    }
+
+    /// True when this handle has claimed an entry and its claim node still holds our id.
+    pub fn holds_lock(&self) -> Result<bool> {
+        let inner = &self.inner;
+        let Some(entry) = lock(&inner.processing).as_ref().map(|(e, _)| e.clone()) else {
+            return Ok(false);
+        };
+        let claim = join(&inner.taken, &entry);
+        inner.client.sync(&claim).wait()?;
+        match inner.client.get(&claim).wait() {
+            Ok((data, _)) => Ok(data == inner.id),
+            Err(error) if error.is(ErrorCode::NO_NODE) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Removes the claimed entry and its claim in one transaction. False when nothing is
+    /// claimed or the claim was lost.
+    pub fn consume(&self) -> Result<bool> {
+        self.finish(true)
+    }
+
+    /// Gives the claim up, leaving the entry for others. False when nothing is claimed or the
+    /// claim was lost.
+    pub fn release(&self) -> Result<bool> {
+        self.finish(false)
+    }
+
+    fn finish(&self, consume: bool) -> Result<bool> {
+        let inner = &self.inner;
+        if !self.holds_lock()? {
+            return Ok(false);
+        }
+        let Some(entry) = lock(&inner.processing).as_ref().map(|(e, _)| e.clone()) else {
+            return Ok(false);
+        };
+        let mut transaction = inner.client.transaction();
+        if consume {
+            transaction.delete(&join(&inner.entries, &entry), -1);
+        }
+        transaction.delete(&join(&inner.taken, &entry), -1);
+        let results = transaction.commit().wait()?;
+        if let Some(code) = Transaction::first_error(&results) {
+            return Err(Error::Keeper(code));
+        }
+        *lock(&inner.processing) = None;
+        Ok(true)
+    }
+
+    /// How many entries the queue holds, claimed ones included.
+    pub fn len(&self) -> Result<usize> {
+        self.ensure()?;
+        let inner = &self.inner;
+        let (_, stat) = inner
+            .client
+            .retry(|| inner.client.get(&inner.entries).wait())?;
+        Ok(usize::try_from(stat.num_children).unwrap_or(0))
+    }
+
+    /// True when the queue holds no entry.
+    pub fn is_empty(&self) -> Result<bool> {
+        self.len().map(|len| len == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_names_match_kazoo() {
+        assert_eq!(entry_prefix("/q", 7), "/q/entry-007-");
+        assert_eq!(entry_prefix("/", 100), "/entry-100-");
+        assert!(check_priority(-1).is_err());
+        assert!(check_priority(1000).is_err());
+        assert!(check_priority(999).is_ok());
+    }
+}
