@@ -143,7 +143,7 @@ impl DoubleBarrier {
             path: path.to_string(),
             num_clients,
             identifier: identifier.to_string(),
-            node_name: super::party::guid(),
+            node_name: super::common::guid(),
         }
     }
 

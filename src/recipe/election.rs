@@ -6,28 +6,18 @@
 //! contender waits on an exists watch for its predecessor (no polling, no herd).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use crate::client::{Client, CreateOptions};
 use crate::error::{Error, Result};
 use crate::proto::{CreateMode, ErrorCode};
 use crate::runtime::Wait;
 
+use super::common::{guid, lock, Waker};
+use crate::client::path::join;
+
 /// The node names kazoo's Lock counts as contenders (`__lock__`, and `__rlock__` of readers).
 const NAMES: [&str; 2] = ["__lock__", "__rlock__"];
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// `parent` + `/` + `child`.
-fn join(parent: &str, child: &str) -> String {
-    if parent == "/" {
-        format!("/{child}")
-    } else {
-        format!("{parent}/{child}")
-    }
-}
 
 /// The sequence part of a contender node (kazoo's `(__lock__|__rlock__)(-?\d{10})$`), or
 /// `None` if the node is no contender.
@@ -48,34 +38,6 @@ fn ordered(children: &[String]) -> Vec<(&str, &str)> {
         .collect();
     contenders.sort();
     contenders
-}
-
-/// A generation counter bumped by watches and `cancel`; the waiting run sleeps on it.
-#[derive(Default)]
-struct Waker {
-    generation: Mutex<u64>,
-    woken: Condvar,
-}
-
-impl Waker {
-    fn generation(&self) -> u64 {
-        *lock(&self.generation)
-    }
-
-    fn wake(&self) {
-        *lock(&self.generation) += 1;
-        self.woken.notify_all();
-    }
-
-    fn wait(&self, seen: u64) {
-        let mut generation = lock(&self.generation);
-        while *generation == seen {
-            generation = self
-                .woken
-                .wait(generation)
-                .unwrap_or_else(|p| p.into_inner());
-        }
-    }
 }
 
 /// kazoo's `zk.Election(path, identifier)`. Cheap to clone (clones share the handle, so
@@ -149,7 +111,7 @@ impl Election {
             return Ok(None);
         }
         client.retry(|| client.ensure_path(&inner.path, None).wait())?;
-        let prefix = format!("{}{}", crate::recipe::queue::guid(), NAMES[0]);
+        let prefix = format!("{}{}", guid(), NAMES[0]);
         let options = CreateOptions {
             mode: CreateMode::EphemeralSequential,
             ..CreateOptions::default()
@@ -199,7 +161,7 @@ impl Election {
                 })
                 .wait()?;
             if stat.is_some() {
-                inner.waker.wait(seen);
+                inner.waker.wait(seen, None);
             }
             let _ = client.remove_watch(id).wait();
         }

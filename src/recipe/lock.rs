@@ -12,14 +12,17 @@
 //! server may have made before another is created); [`Lock::fencing_token`]; an optional
 //! state listener told when the connection state changes while the lock is held.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use crate::client::{Client, CreateOptions, ListenerId, State, WatchId};
 use crate::error::{Error, Result};
 use crate::proto::{CreateMode, ErrorCode};
 use crate::runtime::Wait;
+
+pub(crate) use super::common::{guid, lock, Waker, RETRY_PAUSE};
+use crate::client::path::join;
 
 /// Told the connection state ([`State::Suspended`], [`State::Connected`], [`State::Lost`])
 /// when it changes while the lock is held; runs on the client's dispatcher thread. After
@@ -79,100 +82,12 @@ struct Inner {
     on_state: Option<StateListener>,
 }
 
-/// A generation counter bumped by watches, state changes and `cancel`; waiters sleep on it.
-#[derive(Default)]
-pub(crate) struct Waker {
-    generation: Mutex<u64>,
-    woken: Condvar,
-}
-
-impl Waker {
-    pub(crate) fn generation(&self) -> u64 {
-        *lock(&self.generation)
-    }
-
-    pub(crate) fn wake(&self) {
-        *lock(&self.generation) += 1;
-        self.woken.notify_all();
-    }
-
-    /// Waits until the generation moves past `seen` (true) or `deadline` passes (false).
-    pub(crate) fn wait(&self, seen: u64, deadline: Option<Instant>) -> bool {
-        let mut generation = lock(&self.generation);
-        loop {
-            if *generation != seen {
-                return true;
-            }
-            match deadline {
-                None => {
-                    generation = self
-                        .woken
-                        .wait(generation)
-                        .unwrap_or_else(|p| p.into_inner())
-                }
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        return false;
-                    }
-                    generation = self
-                        .woken
-                        .wait_timeout(generation, deadline - now)
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0;
-                }
-            }
-        }
-    }
-
-    /// After a retryable error: waits for a state change, at most `RETRY_PAUSE`.
-    pub(crate) fn pause(&self, seen: u64, deadline: Option<Instant>) {
-        let pause = Instant::now() + RETRY_PAUSE;
-        self.wait(seen, Some(deadline.map_or(pause, |d| d.min(pause))));
-    }
-}
-
-/// The longest wait before retrying after a connection loss that brings no state change.
-const RETRY_PAUSE: Duration = Duration::from_millis(500);
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// Errors after which an acquire tries again (the client reconnects or opens a new session).
 pub(crate) fn is_retryable(error: &Error) -> bool {
     matches!(error, Error::ForceRetry)
         || error.is(ErrorCode::CONNECTION_LOSS)
         || error.is(ErrorCode::OPERATION_TIMEOUT)
         || error.is(ErrorCode::SESSION_EXPIRED)
-}
-
-/// `parent` + `/` + `child`.
-pub(crate) fn join(parent: &str, child: &str) -> String {
-    if parent == "/" {
-        format!("/{child}")
-    } else {
-        format!("{parent}/{child}")
-    }
-}
-
-/// 32 random hex digits, as `uuid.uuid4().hex`.
-pub(crate) fn guid() -> String {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let half = || {
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        hasher.write_u32(std::process::id());
-        hasher.finish()
-    };
-    format!("{:016x}{:016x}", half(), half())
 }
 
 /// The sequence part of a contender node named with one of `names` (kazoo's
@@ -604,13 +519,5 @@ mod tests {
             predecessor(&children, &all, "0000000004"),
             Some("c__rlock__0000000003")
         );
-    }
-
-    #[test]
-    fn guids_are_32_hex_digits_and_differ() {
-        let (a, b) = (guid(), guid());
-        assert_eq!(a.len(), 32);
-        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
-        assert_ne!(a, b);
     }
 }

@@ -1,6 +1,7 @@
 //! kazoo's recipes, written only against the public API of [`crate::client`].
 
 pub mod barrier;
+mod common;
 pub mod counter;
 pub mod election;
 pub mod lock;

@@ -4,37 +4,15 @@
 //! a [`ShallowParty`] member is `<path>/<32 hex digits>-<identifier>` (holding the identifier
 //! too, as kazoo 2.11 does), so its members are listed with one call. Both interoperate with kazoo's recipes of the same names.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use crate::client::{Client, CreateOptions};
 use crate::error::Result;
 use crate::proto::{CreateMode, ErrorCode};
 use crate::runtime::Wait;
 
+use super::common::guid;
+
 /// What kazoo's Party puts after the guid of each member node.
 pub const PARTY_NODE_SUFFIX: &str = "__party__";
-
-/// 32 random lowercase hex digits, the form of kazoo's `uuid.uuid4().hex`.
-pub(crate) fn guid() -> String {
-    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_nanos());
-    let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-    let mut halves = [0u64; 2];
-    for (index, half) in halves.iter_mut().enumerate() {
-        // RandomState is keyed from the operating system's randomness.
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u128(nanos);
-        hasher.write_u64(sequence);
-        hasher.write_u32(std::process::id());
-        hasher.write_usize(index);
-        *half = hasher.finish();
-    }
-    format!("{:016x}{:016x}", halves[0], halves[1])
-}
 
 /// The state both kinds share: where the member node goes and what it holds.
 #[derive(Clone)]
@@ -225,16 +203,6 @@ fn identifier_of(child: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn guids_are_32_hex_digits_and_differ() {
-        let (a, b) = (guid(), guid());
-        assert_eq!(a.len(), 32);
-        assert!(a
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
-        assert_ne!(a, b);
-    }
 
     #[test]
     fn shallow_identifiers_follow_the_first_dash() {

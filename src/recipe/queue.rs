@@ -8,7 +8,7 @@
 //! claim in one transaction when done (`consume`), or gives the claim up (`release`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::client::{Client, CreateOptions, Transaction, WatchId};
@@ -16,57 +16,10 @@ use crate::error::{Error, Result};
 use crate::proto::{CreateMode, ErrorCode};
 use crate::runtime::Wait;
 
+use super::common::{guid, lock, Waker};
+
 /// The lowest and highest priorities kazoo accepts.
 const PRIORITIES: std::ops::RangeInclusive<i32> = 0..=999;
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// A generation counter bumped by watches; waiters sleep on it.
-#[derive(Default)]
-struct Waker {
-    generation: Mutex<u64>,
-    woken: Condvar,
-}
-
-impl Waker {
-    fn generation(&self) -> u64 {
-        *lock(&self.generation)
-    }
-
-    fn wake(&self) {
-        *lock(&self.generation) += 1;
-        self.woken.notify_all();
-    }
-
-    /// Waits until the generation moves past `seen` (true) or `deadline` passes (false).
-    fn wait(&self, seen: u64, deadline: Option<Instant>) -> bool {
-        let mut generation = lock(&self.generation);
-        while *generation == seen {
-            match deadline {
-                None => {
-                    generation = self
-                        .woken
-                        .wait(generation)
-                        .unwrap_or_else(|p| p.into_inner())
-                }
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        return false;
-                    }
-                    generation = self
-                        .woken
-                        .wait_timeout(generation, deadline - now)
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0;
-                }
-            }
-        }
-        true
-    }
-}
 
 fn check_priority(priority: i32) -> Result<()> {
     if PRIORITIES.contains(&priority) {
@@ -115,26 +68,6 @@ fn put_all_under(client: &Client, parent: &str, values: &[&[u8]], priority: i32)
         Some(code) => Err(Error::Keeper(code)),
         None => Ok(()),
     }
-}
-
-/// 32 random hex digits, as `uuid.uuid4().hex`.
-pub(crate) fn guid() -> String {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::AtomicU64;
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let half = || {
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        hasher.write_u32(std::process::id());
-        hasher.finish()
-    };
-    format!("{:016x}{:016x}", half(), half())
 }
 
 /// kazoo's `Queue`: a distributed queue with priorities. An entry is removed when taken, so

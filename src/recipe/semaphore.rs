@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use super::lock::{delete_ephemeral, guid, is_retryable, join, lock, Lock, Waker};
+use super::common::{guid, lock, Waker};
+use super::lock::{delete_ephemeral, is_retryable, Lock};
+use crate::client::path::join;
 use crate::client::{Client, CreateOptions, ListenerId, State};
 use crate::error::{Error, Result};
 use crate::proto::{CreateMode, ErrorCode};
