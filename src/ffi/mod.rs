@@ -194,6 +194,17 @@ pub(crate) unsafe fn write_optional_with<T>(
     Ok(())
 }
 
+/// A wait's `timeout_ms` from C: -1 is no limit, 0 or more a duration, other values invalid.
+pub(crate) fn timeout_arg(timeout_ms: i64) -> Result<Option<std::time::Duration>> {
+    match timeout_ms {
+        -1 => Ok(None),
+        ms if ms >= 0 => Ok(Some(std::time::Duration::from_millis(ms.unsigned_abs()))),
+        ms => Err(Error::InvalidArgument(format!(
+            "timeout_ms is {ms}: use -1 for no limit, or a duration of 0 or more"
+        ))),
+    }
+}
+
 /// A required out-parameter, checked before any work is done.
 pub(crate) fn required_out<T>(out: *mut T, name: &str) -> Result<*mut T> {
     if out.is_null() {

@@ -1,11 +1,12 @@
 //! kazoo's Barrier and DoubleBarrier from C.
 
 use std::ffi::c_char;
-use std::time::Duration;
 
 use super::client::{client_arg, zk_client};
-use super::{bytes_arg, guard, guard_value, path_arg, required, required_out, zk_error};
-use crate::error::{Error, Result};
+use super::{
+    bytes_arg, guard, guard_value, path_arg, required, required_out, timeout_arg, zk_error,
+};
+use crate::error::Error;
 use crate::recipe::barrier::{Barrier, DoubleBarrier};
 
 /// A barrier (kazoo's `Barrier`), up while its node exists: see `zk_barrier_new()`.
@@ -19,17 +20,6 @@ pub struct zk_barrier {
 /// place.
 pub struct zk_double_barrier {
     barrier: DoubleBarrier,
-}
-
-/// A wait's `timeout_ms`: -1 is no limit, other negatives are invalid.
-pub(crate) fn timeout_arg(timeout_ms: i64) -> Result<Option<Duration>> {
-    match timeout_ms {
-        -1 => Ok(None),
-        ms if ms < 0 => Err(Error::InvalidArgument(format!(
-            "timeout_ms {ms} is invalid (-1 waits forever)"
-        ))),
-        ms => Ok(Some(Duration::from_millis(ms as u64))),
-    }
 }
 
 /// A barrier at `path` (copied). Nothing is sent yet. On success `*out_barrier` owns the

@@ -1,12 +1,13 @@
 //! The Lock, ReadLock and WriteLock recipes from C.
 
 use std::ffi::c_char;
-use std::time::Duration;
 
 use super::client::{client_arg, zk_client};
 use super::types::zk_string_list;
-use super::{bytes_arg, guard, guard_value, path_arg, required, required_out, zk_error};
-use crate::error::{Error, Result};
+use super::{
+    bytes_arg, guard, guard_value, path_arg, required, required_out, timeout_arg, zk_error,
+};
+use crate::error::Error;
 use crate::recipe::lock::{Lock, LockKind};
 
 /// A lock (kazoo's `Lock`, `ReadLock` or `WriteLock`, interoperable with them): see
@@ -14,17 +15,6 @@ use crate::recipe::lock::{Lock, LockKind};
 /// `zk_lock_acquire()` waits; one acquire runs at a time (a second one waits for the first).
 pub struct zk_lock {
     lock: Lock,
-}
-
-/// A timeout in milliseconds: -1 = forever.
-pub(crate) fn timeout_arg(timeout_ms: i64) -> Result<Option<Duration>> {
-    match timeout_ms {
-        -1 => Ok(None),
-        ms if ms >= 0 => Ok(Some(Duration::from_millis(ms as u64))),
-        ms => Err(Error::InvalidArgument(format!(
-            "timeout_ms is {ms}: use -1 for no timeout, or a duration of 0 or more"
-        ))),
-    }
 }
 
 /// Makes a lock handle of `kind`.

@@ -1,12 +1,12 @@
 //! kazoo's Queue and LockingQueue from C.
 
 use std::ffi::c_char;
-use std::time::Duration;
 
 use super::client::{client_arg, zk_client};
 use super::types::zk_buffer;
-use super::{bytes_arg, guard, guard_value, path_arg, required, required_out, zk_error};
-use crate::error::{Error, Result};
+use super::{
+    bytes_arg, guard, guard_value, path_arg, required, required_out, timeout_arg, zk_error,
+};
 use crate::recipe::queue::{LockingQueue, Queue};
 
 /// A distributed priority queue (kazoo's `Queue`, interoperable with it): see
@@ -20,17 +20,6 @@ pub struct zk_queue {
 /// processes one entry at a time.
 pub struct zk_locking_queue {
     queue: LockingQueue,
-}
-
-/// A timeout in milliseconds: -1 = forever, 0 = do not wait.
-fn timeout_arg(timeout_ms: i64) -> Result<Option<Duration>> {
-    match timeout_ms {
-        -1 => Ok(None),
-        ms if ms >= 0 => Ok(Some(Duration::from_millis(ms.unsigned_abs()))),
-        ms => Err(Error::InvalidArgument(format!(
-            "timeout_ms is {ms}: use -1 for no timeout, or a duration of 0 or more"
-        ))),
-    }
 }
 
 /// Writes what a get returned: the data (or `{NULL, 0}`) and whether there was any.

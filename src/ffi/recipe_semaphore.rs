@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 
 use super::client::{client_arg, zk_client};
-use super::recipe_lock::timeout_arg;
+use super::timeout_arg;
 use super::types::zk_string_list;
 use super::{bytes_arg, guard, guard_value, path_arg, required, required_out, zk_error};
 use crate::recipe::semaphore::Semaphore;
