@@ -1,0 +1,1 @@
+//! NonBlockingLease from C (to come).

@@ -1,0 +1,1 @@
+//! SetPartitioner from C (to come).

@@ -1,0 +1,1 @@
+//! TreeCache from C (to come).

@@ -1,0 +1,1 @@
+//! kazoo's NonBlockingLease (to come).

@@ -1,0 +1,1 @@
+//! kazoo's SetPartitioner (to come).

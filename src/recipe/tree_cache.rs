@@ -1,0 +1,1 @@
+//! kazoo's TreeCache (to come).
