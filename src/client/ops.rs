@@ -112,6 +112,17 @@ impl Client {
         prepared: Prepared<T>,
         done: impl FnOnce(Result<T>) + Send + 'static,
     ) -> Result<()> {
+        self.submit_watched(prepared, None, done)
+    }
+
+    /// As [`Client::submit`], with a one-shot watch registered when the reply confirms it
+    /// (before `done` runs); a request that fails drops it unregistered.
+    pub(super) fn submit_watched<T: 'static>(
+        &self,
+        prepared: Prepared<T>,
+        watch: Option<PendingWatch>,
+        done: impl FnOnce(Result<T>) + Send + 'static,
+    ) -> Result<()> {
         self.check_size(&prepared.frame)?;
         let client = self.clone();
         let decode = prepared.decode;
@@ -124,7 +135,7 @@ impl Client {
             frame,
             op,
             reply,
-            watch: None,
+            watch,
         }))
     }
 
@@ -510,7 +521,7 @@ fn decode_created(client: &Client, body: Result<Bytes>) -> Result<Created> {
     })
 }
 
-fn decode_exists(_: &Client, body: Result<Bytes>) -> Result<Option<Stat>> {
+pub(super) fn decode_exists(_: &Client, body: Result<Bytes>) -> Result<Option<Stat>> {
     match body {
         Ok(body) => Ok(Some(decode_all::<StatResponse>(&body)?.stat)),
         Err(error) if error.is(ErrorCode::NO_NODE) => Ok(None),
@@ -518,12 +529,12 @@ fn decode_exists(_: &Client, body: Result<Bytes>) -> Result<Option<Stat>> {
     }
 }
 
-fn decode_data(_: &Client, body: Result<Bytes>) -> Result<(Vec<u8>, Stat)> {
+pub(super) fn decode_data(_: &Client, body: Result<Bytes>) -> Result<(Vec<u8>, Stat)> {
     let reply: GetDataResponse = decode_all(&body?)?;
     Ok((reply.data, reply.stat))
 }
 
-fn decode_children(_: &Client, body: Result<Bytes>) -> Result<(Vec<String>, Stat)> {
+pub(super) fn decode_children(_: &Client, body: Result<Bytes>) -> Result<(Vec<String>, Stat)> {
     let reply: GetChildren2Response = decode_all(&body?)?;
     Ok((reply.children, reply.stat))
 }

@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use super::ops::{decode_children, decode_data, decode_exists, Prepared};
 use super::path::strip_chroot;
 use super::Client;
 use crate::error::Result;
@@ -123,6 +124,67 @@ impl Client {
             .await?;
         let reply: GetChildren2Response = decode_all(&body)?;
         Ok((reply.children, reply.stat, id))
+    }
+
+    /// Sends a watching read of `kind` whose answer goes to `done` on the client's dispatcher,
+    /// in the server's order with watch events and every other completion (as
+    /// [`Client::submit`]). The watch is registered when the reply confirms it, before `done`
+    /// runs; when the request fails it is dropped unregistered. Recipes that mirror server
+    /// state (TreeCache) need this order: a reply and a watch event handled out of order
+    /// could resurrect a deleted node.
+    fn submit_watching<T: 'static>(
+        &self,
+        kind: WatchKind,
+        path: &str,
+        decode: fn(&Client, Result<bytes::Bytes>) -> Result<T>,
+        watcher: impl FnOnce(WatchedEvent) + Send + 'static,
+        done: impl FnOnce(Result<T>) + Send + 'static,
+    ) -> Result<WatchId> {
+        let server_path = self.server_path(path, false)?;
+        let op = match kind {
+            WatchKind::Exist => OpCode::Exists,
+            WatchKind::Data => OpCode::GetData,
+            _ => OpCode::GetChildren2,
+        };
+        let (watch, id) = self.once(kind, &server_path, watcher);
+        let request = PathWatchRequest {
+            path: &server_path,
+            watch: true,
+        };
+        let frame = encode_request(0, op, &request);
+        self.submit_watched(Prepared::new(op, frame, decode), Some(watch), done)?;
+        Ok(id)
+    }
+
+    /// [`Client::exists_watch`] answered on the dispatcher in server order (see
+    /// `submit_watching`). When this returns an error, `done` is never called.
+    pub(crate) fn submit_exists_watch(
+        &self,
+        path: &str,
+        watcher: impl FnOnce(WatchedEvent) + Send + 'static,
+        done: impl FnOnce(Result<Option<Stat>>) + Send + 'static,
+    ) -> Result<WatchId> {
+        self.submit_watching(WatchKind::Exist, path, decode_exists, watcher, done)
+    }
+
+    /// [`Client::get_watch`] answered on the dispatcher in server order.
+    pub(crate) fn submit_get_watch(
+        &self,
+        path: &str,
+        watcher: impl FnOnce(WatchedEvent) + Send + 'static,
+        done: impl FnOnce(Result<(Vec<u8>, Stat)>) + Send + 'static,
+    ) -> Result<WatchId> {
+        self.submit_watching(WatchKind::Data, path, decode_data, watcher, done)
+    }
+
+    /// [`Client::get_children_watch`] answered on the dispatcher in server order.
+    pub(crate) fn submit_get_children_watch(
+        &self,
+        path: &str,
+        watcher: impl FnOnce(WatchedEvent) + Send + 'static,
+        done: impl FnOnce(Result<(Vec<String>, Stat)>) + Send + 'static,
+    ) -> Result<WatchId> {
+        self.submit_watching(WatchKind::Child, path, decode_children, watcher, done)
     }
 
     /// Adds a persistent watch (ZooKeeper 3.6+) that stays until removed: on `path` only

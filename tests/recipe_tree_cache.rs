@@ -1,0 +1,659 @@
+//! TreeCache against a real server: the first copy, live changes in order, a missing root,
+//! the depth limit, closing, and catching up after a cut connection and after a new session.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+use common::{
+    connect, shared_client, shared_hosts, unique_chroot, Proxy, StateRecorder, EVENT_TIMEOUT,
+};
+use zkclient::client::CreateOptions;
+use zkclient::proto::perms;
+use zkclient::recipe::tree_cache::{TreeCache, TreeCacheOptions, TreeEvent};
+use zkclient::{Acl, Client, ClientOptions, Error, Id, KeeperState, Wait};
+
+/// A listener's view of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seen {
+    Added(String, Vec<u8>),
+    Updated(String, Vec<u8>),
+    Removed(String),
+    Suspended,
+    Reconnected,
+    Lost,
+    Initialized,
+    Failed(String),
+}
+
+struct Recorder {
+    events: Receiver<Seen>,
+}
+
+impl Recorder {
+    fn attach(cache: &TreeCache) -> Recorder {
+        let (tx, rx) = channel();
+        cache.listen(move |event| {
+            let seen = match event {
+                TreeEvent::NodeAdded(node) => Seen::Added(node.path.clone(), node.data.clone()),
+                TreeEvent::NodeUpdated(node) => Seen::Updated(node.path.clone(), node.data.clone()),
+                TreeEvent::NodeRemoved(node) => Seen::Removed(node.path.clone()),
+                TreeEvent::ConnectionSuspended => Seen::Suspended,
+                TreeEvent::ConnectionReconnected => Seen::Reconnected,
+                TreeEvent::ConnectionLost => Seen::Lost,
+                TreeEvent::Initialized => Seen::Initialized,
+                TreeEvent::Failed { path, .. } => Seen::Failed(path.clone()),
+            };
+            let _ = tx.send(seen);
+        });
+        Recorder { events: rx }
+    }
+
+    /// Every event up to and including the first `last`.
+    fn until(&self, last: &Seen) -> Vec<Seen> {
+        let deadline = Instant::now() + EVENT_TIMEOUT;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(event) => {
+                    let done = &event == last;
+                    seen.push(event);
+                    if done {
+                        return seen;
+                    }
+                }
+                Err(_) => panic!("no {last:?} within {EVENT_TIMEOUT:?}; saw {seen:?}"),
+            }
+        }
+    }
+
+    fn next(&self) -> Seen {
+        match self.events.recv_timeout(EVENT_TIMEOUT) {
+            Ok(event) => event,
+            Err(_) => panic!("no event within {EVENT_TIMEOUT:?}"),
+        }
+    }
+
+    /// Nothing more is queued once a barrier change made now has been seen by `probe`.
+    fn assert_quiet(&self) -> Vec<Seen> {
+        self.events.try_iter().collect()
+    }
+}
+
+fn persistent() -> CreateOptions {
+    CreateOptions::default()
+}
+
+/// Creates `/tree` with 3 levels: a, b (each with 3 children, each of those with 2).
+fn build_tree(zk: &Client) -> BTreeMap<String, Vec<u8>> {
+    let mut nodes = BTreeMap::new();
+    let mut make = |path: String| {
+        let data = format!("data of {path}").into_bytes();
+        zk.create(&path, &data, &persistent()).wait().unwrap();
+        nodes.insert(path.clone(), data);
+        path
+    };
+    make("/tree".into());
+    for top in ["a", "b"] {
+        let top = make(format!("/tree/{top}"));
+        for mid in 0..3 {
+            let mid = make(format!("{top}/m{mid}"));
+            for leaf in 0..2 {
+                make(format!("{mid}/l{leaf}"));
+            }
+        }
+    }
+    nodes
+}
+
+/// What the cache holds, walked from `root` through `get_children`.
+fn snapshot(cache: &TreeCache, root: &str) -> BTreeMap<String, Vec<u8>> {
+    let mut nodes = BTreeMap::new();
+    let mut stack = vec![root.to_string()];
+    while let Some(path) = stack.pop() {
+        let Some(node) = cache.get_data(&path).unwrap() else {
+            continue;
+        };
+        nodes.insert(path.clone(), node.data.clone());
+        for child in cache.get_children(&path).unwrap().unwrap_or_default() {
+            stack.push(format!("{}/{child}", path.trim_end_matches('/')));
+        }
+    }
+    nodes
+}
+
+/// What the server holds below `root`.
+fn server_snapshot(zk: &Client, root: &str) -> BTreeMap<String, Vec<u8>> {
+    let mut nodes = BTreeMap::new();
+    let mut stack = vec![root.to_string()];
+    while let Some(path) = stack.pop() {
+        let Ok((data, _)) = zk.get(&path).wait() else {
+            continue;
+        };
+        nodes.insert(path.clone(), data);
+        let (children, _) = zk.get_children(&path).wait().unwrap();
+        for child in children {
+            stack.push(format!("{}/{child}", path.trim_end_matches('/')));
+        }
+    }
+    nodes
+}
+
+#[test]
+fn mirrors_an_existing_tree_and_reports_each_node_once() {
+    let zk = shared_client("tree-cache-initial");
+    let expected = build_tree(&zk);
+    let cache = TreeCache::new(&zk, "/tree", TreeCacheOptions::default()).unwrap();
+    let events = Recorder::attach(&cache);
+    assert!(!cache.is_initialized());
+    cache.start().unwrap();
+    let seen = events.until(&Seen::Initialized);
+    assert!(cache.is_initialized());
+    let added: BTreeMap<String, Vec<u8>> = seen
+        .iter()
+        .filter_map(|event| match event {
+            Seen::Added(path, data) => Some((path.clone(), data.clone())),
+            _ => None,
+        })
+        .collect();
+    // Each node once, nothing else, and Initialized last.
+    assert_eq!(seen.len(), expected.len() + 1, "{seen:?}");
+    assert_eq!(added, expected);
+    assert_eq!(snapshot(&cache, "/tree"), expected);
+    assert_eq!(cache.len(), expected.len());
+    assert_eq!(
+        cache.get_children("/tree/a").unwrap().unwrap(),
+        vec!["m0", "m1", "m2"]
+    );
+    let leaf = cache.get_data("/tree/b/m2/l1").unwrap().unwrap();
+    assert_eq!(
+        leaf.stat,
+        zk.exists("/tree/b/m2/l1").wait().unwrap().unwrap()
+    );
+    assert_eq!(cache.get_data("/tree/nope").unwrap(), None);
+    assert_eq!(cache.get_children("/tree/nope").unwrap(), None);
+}
+
+#[test]
+fn follows_creations_changes_and_deletions_in_order() {
+    let zk = shared_client("tree-cache-live");
+    build_tree(&zk);
+    let cache = TreeCache::new(&zk, "/tree", TreeCacheOptions::default()).unwrap();
+    let events = Recorder::attach(&cache);
+    cache.start().unwrap();
+    events.until(&Seen::Initialized);
+
+    zk.create("/tree/a/m0/new", b"fresh", &persistent())
+        .wait()
+        .unwrap();
+    assert_eq!(
+        events.next(),
+        Seen::Added("/tree/a/m0/new".into(), b"fresh".to_vec())
+    );
+    zk.set("/tree/a/m0/new", b"v2", -1).wait().unwrap();
+    assert_eq!(
+        events.next(),
+        Seen::Updated("/tree/a/m0/new".into(), b"v2".to_vec())
+    );
+    zk.set("/tree", b"root v2", -1).wait().unwrap();
+    assert_eq!(
+        events.next(),
+        Seen::Updated("/tree".into(), b"root v2".to_vec())
+    );
+
+    // A subtree deleted: every node reported once, children before their parent.
+    zk.delete_recursive("/tree/b", -1).wait().unwrap();
+    let mut removed = Vec::new();
+    while removed.len() < 10 {
+        match events.next() {
+            Seen::Removed(path) => removed.push(path),
+            other => panic!("unexpected {other:?} after {removed:?}"),
+        }
+    }
+    assert_eq!(removed.last().unwrap(), "/tree/b");
+    for (i, path) in removed.iter().enumerate() {
+        for later in &removed[i + 1..] {
+            assert!(
+                !later.starts_with(&format!("{path}/")),
+                "{later} reported after its ancestor {path}"
+            );
+        }
+    }
+    assert_eq!(cache.get_data("/tree/b").unwrap(), None);
+    assert_eq!(cache.get_children("/tree").unwrap().unwrap(), vec!["a"]);
+
+    // Deleted and created again at once: both are seen, in order.
+    zk.delete("/tree/a/m1/l0", -1).wait().unwrap();
+    zk.create("/tree/a/m1/l0", b"again", &persistent())
+        .wait()
+        .unwrap();
+    assert_eq!(events.next(), Seen::Removed("/tree/a/m1/l0".into()));
+    assert_eq!(
+        events.next(),
+        Seen::Added("/tree/a/m1/l0".into(), b"again".to_vec())
+    );
+
+    // 100 quick changes of one node end with the last value cached, reported in order.
+    for i in 0..100 {
+        zk.set("/tree/a", format!("{i}").as_bytes(), -1)
+            .wait()
+            .unwrap();
+    }
+    let mut last = Vec::new();
+    while last != b"99" {
+        match events.next() {
+            Seen::Updated(path, data) if path == "/tree/a" => {
+                let value: u32 = String::from_utf8(data.clone()).unwrap().parse().unwrap();
+                let before: Option<u32> = String::from_utf8(last.clone())
+                    .ok()
+                    .and_then(|s| s.parse().ok());
+                assert!(
+                    before.map_or(true, |before| value > before),
+                    "{value} after {before:?}"
+                );
+                last = data;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(snapshot(&cache, "/tree"), server_snapshot(&zk, "/tree"));
+    assert!(events.assert_quiet().is_empty());
+}
+
+#[test]
+fn a_missing_root_appears_when_created_and_again_after_recreation() {
+    let zk = shared_client("tree-cache-root");
+    let cache = TreeCache::new(&zk, "/later", TreeCacheOptions::default()).unwrap();
+    let events = Recorder::attach(&cache);
+    cache.start().unwrap();
+    assert_eq!(events.next(), Seen::Initialized);
+    assert_eq!(cache.get_data("/later").unwrap(), None);
+    assert!(cache.is_empty());
+
+    let options = CreateOptions {
+        makepath: true,
+        ..CreateOptions::default()
+    };
+    zk.create("/later/child", b"c", &options).wait().unwrap();
+    let first = events.until(&Seen::Added("/later/child".into(), b"c".to_vec()));
+    assert_eq!(
+        first,
+        vec![
+            Seen::Added("/later".into(), Vec::new()),
+            Seen::Added("/later/child".into(), b"c".to_vec()),
+        ]
+    );
+
+    zk.delete_recursive("/later", -1).wait().unwrap();
+    assert_eq!(events.next(), Seen::Removed("/later/child".into()));
+    assert_eq!(events.next(), Seen::Removed("/later".into()));
+    assert!(cache.is_empty());
+
+    zk.create("/later", b"back", &persistent()).wait().unwrap();
+    assert_eq!(
+        events.next(),
+        Seen::Added("/later".into(), b"back".to_vec())
+    );
+    zk.set("/later", b"changed", -1).wait().unwrap();
+    // Exactly one update: the root's exists watch and its data watch do not double up.
+    assert_eq!(
+        events.next(),
+        Seen::Updated("/later".into(), b"changed".to_vec())
+    );
+    zk.create("/later/probe", b"", &persistent())
+        .wait()
+        .unwrap();
+    assert_eq!(
+        events.next(),
+        Seen::Added("/later/probe".into(), Vec::new())
+    );
+}
+
+#[test]
+fn max_depth_limits_what_is_cached() {
+    let zk = shared_client("tree-cache-depth");
+    build_tree(&zk);
+    let options = TreeCacheOptions { max_depth: Some(1) };
+    let cache = TreeCache::new(&zk, "/tree", options).unwrap();
+    let events = Recorder::attach(&cache);
+    cache.start().unwrap();
+    let seen = events.until(&Seen::Initialized);
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert_eq!(
+        snapshot(&cache, "/tree").keys().collect::<Vec<_>>(),
+        vec!["/tree", "/tree/a", "/tree/b"]
+    );
+    assert_eq!(cache.get_children("/tree/a").unwrap(), Some(Vec::new()));
+    // A change below the limit goes unseen; one within it is reported.
+    zk.create("/tree/a/m9", b"", &persistent()).wait().unwrap();
+    zk.create("/tree/c", b"", &persistent()).wait().unwrap();
+    assert_eq!(events.next(), Seen::Added("/tree/c".into(), Vec::new()));
+
+    let root_only = TreeCache::new(&zk, "/tree", TreeCacheOptions { max_depth: Some(0) }).unwrap();
+    let root_events = Recorder::attach(&root_only);
+    root_only.start().unwrap();
+    assert_eq!(
+        root_events.until(&Seen::Initialized),
+        vec![
+            Seen::Added("/tree".into(), b"data of /tree".to_vec()),
+            Seen::Initialized
+        ]
+    );
+}
+
+#[test]
+fn bad_paths_and_lifecycle_errors() {
+    let zk = shared_client("tree-cache-errors");
+    assert!(matches!(
+        TreeCache::new(&zk, "relative", TreeCacheOptions::default()),
+        Err(Error::InvalidPath { .. })
+    ));
+    let cache = TreeCache::new(&zk, "/t", TreeCacheOptions::default()).unwrap();
+    for outside in ["/", "/tx", "/other/t"] {
+        assert!(
+            matches!(cache.get_data(outside), Err(Error::InvalidArgument(_))),
+            "{outside}"
+        );
+    }
+    assert_eq!(cache.get_data("/t/x").unwrap(), None);
+    cache.start().unwrap();
+    assert!(matches!(cache.start(), Err(Error::InvalidArgument(_))));
+    cache.close();
+    cache.close();
+    assert!(matches!(cache.start(), Err(Error::InvalidArgument(_))));
+
+    // A cache of the whole namespace ("/") takes any absolute path.
+    let everything = TreeCache::new(&zk, "/", TreeCacheOptions::default()).unwrap();
+    assert_eq!(everything.get_data("/t/x").unwrap(), None);
+}
+
+#[test]
+fn close_stops_events_and_removes_its_watches() {
+    let zk = shared_client("tree-cache-close");
+    build_tree(&zk);
+    let baseline = zk.watch_count();
+    let cache = TreeCache::new(&zk, "/tree", TreeCacheOptions::default()).unwrap();
+    let events = Recorder::attach(&cache);
+    cache.start().unwrap();
+    events.until(&Seen::Initialized);
+    // A data and a children watch per node.
+    let nodes = snapshot(&cache, "/tree").len();
+    assert_eq!(nodes, 21);
+    assert_eq!(zk.watch_count(), baseline + 2 * nodes);
+    cache.close();
+    assert_eq!(cache.get_data("/tree").unwrap(), None);
+    zk.create("/tree/after", b"", &persistent()).wait().unwrap();
+    zk.set("/tree/a", b"x", -1).wait().unwrap();
+    // The watches go in the background; wait for the count, bounded.
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    while zk.watch_count() != baseline {
+        assert!(
+            Instant::now() < deadline,
+            "{} watches left",
+            zk.watch_count()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A watch fired after the changes: the client's callbacks run in order, so any cache
+    // event they caused would have been delivered before it.
+    let (tx, rx) = channel();
+    zk.exists_watch("/barrier", move |_| {
+        let _ = tx.send(());
+    })
+    .wait()
+    .unwrap();
+    zk.create("/barrier", b"", &persistent()).wait().unwrap();
+    rx.recv_timeout(EVENT_TIMEOUT)
+        .expect("the barrier watch fires");
+    assert_eq!(events.assert_quiet(), Vec::<Seen>::new());
+}
+
+#[test]
+fn catches_up_after_a_cut_connection() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("tree-cache-cut");
+    let proxy = Proxy::start(&hosts);
+    let zk = connect(
+        &proxy.hosts(),
+        &chroot,
+        ClientOptions {
+            session_timeout: Duration::from_secs(20),
+            ..ClientOptions::default()
+        },
+    );
+    let other = connect(&hosts, &chroot, ClientOptions::default());
+    build_tree(&other);
+    let cache = TreeCache::new(&zk, "/tree", TreeCacheOptions::default()).unwrap();
+    let events = Recorder::attach(&cache);
+    cache.start().unwrap();
+    events.until(&Seen::Initialized);
+
+    let mut states = StateRecorder::attach(&zk);
+    proxy.cut();
+    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
+    assert_eq!(events.next(), Seen::Suspended);
+    // While away: a new node, a change, a deleted subtree. The cache still answers.
+    other
+        .create("/tree/a/m0/l9", b"new", &persistent())
+        .wait()
+        .unwrap();
+    other.set("/tree/a/m1", b"changed", -1).wait().unwrap();
+    other.delete_recursive("/tree/b/m2", -1).wait().unwrap();
+    assert!(cache.get_data("/tree/b/m2").unwrap().is_some());
+    proxy.restore();
+
+    // Same session: the re-armed watches bring exactly the missed changes.
+    let mut seen = vec![events.next()];
+    // Reconnected, then an addition, an update and three removals.
+    while seen.len() < 6 {
+        match events.events.recv_timeout(EVENT_TIMEOUT) {
+            Ok(event) => seen.push(event),
+            Err(_) => panic!("only {seen:?}"),
+        }
+    }
+    assert_eq!(seen[0], Seen::Reconnected, "{seen:?}");
+    let mut rest = seen[1..].to_vec();
+    rest.sort_by_key(|event| format!("{event:?}"));
+    let mut expected = vec![
+        Seen::Added("/tree/a/m0/l9".into(), b"new".to_vec()),
+        Seen::Updated("/tree/a/m1".into(), b"changed".to_vec()),
+        Seen::Removed("/tree/b/m2".into()),
+        Seen::Removed("/tree/b/m2/l0".into()),
+        Seen::Removed("/tree/b/m2/l1".into()),
+    ];
+    expected.sort_by_key(|event| format!("{event:?}"));
+    assert_eq!(rest, expected);
+    assert_eq!(snapshot(&cache, "/tree"), server_snapshot(&other, "/tree"));
+}
+
+#[test]
+fn rebuilds_after_session_expiry_reporting_only_differences() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("tree-cache-expiry");
+    let proxy = Proxy::start(&hosts);
+    let zk = connect(
+        &proxy.hosts(),
+        &chroot,
+        ClientOptions {
+            session_timeout: Duration::from_secs(20),
+            ..ClientOptions::default()
+        },
+    );
+    let other = connect(&hosts, &chroot, ClientOptions::default());
+    build_tree(&other);
+    let cache = TreeCache::new(&zk, "/tree", TreeCacheOptions::default()).unwrap();
+    let events = Recorder::attach(&cache);
+    cache.start().unwrap();
+    events.until(&Seen::Initialized);
+
+    let mut states = StateRecorder::attach(&zk);
+    proxy.expire_session(&format!("{hosts}{chroot}"), &zk, &mut states, || {
+        other
+            .create("/tree/b/fresh", b"f", &persistent())
+            .wait()
+            .unwrap();
+        other.set("/tree/a/m2/l1", b"changed", -1).wait().unwrap();
+        other.delete("/tree/a/m0/l0", -1).wait().unwrap();
+    });
+    let seen = events.until(&Seen::Initialized);
+    assert_eq!(&seen[..2], &[Seen::Suspended, Seen::Lost], "{seen:?}");
+    assert!(!seen[2..].contains(&Seen::Lost));
+    let reconnected = seen
+        .iter()
+        .position(|e| *e == Seen::Reconnected)
+        .expect("reconnected");
+    let mut changes: Vec<Seen> = seen[reconnected + 1..seen.len() - 1].to_vec();
+    changes.sort_by_key(|event| format!("{event:?}"));
+    let mut expected = vec![
+        Seen::Added("/tree/b/fresh".into(), b"f".to_vec()),
+        Seen::Updated("/tree/a/m2/l1".into(), b"changed".to_vec()),
+        Seen::Removed("/tree/a/m0/l0".into()),
+    ];
+    expected.sort_by_key(|event| format!("{event:?}"));
+    assert_eq!(changes, expected, "{seen:?}");
+    assert_eq!(snapshot(&cache, "/tree"), server_snapshot(&other, "/tree"));
+    // And it keeps following changes with the new session's watches.
+    other.set("/tree/b", b"later", -1).wait().unwrap();
+    assert_eq!(
+        events.next(),
+        Seen::Updated("/tree/b".into(), b"later".to_vec())
+    );
+}
+
+#[test]
+fn unreadable_nodes_are_reported_as_failures() {
+    let zk = shared_client("tree-cache-acl");
+    build_tree(&zk);
+    let cache = TreeCache::new(&zk, "/tree", TreeCacheOptions::default()).unwrap();
+    let events = Recorder::attach(&cache);
+    cache.start().unwrap();
+    events.until(&Seen::Initialized);
+    // Anyone may create under it, nobody may read it.
+    let options = CreateOptions {
+        acl: Some(vec![Acl {
+            perms: perms::CREATE,
+            id: Id {
+                scheme: "world".into(),
+                id: "anyone".into(),
+            },
+        }]),
+        ..CreateOptions::default()
+    };
+    zk.create("/tree/secret", b"hidden", &options)
+        .wait()
+        .unwrap();
+    let mut seen = vec![events.next(), events.next()];
+    seen.sort_by_key(|event| format!("{event:?}"));
+    assert_eq!(
+        seen,
+        vec![
+            Seen::Failed("/tree/secret".into()),
+            Seen::Failed("/tree/secret".into())
+        ]
+    );
+    assert_eq!(cache.get_data("/tree/secret").unwrap(), None);
+    // The rest of the tree is still followed.
+    zk.set("/tree/a", b"still", -1).wait().unwrap();
+    assert_eq!(
+        events.next(),
+        Seen::Updated("/tree/a".into(), b"still".to_vec())
+    );
+}
+
+/// Many clients change a small tree at random (creations, deletions and re-creations,
+/// updates, subtree deletions); the cache must end equal to the server, and each node's
+/// events must make sense: added before updated or removed, never added twice in a row.
+#[test]
+fn stays_consistent_under_concurrent_random_changes() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("tree-cache-stress");
+    let zk = connect(&hosts, &chroot, ClientOptions::default());
+    zk.create("/tree", b"", &persistent()).wait().unwrap();
+    let cache = TreeCache::new(&zk, "/tree", TreeCacheOptions::default()).unwrap();
+    let events = Recorder::attach(&cache);
+    cache.start().unwrap();
+    events.until(&Seen::Initialized);
+
+    let writers: Vec<_> = (0..3u64)
+        .map(|seed| {
+            let (hosts, chroot) = (hosts.clone(), chroot.clone());
+            std::thread::spawn(move || {
+                let zk = connect(&hosts, &chroot, ClientOptions::default());
+                let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                let mut random = move |n: u64| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state % n
+                };
+                let makepath = CreateOptions {
+                    makepath: true,
+                    ..CreateOptions::default()
+                };
+                for i in 0..300 {
+                    let depth = 1 + random(3);
+                    let path: String = (0..depth).map(|_| format!("/n{}", random(3))).collect();
+                    let path = format!("/tree{path}");
+                    let data = format!("{seed}-{i}").into_bytes();
+                    let _ = match random(4) {
+                        0 => zk.create(&path, &data, &makepath).wait().map(drop),
+                        1 => zk.set(&path, &data, -1).wait().map(drop),
+                        2 => zk.delete(&path, -1).wait(),
+                        _ => zk.delete_recursive(&path, -1).wait(),
+                    };
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+
+    // Converged: the cache equals the server (its last reads may still be in flight).
+    let want = server_snapshot(&zk, "/tree");
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    while snapshot(&cache, "/tree") != want {
+        assert!(
+            Instant::now() < deadline,
+            "cache {:?}\nserver {want:?}",
+            snapshot(&cache, "/tree")
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Per node, the events tell a consistent story ending in the final state.
+    let mut present: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    present.insert("/tree".into(), Vec::new());
+    let mut count = 0;
+    for event in events.events.try_iter() {
+        count += 1;
+        match event {
+            Seen::Added(path, data) => {
+                assert!(!present.contains_key(&path), "{path} added twice");
+                present.insert(path, data);
+            }
+            Seen::Updated(path, data) => {
+                assert!(present.contains_key(&path), "{path} updated while absent");
+                present.insert(path, data);
+            }
+            Seen::Removed(path) => {
+                assert!(
+                    present.remove(&path).is_some(),
+                    "{path} removed while absent"
+                );
+                assert!(
+                    !present.keys().any(|p| p.starts_with(&format!("{path}/"))),
+                    "{path} removed before its children"
+                );
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(present, want);
+    assert!(
+        count > 100,
+        "only {count} events: the writers hardly changed anything"
+    );
+}
