@@ -336,6 +336,58 @@ typedef int32_t zk_event_type;
 #endif // __cplusplus
 
 /**
+ * What a `zk_tree_event` reports (kazoo's `TreeEvent` types, plus failures).
+ */
+enum zk_tree_event_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * A node appeared in the cache: `path`, `data`, `stat` are the node's.
+     */
+    ZK_TREE_NODE_ADDED = 0,
+    /**
+     * A cached node's data changed: `path`, `data`, `stat` are the new ones.
+     */
+    ZK_TREE_NODE_UPDATED = 1,
+    /**
+     * A cached node was deleted: `path`, `data`, `stat` are what the cache last held.
+     * Children are reported before their parent.
+     */
+    ZK_TREE_NODE_REMOVED = 2,
+    /**
+     * The connection was lost; the cache keeps its nodes and catches up on reconnection.
+     */
+    ZK_TREE_CONNECTION_SUSPENDED = 3,
+    /**
+     * Connected again (same session, or a new one after `ZK_TREE_CONNECTION_LOST`).
+     */
+    ZK_TREE_CONNECTION_RECONNECTED = 4,
+    /**
+     * The session ended; the tree is re-read once connected again, and
+     * `ZK_TREE_INITIALIZED` comes again.
+     */
+    ZK_TREE_CONNECTION_LOST = 5,
+    /**
+     * Every node has been read (after start, and after each new session).
+     */
+    ZK_TREE_INITIALIZED = 6,
+    /**
+     * `path` could not be read for a reason other than the connection (`error`, for
+     * example `ZK_ENOAUTH`); it stays as cached.
+     */
+    ZK_TREE_NODE_FAILED = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_tree_event_type zk_tree_event_type;
+#else
+typedef int32_t zk_tree_event_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What one operation of a committed transaction did.
  */
 enum zk_op_type
@@ -555,6 +607,12 @@ typedef struct zk_semaphore zk_semaphore;
  * A transaction or read batch being built. Not thread-safe: one thread at a time.
  */
 typedef struct zk_transaction zk_transaction;
+
+/**
+ * A local mirror of a subtree (kazoo's `TreeCache`): see `zk_tree_cache_new()`.
+ * Thread-safe: any thread may read it while the dispatcher keeps it current.
+ */
+typedef struct zk_tree_cache zk_tree_cache;
 
 /**
  * One ACL entry: who (`scheme`:`id`) may do what (`perms`, a mask of `ZK_PERM_*`). The
@@ -815,6 +873,44 @@ typedef struct zk_buffer {
  * Its result is `zk_election_run()`'s result.
  */
 typedef zk_error (*zk_leader_fn)(void *user_data);
+
+/**
+ * One event of a tree cache, borrowed by the listener for the duration of its call.
+ */
+typedef struct zk_tree_event {
+    /**
+     * What happened.
+     */
+    zk_tree_event_type event_type;
+    /**
+     * The node (chroot removed) for node events and failures; NULL for the others.
+     */
+    const char *path;
+    /**
+     * The node's data (`data_len` bytes; NULL when empty or not a node event).
+     */
+    const uint8_t *data;
+    /**
+     * How many bytes `data` holds.
+     */
+    size_t data_len;
+    /**
+     * The node's stat for node events; NULL for the others.
+     */
+    const struct zk_stat *stat;
+    /**
+     * Why, for `ZK_TREE_NODE_FAILED`; `ZK_OK` otherwise.
+     */
+    zk_error error;
+} zk_tree_event;
+
+/**
+ * A tree cache listener: called with each event, on the client's dispatcher thread (one
+ * callback of this client at a time, in the order things happened on the server). It may call
+ * any zkclient function, the cache's own included (`zk_tree_cache_get_data()`,
+ * `zk_tree_cache_close()`…). Everything it receives is borrowed for the call.
+ */
+typedef void (*zk_tree_cache_fn)(const struct zk_tree_event *event, void *user_data);
 
 /**
  * How to retry (kazoo's `KazooRetry`). Start from `zk_retry_policy_default()` and change what
@@ -2221,6 +2317,120 @@ zk_error zk_semaphore_lease_holders(struct zk_semaphore *semaphore,
  * `semaphore` NULL or from `zk_semaphore_new()`, not freed before.
  */
 void zk_semaphore_free(struct zk_semaphore *semaphore);
+
+/**
+ * Makes a cache of the subtree at `path` (borrowed for the call), at most `max_depth` levels
+ * below it (0: the root only; -1: every level). Nothing is read until `zk_tree_cache_start()`;
+ * the root need not exist (it is cached once created). `ZK_EBADPATH` for a bad path,
+ * `ZK_EINVAL` for a depth below -1. On success `*out_cache` owns the handle: release it with
+ * `zk_tree_cache_free()`, before the client.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `out_cache` NULL or writable.
+ */
+zk_error zk_tree_cache_new(struct zk_client *client,
+                           const char *path,
+                           int32_t max_depth,
+                           struct zk_tree_cache **out_cache);
+
+/**
+ * Adds a listener; add them before `zk_tree_cache_start()` to see every event.
+ * `*out_listener_id` (if not NULL) receives an id for `zk_tree_cache_unlisten()`.
+ * `user_data` belongs to the library from this call on: `free_user_data` runs exactly once,
+ * after the listener's last call (when it is removed, or the cache freed), or at once if the
+ * call fails.
+ *
+ * # Safety
+ * `cache` NULL or live; `out_listener_id` NULL or writable.
+ */
+zk_error zk_tree_cache_listen(struct zk_tree_cache *cache,
+                              zk_tree_cache_fn listener,
+                              void *user_data,
+                              zk_free_fn free_user_data,
+                              uint64_t *out_listener_id);
+
+/**
+ * Removes a listener. `ZK_ENOTHING` when no listener has that id. An event being delivered to
+ * it may still complete on the dispatcher thread; its user data is released after that.
+ *
+ * # Safety
+ * `cache` NULL or live.
+ */
+zk_error zk_tree_cache_unlisten(struct zk_tree_cache *cache, uint64_t listener_id);
+
+/**
+ * Starts mirroring: the root is read, then every node found below it, and the copy is kept
+ * current; `ZK_TREE_INITIALIZED` says when the first copy is complete. Returns at once.
+ * `ZK_EINVAL` when already started or closed.
+ *
+ * # Safety
+ * `cache` NULL or live.
+ */
+zk_error zk_tree_cache_start(struct zk_tree_cache *cache);
+
+/**
+ * Stops mirroring: no event is delivered afterwards (one being delivered completes), the
+ * nodes are dropped and the cache's watches removed. It cannot be started again; closing
+ * twice is fine.
+ *
+ * # Safety
+ * `cache` NULL or live.
+ */
+zk_error zk_tree_cache_close(struct zk_tree_cache *cache);
+
+/**
+ * The cached data of `path` (borrowed for the call): `*out_data` (if not NULL) receives a
+ * copy the caller owns (release with `zk_buffer_free()`), `*out_stat` (if not NULL) its stat
+ * when last read. No server round trip. `ZK_ENONODE` when the node is not in the cache
+ * (missing, or not read yet); `ZK_EINVAL` when `path` is outside the cached subtree.
+ *
+ * # Safety
+ * `cache` NULL or live; `path` NULL or a string; outputs NULL or writable.
+ */
+zk_error zk_tree_cache_get_data(struct zk_tree_cache *cache,
+                                const char *path,
+                                struct zk_buffer *out_data,
+                                struct zk_stat *out_stat);
+
+/**
+ * The cached children of `path` (borrowed for the call), sorted: `*out_children` receives a
+ * list the caller owns (release with `zk_string_list_free()`). Below the maximum depth a node
+ * has no cached children. `ZK_ENONODE` when the node is not in the cache; `ZK_EINVAL`
+ * when `path` is outside the cached subtree.
+ *
+ * # Safety
+ * `cache` NULL or live; `path` NULL or a string; `out_children` NULL or writable.
+ */
+zk_error zk_tree_cache_get_children(struct zk_tree_cache *cache,
+                                    const char *path,
+                                    struct zk_string_list *out_children);
+
+/**
+ * How many nodes the cache holds (read and present); 0 for NULL.
+ *
+ * # Safety
+ * `cache` NULL or live.
+ */
+size_t zk_tree_cache_size(const struct zk_tree_cache *cache);
+
+/**
+ * True once the first complete copy has been made (and again after each new session's);
+ * false for NULL.
+ *
+ * # Safety
+ * `cache` NULL or live.
+ */
+bool zk_tree_cache_is_initialized(const struct zk_tree_cache *cache);
+
+/**
+ * Closes (as `zk_tree_cache_close()`) and releases a cache. NULL is fine. It may be called
+ * from the cache's own listener; listeners' user data is released once no call of theirs is
+ * running.
+ *
+ * # Safety
+ * `cache` NULL or from `zk_tree_cache_new()`, not freed before.
+ */
+void zk_tree_cache_free(struct zk_tree_cache *cache);
 
 /**
  * The default command retry policy: 5 attempts, pauses from 100 ms doubling up to 60 s with

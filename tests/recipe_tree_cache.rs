@@ -657,3 +657,251 @@ fn stays_consistent_under_concurrent_random_changes() {
         "only {count} events: the writers hardly changed anything"
     );
 }
+
+mod through_the_c_api {
+    use super::*;
+    use std::ffi::{c_void, CStr, CString};
+    use std::ptr::{null, null_mut};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc::Sender;
+    use zkclient::ffi::recipe_tree_cache::*;
+    use zkclient::ffi::*;
+
+    fn c(text: &str) -> CString {
+        CString::new(text).unwrap()
+    }
+
+    fn last_message() -> String {
+        // SAFETY: the library returns a valid NUL-terminated string.
+        unsafe { CStr::from_ptr(zk_last_error_message()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    static FREED: AtomicUsize = AtomicUsize::new(0);
+
+    /// (type, path, data, data length from the stat, error) of one event.
+    type CEvent = (
+        zk_tree_event_type,
+        Option<String>,
+        Vec<u8>,
+        Option<i32>,
+        zk_error,
+    );
+
+    unsafe extern "C" fn listener(event: *const zk_tree_event, user_data: *mut c_void) {
+        // SAFETY: the library passes a valid event and our user data.
+        let (event, sender) = unsafe { (&*event, &*(user_data as *const Sender<CEvent>)) };
+        let path = (!event.path.is_null())
+            // SAFETY: a valid C string for the call.
+            .then(|| {
+                unsafe { CStr::from_ptr(event.path) }
+                    .to_string_lossy()
+                    .into_owned()
+            });
+        let data = if event.data.is_null() {
+            Vec::new()
+        } else {
+            // SAFETY: data_len readable bytes.
+            unsafe { std::slice::from_raw_parts(event.data, event.data_len) }.to_vec()
+        };
+        // SAFETY: NULL or a valid stat for the call.
+        let stat = unsafe { event.stat.as_ref() }.map(|stat| stat.data_length);
+        let _ = sender.send((event.event_type, path, data, stat, event.error));
+    }
+
+    unsafe extern "C" fn free_sender(user_data: *mut c_void) {
+        // SAFETY: the box made in the test.
+        drop(unsafe { Box::from_raw(user_data as *mut Sender<CEvent>) });
+        FREED.fetch_add(1, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn tree_cache_through_the_c_api() {
+        let hosts = shared_hosts();
+        let chroot = unique_chroot("c-tree-cache");
+        let zk = connect(&hosts, &chroot, ClientOptions::default());
+        zk.create("/t", b"root", &persistent()).wait().unwrap();
+        zk.create("/t/a", b"", &persistent()).wait().unwrap();
+        let mut client = null_mut();
+        // SAFETY: valid or deliberately invalid arguments throughout.
+        unsafe {
+            assert_eq!(
+                zk_client_new(c(&format!("{hosts}{chroot}")).as_ptr(), null(), &mut client),
+                zk_error::ZK_OK
+            );
+            assert_eq!(zk_client_start(client, 30_000), zk_error::ZK_OK);
+
+            let mut cache = null_mut();
+            assert_eq!(
+                zk_tree_cache_new(null_mut(), c("/t").as_ptr(), -1, &mut cache),
+                zk_error::ZK_EINVAL
+            );
+            assert!(last_message().contains("client"), "{}", last_message());
+            assert_eq!(
+                zk_tree_cache_new(client, c("t").as_ptr(), -1, &mut cache),
+                zk_error::ZK_EBADPATH
+            );
+            assert_eq!(
+                zk_tree_cache_new(client, c("/t").as_ptr(), -2, &mut cache),
+                zk_error::ZK_EINVAL
+            );
+            assert!(last_message().contains("max_depth"), "{}", last_message());
+            assert_eq!(
+                zk_tree_cache_new(client, c("/t").as_ptr(), -1, null_mut()),
+                zk_error::ZK_EINVAL
+            );
+            assert!(cache.is_null());
+            assert_eq!(
+                zk_tree_cache_new(client, c("/t").as_ptr(), -1, &mut cache),
+                zk_error::ZK_OK
+            );
+
+            // A NULL listener is refused and its user data released at once.
+            let (tx, rx) = channel::<CEvent>();
+            let before = FREED.load(Ordering::SeqCst);
+            let refused = Box::into_raw(Box::new(tx.clone())) as *mut c_void;
+            assert_eq!(
+                zk_tree_cache_listen(cache, None, refused, Some(free_sender), null_mut()),
+                zk_error::ZK_EINVAL
+            );
+            assert_eq!(FREED.load(Ordering::SeqCst), before + 1);
+
+            let mut id = 0;
+            let user_data = Box::into_raw(Box::new(tx)) as *mut c_void;
+            assert_eq!(
+                zk_tree_cache_listen(cache, Some(listener), user_data, Some(free_sender), &mut id),
+                zk_error::ZK_OK
+            );
+            assert!(!zk_tree_cache_is_initialized(cache));
+            assert_eq!(zk_tree_cache_start(cache), zk_error::ZK_OK);
+            assert_eq!(zk_tree_cache_start(cache), zk_error::ZK_EINVAL);
+            let mut first = Vec::new();
+            while first.last().map(|e: &CEvent| e.0)
+                != Some(zk_tree_event_type::ZK_TREE_INITIALIZED)
+            {
+                first.push(rx.recv_timeout(EVENT_TIMEOUT).expect("an event"));
+            }
+            assert_eq!(
+                first,
+                vec![
+                    (
+                        zk_tree_event_type::ZK_TREE_NODE_ADDED,
+                        Some("/t".into()),
+                        b"root".to_vec(),
+                        Some(4),
+                        zk_error::ZK_OK
+                    ),
+                    (
+                        zk_tree_event_type::ZK_TREE_NODE_ADDED,
+                        Some("/t/a".into()),
+                        Vec::new(),
+                        Some(0),
+                        zk_error::ZK_OK
+                    ),
+                    (
+                        zk_tree_event_type::ZK_TREE_INITIALIZED,
+                        None,
+                        Vec::new(),
+                        None,
+                        zk_error::ZK_OK
+                    ),
+                ]
+            );
+            assert!(zk_tree_cache_is_initialized(cache));
+            assert_eq!(zk_tree_cache_size(cache), 2);
+
+            let mut data = zk_buffer {
+                data: null_mut(),
+                len: 0,
+            };
+            let mut stat = zk_stat::default();
+            assert_eq!(
+                zk_tree_cache_get_data(cache, c("/t").as_ptr(), &mut data, &mut stat),
+                zk_error::ZK_OK
+            );
+            assert_eq!(std::slice::from_raw_parts(data.data, data.len), b"root");
+            assert_eq!(stat.num_children, 1);
+            zk_buffer_free(&mut data);
+            assert_eq!(
+                zk_tree_cache_get_data(cache, c("/t/none").as_ptr(), &mut data, null_mut()),
+                zk_error::ZK_ENONODE
+            );
+            assert_eq!(
+                zk_tree_cache_get_data(cache, c("/elsewhere").as_ptr(), null_mut(), null_mut()),
+                zk_error::ZK_EINVAL
+            );
+            assert!(last_message().contains("outside"), "{}", last_message());
+            let mut children = zk_string_list {
+                items: null_mut(),
+                count: 0,
+            };
+            assert_eq!(
+                zk_tree_cache_get_children(cache, c("/t").as_ptr(), &mut children),
+                zk_error::ZK_OK
+            );
+            assert_eq!(children.count, 1);
+            assert_eq!(CStr::from_ptr(*children.items).to_str().unwrap(), "a");
+            zk_string_list_free(&mut children);
+            assert_eq!(
+                zk_tree_cache_get_children(cache, c("/t").as_ptr(), null_mut()),
+                zk_error::ZK_EINVAL
+            );
+
+            // Changes arrive as events; a failure carries its error code.
+            zk.set("/t/a", b"new", -1).wait().unwrap();
+            assert_eq!(
+                rx.recv_timeout(EVENT_TIMEOUT).unwrap(),
+                (
+                    zk_tree_event_type::ZK_TREE_NODE_UPDATED,
+                    Some("/t/a".into()),
+                    b"new".to_vec(),
+                    Some(3),
+                    zk_error::ZK_OK
+                )
+            );
+            let unreadable = CreateOptions {
+                acl: Some(vec![Acl {
+                    perms: perms::CREATE,
+                    id: Id {
+                        scheme: "world".into(),
+                        id: "anyone".into(),
+                    },
+                }]),
+                ..CreateOptions::default()
+            };
+            zk.create("/t/secret", b"", &unreadable).wait().unwrap();
+            let failed = rx.recv_timeout(EVENT_TIMEOUT).unwrap();
+            assert_eq!(
+                (failed.0, failed.1.as_deref(), failed.4),
+                (
+                    zk_tree_event_type::ZK_TREE_NODE_FAILED,
+                    Some("/t/secret"),
+                    zk_error::ZK_ENOAUTH
+                )
+            );
+            let _ = rx.recv_timeout(EVENT_TIMEOUT).unwrap();
+
+            // Unlisten releases the user data once (when the dispatcher has let go of the
+            // listener: it may still be finishing the last delivery); unknown ids are
+            // ZK_ENOTHING.
+            let before = FREED.load(Ordering::SeqCst);
+            assert_eq!(zk_tree_cache_unlisten(cache, id), zk_error::ZK_OK);
+            let deadline = Instant::now() + EVENT_TIMEOUT;
+            while FREED.load(Ordering::SeqCst) == before {
+                assert!(Instant::now() < deadline, "user data never released");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert_eq!(FREED.load(Ordering::SeqCst), before + 1);
+            assert_eq!(zk_tree_cache_unlisten(cache, id), zk_error::ZK_ENOTHING);
+            assert_eq!(zk_tree_cache_close(cache), zk_error::ZK_OK);
+            assert_eq!(zk_tree_cache_close(cache), zk_error::ZK_OK);
+            assert_eq!(zk_tree_cache_size(cache), 0);
+            zk_tree_cache_free(cache);
+            zk_tree_cache_free(null_mut());
+            assert_eq!(zk_tree_cache_size(null()), 0);
+            assert_eq!(zk_tree_cache_start(null_mut()), zk_error::ZK_EINVAL);
+            zk_client_free(client);
+        }
+    }
+}
