@@ -183,6 +183,23 @@ fn a_malformed_record_is_an_error_naming_the_node_and_the_lock_is_released() {
 }
 
 #[test]
+fn a_lease_ending_after_the_year_9999_is_an_error_and_writes_nothing() {
+    let (_, zk) = clients("lease-9999", 1);
+    let zk = &zk[0];
+    let now = Arc::new(AtomicI64::new(T));
+    let forever = Duration::from_secs(8000 * 365 * 86_400);
+    let error =
+        NonBlockingLease::obtain_with(zk, "/lease", forever, "a", &clock(&now)).unwrap_err();
+    assert!(matches!(error, Error::InvalidArgument(_)), "{error:?}");
+    assert!(error.to_string().contains("9999"), "{error}");
+    assert!(children(zk, "/lease").is_empty(), "no record, no lock node");
+    // The last second Python can write is fine.
+    let last = Duration::from_secs(253_402_300_799 - T as u64);
+    assert!(NonBlockingLease::obtain_with(zk, "/lease", last, "a", &clock(&now)).unwrap());
+    assert_eq!(stored(zk, "/lease"), record("a", "9999-12-31T23:59:59"));
+}
+
+#[test]
 fn a_lease_whose_lock_is_busy_is_not_obtained_within_the_lock_timeout() {
     let (_, zk) = clients("lease-lock-timeout", 2);
     let lock = Lock::new(&zk[0], "/lease", "someone");

@@ -20,6 +20,9 @@
 //! retry policy; the lock is released on every path out, errors included; the wait for the
 //! lock can be bounded ([`LeaseOptions::lock_timeout`]). A record that is not kazoo's JSON is
 //! an error ([`Error::InvalidArgument`], naming the node and its bytes) rather than a refusal.
+//! Every write is conditional on what was read (create only while absent, delete only at the
+//! version read), so the decision stays sound even if the session, and with it the lock, is
+//! lost while the decision is retried.
 
 use std::fmt;
 use std::sync::Arc;
