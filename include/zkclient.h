@@ -1928,6 +1928,67 @@ zk_error zk_election_contenders(struct zk_election *election,
 void zk_election_free(struct zk_election *election);
 
 /**
+ * Tries to obtain the lease at `path` for `duration_ms` milliseconds as `identifier`
+ * (kazoo's `NonBlockingLease(path, timedelta(milliseconds=duration_ms), identifier)`, and
+ * interoperable with it): `*out_obtained` is true when the lease was obtained or renewed
+ * (the same identifier held it), false when another identifier holds an unexpired lease or
+ * the record has another format version. The lease is recorded in the persistent node
+ * `<path>/lease_holder` as kazoo's JSON (`{"version": 1, "holder": ..., "end":
+ * "%Y-%m-%dT%H:%M:%S"}`, UTC, whole seconds), read and replaced under kazoo's Lock on `path`;
+ * the record is replaced in one transaction. Clocks of the clients sharing a lease must be
+ * roughly in step.
+ *
+ * `identifier` is `identifier_len` UTF-8 bytes; NULL or length 0 means this host's name, as
+ * in kazoo. `lock_timeout_ms` bounds the wait for the lease's lock: -1 waits as long as it
+ * takes (kazoo), 0 or more gives up after that long with `*out_obtained` false. Blocks the
+ * calling thread (not from a callback of the same client). `path` and `identifier` are
+ * borrowed for the call; nothing is allocated for the caller.
+ *
+ * Errors (`*out_obtained` unmodified): `ZK_EINVAL` for a NULL `client`, `path` or
+ * `out_obtained`, a negative `duration_ms`, a `lock_timeout_ms` below -1, an `identifier`
+ * that is not UTF-8 (or NULL with a length), a lease that would end after the year 9999,
+ * no identifier when the host name cannot be read, or a record at `<path>/lease_holder`
+ * that is not kazoo's lease JSON (the message names the node and its bytes); `ZK_EBADPATH`
+ * for a `path` that is not UTF-8 or breaks ZooKeeper's path rules; `ZK_ECLOSED` when the
+ * client is stopped; server errors as they come (connection losses are retried with the
+ * client's retry policy first).
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a NUL-terminated string; `identifier` NULL or
+ * `identifier_len` readable bytes; `out_obtained` NULL or writable.
+ */
+zk_error zk_lease_obtain(struct zk_client *client,
+                         const char *path,
+                         int64_t duration_ms,
+                         const uint8_t *identifier,
+                         size_t identifier_len,
+                         int64_t lock_timeout_ms,
+                         bool *out_obtained);
+
+/**
+ * Tries to obtain one of `count` leases `<path>/0` .. `<path>/<count - 1>` in order, each as
+ * `zk_lease_obtain()`, stopping at the first obtained (kazoo's `MultiNonBlockingLease(count,
+ * path, duration, identifier)`, and interoperable with it): `*out_slot` is the number of the
+ * lease obtained (or renewed), or -1 when every one is held by another identifier. Arguments
+ * as in `zk_lease_obtain()`; `lock_timeout_ms` applies to each lease's lock in turn.
+ *
+ * Errors (`*out_slot` unmodified): those of `zk_lease_obtain()` (an error on one lease ends
+ * the call: later leases are not tried), and `ZK_EINVAL` for a `count` of 0 or above
+ * `INT32_MAX`, or a NULL `out_slot`.
+ *
+ * # Safety
+ * As `zk_lease_obtain()`; `out_slot` NULL or writable.
+ */
+zk_error zk_multi_lease_obtain(struct zk_client *client,
+                               const char *path,
+                               uint32_t count,
+                               int64_t duration_ms,
+                               const uint8_t *identifier,
+                               size_t identifier_len,
+                               int64_t lock_timeout_ms,
+                               int32_t *out_slot);
+
+/**
  * Makes an exclusive lock on `path` (kazoo's `Lock(path, identifier)`): contenders are
  * ephemeral sequential children `<path>/<guid>__lock__<sequence>` holding their identifier.
  * Nothing is sent until the first acquire. `identifier` (`identifier_len` bytes, NULL when 0;
