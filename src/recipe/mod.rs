@@ -1,4 +1,7 @@
-//! kazoo's recipes, written only against the public API of [`crate::client`].
+//! kazoo's recipes, written against the public API of [`crate::client`]. One exception:
+//! TreeCache reads through the crate's ordered completion path (`submit_get_watch` and
+//! friends), whose answers arrive in server order with watch events, which the public async
+//! functions cannot promise.
 
 pub mod barrier;
 mod common;
