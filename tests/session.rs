@@ -163,3 +163,28 @@ fn listeners_can_be_removed_and_may_call_the_client() {
     assert_eq!(answer, Ok(true));
     assert!(zk.remove_listener(id));
 }
+
+#[test]
+fn a_listener_finds_the_client_in_the_state_it_is_told() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("listener-state");
+    let zk = common::connect(&hosts, &chroot, ClientOptions::default());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let observed = zk.clone();
+    zk.add_listener(move |told, _| {
+        let _ = tx.send((told, observed.state()));
+    });
+    for _ in 0..20 {
+        zk.stop().unwrap();
+        zk.start(EVENT_TIMEOUT).unwrap();
+    }
+    zk.stop().unwrap();
+    let mut seen = 0;
+    while seen < 40 {
+        let (told, found) = rx.recv_timeout(EVENT_TIMEOUT).expect("a state change");
+        assert_eq!(told, found, "told {told:?}, the client said {found:?}");
+        seen += 1;
+    }
+    // The listener holds a clone of the client: let it go.
+    zk.clear_listeners();
+}

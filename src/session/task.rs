@@ -183,16 +183,20 @@ impl Task {
             return;
         }
         self.state = state;
-        // Queued before waiters wake: a listener added after `start` returned never receives
-        // the change that made it return.
-        self.events.state_changed(state);
         let (session_id, password, timeout, zxid) = (
             self.session_id,
             self.password.clone(),
             self.negotiated_timeout,
             self.last_zxid,
         );
+        let events = &self.events;
         self.status.update(|info| {
+            // Queued while the status is locked, so nobody sees the new state before the
+            // event is queued (a listener added after `start` returned never receives the
+            // change that made it return), and nobody told of the change can still read
+            // the old state from the client (a listener's `client.state()` waits for the
+            // lock and finds the new one).
+            events.state_changed(state);
             info.state = state;
             info.session_id = session_id;
             info.password = password;
