@@ -340,6 +340,72 @@ fn a_member_finishing_makes_the_rest_repartition() {
 }
 
 #[test]
+fn finishing_interrupts_the_waits_and_leaves_nothing_behind() {
+    let (_, zk) = clients("partitioner-finish", 3);
+    let holder = member(&zk[0], "holder");
+    assert_eq!(acquired(&holder), ITEMS);
+    // Waiting for the party to settle (kazoo's default 30 s): finish does not wait it out.
+    let patient = SetPartitioner::new(
+        &zk[1],
+        "/part",
+        ITEMS,
+        PartitionerOptions {
+            identifier: Some("patient".into()),
+            ..PartitionerOptions::default()
+        },
+    )
+    .unwrap();
+    let started = Instant::now();
+    patient.finish();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(patient.state(), PartitionState::Failure);
+    // Queued for a lock with a 30 s reaction time: finish cancels the wait.
+    assert!(holder.wait_for_state(PartitionState::Release, Some(EVENT_TIMEOUT)));
+    let queued = SetPartitioner::new(
+        &zk[2],
+        "/part",
+        ITEMS,
+        PartitionerOptions {
+            time_boundary: Duration::ZERO,
+            max_reaction_time: Duration::from_secs(30),
+            ..quick("queued")
+        },
+    )
+    .unwrap();
+    // holder and queued: "queued" (index 1) wants item-b and item-d; holder keeps them.
+    wait_for_children(&zk[0], "/part/locks/item-b", 2);
+    let started = Instant::now();
+    drop(queued);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(children(&zk[0], "/part/locks/item-b").len(), 1);
+    let party = children(&zk[0], "/part/party");
+    assert_eq!(party.len(), 1, "{party:?}");
+    assert!(party[0].ends_with("-holder"));
+}
+
+#[test]
+fn a_stopped_client_fails_the_partitioner() {
+    let (_, zk) = clients("partitioner-stop", 2);
+    let partitioner = member(&zk[0], "stopping");
+    assert_eq!(acquired(&partitioner), ITEMS);
+    zk[0].stop().unwrap();
+    assert!(partitioner.wait_for_state(PartitionState::Failure, Some(EVENT_TIMEOUT)));
+    assert!(partitioner.partitions().is_empty());
+    // Its session closed: another member takes everything at once.
+    let next = member(&zk[1], "next");
+    assert_eq!(acquired(&next), ITEMS);
+    drop(partitioner); // finishing after the client stopped does not hang
+}
+
+#[test]
 fn state_changes_are_told_in_order() {
     let (_, zk) = clients("partitioner-callback", 2);
     let (tx, rx) = channel();
