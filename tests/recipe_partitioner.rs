@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use common::{options, shared_hosts, unique_chroot, Proxy, StateRecorder, EVENT_TIMEOUT};
@@ -403,6 +403,74 @@ fn a_stopped_client_fails_the_partitioner() {
     let next = member(&zk[1], "next");
     assert_eq!(acquired(&next), ITEMS);
     drop(partitioner); // finishing after the client stopped does not hang
+}
+
+#[test]
+fn finish_may_be_called_from_the_state_callback_and_from_two_threads() {
+    let (_, zk) = clients("partitioner-reentrant", 2);
+    // The callback finishes its own partitioner once acquired (on the worker thread).
+    let handle: Arc<OnceLock<Weak<SetPartitioner>>> = Arc::default();
+    let in_callback = handle.clone();
+    let options = PartitionerOptions {
+        on_state_change: Some(Box::new(move |state| {
+            if state == PartitionState::Acquired {
+                if let Some(partitioner) = in_callback.get().and_then(Weak::upgrade) {
+                    assert_eq!(partitioner.partitions(), ITEMS);
+                    partitioner.finish();
+                    assert_eq!(partitioner.state(), PartitionState::Failure);
+                }
+            }
+            bump();
+        })),
+        time_boundary: Duration::from_millis(500),
+        ..quick("self-finishing")
+    };
+    let partitioner = Arc::new(SetPartitioner::new(&zk[0], "/part", ITEMS, options).unwrap());
+    handle.set(Arc::downgrade(&partitioner)).ok().unwrap();
+    assert!(partitioner.wait_for_state(PartitionState::Failure, Some(EVENT_TIMEOUT)));
+    assert!(partitioner.partitions().is_empty());
+    // Dropping waits for the worker, which released the locks and left the party.
+    drop(partitioner);
+    assert!(children(&zk[1], "/part/party").is_empty());
+    let other = member(&zk[1], "other");
+    assert_eq!(acquired(&other), ITEMS);
+
+    // Two threads finishing at once: both return with everything released.
+    let other = Arc::new(other);
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let other = other.clone();
+            std::thread::spawn(move || {
+                other.finish();
+                assert_eq!(other.state(), PartitionState::Failure);
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert!(children(&zk[1], "/part/party").is_empty());
+    for item in ITEMS {
+        assert!(children(&zk[1], &format!("/part/locks/{item}")).is_empty());
+    }
+}
+
+#[test]
+fn a_panicking_partition_function_fails_the_partitioner() {
+    let (_, zk) = clients("partitioner-panic", 1);
+    let options = PartitionerOptions {
+        partition_func: Some(Arc::new(
+            |_: &str, _: &[String], _: &[String]| -> Vec<String> {
+                panic!("deliberate panic in a partition function")
+            },
+        )),
+        ..quick("panicky")
+    };
+    let partitioner = SetPartitioner::new(&zk[0], "/part", ITEMS, options).unwrap();
+    assert!(partitioner.wait_for_state(PartitionState::Failure, Some(EVENT_TIMEOUT)));
+    assert!(!partitioner.wait_for_acquire(Some(Duration::ZERO)));
+    drop(partitioner);
+    assert!(children(&zk[0], "/part/party").is_empty());
 }
 
 #[test]

@@ -194,6 +194,7 @@ fn validate_identifier(identifier: &str) -> Result<()> {
 pub struct SetPartitioner {
     shared: Arc<Shared>,
     worker: Mutex<Option<JoinHandle<()>>>,
+    worker_id: ThreadId,
 }
 
 /// What the worker, the watches, the listener and the caller share.
@@ -237,6 +238,8 @@ struct Status {
     finishing: bool,
     /// The session was lost: the party node went with it.
     lost: bool,
+    /// The worker thread has released what it held and left the party.
+    worker_done: bool,
     /// States not yet told to `on_state_change`, and the thread telling them now.
     pending: VecDeque<PartitionState>,
     deliverer: Option<ThreadId>,
@@ -322,6 +325,7 @@ impl SetPartitioner {
                 allocate: true,
                 finishing: false,
                 lost: false,
+                worker_done: false,
                 pending: VecDeque::new(),
                 deliverer: None,
             }),
@@ -346,6 +350,7 @@ impl SetPartitioner {
         match worker {
             Ok(worker) => Ok(SetPartitioner {
                 shared,
+                worker_id: worker.thread().id(),
                 worker: Mutex::new(Some(worker)),
             }),
             Err(error) => {
@@ -432,18 +437,21 @@ impl SetPartitioner {
             shared.changed.notify_all();
         }
         shared.cancel_acquire();
-        let worker = {
-            let mut worker = lock(&self.worker);
-            match worker.as_ref() {
-                Some(handle) if handle.thread().id() == std::thread::current().id() => {
-                    // Called from a state callback on the worker: it cleans up on its way out.
-                    None
+        // From a state callback on the worker, the worker cleans up on its way out.
+        if self.worker_id != std::thread::current().id() {
+            let worker = lock(&self.worker).take();
+            match worker {
+                Some(worker) => {
+                    let _ = worker.join();
                 }
-                _ => worker.take(),
+                None => {
+                    // Another thread is finishing too: wait until the worker is done.
+                    let mut status = shared.status();
+                    while !status.worker_done {
+                        status = shared.wait_on(status, None);
+                    }
+                }
             }
-        };
-        if let Some(worker) = worker {
-            let _ = worker.join();
         }
         shared.remove_listener();
         shared.fail();
@@ -663,6 +671,15 @@ impl Shared {
     /// The worker thread: runs each allocation asked for, until FAILURE or `finish`, then
     /// releases what is held and leaves the party.
     fn run(self: Arc<Self>) {
+        /// Marks the worker done however it ends.
+        struct Done<'a>(&'a Shared);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.status().worker_done = true;
+                self.0.changed.notify_all();
+            }
+        }
+        let _done = Done(&self);
         loop {
             let state_id = {
                 let mut status = self.status();
@@ -681,7 +698,11 @@ impl Shared {
                 }
             };
             let Some(state_id) = state_id else { break };
-            self.allocate(state_id);
+            // A panic (in a partition function) fails the partitioner instead of stopping
+            // the worker silently.
+            if catch_unwind(AssertUnwindSafe(|| self.allocate(state_id))).is_err() {
+                self.fail();
+            }
         }
         let (held, watch, lost) = {
             let mut status = self.status();
