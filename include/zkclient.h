@@ -336,6 +336,42 @@ typedef int32_t zk_event_type;
 #endif // __cplusplus
 
 /**
+ * A partitioner's state (kazoo's `PartitionState`); `zk_partition_state_str()` names it.
+ */
+enum zk_partition_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The set is being divided: waiting until the party has been unchanged for
+     * `time_boundary_ms`, then taking the lock of each item of this member's share.
+     */
+    ZK_PARTITION_ALLOCATING = 0,
+    /**
+     * Every item of this member's share is locked: `zk_partitioner_partitions()` lists them.
+     */
+    ZK_PARTITION_ACQUIRED = 1,
+    /**
+     * The party or the connection changed: stop using the items, then call
+     * `zk_partitioner_release_set()` (the locks are held until then).
+     */
+    ZK_PARTITION_RELEASE = 2,
+    /**
+     * Terminal: the session was lost, an unexpected error happened, or
+     * `zk_partitioner_finish()` was called. Make a new partitioner to take part again.
+     */
+    ZK_PARTITION_FAILURE = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_partition_state zk_partition_state;
+#else
+typedef int32_t zk_partition_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What a `zk_tree_event` reports (kazoo's `TreeEvent` types, plus failures).
  */
 enum zk_tree_event_type
@@ -583,6 +619,13 @@ typedef struct zk_locking_queue zk_locking_queue;
  * `zk_options_free()`. Not thread-safe: one thread at a time may use one options object.
  */
 typedef struct zk_options zk_options;
+
+/**
+ * A member of a set partition (kazoo's `SetPartitioner`, interoperable with it): see
+ * `zk_partitioner_new()`. Thread-safe: any thread may call any function on a handle, several
+ * at once (`zk_partitioner_free()` excepted).
+ */
+typedef struct zk_partitioner zk_partitioner;
 
 /**
  * A member of a party (kazoo's `Party` or `ShallowParty`): see `zk_party_new()` and
@@ -873,6 +916,62 @@ typedef struct zk_buffer {
  * Its result is `zk_election_run()`'s result.
  */
 typedef zk_error (*zk_leader_fn)(void *user_data);
+
+/**
+ * A custom partition function (kazoo's `partition_func`): given this member's `identifier`,
+ * every member's identifier (`members`, ours included, in node-name order) and the set
+ * (`items`, sorted, no duplicates), it sets `out_selected[i]` to true for each item `i` this
+ * member should take (the array has `items->count` entries, all false on entry). Every
+ * member must compute disjoint shares from the same inputs; the per-item locks keep two
+ * members from holding one item even when they disagree. Everything is borrowed for the
+ * call. It runs on the partitioner's worker thread with the `user_data` given to
+ * `zk_partitioner_new()`, and must not block on the partitioner.
+ */
+typedef void (*zk_partition_fn)(const char *identifier,
+                                const struct zk_string_list *members,
+                                const struct zk_string_list *items,
+                                bool *out_selected,
+                                void *user_data);
+
+/**
+ * How `zk_partitioner_new()` takes part. Start from `zk_partitioner_options_default()`
+ * (kazoo's defaults) and change what you need. Borrowed for the call.
+ */
+typedef struct zk_partitioner_options {
+    /**
+     * This member's identifier (UTF-8, non-empty, no `/`), part of its party node
+     * `<path>/party/<guid>-<identifier>`; copied. NULL: kazoo's default
+     * `<host name>-<process id>`.
+     */
+    const char *identifier;
+    /**
+     * How long the party's membership must be unchanged before the set is divided, in
+     * milliseconds (kazoo's `time_boundary`, default 30000). 0 divides at once.
+     */
+    uint32_t time_boundary_ms;
+    /**
+     * The longest single wait for one item's lock before checking whether the party changed
+     * meanwhile, in milliseconds (kazoo's `max_reaction_time`, default 1000). Must be > 0.
+     */
+    uint32_t max_reaction_time_ms;
+    /**
+     * How the set is divided; NULL: kazoo's default (sort the items and the member
+     * identifiers; the member at index `i` of `n` takes items `i`, `i + n`, `i + 2n`, ...).
+     */
+    zk_partition_fn partition_func;
+} zk_partitioner_options;
+
+/**
+ * Told every new state of a partitioner, with the `user_data` given to
+ * `zk_partitioner_new()`. It runs on the thread that caused the change: the partitioner's
+ * own worker thread, the client's dispatcher thread (party and connection changes), or the
+ * thread in `zk_partitioner_release_set()`, `zk_partitioner_finish()` or
+ * `zk_partitioner_free()`. Calls for one partitioner never overlap and come in order. It may
+ * call `zk_partitioner_state()`, `zk_partitioner_partitions()`,
+ * `zk_partitioner_release_set()`, `zk_partitioner_finish()` and any other zkclient function,
+ * but not `zk_partitioner_free()` on its own handle nor a wait on the same partitioner.
+ */
+typedef void (*zk_partitioner_state_fn)(zk_partition_state state, void *user_data);
 
 /**
  * One event of a tree cache, borrowed by the listener for the duration of its call.
@@ -2106,6 +2205,137 @@ bool zk_lock_is_acquired(const struct zk_lock *lock);
  * `lock` NULL or from a `zk_*lock_new()`, not freed before.
  */
 void zk_lock_free(struct zk_lock *lock);
+
+/**
+ * kazoo's defaults: the default identifier, a 30 s time boundary, a 1 s maximum reaction
+ * time, kazoo's partition function.
+ */
+struct zk_partitioner_options zk_partitioner_options_default(void);
+
+/**
+ * Joins the partition of `items` at `path` (kazoo's `zk.SetPartitioner(path, set, ...)`):
+ * creates `<path>`, `<path>/locks` and `<path>/party`, joins the party (node
+ * `<path>/party/<guid>-<identifier>`) and starts dividing the set on the partitioner's own
+ * thread (state `ZK_PARTITION_ALLOCATING`). Each item this member takes is guarded by a
+ * kazoo Lock at `<path>/locks/<item>`, so no item is ever held by two members, zkclient or
+ * kazoo.
+ *
+ * `items` holds `item_count` UTF-8 strings (NULL only when 0), each a valid node name (not
+ * empty, no `/`, not `.` or `..`; duplicates count once); they and `path` are copied.
+ * `options` is borrowed; NULL means `zk_partitioner_options_default()`. `on_state_change`
+ * (may be NULL) is told every state change (see `zk_partitioner_state_fn`).
+ * `user_data` goes to `on_state_change` and to `options->partition_func`; it belongs to the
+ * library from this call on: `free_user_data` (may be NULL) runs exactly once, after the
+ * last callback, before `zk_partitioner_free()` returns (or before this call returns, if it
+ * fails).
+ *
+ * Errors: `ZK_EINVAL` (a NULL or invalid argument: an item that is no node name, an
+ * identifier with `/`, a zero `max_reaction_time_ms`; nothing was created), `ZK_EBADPATH`,
+ * or the error of creating the nodes. On success `*out_partitioner` owns the handle
+ * (release with `zk_partitioner_free()`); on failure it is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live (it must outlive the handle); `path` NULL or a string; `items` NULL
+ * or `item_count` pointers each NULL or a string; `options` NULL or valid, its `identifier`
+ * NULL or a string; `out_partitioner` NULL or writable.
+ */
+zk_error zk_partitioner_new(struct zk_client *client,
+                            const char *path,
+                            const char *const *items,
+                            size_t item_count,
+                            const struct zk_partitioner_options *options,
+                            zk_partitioner_state_fn on_state_change,
+                            void *user_data,
+                            zk_free_fn free_user_data,
+                            struct zk_partitioner **out_partitioner);
+
+/**
+ * The current state, into `*out_state`. On failure it is unmodified.
+ *
+ * # Safety
+ * `partitioner` NULL or live; `out_state` NULL or writable.
+ */
+zk_error zk_partitioner_state(const struct zk_partitioner *partitioner,
+                              zk_partition_state *out_state);
+
+/**
+ * The name of a partition state (`"ALLOCATING"`, `"ACQUIRED"`, `"RELEASE"`, `"FAILURE"`, as
+ * kazoo's), or `"UNKNOWN"`. Static: never free it.
+ */
+const char *zk_partition_state_str(int32_t state);
+
+/**
+ * Waits up to `timeout_ms` milliseconds (-1: no limit) for `ZK_PARTITION_ACQUIRED` (kazoo's
+ * `wait_for_acquire`). `*out_acquired` is true once acquired (at once if it is), false on
+ * timeout, and false at once in RELEASE or FAILURE (both need the caller to act). Blocks the
+ * calling thread; not from a callback of the same client or partitioner. `ZK_EINVAL` for a
+ * NULL argument or a `timeout_ms` below -1; then `*out_acquired` is unmodified.
+ *
+ * # Safety
+ * `partitioner` NULL or live; `out_acquired` NULL or writable.
+ */
+zk_error zk_partitioner_wait_for_acquire(struct zk_partitioner *partitioner,
+                                         int64_t timeout_ms,
+                                         bool *out_acquired);
+
+/**
+ * Waits up to `timeout_ms` milliseconds (-1: no limit) until the state is `state` (one of
+ * `zk_partition_state`). `*out_reached` is true when it is (at once if it is now), false on
+ * timeout and when `ZK_PARTITION_FAILURE` comes while waiting for another state. Blocks as
+ * `zk_partitioner_wait_for_acquire()`. `ZK_EINVAL` for a NULL argument, an unknown state or
+ * a `timeout_ms` below -1; then `*out_reached` is unmodified.
+ *
+ * # Safety
+ * `partitioner` NULL or live; `out_reached` NULL or writable.
+ */
+zk_error zk_partitioner_wait_for_state(struct zk_partitioner *partitioner,
+                                       int32_t state,
+                                       int64_t timeout_ms,
+                                       bool *out_reached);
+
+/**
+ * The items this member holds, into `*out_partitions` (kazoo's `list(partitioner)`): those
+ * of the last acquisition while their locks are held (in ACQUIRED, and in RELEASE until
+ * `zk_partitioner_release_set()`); an empty list otherwise. The caller owns the list
+ * (release with `zk_string_list_free()`); on failure it is unmodified.
+ *
+ * # Safety
+ * `partitioner` NULL or live; `out_partitions` NULL or writable.
+ */
+zk_error zk_partitioner_partitions(struct zk_partitioner *partitioner,
+                                   struct zk_string_list *out_partitions);
+
+/**
+ * Releases the locks of the items held and divides the set again (state
+ * `ZK_PARTITION_ALLOCATING`), kazoo's `release_set`. Call it in RELEASE; in ACQUIRED it gives
+ * the items up and re-divides; in FAILURE it only releases what is left. Connection losses
+ * while releasing are retried; another error fails the partitioner and is returned.
+ *
+ * # Safety
+ * `partitioner` NULL or live.
+ */
+zk_error zk_partitioner_release_set(struct zk_partitioner *partitioner);
+
+/**
+ * Releases the items' locks, leaves the party and stops the partitioner's thread; the state
+ * becomes `ZK_PARTITION_FAILURE` (kazoo's `finish`). Calling it again does nothing. The
+ * handle stays valid until `zk_partitioner_free()`.
+ *
+ * # Safety
+ * `partitioner` NULL or live.
+ */
+zk_error zk_partitioner_finish(struct zk_partitioner *partitioner);
+
+/**
+ * Finishes the partitioner (as `zk_partitioner_finish()`, if not done yet) and frees the
+ * handle; no callback runs after it returns, and the user data has been freed (once).
+ * NULL is fine. Not while another
+ * thread is in a call on the same handle, and not from its own state callback.
+ *
+ * # Safety
+ * `partitioner` NULL or from `zk_partitioner_new()`, not freed before.
+ */
+void zk_partitioner_free(struct zk_partitioner *partitioner);
 
 /**
  * A member of the party at `path` (kazoo's `zk.Party(path, identifier)`), whose node
