@@ -33,6 +33,12 @@ struct Queue {
     runner: Option<ThreadId>,
     /// Set in manual mode.
     wakeup: Option<Wakeup>,
+    /// Inside `hold` .. `release`: pushes queue their jobs without waking anyone.
+    held: bool,
+    /// Jobs were pushed while held: `release` wakes the runner.
+    wake_on_release: bool,
+    /// The runner is waiting for more jobs (lingering): a push must notify it.
+    lingering: bool,
 }
 
 #[derive(Default)]
@@ -58,6 +64,31 @@ impl Dispatcher {
     pub fn push(&self, job: Job) {
         let mut queue = self.lock();
         queue.jobs.push_back(job);
+        if queue.held {
+            queue.wake_on_release = true;
+            return;
+        }
+        self.wake(queue);
+    }
+
+    /// Until `release`, pushed jobs are queued (in order, as always) without waking the thread
+    /// that runs them, so that a burst of replies costs one wake-up. Only the session task holds.
+    pub fn hold(&self) {
+        self.lock().held = true;
+    }
+
+    /// Ends `hold`: wakes the runner once if jobs were pushed meanwhile.
+    pub fn release(&self) {
+        let mut queue = self.lock();
+        queue.held = false;
+        if std::mem::take(&mut queue.wake_on_release) {
+            self.wake(queue);
+        }
+    }
+
+    /// Makes sure the queued jobs will run: signals the application (manual mode), wakes a
+    /// lingering runner, or starts one.
+    fn wake(&self, mut queue: MutexGuard<'_, Queue>) {
         if let Some(wakeup) = queue.wakeup.as_mut() {
             if !wakeup.signalled {
                 // A full socket buffer (WouldBlock) is readable already.
@@ -67,8 +98,11 @@ impl Dispatcher {
             return;
         }
         if queue.running {
-            // A runner may be lingering for more work.
-            self.shared.idle.notify_all();
+            // A busy runner finds the job by itself; only a lingering one needs waking.
+            if queue.lingering {
+                queue.lingering = false;
+                self.shared.idle.notify_all();
+            }
             return;
         }
         queue.running = true;
@@ -161,11 +195,13 @@ fn run_jobs(shared: &Shared) -> usize {
             // single events from many clients must not hold a thread each.
             if queue.jobs.is_empty() && queue.wakeup.is_none() && ran > 1 {
                 queue.runner = None;
+                queue.lingering = true;
                 queue = shared
                     .idle
                     .wait_timeout(queue, LINGER)
                     .unwrap_or_else(|p| p.into_inner())
                     .0;
+                queue.lingering = false;
             }
             match queue.jobs.pop_front() {
                 Some(job) => {
@@ -220,6 +256,51 @@ mod tests {
             .collect();
         let want: Vec<i32> = (0..200).filter(|&i| i != 7).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn jobs_pushed_while_held_wait_for_the_release_and_keep_their_order() {
+        let dispatcher = Dispatcher::default();
+        let fd = dispatcher.enable_manual().unwrap();
+        let readable = || {
+            let mut poll = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd, no timeout.
+            unsafe { libc::poll(&mut poll, 1, 0) == 1 }
+        };
+        let (tx, rx) = mpsc::channel();
+        dispatcher.hold();
+        for i in 0..5 {
+            let tx = tx.clone();
+            dispatcher.push(Box::new(move || tx.send(i).unwrap()));
+        }
+        assert!(!readable(), "signalled while held");
+        dispatcher.release();
+        assert!(readable(), "not signalled on release");
+        assert_eq!(dispatcher.run_pending(), 5);
+        assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        // A release with nothing pushed signals nothing.
+        dispatcher.hold();
+        dispatcher.release();
+        assert!(!readable());
+
+        // On the pool: the held jobs run once released, in order.
+        let pooled = Dispatcher::default();
+        pooled.hold();
+        for i in 0..100 {
+            let tx = tx.clone();
+            pooled.push(Box::new(move || tx.send(i).unwrap()));
+        }
+        // No runner was started while held.
+        assert!(rx.try_recv().is_err());
+        pooled.release();
+        let got: Vec<i32> = (0..100)
+            .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
+            .collect();
+        assert_eq!(got, (0..100).collect::<Vec<_>>());
     }
 
     #[test]

@@ -111,4 +111,12 @@ impl SessionEvents for Notifier {
     fn dispatch(&self, job: Box<dyn FnOnce() + Send + 'static>) {
         self.dispatcher.push(job);
     }
+
+    fn begin_batch(&self) {
+        self.dispatcher.hold();
+    }
+
+    fn end_batch(&self) {
+        self.dispatcher.release();
+    }
 }

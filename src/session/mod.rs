@@ -154,6 +154,11 @@ pub trait SessionEvents: Send + Sync + 'static {
     fn state_changed(&self, state: KeeperState);
     /// Runs `job` (watchers to call) after every event queued before it, off the runtime.
     fn dispatch(&self, job: Box<dyn FnOnce() + Send + 'static>);
+    /// Jobs dispatched from now until `end_batch` may wait for it before the thread that
+    /// runs them is woken: one wake-up for everything one read brought.
+    fn begin_batch(&self) {}
+    /// Ends a batch: wakes the callback thread once if jobs were queued meanwhile.
+    fn end_batch(&self) {}
 }
 
 /// What is known of the session right now, shared between the task and the client.

@@ -592,6 +592,24 @@ impl Task {
         inbound: &mut BytesMut,
         conn: &mut Connection,
     ) -> std::result::Result<(), String> {
+        // Everything this read brings for the callbacks is queued before their thread is
+        // woken: one wake-up per read instead of one per reply.
+        struct Batch(Arc<dyn SessionEvents>);
+        impl Drop for Batch {
+            fn drop(&mut self) {
+                self.0.end_batch();
+            }
+        }
+        self.events.begin_batch();
+        let _batch = Batch(self.events.clone());
+        self.process_frames(inbound, conn)
+    }
+
+    fn process_frames(
+        &mut self,
+        inbound: &mut BytesMut,
+        conn: &mut Connection,
+    ) -> std::result::Result<(), String> {
         loop {
             if conn.skip > 0 {
                 let n = conn.skip.min(inbound.len());
