@@ -1608,8 +1608,9 @@ zk_error zk_client_server(const struct zk_client *client, char **out_server);
 const char *zk_error_str(int32_t code);
 
 /**
- * A readable description of the last error on the calling thread (which function failed
- * and why). Empty before any failure. The string belongs to the library and stays valid
+ * A readable description of the last error on the calling thread: why it failed and, for
+ * errors from the server or a wait, the path the call was about (`no node (path "/a/b")`).
+ * Empty before any failure. The string belongs to the library and stays valid
  * until the next zkclient call that fails on this thread; copy it to keep it.
  */
 const char *zk_last_error_message(void);

@@ -240,6 +240,12 @@ fn crud_through_the_c_api() {
             zk_error::ZK_ENONODE
         );
         assert!(buffer.data.is_null(), "output written on failure");
+        // The server's error names the path the call was about.
+        assert!(
+            last_message().contains("\"/missing\""),
+            "{}",
+            last_message()
+        );
         assert_eq!(
             zk_get(client, c("/bad/").as_ptr(), null_mut(), null_mut()),
             zk_error::ZK_EBADPATH

@@ -242,8 +242,9 @@ pub extern "C" fn zk_error_str(code: i32) -> *const c_char {
     })
 }
 
-/// A readable description of the last error on the calling thread (which function failed
-/// and why). Empty before any failure. The string belongs to the library and stays valid
+/// A readable description of the last error on the calling thread: why it failed and, for
+/// errors from the server or a wait, the path the call was about (`no node (path "/a/b")`).
+/// Empty before any failure. The string belongs to the library and stays valid
 /// until the next zkclient call that fails on this thread; copy it to keep it.
 #[no_mangle]
 pub extern "C" fn zk_last_error_message() -> *const c_char {

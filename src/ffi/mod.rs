@@ -49,6 +49,9 @@ use crate::error::{Error, Result};
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    /// The path argument of the exported function running on this thread, for its error
+    /// message: borrowed from the caller, valid until that function returns.
+    static CALL_PATH: std::cell::Cell<*const c_char> = const { std::cell::Cell::new(std::ptr::null()) };
 }
 
 pub(crate) fn set_last_error(message: String) {
@@ -74,10 +77,15 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// Runs an exported function's body: its error becomes a `zk_error` and this thread's last
 /// error message; a panic becomes `ZK_EPANIC`.
 pub(crate) fn guard(body: impl FnOnce() -> Result<()>) -> zk_error {
-    match catch_unwind(AssertUnwindSafe(body)) {
+    CALL_PATH.with(|path| path.set(std::ptr::null()));
+    let outcome = catch_unwind(AssertUnwindSafe(body));
+    let path = CALL_PATH.with(|path| path.replace(std::ptr::null()));
+    // SAFETY: NULL, or the path argument of the function still running (see `path_arg`).
+    let path = (!path.is_null()).then(|| unsafe { CStr::from_ptr(path) }.to_string_lossy());
+    match outcome {
         Ok(Ok(())) => zk_error::ZK_OK,
         Ok(Err(error)) => {
-            set_last_error(error.to_string());
+            set_last_error(with_path(&error, path));
             zk_error::from_error(&error)
         }
         Err(payload) => {
@@ -87,6 +95,17 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<()>) -> zk_error {
             ));
             zk_error::ZK_EPANIC
         }
+    }
+}
+
+/// An error's message, naming the path the call was about when the error came from the
+/// server or a wait (`no node (path "/a/b")`); other errors name what they are about already.
+fn with_path(error: &Error, path: Option<std::borrow::Cow<'_, str>>) -> String {
+    match (error, path) {
+        (Error::Keeper(_) | Error::Timeout(_) | Error::RetryFailed { .. }, Some(path)) => {
+            format!("{error} (path {path:?})")
+        }
+        _ => error.to_string(),
     }
 }
 
@@ -142,10 +161,12 @@ pub(crate) unsafe fn path_arg<'a>(ptr: *const c_char) -> Result<&'a str> {
     }
     // SAFETY: non-NULL and NUL-terminated per the caller's contract.
     let text = unsafe { CStr::from_ptr(ptr) };
-    text.to_str().map_err(|_| Error::InvalidPath {
+    let path = text.to_str().map_err(|_| Error::InvalidPath {
         path: String::from_utf8_lossy(text.to_bytes()).into_owned(),
         reason: "path is not valid UTF-8",
-    })
+    })?;
+    CALL_PATH.with(|call| call.set(ptr));
+    Ok(path)
 }
 
 /// A `(pointer, length)` byte argument; NULL is allowed only with length 0.
