@@ -411,10 +411,27 @@ fn close_stops_events_and_removes_its_watches() {
     assert_eq!(events.assert_quiet(), Vec::<Seen>::new());
 }
 
-#[test]
-fn catches_up_after_a_cut_connection() {
+/// Events in a fixed order, for comparing sets of events whose order is not defined.
+fn sorted(mut events: Vec<Seen>) -> Vec<Seen> {
+    events.sort_by_key(|event| format!("{event:?}"));
+    events
+}
+
+/// A started, initialized cache of the test tree on a client behind a proxy (to cut it off or
+/// expire its session), and `other`, a client straight to the server, that made the tree.
+struct BehindProxy {
+    hosts: String,
+    chroot: String,
+    proxy: Proxy,
+    zk: Client,
+    other: Client,
+    cache: TreeCache,
+    events: Recorder,
+}
+
+fn cache_behind_a_proxy(name: &str) -> BehindProxy {
     let hosts = shared_hosts();
-    let chroot = unique_chroot("tree-cache-cut");
+    let chroot = unique_chroot(name);
     let proxy = Proxy::start(&hosts);
     let zk = connect(
         &proxy.hosts(),
@@ -430,6 +447,27 @@ fn catches_up_after_a_cut_connection() {
     let events = Recorder::attach(&cache);
     cache.start().unwrap();
     events.until(&Seen::Initialized);
+    BehindProxy {
+        hosts,
+        chroot,
+        proxy,
+        zk,
+        other,
+        cache,
+        events,
+    }
+}
+
+#[test]
+fn catches_up_after_a_cut_connection() {
+    let BehindProxy {
+        proxy,
+        zk,
+        other,
+        cache,
+        events,
+        ..
+    } = cache_behind_a_proxy("tree-cache-cut");
 
     let mut states = StateRecorder::attach(&zk);
     proxy.cut();
@@ -455,39 +493,30 @@ fn catches_up_after_a_cut_connection() {
         }
     }
     assert_eq!(seen[0], Seen::Reconnected, "{seen:?}");
-    let mut rest = seen[1..].to_vec();
-    rest.sort_by_key(|event| format!("{event:?}"));
-    let mut expected = vec![
-        Seen::Added("/tree/a/m0/l9".into(), b"new".to_vec()),
-        Seen::Updated("/tree/a/m1".into(), b"changed".to_vec()),
-        Seen::Removed("/tree/b/m2".into()),
-        Seen::Removed("/tree/b/m2/l0".into()),
-        Seen::Removed("/tree/b/m2/l1".into()),
-    ];
-    expected.sort_by_key(|event| format!("{event:?}"));
-    assert_eq!(rest, expected);
+    assert_eq!(
+        sorted(seen[1..].to_vec()),
+        sorted(vec![
+            Seen::Added("/tree/a/m0/l9".into(), b"new".to_vec()),
+            Seen::Updated("/tree/a/m1".into(), b"changed".to_vec()),
+            Seen::Removed("/tree/b/m2".into()),
+            Seen::Removed("/tree/b/m2/l0".into()),
+            Seen::Removed("/tree/b/m2/l1".into()),
+        ])
+    );
     assert_eq!(snapshot(&cache, "/tree"), server_snapshot(&other, "/tree"));
 }
 
 #[test]
 fn rebuilds_after_session_expiry_reporting_only_differences() {
-    let hosts = shared_hosts();
-    let chroot = unique_chroot("tree-cache-expiry");
-    let proxy = Proxy::start(&hosts);
-    let zk = connect(
-        &proxy.hosts(),
-        &chroot,
-        ClientOptions {
-            session_timeout: Duration::from_secs(20),
-            ..ClientOptions::default()
-        },
-    );
-    let other = connect(&hosts, &chroot, ClientOptions::default());
-    build_tree(&other);
-    let cache = TreeCache::new(&zk, "/tree", TreeCacheOptions::default()).unwrap();
-    let events = Recorder::attach(&cache);
-    cache.start().unwrap();
-    events.until(&Seen::Initialized);
+    let BehindProxy {
+        hosts,
+        chroot,
+        proxy,
+        zk,
+        other,
+        cache,
+        events,
+    } = cache_behind_a_proxy("tree-cache-expiry");
 
     let mut states = StateRecorder::attach(&zk);
     proxy.expire_session(&format!("{hosts}{chroot}"), &zk, &mut states, || {
@@ -505,15 +534,16 @@ fn rebuilds_after_session_expiry_reporting_only_differences() {
         .iter()
         .position(|e| *e == Seen::Reconnected)
         .expect("reconnected");
-    let mut changes: Vec<Seen> = seen[reconnected + 1..seen.len() - 1].to_vec();
-    changes.sort_by_key(|event| format!("{event:?}"));
-    let mut expected = vec![
-        Seen::Added("/tree/b/fresh".into(), b"f".to_vec()),
-        Seen::Updated("/tree/a/m2/l1".into(), b"changed".to_vec()),
-        Seen::Removed("/tree/a/m0/l0".into()),
-    ];
-    expected.sort_by_key(|event| format!("{event:?}"));
-    assert_eq!(changes, expected, "{seen:?}");
+    let changes = seen[reconnected + 1..seen.len() - 1].to_vec();
+    assert_eq!(
+        sorted(changes),
+        sorted(vec![
+            Seen::Added("/tree/b/fresh".into(), b"f".to_vec()),
+            Seen::Updated("/tree/a/m2/l1".into(), b"changed".to_vec()),
+            Seen::Removed("/tree/a/m0/l0".into()),
+        ]),
+        "{seen:?}"
+    );
     assert_eq!(snapshot(&cache, "/tree"), server_snapshot(&other, "/tree"));
     // And it keeps following changes with the new session's watches.
     other.set("/tree/b", b"later", -1).wait().unwrap();
