@@ -389,12 +389,17 @@ impl Inner {
         }
     }
 
+    /// True above the maximum depth: the node's children are cached too.
+    fn caches_children_of(&self, node: &Node) -> bool {
+        self.options.max_depth.map_or(true, |max| node.depth < max)
+    }
+
     /// Reads a node's data and, above the maximum depth, its children.
     fn refresh(self: &Arc<Self>, tree: &mut Tree, events: &mut Vec<TreeEvent>, path: &str) {
         let Some(node) = tree.nodes.get(path) else {
             return;
         };
-        let below_limit = self.options.max_depth.map_or(true, |max| node.depth < max);
+        let below_limit = self.caches_children_of(node);
         self.read(tree, events, path, Read::Data);
         if below_limit {
             self.read(tree, events, path, Read::Children);
@@ -658,7 +663,7 @@ impl Inner {
                     let Some(node) = tree.nodes.get(&path) else {
                         continue;
                     };
-                    let below_limit = self.options.max_depth.map_or(true, |max| node.depth < max);
+                    let below_limit = self.caches_children_of(node);
                     if node.state == NodeState::Dead {
                         self.read(tree, events, &path, Read::Exists);
                         continue;
