@@ -7,7 +7,9 @@
 //! watch's own callback included.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
+
+use super::common::lock;
 
 use crate::client::{Client, ListenerId, State, WatchId, WatchedEvent};
 use crate::error::Result;
@@ -50,10 +52,6 @@ struct Inner<V: Send + 'static> {
     needs_read: AtomicBool,
     watch: Mutex<Option<WatchId>>,
     listener: Mutex<Option<ListenerId>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl DataWatch {
