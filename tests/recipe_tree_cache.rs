@@ -935,3 +935,95 @@ mod through_the_c_api {
         }
     }
 }
+
+/// kazoo's TreeCache and ours, on the same tree while kazoo makes a scripted series of
+/// changes, report the same events: the same set for the first copy, then the same events
+/// for every node, in the same order.
+#[test]
+fn reports_the_same_events_as_kazoos_tree_cache() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("tree-cache-kazoo");
+    let zk = connect(&hosts, &chroot, ClientOptions::default());
+    for (path, data) in [
+        ("/tree", "r"),
+        ("/tree/a", "1"),
+        ("/tree/b", "2"),
+        ("/tree/b/c", "3"),
+    ] {
+        zk.create(path, data.as_bytes(), &persistent())
+            .wait()
+            .unwrap();
+    }
+    let cache = TreeCache::new(&zk, "/tree", TreeCacheOptions::default()).unwrap();
+    let events = Recorder::attach(&cache);
+    cache.start().unwrap();
+    let first = events.until(&Seen::Initialized);
+
+    let snippet = r#"
+import threading
+from kazoo.recipe.cache import TreeCache, TreeEvent
+names = {TreeEvent.NODE_ADDED: "added", TreeEvent.NODE_UPDATED: "updated", TreeEvent.NODE_REMOVED: "removed"}
+seen, initialized, done = [], threading.Event(), threading.Event()
+def listener(event):
+    if event.event_type == TreeEvent.INITIALIZED:
+        seen.append("initialized")
+        initialized.set()
+    elif event.event_type in names:
+        data = event.event_data.data.decode() if event.event_type != TreeEvent.NODE_REMOVED else ""
+        seen.append("%s %s %s" % (names[event.event_type], event.event_data.path, data))
+        if event.event_data.path == "/tree/done":
+            done.set()
+cache = TreeCache(zk, "/tree")
+cache.listen(listener)
+cache.start()
+assert initialized.wait(30)
+zk.create("/tree/x", b"4")
+zk.set("/tree/a", b"5")
+zk.create("/tree/x/y", b"6")
+zk.delete("/tree/b", recursive=True)
+zk.set("/tree/x", b"7")
+zk.delete("/tree/a")
+zk.create("/tree/a", b"8")
+zk.set("/tree", b"9")
+zk.create("/tree/done", b"")
+assert done.wait(30)
+cache.close()
+print("\n".join(seen))
+"#;
+    let kazoo_seen = common::kazoo(&format!("{hosts}{chroot}"), snippet);
+    let ours = events.until(&Seen::Added("/tree/done".into(), Vec::new()));
+    let describe = |event: &Seen| match event {
+        Seen::Added(path, data) => format!("added {path} {}", String::from_utf8_lossy(data)),
+        Seen::Updated(path, data) => format!("updated {path} {}", String::from_utf8_lossy(data)),
+        Seen::Removed(path) => format!("removed {path} "),
+        other => format!("{other:?}"),
+    };
+    let ours: Vec<String> = ours.iter().map(describe).collect();
+    let kazoo_lines: Vec<String> = kazoo_seen.lines().map(|line| line.to_string()).collect();
+    let split = kazoo_lines
+        .iter()
+        .position(|line| line == "initialized")
+        .expect("kazoo initialized");
+    let mut kazoo_first = kazoo_lines[..split].to_vec();
+    let mut our_first: Vec<String> = first[..first.len() - 1].iter().map(describe).collect();
+    kazoo_first.sort();
+    our_first.sort();
+    assert_eq!(our_first, kazoo_first);
+    // Changes to different nodes may be reported in either order when they come faster than
+    // a cache reads (and the two caches read at different times); each node's own events
+    // must be the same, in the same order.
+    let by_node = |lines: &[String]| {
+        let mut nodes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for line in lines {
+            let path = line.split(' ').nth(1).unwrap_or_default().to_string();
+            nodes.entry(path).or_default().push(line.clone());
+        }
+        nodes
+    };
+    assert_eq!(
+        by_node(&ours),
+        by_node(&kazoo_lines[split + 1..]),
+        "{ours:?}"
+    );
+    assert_eq!(ours.len(), 10, "{ours:?}");
+}
