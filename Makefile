@@ -1,5 +1,5 @@
 # The two commands of README.md, and a few conveniences.
-.PHONY: demo test build header clean bench
+.PHONY: demo test build header clean bench install uninstall
 
 # Build the library, start a local ZooKeeper, run the C quick start against it.
 demo:
@@ -18,6 +18,27 @@ build:
 
 # Regenerate include/zkclient.h (cargo build does it too).
 header: build
+
+# Installs the library (shared and static), the header and a pkg-config file:
+#   make install [PREFIX=/usr/local] [LIBDIR=$(PREFIX)/lib] [DESTDIR=staging dir]
+# then build with: cc app.c $(pkg-config --cflags --libs zkclient)
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+
+install: build
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 755 target/release/libzkclient.so $(DESTDIR)$(LIBDIR)/libzkclient.so
+	install -m 644 target/release/libzkclient.a $(DESTDIR)$(LIBDIR)/libzkclient.a
+	install -m 644 include/zkclient.h $(DESTDIR)$(INCLUDEDIR)/zkclient.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' scripts/zkclient.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/zkclient.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/zkclient.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libzkclient.so $(DESTDIR)$(LIBDIR)/libzkclient.a \
+	    $(DESTDIR)$(INCLUDEDIR)/zkclient.h $(DESTDIR)$(LIBDIR)/pkgconfig/zkclient.pc
 
 clean:
 	cargo clean

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every check and test, against real ZooKeeper servers started here.
 #   formatting, clippy, the committed header, unit and integration tests (Rust), the C and C++
-#   examples under ctest (plain and with address/undefined sanitizers).
+#   examples under ctest (plain and with address/undefined sanitizers), and `make install`
+#   checked by building the quick start with pkg-config (shared and static).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,3 +44,6 @@ step "C and C++ examples with -fsanitize=address,undefined (ctest)"
 cmake -S examples-c -B build/examples-asan -DCMAKE_BUILD_TYPE=Debug -DZK_SANITIZE=ON >/dev/null
 cmake --build build/examples-asan -j 2
 (cd build/examples-asan && ctest --output-on-failure)
+
+step "make install, then the quick start built with pkg-config (shared and static library)"
+scripts/check-install.sh
