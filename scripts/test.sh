@@ -2,7 +2,8 @@
 # `make test`: every check and test, against real ZooKeeper servers started here.
 #   formatting, clippy, the committed header, unit and integration tests (Rust), the C and C++
 #   examples under ctest (plain and with address/undefined sanitizers), and `make install`
-#   checked by building the quick start with pkg-config (shared and static).
+#   checked by building the quick start with pkg-config (shared and static), and the quick
+#   start through Python's ctypes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,3 +48,6 @@ cmake --build build/examples-asan -j 2
 
 step "make install, then the quick start built with pkg-config (shared and static library)"
 scripts/check-install.sh
+
+step "the quick start from Python through ctypes (examples-ffi)"
+python3 examples-ffi/quickstart_ctypes.py target/release/libzkclient.so "$ZK_HOSTS"
