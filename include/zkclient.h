@@ -3003,7 +3003,10 @@ zk_error zk_remove_watch(struct zk_client *client, uint64_t watch_id);
 
 /**
  * Removes every watch of `watcher_type` (one of `zk_watcher_type`) on `path`, in this client
- * and on the server (ZooKeeper's removeWatches). `ZK_ENOWATCHER` when there was none.
+ * and on the server (ZooKeeper's removeWatches). `ZK_ENOWATCHER` when there was none. It
+ * takes effect in order with the client's other requests: a watch still being set by a
+ * request sent earlier is removed too, one set by a later request stays. The removed
+ * watchers' user data is released before this returns.
  *
  * # Safety
  * `client` NULL or live; `path` NULL or a string.

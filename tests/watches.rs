@@ -165,6 +165,46 @@ fn watches_can_be_removed_and_checked() {
     assert_eq!(zk.watch_count(), 0);
 }
 
+/// A removeWatches sent right after a watching read, before its reply: the watch that read
+/// sets is removed too, here as on the server (it used to stay registered here, dead).
+#[test]
+fn remove_watches_takes_a_watch_still_being_set() {
+    use std::future::Future;
+    use std::task::Poll;
+    let zk = common::shared_client("watch-remove-race");
+    let (tx, rx) = events();
+    zk.create("/n", b"", &CreateOptions::default())
+        .wait()
+        .unwrap();
+    for round in 0..20 {
+        let mut get = Box::pin(zk.get_watch("/n", report(&tx, "should be removed")));
+        let mut remove = Box::pin(zk.remove_watches("/n", WatcherType::Data));
+        // The first poll of each sends its request: the read, then the removal.
+        zkclient::runtime::block_on(std::future::poll_fn(|cx| {
+            assert!(
+                get.as_mut().poll(cx).is_pending(),
+                "answered before it was sent"
+            );
+            let _ = remove.as_mut().poll(cx);
+            Poll::Ready(())
+        }));
+        get.wait().unwrap();
+        remove.wait().unwrap();
+        assert_eq!(
+            zk.watch_count(),
+            0,
+            "round {round}: a dead watch stayed registered"
+        );
+        assert!(zk
+            .check_watches("/n", WatcherType::Data)
+            .wait()
+            .unwrap_err()
+            .is(ErrorCode::NO_WATCHER));
+    }
+    zk.set("/n", b"x", -1).wait().unwrap();
+    assert_nothing_else(&zk, &rx, &tx);
+}
+
 #[test]
 fn a_change_made_while_disconnected_fires_each_watch_exactly_once_after_reconnect() {
     let hosts = shared_hosts();

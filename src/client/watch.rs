@@ -7,14 +7,15 @@ use std::sync::Arc;
 use super::ops::{decode_children, decode_data, decode_exists, Prepared};
 use super::path::strip_chroot;
 use super::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::proto::{
     decode_all, encode_request, AddWatchMode, AddWatchRequest, ErrorCode, EventType,
     GetChildren2Response, GetDataResponse, KeeperState, OpCode, PathWatchRequest,
     RemoveWatchesRequest, Stat, StatResponse, WatcherType,
 };
 use crate::session::{
-    Command, OnceWatcher, PendingWatch, PersistentWatcher, WatchEvent, WatchKind,
+    Command, OnceWatcher, PendingWatch, PersistentWatcher, Reply, ReplyTo, Request, WatchEvent,
+    WatchKind,
 };
 use tokio::sync::oneshot;
 
@@ -234,25 +235,44 @@ impl Client {
         Ok(answer.await.ok().flatten().is_some())
     }
 
-    async fn remove_server_watches(&self, server_path: &str, kind: WatcherType) -> Result<()> {
+    /// Removes every watch of `kind` on `path`, here and on the server (ZooKeeper's
+    /// removeWatches). `NO_WATCHER` when there was none. The session task removes them in
+    /// order with the requests around this one: a watch still being set by an earlier request
+    /// is removed too (the server removes it with this request), one set by a later request
+    /// stays.
+    pub async fn remove_watches(&self, path: &str, kind: WatcherType) -> Result<()> {
+        let server_path = self.server_path(path, false)?;
+        let kinds = local_kinds(kind);
         let request = RemoveWatchesRequest {
-            path: server_path,
+            path: &server_path,
             watcher_type: kind as i32,
         };
         let frame = encode_request(0, OpCode::RemoveWatches, &request);
-        self.call(OpCode::RemoveWatches, frame).await.map(drop)
-    }
-
-    /// Removes every watch of `kind` on `path`, here and on the server (ZooKeeper's
-    /// removeWatches). `NO_WATCHER` when there was none.
-    pub async fn remove_watches(&self, path: &str, kind: WatcherType) -> Result<()> {
-        let server_path = self.server_path(path, false)?;
-        let removed = self
-            .lock_watches()
-            .remove_path(&server_path, local_kinds(kind));
-        let had_local = !removed.is_empty();
-        drop(removed);
-        match self.remove_server_watches(&server_path, kind).await {
+        let (reply, answer) = oneshot::channel();
+        let (removed, taken) = oneshot::channel();
+        let command = Command::RemoveWatches {
+            path: server_path.clone(),
+            kinds,
+            request: Request {
+                frame,
+                op: OpCode::RemoveWatches,
+                reply: ReplyTo::Caller(reply),
+                watch: None,
+            },
+            removed,
+        };
+        if self.send(command).is_err() {
+            // No session: nothing on a server to tell.
+            drop(self.lock_watches().remove_path(&server_path, kinds));
+            return Err(Error::Closed);
+        }
+        // The watchers (and any user data they own) are dropped here, on the caller's thread.
+        let had_local = !taken.await.unwrap_or_default().is_empty();
+        let result = match answer.await {
+            Ok(answer) => answer.result.and_then(Reply::into_body).map(drop),
+            Err(_) => Err(Error::connection_loss()),
+        };
+        match result {
             Err(error) if error.is(ErrorCode::NO_WATCHER) && had_local => Ok(()),
             other => other,
         }

@@ -302,7 +302,10 @@ fn watcher_type_arg(kind: i32) -> Result<WatcherType> {
 }
 
 /// Removes every watch of `watcher_type` (one of `zk_watcher_type`) on `path`, in this client
-/// and on the server (ZooKeeper's removeWatches). `ZK_ENOWATCHER` when there was none.
+/// and on the server (ZooKeeper's removeWatches). `ZK_ENOWATCHER` when there was none. It
+/// takes effect in order with the client's other requests: a watch still being set by a
+/// request sent earlier is removed too, one set by a later request stays. The removed
+/// watchers' user data is released before this returns.
 ///
 /// # Safety
 /// `client` NULL or live; `path` NULL or a string.

@@ -137,6 +137,20 @@ pub enum Command {
         /// Receives the removed watcher (to be dropped by the caller), or `None`.
         done: oneshot::Sender<Option<Box<dyn std::any::Any + Send>>>,
     },
+    /// Remove every watch of `kinds` on `path` (ZooKeeper's removeWatches), in order with the
+    /// requests around it: the registered ones, and those still being set by requests sent
+    /// before it (the server removes those with it); then `request`, the removeWatches frame,
+    /// is sent.
+    RemoveWatches {
+        /// The server path.
+        path: String,
+        /// The local kinds to remove.
+        kinds: &'static [WatchKind],
+        /// The removeWatches request.
+        request: Request,
+        /// Receives the removed watchers (to be dropped by the caller), before the answer.
+        removed: oneshot::Sender<Vec<Box<dyn std::any::Any + Send>>>,
+    },
     /// Add a credential: sent now when connected, and replayed on every new connection.
     AddAuth {
         /// The scheme (`digest`, ...).

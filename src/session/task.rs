@@ -12,7 +12,7 @@ use tokio::time::{sleep, sleep_until, timeout, Instant};
 
 use super::hosts::{HostAddr, HostList};
 use super::probe::find_read_write_server;
-use super::watches::{Fired, PendingWatch, WatchRegistry};
+use super::watches::{Fired, PendingWatch, WatchKind, WatchRegistry};
 use super::{Answer, Command, Reply, ReplyTo, Request, SessionConfig, SessionEvents, Status};
 use crate::error::{Error, Result};
 use crate::proto::{
@@ -147,6 +147,15 @@ pub(super) async fn run(
             }
             Command::RemoveWatch { id, done } => {
                 let _ = done.send(task.lock_watches().remove(id).map(|removed| removed.3));
+            }
+            Command::RemoveWatches {
+                path,
+                kinds,
+                request,
+                removed,
+            } => {
+                let _ = removed.send(task.lock_watches().remove_path(&path, kinds));
+                task.release(request.fail(Error::Closed, &*task.events));
             }
         }
     }
@@ -288,6 +297,11 @@ impl Task {
                         Some(Command::RemoveWatch { id, done }) => {
                             // Not re-armed on the next connection: nothing to tell the server.
                             let _ = done.send(self.lock_watches().remove(id).map(|removed| removed.3));
+                        }
+                        Some(Command::RemoveWatches { path, kinds, request, removed }) => {
+                            // Not re-armed either; the caller is told the server was not.
+                            let _ = removed.send(self.lock_watches().remove_path(&path, kinds));
+                            self.release(request.fail(Error::connection_loss(), &*self.events));
                         }
                         Some(Command::AddAuth { scheme, credential, done }) => {
                             // Kept and replayed once connected; not confirmed now.
@@ -448,6 +462,10 @@ impl Task {
                                 let watcher = self.remove_watch(id, &mut outbound, &mut conn);
                                 let _ = done.send(watcher);
                             }
+                            Some(Command::RemoveWatches { path, kinds, request, removed }) => {
+                                let _ = removed.send(self.remove_path_watches(&path, kinds, &mut conn));
+                                self.enqueue(request, &mut outbound, &mut conn);
+                            }
                             Some(Command::AddAuth { scheme, credential, done }) => {
                                 outbound.extend_from_slice(&auth_frame(&scheme, &credential));
                                 conn.auth_waiters.push_back(done);
@@ -555,6 +573,31 @@ impl Task {
             });
         }
         Some(watcher)
+    }
+
+    /// Takes out every watch of `kinds` on `path`: the registered ones and those that requests
+    /// sent before now would register (the removeWatches about to be sent removes them from
+    /// the server too).
+    fn remove_path_watches(
+        &mut self,
+        path: &str,
+        kinds: &[WatchKind],
+        conn: &mut Connection,
+    ) -> Vec<Box<dyn std::any::Any + Send>> {
+        let mut removed = self.lock_watches().remove_path(path, kinds);
+        for pending in conn.pending.iter_mut() {
+            let doomed = pending.watch.as_ref().is_some_and(|watch| {
+                kinds
+                    .iter()
+                    .any(|kind| watch.same_server_watch(*kind, path))
+            });
+            if doomed {
+                if let Some(watch) = pending.watch.take() {
+                    removed.push(Box::new(watch));
+                }
+            }
+        }
+        removed
     }
 
     fn enqueue(&mut self, mut request: Request, outbound: &mut Vec<u8>, conn: &mut Connection) {
