@@ -429,9 +429,12 @@ fn finish_may_be_called_from_the_state_callback_and_from_two_threads() {
     handle.set(Arc::downgrade(&partitioner)).ok().unwrap();
     assert!(partitioner.wait_for_state(PartitionState::Failure, Some(EVENT_TIMEOUT)));
     assert!(partitioner.partitions().is_empty());
-    // Dropping waits for the worker, which released the locks and left the party.
-    drop(partitioner);
+    // A second finish, from this thread, waits for the worker, which released the locks and
+    // left the party. (Dropping our Arc alone would not: the callback may still hold the
+    // last one for an instant, and then the worker drops it itself.)
+    partitioner.finish();
     assert!(children(&zk[1], "/part/party").is_empty());
+    drop(partitioner);
     let other = member(&zk[1], "other");
     assert_eq!(acquired(&other), ITEMS);
 
