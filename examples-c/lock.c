@@ -3,7 +3,10 @@
  *
  * Two clients (two sessions) contend for one lock: the first holds it, the second's
  * try-acquire fails and a short timed acquire gives up, then the first releases and the
- * second gets it, with a larger fencing token.
+ * second gets it, with a larger fencing token. Alice's lock is made with options: a state
+ * callback that would tell her if her connection were suspended or her session lost while she
+ * holds it (she could no longer be sure she holds it), and kazoo's extra contender pattern
+ * "-lock-", so that Curator's and go-zk's lock nodes on the same path count too.
  * Usage: lock [HOSTS]   (default: $ZK_HOSTS, else 127.0.0.1:2181)
  */
 #define _POSIX_C_SOURCE 200809L /* getpid() */
@@ -44,6 +47,28 @@ static zk_client *connect_client(const char *connect_string) {
 
 static const uint8_t *bytes(const char *text) { return (const uint8_t *)text; }
 
+/* What alice's state callback shares with main: it runs on a dispatcher thread. */
+struct holder {
+    int state_changes;
+    int freed;
+};
+
+static void on_lock_state(zk_state state, void *user_data) {
+    struct holder *holder = (struct holder *)user_data;
+    holder->state_changes++;
+    if (state == ZK_STATE_SUSPENDED) {
+        fprintf(stderr, "alice: connection suspended: stop using the resource until CONNECTED\n");
+    } else if (state == ZK_STATE_LOST) {
+        fprintf(stderr, "alice: session lost: the lock is gone\n");
+    }
+}
+
+/* Runs exactly once, after the last on_lock_state call. */
+static void free_holder(void *user_data) {
+    struct holder *holder = (struct holder *)user_data;
+    holder->freed++;
+}
+
 int main(int argc, char **argv) {
     const char *hosts = argc > 1 ? argv[1] : getenv("ZK_HOSTS");
     char connect_string[512];
@@ -53,6 +78,9 @@ int main(int argc, char **argv) {
     bool acquired = false;
     int64_t alice_token = 0, bob_token = 0;
     size_t i;
+    struct holder alice_holder = {0, 0};
+    const char *foreign_patterns[] = {"-lock-"};
+    zk_lock_options options = zk_lock_options_default();
 
     if (hosts == NULL || hosts[0] == '\0') {
         hosts = "127.0.0.1:2181";
@@ -63,8 +91,14 @@ int main(int argc, char **argv) {
     alice_zk = connect_client(connect_string);
     bob_zk = connect_client(connect_string);
 
-    /* 1. Make a lock handle per client. Nothing is sent yet; the identifier is copied. */
-    CHECK(zk_lock_new(alice_zk, "/resource", bytes("alice"), strlen("alice"), &alice));
+    /* 1. Make a lock handle per client. Nothing is sent yet; the identifier is copied, and
+     *    so are the options. Alice's state callback owns &alice_holder from here on. */
+    options.kind = ZK_LOCK_EXCLUSIVE;
+    options.extra_patterns = foreign_patterns;
+    options.extra_pattern_count = 1;
+    CHECK(zk_lock_new_with_options(alice_zk, "/resource", bytes("alice"), strlen("alice"),
+                                   &options, on_lock_state, &alice_holder, free_holder,
+                                   &alice));
     CHECK(zk_lock_new(bob_zk, "/resource", bytes("bob"), strlen("bob"), &bob));
 
     /* 2. Alice takes it (-1 = wait as long as it takes). */
@@ -106,6 +140,10 @@ int main(int argc, char **argv) {
     CHECK(zk_client_stop(alice_zk));
     zk_client_free(bob_zk);
     zk_client_free(alice_zk);
+    /* The connection never wavered: no state change was reported; the user data was
+     * released once (zk_client_free() waits for that at the latest). */
+    EXPECT(alice_holder.state_changes == 0);
+    EXPECT(alice_holder.freed == 1);
     printf("lock: all steps passed\n");
     return 0;
 }

@@ -556,6 +556,35 @@ typedef int32_t zk_perm;
 #endif // __cplusplus
 
 /**
+ * Which of kazoo's locks `zk_lock_new_with_options()` makes.
+ */
+enum zk_lock_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * kazoo's `Lock` (as `zk_lock_new()`): exclusive among `__lock__` contenders.
+     */
+    ZK_LOCK_EXCLUSIVE = 0,
+    /**
+     * kazoo's `ReadLock` (as `zk_read_lock_new()`): shared, waits for earlier writers.
+     */
+    ZK_LOCK_READ = 1,
+    /**
+     * kazoo's `WriteLock` (as `zk_write_lock_new()`): waits for every earlier contender.
+     */
+    ZK_LOCK_WRITE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_lock_kind zk_lock_kind;
+#else
+typedef int32_t zk_lock_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A barrier (kazoo's `Barrier`), up while its node exists: see `zk_barrier_new()`.
  * Thread-safe: any thread may use a handle, several at once.
  */
@@ -916,6 +945,41 @@ typedef struct zk_buffer {
  * Its result is `zk_election_run()`'s result.
  */
 typedef zk_error (*zk_leader_fn)(void *user_data);
+
+/**
+ * How `zk_lock_new_with_options()` contends. Start from `zk_lock_options_default()` (kazoo's
+ * plain `Lock`; the same as all zeros) and set what you need. Borrowed for the call.
+ */
+typedef struct zk_lock_options {
+    /**
+     * One of `zk_lock_kind` (0 = `ZK_LOCK_EXCLUSIVE`).
+     */
+    int32_t kind;
+    /**
+     * More contender markers to wait for (kazoo's `extra_lock_patterns`): a child of the
+     * lock path named `...<marker><10 digits>` (or `...<marker>-<10 digits>`) counts as a
+     * contender too, in sequence order. `"-lock-"` makes Curator's and go-zk's lock nodes
+     * (`_c_<guid>-lock-<sequence>`) exclude ours. `extra_pattern_count` UTF-8 strings, each
+     * literal text (kazoo takes regular expressions), not empty, no `/`; copied. NULL when
+     * the count is 0.
+     */
+    const char *const *extra_patterns;
+    /**
+     * How many strings `extra_patterns` holds.
+     */
+    size_t extra_pattern_count;
+} zk_lock_options;
+
+/**
+ * Told each connection-state change (`ZK_STATE_SUSPENDED`, `ZK_STATE_CONNECTED`,
+ * `ZK_STATE_LOST`) while the lock is held: when SUSPENDED the holder can no longer be sure it
+ * holds the lock (stop touching the guarded resource until CONNECTED); after LOST it does
+ * not (the session and its node are gone, `zk_lock_is_acquired()` is false). A state may
+ * repeat. Runs on the client's dispatcher thread, in order with the client's other
+ * callbacks; it may call any zkclient function except a blocking wait on this lock
+ * (`zk_lock_acquire()` with a timeout other than 0) and `zk_lock_free()` of this handle.
+ */
+typedef void (*zk_lock_state_fn)(zk_state state, void *user_data);
 
 /**
  * A custom partition function (kazoo's `partition_func`): given this member's `identifier`,
@@ -2087,6 +2151,37 @@ zk_error zk_multi_lease_obtain(struct zk_client *client,
                                size_t identifier_len,
                                int64_t lock_timeout_ms,
                                int32_t *out_slot);
+
+/**
+ * kazoo's plain `Lock`: exclusive, no extra patterns.
+ */
+struct zk_lock_options zk_lock_options_default(void);
+
+/**
+ * Makes a lock on `path` as `options` say (NULL: `zk_lock_options_default()`), with kazoo's
+ * node layout for its kind. `on_state` (may be NULL) is told of connection-state changes
+ * while the lock is held (see `zk_lock_state_fn`). `user_data` goes to `on_state`; it belongs
+ * to the library from this call on: `free_user_data` (may be NULL) runs exactly once, after
+ * the last callback (or before this call returns, if it fails): usually before
+ * `zk_lock_free()` returns, at the latest when the client's dispatcher has run what was
+ * queued (`zk_client_free()` waits for that). Arguments otherwise as `zk_lock_new()`;
+ * `ZK_EINVAL` for an unknown kind or a bad extra pattern.
+ *
+ * # Safety
+ * `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
+ * NULL or `identifier_len` readable bytes; `options` NULL or valid, its `extra_patterns`
+ * NULL or `extra_pattern_count` pointers, each NULL or a string; `out_lock` NULL or
+ * writable.
+ */
+zk_error zk_lock_new_with_options(struct zk_client *client,
+                                  const char *path,
+                                  const uint8_t *identifier,
+                                  size_t identifier_len,
+                                  const struct zk_lock_options *options,
+                                  zk_lock_state_fn on_state,
+                                  void *user_data,
+                                  zk_free_fn free_user_data,
+                                  struct zk_lock **out_lock);
 
 /**
  * Makes an exclusive lock on `path` (kazoo's `Lock(path, identifier)`): contenders are

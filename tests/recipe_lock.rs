@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{shared_hosts, unique_chroot, Proxy, StateRecorder, EVENT_TIMEOUT};
-use zkclient::recipe::lock::{Lock, LockKind};
+use zkclient::recipe::lock::{Lock, LockOptions};
 use zkclient::recipe::semaphore::Semaphore;
-use zkclient::{Client, ClientOptions, Error, State, Wait};
+use zkclient::{Client, ClientOptions, CreateMode, CreateOptions, Error, State, Wait};
 
 /// `n` clients on the shared server, all under one fresh chroot; also the connect string.
 fn clients(name: &str, n: usize) -> (String, Vec<Client>) {
@@ -179,7 +179,7 @@ fn eight_sessions_never_hold_the_lock_at_once() {
             std::thread::spawn(move || {
                 let lock = Lock::new(&client, "/lock", format!("worker-{index}"));
                 let mut last_token = -1;
-                for _ in 0..50 {
+                for _ in 0..100 {
                     assert!(lock.acquire(None).unwrap());
                     assert!(!held.swap(true, Ordering::SeqCst), "two holders at once");
                     let token = lock.fencing_token().unwrap();
@@ -278,7 +278,7 @@ fn readers_share_and_writers_exclude() {
     assert!(recv(&rx).unwrap());
     thread.join().unwrap();
     // An exclusive Lock on the same path ignores readers (kazoo's Lock counts `__lock__` only).
-    let exclusive = Lock::with_listener(&zk[0], "/rw", "x", LockKind::Exclusive, None);
+    let exclusive = Lock::with_options(&zk[0], "/rw", "x", LockOptions::default()).unwrap();
     assert!(exclusive.try_acquire().unwrap());
 }
 
@@ -358,15 +358,18 @@ fn session_loss_while_holding_deletes_the_node_and_tells_the_holder() {
     let mut states = StateRecorder::attach(&zk);
     let (tx, rx) = channel();
     let tx = std::sync::Mutex::new(tx);
-    let lock = Lock::with_listener(
+    let lock = Lock::with_options(
         &zk,
         "/lock",
         "doomed",
-        LockKind::Exclusive,
-        Some(Box::new(move |state| {
-            let _ = tx.lock().unwrap().send(state);
-        })),
-    );
+        LockOptions {
+            on_state: Some(Box::new(move |state| {
+                let _ = tx.lock().unwrap().send(state);
+            })),
+            ..LockOptions::default()
+        },
+    )
+    .unwrap();
     assert!(lock.acquire(None).unwrap());
     let node = lock.node().unwrap();
     proxy.expire_session(&format!("{hosts}{chroot}"), &zk, &mut states, || {
@@ -386,6 +389,176 @@ fn session_loss_while_holding_deletes_the_node_and_tells_the_holder() {
     // Another session can take it at once.
     let other = Lock::new(&observer, "/lock", "next");
     assert!(other.try_acquire().unwrap());
+}
+
+/// kazoo #732: the create of our contender node reaches the server but its reply is lost
+/// (the connection fails first). The retry finds the node by its guid instead of leaking a
+/// second one that would block every other contender until the session ended.
+#[test]
+fn a_contender_whose_create_reply_is_lost_is_found_by_its_guid_not_made_twice() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("lock-lost-reply");
+    let proxy = Proxy::start(&hosts);
+    let zk = common::connect(&proxy.hosts(), &chroot, ClientOptions::default());
+    let observer = common::connect(&hosts, &chroot, ClientOptions::default());
+    zk.ensure_path("/lock", None).wait().unwrap();
+    proxy.lose_reply_to(|op, path| (op == 1 || op == 15) && path.contains("__lock__"));
+    let lock = Lock::new(&zk, "/lock", "once");
+    assert!(lock.acquire(Some(EVENT_TIMEOUT)).unwrap());
+    assert_eq!(proxy.replies_lost(), 1, "the create's reply was not lost");
+    let nodes = children(&observer, "/lock");
+    assert_eq!(
+        nodes.len(),
+        1,
+        "a second contender node was made: {nodes:?}"
+    );
+    assert_eq!(lock.node().unwrap(), format!("/lock/{}", nodes[0]));
+    // And it is a working lock: another session waits for it, then gets it.
+    let other = Lock::new(&observer, "/lock", "other");
+    assert!(!other.try_acquire().unwrap());
+    lock.release().unwrap();
+    assert!(other.try_acquire().unwrap());
+}
+
+/// kazoo's `extra_lock_patterns`: with `-lock-`, a Curator/go-zk style contender
+/// (`_c_<guid>-lock-<seq>`) excludes us in sequence order; without, it is ignored as kazoo's
+/// plain Lock ignores it.
+#[test]
+fn extra_patterns_make_foreign_contenders_count() {
+    let (_, zk) = clients("lock-extra", 2);
+    let foreign = zk[1]
+        .create(
+            "/lock/_c_0f1e2d3c-lock-",
+            b"curator",
+            &CreateOptions {
+                mode: CreateMode::EphemeralSequential,
+                makepath: true,
+                ..CreateOptions::default()
+            },
+        )
+        .wait()
+        .unwrap()
+        .path;
+    let plain = Lock::new(&zk[0], "/lock", "plain");
+    assert!(
+        plain.try_acquire().unwrap(),
+        "kazoo's plain Lock ignores it"
+    );
+    plain.release().unwrap();
+
+    let options = || LockOptions {
+        extra_patterns: vec!["-lock-".to_string()],
+        ..LockOptions::default()
+    };
+    let aware = Arc::new(Lock::with_options(&zk[0], "/lock", "aware", options()).unwrap());
+    assert!(!aware.try_acquire().unwrap());
+    assert_eq!(aware.contenders().unwrap(), ["curator"]);
+    let (tx, rx) = channel();
+    let waiting = aware.clone();
+    let thread = std::thread::spawn(move || tx.send(waiting.acquire(None)).unwrap());
+    wait_for_children(&zk[1], "/lock", 2);
+    assert_eq!(aware.contenders().unwrap(), ["curator", "aware"]);
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+    zk[1].delete(&foreign, -1).wait().unwrap();
+    assert!(recv(&rx).unwrap());
+    thread.join().unwrap();
+
+    for bad in ["", "a/b"] {
+        let options = LockOptions {
+            extra_patterns: vec![bad.to_string()],
+            ..LockOptions::default()
+        };
+        assert!(matches!(
+            Lock::with_options(&zk[0], "/lock", "x", options),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+}
+
+/// A reader times out behind a writer, a writer behind a reader, and neither leaves a node.
+#[test]
+fn read_and_write_locks_time_out_and_leave_no_node() {
+    let (_, zk) = clients("rwlock-timeout", 2);
+    let writer = Lock::write(&zk[0], "/rw", "w");
+    assert!(writer.acquire(None).unwrap());
+    let reader = Lock::read(&zk[1], "/rw", "r");
+    assert!(!reader.acquire(Some(Duration::from_millis(300))).unwrap());
+    assert_eq!(children(&zk[0], "/rw").len(), 1);
+    writer.release().unwrap();
+    assert!(reader.acquire(Some(EVENT_TIMEOUT)).unwrap());
+    assert!(!writer.acquire(Some(Duration::from_millis(300))).unwrap());
+    assert_eq!(writer.contenders().unwrap(), ["r"]);
+}
+
+/// A semaphore holder whose session ends loses its lease (the node goes with the session),
+/// is no longer told it holds one, and a waiter takes the freed lease.
+#[test]
+fn semaphore_session_loss_frees_the_lease_for_a_waiter() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("semaphore-expire");
+    let observer = common::connect(&hosts, &chroot, ClientOptions::default());
+    let proxy = Proxy::start(&hosts);
+    let zk = common::connect(
+        &proxy.hosts(),
+        &chroot,
+        common::options(Duration::from_secs(6)),
+    );
+    let mut states = StateRecorder::attach(&zk);
+    let doomed = Semaphore::new(&zk, "/sem", "doomed", 1).unwrap();
+    assert!(doomed.acquire(Some(EVENT_TIMEOUT)).unwrap());
+    let waiter = Arc::new(Semaphore::new(&observer, "/sem", "waiter", 1).unwrap());
+    let (tx, rx) = channel();
+    let waiting = waiter.clone();
+    let thread = std::thread::spawn(move || tx.send(waiting.acquire(None)).unwrap());
+    proxy.expire_session(&format!("{hosts}{chroot}"), &zk, &mut states, || {
+        assert!(recv(&rx).unwrap(), "the waiter gets the freed lease");
+    });
+    thread.join().unwrap();
+    states.wait_for(zkclient::KeeperState::Expired, EVENT_TIMEOUT);
+    assert!(!doomed.is_acquired());
+    assert_eq!(waiter.lease_holders().unwrap(), ["waiter"]);
+}
+
+/// Two leases held across a server restart stay held (the sessions survive), a third
+/// contender still waits, and gets a lease once one is released.
+#[test]
+fn semaphore_leases_survive_a_server_restart() {
+    let cluster = common::Cluster::start("semaphore-restart", 1, 500);
+    let chroot = unique_chroot("semaphore-restart");
+    let zk: Vec<Client> = (0..3)
+        .map(|_| {
+            common::connect(
+                &cluster.hosts,
+                &chroot,
+                common::options(Duration::from_secs(10)),
+            )
+        })
+        .collect();
+    let one = Semaphore::new(&zk[0], "/sem", "one", 2).unwrap();
+    let two = Semaphore::new(&zk[1], "/sem", "two", 2).unwrap();
+    assert!(one.acquire(Some(EVENT_TIMEOUT)).unwrap());
+    assert!(two.acquire(Some(EVENT_TIMEOUT)).unwrap());
+    let three = Arc::new(Semaphore::new(&zk[2], "/sem", "three", 2).unwrap());
+    let (tx, rx) = channel();
+    let waiting = three.clone();
+    let thread = std::thread::spawn(move || tx.send(waiting.acquire(None)).unwrap());
+    wait_for_children(&zk[0], "/sem-__lock__", 1); // the third waits under the lock
+    let mut states = StateRecorder::attach(&zk[0]);
+    cluster.stop_server(1);
+    states.wait_for(zkclient::KeeperState::Disconnected, EVENT_TIMEOUT);
+    cluster.start_server(1);
+    states.wait_for(zkclient::KeeperState::SyncConnected, EVENT_TIMEOUT);
+    let mut holders = one.lease_holders().unwrap();
+    holders.sort();
+    assert_eq!(holders, ["one", "two"]);
+    assert!(one.is_acquired() && two.is_acquired());
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+    one.release().unwrap();
+    assert!(recv(&rx).unwrap());
+    thread.join().unwrap();
+    let mut holders = two.lease_holders().unwrap();
+    holders.sort();
+    assert_eq!(holders, ["three", "two"]);
 }
 
 #[test]
@@ -683,6 +856,159 @@ mod c_api {
             for client in clients {
                 zk_client_free(client);
             }
+        }
+    }
+
+    static FREED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    type StateSender = std::sync::Mutex<std::sync::mpsc::Sender<zk_state>>;
+
+    unsafe extern "C" fn on_lock_state(state: zk_state, user_data: *mut std::ffi::c_void) {
+        // SAFETY: the test registered a StateSender as the user data.
+        let sender = unsafe { &*(user_data as *const StateSender) };
+        let _ = sender.lock().unwrap().send(state);
+    }
+
+    unsafe extern "C" fn free_sender(user_data: *mut std::ffi::c_void) {
+        // SAFETY: made by Box::into_raw in the test, freed once.
+        drop(unsafe { Box::from_raw(user_data as *mut StateSender) });
+        FREED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn sender() -> (*mut std::ffi::c_void, std::sync::mpsc::Receiver<zk_state>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sender: Box<StateSender> = Box::new(std::sync::Mutex::new(tx));
+        (Box::into_raw(sender).cast(), rx)
+    }
+
+    /// `zk_lock_new_with_options()`: kinds, extra patterns and the state callback, with its
+    /// user data freed exactly once whether the call fails or the handle is freed.
+    #[test]
+    fn lock_options_and_state_callback_from_c() {
+        use std::sync::atomic::Ordering;
+        use zkclient::Wait;
+        let hosts = super::shared_hosts();
+        let chroot = super::unique_chroot("lock-options-ffi");
+        let observer = super::common::connect(&hosts, &chroot, Default::default());
+        let proxy = super::Proxy::start(&hosts);
+        let connect = CString::new(format!("{}{chroot}", proxy.hosts())).unwrap();
+        let path = CString::new("/lock").unwrap();
+        let dash_lock = CString::new("-lock-").unwrap();
+        let empty = CString::new("").unwrap();
+        // SAFETY: valid arguments except where a bad one is the point.
+        unsafe {
+            let mut client = null_mut();
+            assert_eq!(
+                zk_client_new(connect.as_ptr(), null(), &mut client),
+                zk_error::ZK_OK
+            );
+            assert_eq!(zk_client_start(client, 30_000), zk_error::ZK_OK);
+            let mut lock: *mut zk_lock = null_mut();
+
+            // Bad options: an error naming what is wrong, the user data freed at once.
+            let bad_kind = zk_lock_options {
+                kind: 7,
+                ..zk_lock_options_default()
+            };
+            let null_patterns = [null::<std::ffi::c_char>()];
+            let null_pattern = zk_lock_options {
+                extra_patterns: null_patterns.as_ptr(),
+                extra_pattern_count: 1,
+                ..zk_lock_options_default()
+            };
+            let empty_patterns = [empty.as_ptr()];
+            let empty_pattern = zk_lock_options {
+                extra_patterns: empty_patterns.as_ptr(),
+                extra_pattern_count: 1,
+                ..zk_lock_options_default()
+            };
+            let missing_array = zk_lock_options {
+                extra_pattern_count: 2,
+                ..zk_lock_options_default()
+            };
+            for (options, message) in [
+                (bad_kind, "lock kind 7"),
+                (null_pattern, "extra_patterns[0] is NULL"),
+                (empty_pattern, "must not be empty"),
+                (missing_array, "extra_patterns is NULL"),
+            ] {
+                let before = FREED.load(Ordering::SeqCst);
+                let (user_data, _rx) = sender();
+                assert_eq!(
+                    zk_lock_new_with_options(
+                        client,
+                        path.as_ptr(),
+                        null(),
+                        0,
+                        &options,
+                        Some(on_lock_state),
+                        user_data,
+                        Some(free_sender),
+                        &mut lock,
+                    ),
+                    zk_error::ZK_EINVAL
+                );
+                assert!(last_message().contains(message), "{}", last_message());
+                assert!(lock.is_null());
+                assert_eq!(FREED.load(Ordering::SeqCst), before + 1);
+            }
+
+            // A Curator-style contender excludes a lock told of `-lock-`.
+            let foreign = observer
+                .create(
+                    "/lock/_c_4b1d-lock-",
+                    b"curator",
+                    &zkclient::CreateOptions {
+                        mode: zkclient::CreateMode::EphemeralSequential,
+                        makepath: true,
+                        ..Default::default()
+                    },
+                )
+                .wait()
+                .unwrap()
+                .path;
+            let patterns = [dash_lock.as_ptr()];
+            let options = zk_lock_options {
+                kind: zk_lock_kind::ZK_LOCK_WRITE as i32,
+                extra_patterns: patterns.as_ptr(),
+                extra_pattern_count: 1,
+            };
+            let (user_data, states) = sender();
+            assert_eq!(
+                zk_lock_new_with_options(
+                    client,
+                    path.as_ptr(),
+                    b"c".as_ptr(),
+                    1,
+                    &options,
+                    Some(on_lock_state),
+                    user_data,
+                    Some(free_sender),
+                    &mut lock,
+                ),
+                zk_error::ZK_OK
+            );
+            let mut acquired = true;
+            assert_eq!(zk_lock_try_acquire(lock, &mut acquired), zk_error::ZK_OK);
+            assert!(!acquired, "the foreign contender holds it");
+            observer.delete(&foreign, -1).wait().unwrap();
+            assert_eq!(zk_lock_try_acquire(lock, &mut acquired), zk_error::ZK_OK);
+            assert!(acquired);
+            assert!(states.try_recv().is_err(), "no state change yet");
+
+            // The holder is told when the connection goes and comes back.
+            proxy.cut();
+            let state = states.recv_timeout(super::EVENT_TIMEOUT).unwrap();
+            assert_eq!(state, zk_state::ZK_STATE_SUSPENDED);
+            proxy.restore();
+            let state = states.recv_timeout(super::EVENT_TIMEOUT).unwrap();
+            assert_eq!(state, zk_state::ZK_STATE_CONNECTED);
+            assert!(zk_lock_is_acquired(lock), "the session lived: still held");
+            let before = FREED.load(Ordering::SeqCst);
+            zk_lock_free(lock);
+            assert_eq!(observer.get_children("/lock").wait().unwrap().0.len(), 0);
+            zk_client_free(client);
+            assert_eq!(FREED.load(Ordering::SeqCst), before + 1, "freed once");
         }
     }
 }

@@ -190,6 +190,44 @@ pub(crate) unsafe fn bytes_arg<'a>(data: *const u8, len: usize, name: &str) -> R
     Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
+/// A C array of `count` strings (`name`, NULL only when `count` is 0), checked and copied.
+///
+/// # Safety
+/// `items` NULL or `count` readable pointers, each NULL or a NUL-terminated string.
+pub(crate) unsafe fn string_array_arg(
+    items: *const *const c_char,
+    count: usize,
+    name: &str,
+) -> Result<Vec<String>> {
+    if items.is_null() {
+        return if count == 0 {
+            Ok(Vec::new())
+        } else {
+            Err(null_argument(name))
+        };
+    }
+    if count > isize::MAX as usize / std::mem::size_of::<*const c_char>() {
+        return Err(Error::InvalidArgument(format!(
+            "{name}: count {count} is too large"
+        )));
+    }
+    // SAFETY: non-NULL with `count` readable pointers per the contract.
+    let pointers = unsafe { std::slice::from_raw_parts(items, count) };
+    let mut strings = Vec::with_capacity(count);
+    for (index, item) in pointers.iter().enumerate() {
+        if item.is_null() {
+            return Err(Error::InvalidArgument(format!("{name}[{index}] is NULL")));
+        }
+        // SAFETY: non-NULL and NUL-terminated per the contract.
+        let text = unsafe { CStr::from_ptr(*item) };
+        let text = text
+            .to_str()
+            .map_err(|_| Error::InvalidArgument(format!("{name}[{index}] is not valid UTF-8")))?;
+        strings.push(text.to_string());
+    }
+    Ok(strings)
+}
+
 /// Writes `value` to an optional out-parameter.
 ///
 /// # Safety

@@ -1,14 +1,16 @@
 //! The Lock, ReadLock and WriteLock recipes from C.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use super::client::{client_arg, zk_client};
-use super::types::zk_string_list;
+use super::types::{zk_free_fn, zk_state, zk_string_list};
 use super::{
-    bytes_arg, guard, guard_value, path_arg, required, required_out, timeout_arg, zk_error,
+    bytes_arg, guard, guard_value, path_arg, required, required_out, string_array_arg, timeout_arg,
+    zk_error, UserData,
 };
-use crate::error::Error;
-use crate::recipe::lock::{Lock, LockKind};
+use crate::client::State;
+use crate::error::{Error, Result};
+use crate::recipe::lock::{Lock, LockKind, LockOptions, StateListener};
 
 /// A lock (kazoo's `Lock`, `ReadLock` or `WriteLock`, interoperable with them): see
 /// `zk_lock_new()`. Thread-safe: `zk_lock_cancel()` may be called from another thread while
@@ -17,16 +19,79 @@ pub struct zk_lock {
     lock: Lock,
 }
 
-/// Makes a lock handle of `kind`.
+/// Which of kazoo's locks `zk_lock_new_with_options()` makes.
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum zk_lock_kind {
+    /// kazoo's `Lock` (as `zk_lock_new()`): exclusive among `__lock__` contenders.
+    ZK_LOCK_EXCLUSIVE = 0,
+    /// kazoo's `ReadLock` (as `zk_read_lock_new()`): shared, waits for earlier writers.
+    ZK_LOCK_READ = 1,
+    /// kazoo's `WriteLock` (as `zk_write_lock_new()`): waits for every earlier contender.
+    ZK_LOCK_WRITE = 2,
+}
+
+fn lock_kind_arg(kind: i32) -> Result<LockKind> {
+    match kind {
+        0 => Ok(LockKind::Exclusive),
+        1 => Ok(LockKind::Read),
+        2 => Ok(LockKind::Write),
+        other => Err(Error::InvalidArgument(format!(
+            "lock kind {other} is not one of zk_lock_kind"
+        ))),
+    }
+}
+
+/// How `zk_lock_new_with_options()` contends. Start from `zk_lock_options_default()` (kazoo's
+/// plain `Lock`; the same as all zeros) and set what you need. Borrowed for the call.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct zk_lock_options {
+    /// One of `zk_lock_kind` (0 = `ZK_LOCK_EXCLUSIVE`).
+    pub kind: i32,
+    /// More contender markers to wait for (kazoo's `extra_lock_patterns`): a child of the
+    /// lock path named `...<marker><10 digits>` (or `...<marker>-<10 digits>`) counts as a
+    /// contender too, in sequence order. `"-lock-"` makes Curator's and go-zk's lock nodes
+    /// (`_c_<guid>-lock-<sequence>`) exclude ours. `extra_pattern_count` UTF-8 strings, each
+    /// literal text (kazoo takes regular expressions), not empty, no `/`; copied. NULL when
+    /// the count is 0.
+    pub extra_patterns: *const *const c_char,
+    /// How many strings `extra_patterns` holds.
+    pub extra_pattern_count: usize,
+}
+
+/// kazoo's plain `Lock`: exclusive, no extra patterns.
+#[no_mangle]
+pub extern "C" fn zk_lock_options_default() -> zk_lock_options {
+    zk_lock_options {
+        kind: zk_lock_kind::ZK_LOCK_EXCLUSIVE as i32,
+        extra_patterns: std::ptr::null(),
+        extra_pattern_count: 0,
+    }
+}
+
+/// Told each connection-state change (`ZK_STATE_SUSPENDED`, `ZK_STATE_CONNECTED`,
+/// `ZK_STATE_LOST`) while the lock is held: when SUSPENDED the holder can no longer be sure it
+/// holds the lock (stop touching the guarded resource until CONNECTED); after LOST it does
+/// not (the session and its node are gone, `zk_lock_is_acquired()` is false). A state may
+/// repeat. Runs on the client's dispatcher thread, in order with the client's other
+/// callbacks; it may call any zkclient function except a blocking wait on this lock
+/// (`zk_lock_acquire()` with a timeout other than 0) and `zk_lock_free()` of this handle.
+pub type zk_lock_state_fn = Option<unsafe extern "C" fn(state: zk_state, user_data: *mut c_void)>;
+
+/// Makes a lock handle as `options` say, `on_state` told of state changes while it is held.
 ///
 /// # Safety
-/// As `zk_lock_new()`.
+/// As `zk_lock_new_with_options()`.
+#[allow(clippy::too_many_arguments)]
 unsafe fn new_lock(
-    kind: LockKind,
     client: *mut zk_client,
     path: *const c_char,
     identifier: *const u8,
     identifier_len: usize,
+    options: Option<&zk_lock_options>,
+    on_state: zk_lock_state_fn,
+    user_data: UserData,
     out_lock: *mut *mut zk_lock,
 ) -> zk_error {
     guard(|| {
@@ -37,11 +102,114 @@ unsafe fn new_lock(
         // SAFETY: per the contract.
         let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
         let out_lock = required_out(out_lock, "out_lock")?;
-        let lock = Lock::with_listener(client, path, identifier, kind, None);
+        let options = options
+            .copied()
+            .unwrap_or_else(|| zk_lock_options_default());
+        let kind = lock_kind_arg(options.kind)?;
+        // SAFETY: per the contract.
+        let extra_patterns = unsafe {
+            string_array_arg(
+                options.extra_patterns,
+                options.extra_pattern_count,
+                "extra_patterns",
+            )
+        }?;
+        let on_state: Option<StateListener> = on_state.map(|callback| {
+            Box::new(move |state: State| {
+                // SAFETY: the caller registered this callback for this user data.
+                unsafe { callback(state.into(), user_data.ptr()) }
+            }) as StateListener
+        });
+        let lock = Lock::with_options(
+            client,
+            path,
+            identifier,
+            LockOptions {
+                kind,
+                extra_patterns,
+                on_state,
+            },
+        )?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out_lock.write(Box::into_raw(Box::new(zk_lock { lock }))) };
         Ok(())
     })
+}
+
+/// Makes a lock on `path` as `options` say (NULL: `zk_lock_options_default()`), with kazoo's
+/// node layout for its kind. `on_state` (may be NULL) is told of connection-state changes
+/// while the lock is held (see `zk_lock_state_fn`). `user_data` goes to `on_state`; it belongs
+/// to the library from this call on: `free_user_data` (may be NULL) runs exactly once, after
+/// the last callback (or before this call returns, if it fails): usually before
+/// `zk_lock_free()` returns, at the latest when the client's dispatcher has run what was
+/// queued (`zk_client_free()` waits for that). Arguments otherwise as `zk_lock_new()`;
+/// `ZK_EINVAL` for an unknown kind or a bad extra pattern.
+///
+/// # Safety
+/// `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
+/// NULL or `identifier_len` readable bytes; `options` NULL or valid, its `extra_patterns`
+/// NULL or `extra_pattern_count` pointers, each NULL or a string; `out_lock` NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_lock_new_with_options(
+    client: *mut zk_client,
+    path: *const c_char,
+    identifier: *const u8,
+    identifier_len: usize,
+    options: *const zk_lock_options,
+    on_state: zk_lock_state_fn,
+    user_data: *mut c_void,
+    free_user_data: zk_free_fn,
+    out_lock: *mut *mut zk_lock,
+) -> zk_error {
+    let user_data = UserData::new(user_data, free_user_data);
+    // SAFETY: NULL or valid per the contract.
+    let options = unsafe { options.as_ref() };
+    // SAFETY: the caller's contract is the same.
+    unsafe {
+        new_lock(
+            client,
+            path,
+            identifier,
+            identifier_len,
+            options,
+            on_state,
+            user_data,
+            out_lock,
+        )
+    }
+}
+
+/// Makes a lock of `kind` with no extra patterns and no state callback.
+///
+/// # Safety
+/// As `zk_lock_new()`.
+unsafe fn new_plain_lock(
+    kind: zk_lock_kind,
+    client: *mut zk_client,
+    path: *const c_char,
+    identifier: *const u8,
+    identifier_len: usize,
+    out_lock: *mut *mut zk_lock,
+) -> zk_error {
+    let options = zk_lock_options {
+        kind: kind as i32,
+        ..zk_lock_options_default()
+    };
+    let no_user_data = UserData::new(std::ptr::null_mut(), None);
+    // SAFETY: the caller's contract is the same.
+    unsafe {
+        new_lock(
+            client,
+            path,
+            identifier,
+            identifier_len,
+            Some(&options),
+            None,
+            no_user_data,
+            out_lock,
+        )
+    }
 }
 
 /// Makes an exclusive lock on `path` (kazoo's `Lock(path, identifier)`): contenders are
@@ -63,8 +231,8 @@ pub unsafe extern "C" fn zk_lock_new(
 ) -> zk_error {
     // SAFETY: the caller's contract is the same.
     unsafe {
-        new_lock(
-            LockKind::Exclusive,
+        new_plain_lock(
+            zk_lock_kind::ZK_LOCK_EXCLUSIVE,
             client,
             path,
             identifier,
@@ -89,8 +257,8 @@ pub unsafe extern "C" fn zk_read_lock_new(
 ) -> zk_error {
     // SAFETY: the caller's contract is the same.
     unsafe {
-        new_lock(
-            LockKind::Read,
+        new_plain_lock(
+            zk_lock_kind::ZK_LOCK_READ,
             client,
             path,
             identifier,
@@ -115,8 +283,8 @@ pub unsafe extern "C" fn zk_write_lock_new(
 ) -> zk_error {
     // SAFETY: the caller's contract is the same.
     unsafe {
-        new_lock(
-            LockKind::Write,
+        new_plain_lock(
+            zk_lock_kind::ZK_LOCK_WRITE,
             client,
             path,
             identifier,

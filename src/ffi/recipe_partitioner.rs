@@ -6,9 +6,10 @@ use std::sync::Arc;
 use super::client::{client_arg, zk_client};
 use super::types::{zk_free_fn, zk_string_list, zk_string_list_free};
 use super::{
-    guard, guard_value, path_arg, required, required_out, timeout_arg, zk_error, UserData,
+    guard, guard_value, path_arg, required, required_out, string_array_arg, timeout_arg, zk_error,
+    UserData,
 };
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::recipe::partitioner::{
     PartitionFn, PartitionState, PartitionerOptions, SetPartitioner, StateChangeFn,
     DEFAULT_MAX_REACTION_TIME, DEFAULT_TIME_BOUNDARY,
@@ -120,40 +121,6 @@ pub struct zk_partitioner {
     partitioner: SetPartitioner,
 }
 
-/// The items of a C array, checked.
-///
-/// # Safety
-/// `items` NULL or `count` readable pointers, each NULL or a NUL-terminated string.
-unsafe fn items_arg(items: *const *const c_char, count: usize) -> Result<Vec<String>> {
-    if items.is_null() {
-        return if count == 0 {
-            Ok(Vec::new())
-        } else {
-            Err(Error::InvalidArgument("items is NULL".into()))
-        };
-    }
-    if count > isize::MAX as usize / std::mem::size_of::<*const c_char>() {
-        return Err(Error::InvalidArgument(format!(
-            "item_count {count} is too large"
-        )));
-    }
-    // SAFETY: non-NULL with `count` readable pointers per the contract.
-    let pointers = unsafe { std::slice::from_raw_parts(items, count) };
-    let mut strings = Vec::with_capacity(count);
-    for (index, item) in pointers.iter().enumerate() {
-        if item.is_null() {
-            return Err(Error::InvalidArgument(format!("items[{index}] is NULL")));
-        }
-        // SAFETY: non-NULL and NUL-terminated per the contract.
-        let text = unsafe { CStr::from_ptr(*item) };
-        let text = text
-            .to_str()
-            .map_err(|_| Error::InvalidArgument(format!("items[{index}] is not valid UTF-8")))?;
-        strings.push(text.to_string());
-    }
-    Ok(strings)
-}
-
 /// Wraps a C partition function as a Rust one.
 fn c_partition_fn(
     function: unsafe extern "C" fn(
@@ -242,7 +209,7 @@ pub unsafe extern "C" fn zk_partitioner_new(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         // SAFETY: per the contract.
-        let items = unsafe { items_arg(items, item_count) }?;
+        let items = unsafe { string_array_arg(items, item_count, "items") }?;
         let out_partitioner = required_out(out_partitioner, "out_partitioner")?;
         // SAFETY: NULL or valid per the contract.
         let options = unsafe { options.as_ref() }

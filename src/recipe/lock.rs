@@ -6,7 +6,9 @@
 //! `__rlock__` for a ReadLock. Contenders are ordered by the sequence number after the name.
 //! A Lock waits for every earlier `__lock__` node, a WriteLock for every earlier contender of
 //! either kind, a ReadLock only for earlier `__lock__` nodes (writers). Each waits on an exists
-//! watch on its immediate predecessor, never by polling.
+//! watch on its immediate predecessor, never by polling. Extra contender markers (kazoo's
+//! `extra_lock_patterns`, [`LockOptions::extra_patterns`]) make other clients' lock nodes
+//! count too, such as Curator's and go-zk's `_c_<guid>-lock-<sequence>`.
 //!
 //! Beyond kazoo: creation is protected (after a connection loss the guid finds the node the
 //! server may have made before another is created); [`Lock::fencing_token`]; an optional
@@ -30,9 +32,10 @@ use crate::client::path::join;
 pub type StateListener = Box<dyn Fn(State) + Send + Sync + 'static>;
 
 /// Which of kazoo's three locks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LockKind {
     /// kazoo's `Lock`: exclusive among `__lock__` contenders.
+    #[default]
     Exclusive,
     /// kazoo's `ReadLock`: shared with other readers, waits for earlier writers.
     Read,
@@ -49,6 +52,21 @@ impl LockKind {
             LockKind::Write => ("__lock__", &["__lock__", "__rlock__"]),
         }
     }
+}
+
+/// How a [`Lock`] contends (see [`Lock::with_options`]); the default is kazoo's `Lock`.
+#[derive(Default)]
+pub struct LockOptions {
+    /// Which of kazoo's locks.
+    pub kind: LockKind,
+    /// More contender markers to wait for, as kazoo's `extra_lock_patterns`: a child of
+    /// `<path>` whose name is `…<marker><10 digits>` (or `…<marker>-<10 digits>`) counts as a
+    /// contender too, in sequence order with ours. `-lock-` makes Curator's and go-zk's lock
+    /// nodes (`_c_<guid>-lock-<sequence>`) exclude us. Literal text (kazoo takes regular
+    /// expressions), not empty, no `/`.
+    pub extra_patterns: Vec<String>,
+    /// Told of connection-state changes while the lock is held.
+    pub on_state: Option<StateListener>,
 }
 
 /// A distributed lock (kazoo's `Lock`, `ReadLock` or `WriteLock`). Not re-entrant. Dropping
@@ -72,7 +90,8 @@ struct Inner {
     /// `<guid><name>`: our node's name without its sequence number.
     prefix: String,
     name: &'static str,
-    waits_for: &'static [&'static str],
+    /// The markers of the contenders we wait for (the kind's and the extra patterns).
+    waits_for: Vec<String>,
     held: Mutex<Held>,
     /// One acquire at a time.
     acquiring: Mutex<()>,
@@ -92,7 +111,7 @@ pub(crate) fn is_retryable(error: &Error) -> bool {
 
 /// The sequence part of a contender node named with one of `names` (kazoo's
 /// `(?:names)(-?\d{10})$`), or `None` if the node is no such contender.
-fn sequence<'a>(child: &'a str, names: &[&str]) -> Option<&'a str> {
+fn sequence<'a>(child: &'a str, names: &[impl AsRef<str>]) -> Option<&'a str> {
     let digits_at = child.len().checked_sub(10)?;
     if !child.is_char_boundary(digits_at) || !child[digits_at..].bytes().all(|b| b.is_ascii_digit())
     {
@@ -100,19 +119,23 @@ fn sequence<'a>(child: &'a str, names: &[&str]) -> Option<&'a str> {
     }
     let head = &child[..digits_at];
     if let Some(before) = head.strip_suffix('-') {
-        if names.iter().any(|name| before.ends_with(name)) {
+        if names.iter().any(|name| before.ends_with(name.as_ref())) {
             return Some(&child[digits_at - 1..]);
         }
     }
     names
         .iter()
-        .any(|name| head.ends_with(name))
+        .any(|name| head.ends_with(name.as_ref()))
         .then_some(&child[digits_at..])
 }
 
 /// The contender `node` waits for: the latest of `children` named with `names` whose sequence
 /// is before `ours` (compared as kazoo does, as strings).
-fn predecessor<'a>(children: &'a [String], names: &[&str], ours: &str) -> Option<&'a str> {
+fn predecessor<'a>(
+    children: &'a [String],
+    names: &[impl AsRef<str>],
+    ours: &str,
+) -> Option<&'a str> {
     children
         .iter()
         .filter_map(|child| sequence(child, names).map(|seq| (seq, child.as_str())))
@@ -124,32 +147,59 @@ fn predecessor<'a>(children: &'a [String], names: &[&str], ours: &str) -> Option
 impl Lock {
     /// kazoo's `Lock(path, identifier)`: an exclusive lock on `path`.
     pub fn new(client: &Client, path: &str, identifier: impl AsRef<[u8]>) -> Lock {
-        Lock::with_listener(client, path, identifier, LockKind::Exclusive, None)
+        Lock::of_kind(client, path, identifier, LockKind::Exclusive)
     }
 
     /// kazoo's `ReadLock(path, identifier)`.
     pub fn read(client: &Client, path: &str, identifier: impl AsRef<[u8]>) -> Lock {
-        Lock::with_listener(client, path, identifier, LockKind::Read, None)
+        Lock::of_kind(client, path, identifier, LockKind::Read)
     }
 
     /// kazoo's `WriteLock(path, identifier)`.
     pub fn write(client: &Client, path: &str, identifier: impl AsRef<[u8]>) -> Lock {
-        Lock::with_listener(client, path, identifier, LockKind::Write, None)
+        Lock::of_kind(client, path, identifier, LockKind::Write)
     }
 
-    /// A lock of `kind`, and `on_state` told of connection-state changes while it is held.
-    pub fn with_listener(
+    fn of_kind(client: &Client, path: &str, identifier: impl AsRef<[u8]>, kind: LockKind) -> Lock {
+        let options = LockOptions {
+            kind,
+            ..LockOptions::default()
+        };
+        Lock::build(client, path, identifier.as_ref(), options)
+    }
+
+    /// A lock as `options` say (kazoo's `Lock(path, identifier, extra_lock_patterns)` and
+    /// more). `InvalidArgument` for an extra pattern that is empty or holds `/`.
+    pub fn with_options(
         client: &Client,
         path: &str,
         identifier: impl AsRef<[u8]>,
-        kind: LockKind,
-        on_state: Option<StateListener>,
-    ) -> Lock {
-        let (name, waits_for) = kind.names();
+        options: LockOptions,
+    ) -> Result<Lock> {
+        if let Some(bad) = options
+            .extra_patterns
+            .iter()
+            .find(|pattern| pattern.is_empty() || pattern.contains('/'))
+        {
+            return Err(Error::InvalidArgument(format!(
+                "extra lock pattern {bad:?}: must not be empty nor hold '/'"
+            )));
+        }
+        Ok(Lock::build(client, path, identifier.as_ref(), options))
+    }
+
+    fn build(client: &Client, path: &str, identifier: &[u8], options: LockOptions) -> Lock {
+        let (name, kind_waits_for) = options.kind.names();
+        let mut waits_for: Vec<String> = kind_waits_for.iter().map(|s| s.to_string()).collect();
+        for pattern in options.extra_patterns {
+            if !waits_for.contains(&pattern) {
+                waits_for.push(pattern);
+            }
+        }
         let inner = Arc::new(Inner {
             client: client.clone(),
             path: path.to_string(),
-            data: identifier.as_ref().to_vec(),
+            data: identifier.to_vec(),
             prefix: format!("{}{name}", guid()),
             name,
             waits_for,
@@ -162,7 +212,7 @@ impl Lock {
             waker: Waker::default(),
             cancelled: AtomicBool::new(false),
             listener: Mutex::new(None),
-            on_state,
+            on_state: options.on_state,
         });
         let weak = Arc::downgrade(&inner);
         let listener = client.add_listener(move |state, _| {
@@ -220,7 +270,7 @@ impl Lock {
         let inner = &self.inner;
         inner.client.ensure_path(&inner.path, None).wait()?;
         let (children, _) = inner.client.get_children(&inner.path).wait()?;
-        let mut names = inner.waits_for.to_vec();
+        let mut names: Vec<&str> = inner.waits_for.iter().map(String::as_str).collect();
         names.push(inner.name);
         let mut contenders: Vec<(&str, &String)> = children
             .iter()
@@ -372,7 +422,7 @@ impl Inner {
                 held.node = None;
                 return Err(Error::ForceRetry);
             }
-            let Some(before) = predecessor(&children, self.waits_for, &ours) else {
+            let Some(before) = predecessor(&children, &self.waits_for, &ours) else {
                 lock(&self.held).acquired = true;
                 return Ok(true);
             };
@@ -494,6 +544,12 @@ mod tests {
             sequence("abc__rlock__0000000003", &both),
             Some("0000000003")
         );
+        let curator = ["__lock__", "-lock-"];
+        assert_eq!(
+            sequence("_c_0f1e-lock-0000000007", &curator),
+            Some("0000000007")
+        );
+        assert_eq!(sequence("_c_0f1e-lock-0000000007", &names), None);
     }
 
     #[test]

@@ -94,7 +94,10 @@ impl Semaphore {
         let deadline = timeout.map(|timeout| Instant::now() + timeout);
         let result = self.inner.acquire_until(deadline);
         if !matches!(result, Ok(true)) {
-            let _ = self.inner.client.delete(&self.inner.lease_path, -1).wait();
+            // A create whose reply was lost may have made our lease: take it back, retrying
+            // until it is gone or the session is.
+            let inner = &self.inner;
+            let _ = delete_ephemeral(&inner.client, &inner.waker, &inner.lease_path);
         }
         self.inner.cancelled.store(false, Ordering::SeqCst);
         result

@@ -208,54 +208,146 @@ impl Drop for Cluster {
     }
 }
 
+/// Decides whether the reply to a request is to be lost: given its opcode and its path (empty
+/// for requests without one).
+type ReplyFilter = Box<dyn Fn(i32, &str) -> bool + Send>;
+
 /// A TCP proxy in front of one server: a test can cut a client off (its connections closed,
-/// new ones refused) while the server and other clients carry on, then let it back.
+/// new ones refused) while the server and other clients carry on, then let it back; or lose
+/// the reply to one request (fault injection a real server cannot produce).
 pub struct Proxy {
     port: u16,
     open: std::sync::Arc<std::sync::atomic::AtomicBool>,
     connections: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+    lose_reply: std::sync::Arc<std::sync::Mutex<Option<ReplyFilter>>>,
+    replies_lost: std::sync::Arc<AtomicU64>,
+}
+
+/// One length-prefixed frame (ZooKeeper frames everything, the connect handshake included).
+fn read_frame(from: &mut std::net::TcpStream) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut length = [0u8; 4];
+    from.read_exact(&mut length)?;
+    let length = i32::from_be_bytes(length);
+    let length = usize::try_from(length)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "negative length"))?;
+    let mut frame = vec![0u8; 4 + length];
+    frame[..4].copy_from_slice(&(length as i32).to_be_bytes());
+    from.read_exact(&mut frame[4..])?;
+    Ok(frame)
+}
+
+fn be_i32(bytes: &[u8], at: usize) -> Option<i32> {
+    Some(i32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// A request frame's xid, opcode and path (empty when it has none).
+fn request_header(frame: &[u8]) -> Option<(i32, i32, String)> {
+    let (xid, op) = (be_i32(frame, 4)?, be_i32(frame, 8)?);
+    let path = be_i32(frame, 12)
+        .and_then(|len| frame.get(16..16 + usize::try_from(len).ok()?))
+        .map(|path| String::from_utf8_lossy(path).into_owned())
+        .unwrap_or_default();
+    Some((xid, op, path))
 }
 
 impl Proxy {
     /// A proxy to the first server of `hosts`.
     pub fn start(hosts: &str) -> Proxy {
-        use std::net::{TcpListener, TcpStream};
+        use std::io::Write;
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::{Arc, Mutex};
         let target = hosts.split(',').next().expect("a host").to_string();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a proxy port");
         let port = listener.local_addr().unwrap().port();
-        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::<TcpStream>::new()));
-        let (open_in, connections_in) = (open.clone(), connections.clone());
+        let proxy = Proxy {
+            port,
+            open: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            connections: Arc::new(Mutex::new(Vec::new())),
+            lose_reply: Arc::new(Mutex::new(None)),
+            replies_lost: Arc::new(AtomicU64::new(0)),
+        };
+        let (open, connections) = (proxy.open.clone(), proxy.connections.clone());
+        let (lose_reply, replies_lost) = (proxy.lose_reply.clone(), proxy.replies_lost.clone());
         std::thread::spawn(move || {
             for incoming in listener.incoming() {
                 let Ok(client) = incoming else { continue };
-                if !open_in.load(Ordering::SeqCst) {
+                if !open.load(Ordering::SeqCst) {
                     continue; // dropped: the connection is closed at once
                 }
                 let Ok(server) = TcpStream::connect(&target) else {
                     continue;
                 };
-                let mut tracked = connections_in.lock().unwrap();
+                let mut tracked = connections.lock().unwrap();
                 for stream in [&client, &server] {
                     tracked.push(stream.try_clone().unwrap());
                 }
                 drop(tracked);
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                    (server, client),
-                ] {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
-                }
+                // The xid of the request whose reply is to be lost, on this connection.
+                let doomed: Arc<Mutex<Option<i32>>> = Arc::new(Mutex::new(None));
+                let both = Arc::new((client.try_clone().unwrap(), server.try_clone().unwrap()));
+                let close_both = move || {
+                    let _ = both.0.shutdown(Shutdown::Both);
+                    let _ = both.1.shutdown(Shutdown::Both);
+                };
+                let (mut from_client, mut to_server) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let (lose_reply, doomed_out) = (lose_reply.clone(), doomed.clone());
+                let close = close_both.clone();
+                std::thread::spawn(move || {
+                    let mut first = true; // the connect request has no request header
+                    while let Ok(frame) = read_frame(&mut from_client) {
+                        if !std::mem::take(&mut first) {
+                            if let Some((xid, op, path)) = request_header(&frame) {
+                                let mut filter = lose_reply.lock().unwrap();
+                                if filter.as_ref().is_some_and(|lose| lose(op, &path)) {
+                                    *filter = None; // once
+                                    *doomed_out.lock().unwrap() = Some(xid);
+                                }
+                            }
+                        }
+                        if to_server.write_all(&frame).is_err() {
+                            break;
+                        }
+                    }
+                    close();
+                });
+                let (mut from_server, mut to_client) = (server, client);
+                let replies_lost = replies_lost.clone();
+                std::thread::spawn(move || {
+                    let mut first = true; // the connect response has no reply header
+                    while let Ok(frame) = read_frame(&mut from_server) {
+                        let xid = if std::mem::take(&mut first) {
+                            None
+                        } else {
+                            be_i32(&frame, 4)
+                        };
+                        if xid.is_some() && xid == *doomed.lock().unwrap() {
+                            // The server has done it; the client never hears.
+                            replies_lost.fetch_add(1, Ordering::SeqCst);
+                            break;
+                        }
+                        if to_client.write_all(&frame).is_err() {
+                            break;
+                        }
+                    }
+                    close_both();
+                });
             }
         });
-        Proxy {
-            port,
-            open,
-            connections,
-        }
+        proxy
+    }
+
+    /// Loses the reply to the next request (on any connection) for which `lose(opcode, path)`
+    /// is true: the server carries the request out, its reply is swallowed and the connection
+    /// closed, so the client sees a connection loss. Once.
+    pub fn lose_reply_to(&self, lose: impl Fn(i32, &str) -> bool + Send + 'static) {
+        *self.lose_reply.lock().unwrap() = Some(Box::new(lose));
+    }
+
+    /// How many replies [`Proxy::lose_reply_to`] has lost so far.
+    pub fn replies_lost(&self) -> u64 {
+        self.replies_lost.load(Ordering::SeqCst)
     }
 
     /// The connect string of the proxy.
