@@ -2531,6 +2531,22 @@ zk_error zk_queue_new(struct zk_client *client, const char *path, struct zk_queu
 zk_error zk_queue_put(struct zk_queue *queue, const uint8_t *data, size_t len, int32_t priority);
 
 /**
+ * Adds `count` entries with `priority` in one transaction: all of them or, on an error,
+ * none (kazoo's `put_all`). Entry `i` holds `values[i]` (`lens[i]` bytes; NULL when 0); the
+ * arrays are borrowed for the call and may be NULL when `count` is 0. A priority outside 0
+ * to 999 is `ZK_EINVAL`. The entries keep their order within the priority.
+ *
+ * # Safety
+ * `queue` NULL or live; `values` and `lens` NULL or `count` readable entries each, every
+ * `values[i]` NULL or `lens[i]` readable bytes.
+ */
+zk_error zk_queue_put_all(struct zk_queue *queue,
+                          const uint8_t *const *values,
+                          const size_t *lens,
+                          size_t count,
+                          int32_t priority);
+
+/**
  * Takes the first entry: `*out_got` is true and `*out_data` owns its bytes (release with
  * `zk_buffer_free()`), or `*out_got` is false and `*out_data` is `{NULL, 0}` when the queue
  * stayed empty. `timeout_ms`: 0 = do not wait, -1 = wait for ever, otherwise wait (on a
@@ -2585,6 +2601,28 @@ zk_error zk_locking_queue_put(struct zk_locking_queue *queue,
                               const uint8_t *data,
                               size_t len,
                               int32_t priority);
+
+/**
+ * As `zk_queue_put_all()`, for a locking queue.
+ *
+ * # Safety
+ * As `zk_queue_put_all()`.
+ */
+zk_error zk_locking_queue_put_all(struct zk_locking_queue *queue,
+                                  const uint8_t *const *values,
+                                  const size_t *lens,
+                                  size_t count,
+                                  int32_t priority);
+
+/**
+ * Whether this handle has claimed an entry and its claim still holds the handle's id
+ * (kazoo's `holds_lock()`; asked of the server after a sync), into `*out_holds`. False after
+ * the session that made the claim ended. On failure it is unmodified.
+ *
+ * # Safety
+ * `queue` NULL or live; `out_holds` NULL or writable.
+ */
+zk_error zk_locking_queue_holds_lock(struct zk_locking_queue *queue, bool *out_holds);
 
 /**
  * Claims the first unclaimed entry and returns its data as `zk_queue_get()` does (same

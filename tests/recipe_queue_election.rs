@@ -186,6 +186,102 @@ fn locking_queue_get_waits_for_a_put_and_a_lost_session_frees_the_claim() {
     assert_eq!(got.as_deref(), Some(&b"job"[..]));
 }
 
+/// A client behind a proxy that can lose one reply, under a fresh chroot, and a direct one.
+fn behind_a_proxy(name: &str) -> (common::Proxy, Client, Client) {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot(name);
+    let proxy = common::Proxy::start(&hosts);
+    let zk = connect(&proxy.hosts(), &chroot, ClientOptions::default());
+    let observer = connect(&hosts, &chroot, ClientOptions::default());
+    (proxy, zk, observer)
+}
+
+/// The delete that takes an entry happens on the server but its reply is lost: the entry is
+/// still delivered (kazoo would drop it and take the next), once.
+#[test]
+fn a_taken_entry_whose_delete_reply_is_lost_is_delivered_not_dropped() {
+    let (proxy, zk, observer) = behind_a_proxy("queue-lost-reply");
+    let queue = Queue::new(&zk, "/q");
+    queue.put_all(&[b"one", b"two"], 100).unwrap();
+    proxy.lose_reply_to(|op, path| op == 2 && path.contains("/q/entry-"));
+    assert_eq!(queue.get().unwrap().as_deref(), Some(&b"one"[..]));
+    assert_eq!(proxy.replies_lost(), 1, "the delete's reply was not lost");
+    let rest = Queue::new(&observer, "/q");
+    assert_eq!(take_all(&rest), [&b"two"[..]]);
+}
+
+/// A claim whose create reply is lost is found to be ours (it holds our id), instead of
+/// blocking the entry until our session ends; a consume whose reply is lost is found to
+/// have happened.
+#[test]
+fn locking_queue_claims_and_consumes_whose_replies_are_lost_are_recognised() {
+    let (proxy, zk, observer) = behind_a_proxy("lqueue-lost-reply");
+    let queue = LockingQueue::new(&zk, "/lq");
+    queue.put_all(&[b"one", b"two"], 100).unwrap();
+    proxy.lose_reply_to(|op, path| (op == 1 || op == 15) && path.contains("/lq/taken/"));
+    assert_eq!(
+        queue.get(Some(EVENT_TIMEOUT)).unwrap().as_deref(),
+        Some(&b"one"[..])
+    );
+    assert_eq!(proxy.replies_lost(), 1, "the claim's reply was not lost");
+    assert!(queue.holds_lock().unwrap());
+    let (claims, _) = observer.get_children("/lq/taken").wait().unwrap();
+    assert_eq!(claims.len(), 1, "one claim, not two: {claims:?}");
+
+    proxy.lose_reply_to(|op, _| op == 14); // the consume transaction
+    assert!(queue.consume().unwrap(), "the consume happened");
+    assert_eq!(proxy.replies_lost(), 2, "the consume's reply was not lost");
+    assert_eq!(queue.len().unwrap(), 1);
+    assert!(observer
+        .get_children("/lq/taken")
+        .wait()
+        .unwrap()
+        .0
+        .is_empty());
+    let other = LockingQueue::new(&observer, "/lq");
+    assert_eq!(
+        other.get(Some(Duration::ZERO)).unwrap().as_deref(),
+        Some(&b"two"[..])
+    );
+}
+
+/// A getter blocked across a server restart gets the entry put after it; entries and claims
+/// put before it are still there.
+#[test]
+fn queues_survive_a_server_restart() {
+    let cluster = common::Cluster::start("queue-restart", 1, 500);
+    let chroot = unique_chroot("queue-restart");
+    let options = || common::options(Duration::from_secs(10));
+    let (producer, consumer) = (
+        connect(&cluster.hosts, &chroot, options()),
+        connect(&cluster.hosts, &chroot, options()),
+    );
+    let locking = LockingQueue::new(&consumer, "/lq");
+    locking.put(b"claimed", 100).unwrap();
+    assert_eq!(
+        locking.get(Some(EVENT_TIMEOUT)).unwrap().as_deref(),
+        Some(&b"claimed"[..])
+    );
+    let queue = Queue::new(&consumer, "/q");
+    assert_eq!(queue.get().unwrap(), None);
+    let (tx, rx) = channel();
+    let waiting = queue.clone();
+    thread::spawn(move || tx.send(waiting.get_blocking(None)).unwrap());
+    let mut states = common::StateRecorder::attach(&producer);
+    cluster.stop_server(1);
+    states.wait_for(zkclient::KeeperState::Disconnected, EVENT_TIMEOUT);
+    cluster.start_server(1);
+    states.wait_for(zkclient::KeeperState::SyncConnected, EVENT_TIMEOUT);
+    Queue::new(&producer, "/q").put(b"after", 100).unwrap();
+    let got = rx.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap();
+    assert_eq!(got.as_deref(), Some(&b"after"[..]));
+    // The claim survived with the session: another consumer finds nothing to take.
+    let other = LockingQueue::new(&producer, "/lq");
+    assert_eq!(other.get(Some(Duration::ZERO)).unwrap(), None);
+    assert!(locking.consume().unwrap());
+    assert_eq!(other.len().unwrap(), 0);
+}
+
 #[test]
 fn queue_interop_with_kazoo_both_ways() {
     let (hosts, zk) = clients("queue-kazoo", 1);
@@ -385,6 +481,13 @@ unsafe fn bytes(mut buffer: zk_buffer) -> Vec<u8> {
     out
 }
 
+fn last_message() -> String {
+    // SAFETY: the library returns a valid NUL-terminated string.
+    unsafe { CStr::from_ptr(zk_last_error_message()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
 fn empty_buffer() -> zk_buffer {
     zk_buffer {
         data: null_mut(),
@@ -461,6 +564,44 @@ fn queues_through_the_c_api() {
         );
         assert!(!got);
         assert!(data.data.is_null());
+        // put_all: one transaction, in order; an empty value is NULL with length 0.
+        let values = [b"a".as_ptr(), null(), b"ccc".as_ptr()];
+        let lens = [1usize, 0, 3];
+        assert_eq!(
+            zk_queue_put_all(queue, values.as_ptr(), null(), 3, 100),
+            zk_error::ZK_EINVAL
+        );
+        assert!(
+            last_message().contains("lens is NULL"),
+            "{}",
+            last_message()
+        );
+        let bad_lens = [1usize, 4, 3];
+        assert_eq!(
+            zk_queue_put_all(queue, values.as_ptr(), bad_lens.as_ptr(), 3, 100),
+            zk_error::ZK_EINVAL
+        );
+        assert!(last_message().contains("values[1]"), "{}", last_message());
+        assert_eq!(
+            zk_queue_put_all(queue, values.as_ptr(), lens.as_ptr(), 3, 1000),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(zk_queue_len(queue, &mut len), zk_error::ZK_OK);
+        assert_eq!(len, 0, "nothing of a refused put_all was written");
+        assert_eq!(
+            zk_queue_put_all(queue, null(), null(), 0, 100),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_queue_put_all(queue, values.as_ptr(), lens.as_ptr(), 3, 100),
+            zk_error::ZK_OK
+        );
+        for want in [&b"a"[..], b"", b"ccc"] {
+            let mut data = empty_buffer();
+            assert_eq!(zk_queue_get(queue, 0, &mut data, &mut got), zk_error::ZK_OK);
+            assert!(got);
+            assert_eq!(bytes(data), want);
+        }
         zk_queue_free(queue);
         zk_queue_free(null_mut());
 
@@ -506,13 +647,36 @@ fn queues_through_the_c_api() {
         );
         assert!(got);
         assert_eq!(bytes(data), b"job");
+        let mut holds = false;
+        assert_eq!(
+            zk_locking_queue_holds_lock(locking, null_mut()),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(
+            zk_locking_queue_holds_lock(locking, &mut holds),
+            zk_error::ZK_OK
+        );
+        assert!(holds);
         assert_eq!(
             zk_locking_queue_consume(locking, &mut done),
             zk_error::ZK_OK
         );
         assert!(done);
+        assert_eq!(
+            zk_locking_queue_holds_lock(locking, &mut holds),
+            zk_error::ZK_OK
+        );
+        assert!(!holds);
         assert_eq!(zk_locking_queue_len(locking, &mut len), zk_error::ZK_OK);
         assert_eq!(len, 0);
+        let values = [b"x".as_ptr(), b"y".as_ptr()];
+        let lens = [1usize, 1];
+        assert_eq!(
+            zk_locking_queue_put_all(locking, values.as_ptr(), lens.as_ptr(), 2, 7),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_locking_queue_len(locking, &mut len), zk_error::ZK_OK);
+        assert_eq!(len, 2);
         zk_locking_queue_free(locking);
         zk_locking_queue_free(null_mut());
         zk_client_free(client);

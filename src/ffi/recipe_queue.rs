@@ -7,7 +7,49 @@ use super::types::zk_buffer;
 use super::{
     bytes_arg, guard, guard_value, path_arg, required, required_out, timeout_arg, zk_error,
 };
+use crate::error::{Error, Result};
 use crate::recipe::queue::{LockingQueue, Queue};
+
+/// `count` byte buffers given as two parallel arrays: `values[i]` holds `lens[i]` bytes
+/// (NULL when that length is 0). Both arrays may be NULL when `count` is 0.
+///
+/// # Safety
+/// `values` and `lens` NULL or `count` readable entries each; every `values[i]` NULL or
+/// `lens[i]` readable bytes, for `'a`.
+unsafe fn buffers_arg<'a>(
+    values: *const *const u8,
+    lens: *const usize,
+    count: usize,
+) -> Result<Vec<&'a [u8]>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if values.is_null() || lens.is_null() {
+        let name = if values.is_null() { "values" } else { "lens" };
+        return Err(Error::InvalidArgument(format!("{name} is NULL")));
+    }
+    if count > isize::MAX as usize / std::mem::size_of::<usize>() {
+        return Err(Error::InvalidArgument(format!(
+            "count {count} is too large"
+        )));
+    }
+    // SAFETY: non-NULL with `count` readable entries each, per the contract.
+    let (values, lens) = unsafe {
+        (
+            std::slice::from_raw_parts(values, count),
+            std::slice::from_raw_parts(lens, count),
+        )
+    };
+    values
+        .iter()
+        .zip(lens)
+        .enumerate()
+        // SAFETY: each value NULL or `len` readable bytes, per the contract.
+        .map(|(index, (value, len))| unsafe {
+            bytes_arg(*value, *len, &format!("values[{index}]"))
+        })
+        .collect()
+}
 
 /// A distributed priority queue (kazoo's `Queue`, interoperable with it): see
 /// `zk_queue_new()`. Thread-safe: any thread may use a handle, several at once.
@@ -80,6 +122,31 @@ pub unsafe extern "C" fn zk_queue_put(
         // SAFETY: per the contract.
         let data = unsafe { bytes_arg(data, len, "data") }?;
         queue.queue.put(data, priority)
+    })
+}
+
+/// Adds `count` entries with `priority` in one transaction: all of them or, on an error,
+/// none (kazoo's `put_all`). Entry `i` holds `values[i]` (`lens[i]` bytes; NULL when 0); the
+/// arrays are borrowed for the call and may be NULL when `count` is 0. A priority outside 0
+/// to 999 is `ZK_EINVAL`. The entries keep their order within the priority.
+///
+/// # Safety
+/// `queue` NULL or live; `values` and `lens` NULL or `count` readable entries each, every
+/// `values[i]` NULL or `lens[i]` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zk_queue_put_all(
+    queue: *mut zk_queue,
+    values: *const *const u8,
+    lens: *const usize,
+    count: usize,
+    priority: i32,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let queue = unsafe { required(queue, "queue") }?;
+        // SAFETY: per the contract.
+        let values = unsafe { buffers_arg(values, lens, count) }?;
+        queue.queue.put_all(&values, priority)
     })
 }
 
@@ -190,6 +257,49 @@ pub unsafe extern "C" fn zk_locking_queue_put(
         // SAFETY: per the contract.
         let data = unsafe { bytes_arg(data, len, "data") }?;
         queue.queue.put(data, priority)
+    })
+}
+
+/// As `zk_queue_put_all()`, for a locking queue.
+///
+/// # Safety
+/// As `zk_queue_put_all()`.
+#[no_mangle]
+pub unsafe extern "C" fn zk_locking_queue_put_all(
+    queue: *mut zk_locking_queue,
+    values: *const *const u8,
+    lens: *const usize,
+    count: usize,
+    priority: i32,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let queue = unsafe { required(queue, "queue") }?;
+        // SAFETY: per the contract.
+        let values = unsafe { buffers_arg(values, lens, count) }?;
+        queue.queue.put_all(&values, priority)
+    })
+}
+
+/// Whether this handle has claimed an entry and its claim still holds the handle's id
+/// (kazoo's `holds_lock()`; asked of the server after a sync), into `*out_holds`. False after
+/// the session that made the claim ended. On failure it is unmodified.
+///
+/// # Safety
+/// `queue` NULL or live; `out_holds` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_locking_queue_holds_lock(
+    queue: *mut zk_locking_queue,
+    out_holds: *mut bool,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let queue = unsafe { required(queue, "queue") }?;
+        let out_holds = required_out(out_holds, "out_holds")?;
+        let holds = queue.queue.holds_lock()?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_holds.write(holds) };
+        Ok(())
     })
 }
 

@@ -17,6 +17,7 @@ use crate::proto::{CreateMode, ErrorCode};
 use crate::runtime::Wait;
 
 use super::common::{guid, lock, Waker};
+use super::lock::is_retryable;
 
 /// The lowest and highest priorities kazoo accepts.
 const PRIORITIES: std::ops::RangeInclusive<i32> = 0..=999;
@@ -179,10 +180,25 @@ impl Queue {
             match self.client.delete(&node, -1).wait() {
                 Ok(()) => return Ok(Some(data)),
                 Err(error) if error.is(ErrorCode::NO_NODE) => continue,
+                Err(error) if is_retryable(&error) => return Ok(Some(self.settle(&node, data))),
                 Err(error) => return Err(error),
             }
         }
         Ok(None)
+    }
+
+    /// After a delete whose reply was lost: it may have happened, so the entry is ours to
+    /// deliver whatever comes next (at least once; kazoo drops it then). The delete is
+    /// retried with the client's command policy so that the entry does not stay behind
+    /// for another consumer; if every retry fails, it may be delivered twice.
+    fn settle(&self, node: &str, data: Vec<u8>) -> Vec<u8> {
+        let _ = self
+            .client
+            .retry(|| match self.client.delete(node, -1).wait() {
+                Err(error) if error.is(ErrorCode::NO_NODE) => Ok(()),
+                other => other,
+            });
+        data
     }
 
     /// How many entries the queue holds.
@@ -334,14 +350,28 @@ impl LockingQueue {
         };
         for entry in entries.iter().filter(|entry| !taken.contains(entry)) {
             let claim = join(&inner.taken, entry);
-            match inner
-                .client
-                .create(&claim, &inner.id, &claim_options)
-                .wait()
-            {
-                Ok(_) => {}
-                Err(error) if error.is(ErrorCode::NODE_EXISTS) => continue,
-                Err(error) => return Err(error),
+            // Retried, so that a claim whose reply was lost is found to be ours (it holds our
+            // id) rather than left to block the entry until the session ends.
+            let ours = inner.client.retry(|| {
+                match inner
+                    .client
+                    .create(&claim, &inner.id, &claim_options)
+                    .wait()
+                {
+                    Ok(_) => Ok(true),
+                    Err(error) if error.is(ErrorCode::NODE_EXISTS) => {
+                        match inner.client.get(&claim).wait() {
+                            Ok((owner, _)) => Ok(owner == inner.id),
+                            // Released meanwhile: try to claim it again.
+                            Err(error) if error.is(ErrorCode::NO_NODE) => Err(Error::ForceRetry),
+                            Err(error) => Err(error),
+                        }
+                    }
+                    Err(error) => Err(error),
+                }
+            })?;
+            if !ours {
+                continue;
             }
             match inner.client.get(&join(&inner.entries, entry)).wait() {
                 Ok((data, _)) => {
@@ -397,17 +427,30 @@ impl LockingQueue {
         let Some(entry) = lock(&inner.processing).as_ref().map(|(e, _)| e.clone()) else {
             return Ok(false);
         };
-        let mut transaction = inner.client.transaction();
-        if consume {
-            transaction.delete(&join(&inner.entries, &entry), -1);
-        }
-        transaction.delete(&join(&inner.taken, &entry), -1);
-        let results = transaction.commit().wait()?;
-        if let Some(code) = Transaction::first_error(&results) {
-            return Err(Error::Keeper(code));
-        }
+        let (entry_path, claim) = (join(&inner.entries, &entry), join(&inner.taken, &entry));
+        let mut sent = false;
+        let done = inner.client.retry(|| {
+            if std::mem::replace(&mut sent, true) {
+                // The last commit's reply was lost: find out whether it happened. Our claim
+                // goes only with that commit or with our session.
+                if inner.client.exists(&claim).wait()?.is_none() {
+                    let entry_gone = inner.client.exists(&entry_path).wait()?.is_none();
+                    return Ok(!consume || entry_gone);
+                }
+            }
+            let mut transaction = inner.client.transaction();
+            if consume {
+                transaction.delete(&entry_path, -1);
+            }
+            transaction.delete(&claim, -1);
+            let results = transaction.commit().wait()?;
+            match Transaction::first_error(&results) {
+                Some(code) => Err(Error::Keeper(code)),
+                None => Ok(true),
+            }
+        })?;
         *lock(&inner.processing) = None;
-        Ok(true)
+        Ok(done)
     }
 
     /// How many entries the queue holds, claimed ones included.
