@@ -11,7 +11,7 @@ use std::sync::mpsc::channel;
 use std::sync::{Arc, Barrier as Rendezvous};
 use std::time::Duration;
 
-use common::{connect, shared_hosts, unique_chroot, EVENT_TIMEOUT};
+use common::{connect, shared_hosts, unique_chroot, wait_for_children, EVENT_TIMEOUT};
 use zkclient::ffi::recipe_barrier::*;
 use zkclient::ffi::recipe_counter::*;
 use zkclient::ffi::recipe_party::*;
@@ -126,6 +126,94 @@ fn a_node_that_is_not_an_integer_gives_a_clear_error() {
     assert!(Counter::with_format(zk, "/text", 0, CounterFormat::Int32Be)
         .value()
         .is_err());
+}
+
+/// An increment whose request is lost is retried (the version proves it never happened); one
+/// whose reply is lost is reported as CONNECTION_LOSS (it may have happened) and never
+/// applied a second time (kazoo's and Curator's blind retry can apply it twice).
+#[test]
+fn a_counter_write_in_doubt_is_never_applied_twice() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("counter-in-doubt");
+    let proxy = common::Proxy::start(&hosts);
+    let zk = connect(&proxy.hosts(), &chroot, ClientOptions::default());
+    let observer = connect(&hosts, &chroot, ClientOptions::default());
+    let counter = Counter::new(&zk, "/count", 0);
+    assert_eq!(counter.value().unwrap(), 0);
+    let is_counter_set = |op: i32, path: &str| op == 5 && path.ends_with("/count");
+
+    proxy.lose_request_to(is_counter_set);
+    assert_eq!(counter.add(1).unwrap(), 1);
+    assert_eq!(proxy.lost(), 1, "the set was not lost");
+    assert_eq!(data(&observer, "/count"), b"1");
+
+    proxy.lose_reply_to(is_counter_set);
+    let error = counter.add(1).unwrap_err();
+    assert!(error.is(zkclient::ErrorCode::CONNECTION_LOSS), "{error}");
+    assert_eq!(proxy.lost(), 2, "the reply was not lost");
+    assert_eq!(data(&observer, "/count"), b"2", "applied once, not twice");
+    assert_eq!(counter.add(1).unwrap(), 3);
+}
+
+/// Four clients increment across a server restart: every increment reported done is in the
+/// total, and the only others in it are those reported in doubt (CONNECTION_LOSS).
+#[test]
+fn counter_increments_across_a_server_restart_add_up() {
+    let cluster = common::Cluster::start("counter-restart", 1, 500);
+    let chroot = unique_chroot("counter-restart");
+    let zk: Vec<Client> = (0..4)
+        .map(|_| {
+            connect(
+                &cluster.hosts,
+                &chroot,
+                common::options(Duration::from_secs(10)),
+            )
+        })
+        .collect();
+    let rendezvous = Arc::new(Rendezvous::new(5));
+    let threads: Vec<_> = zk
+        .iter()
+        .cloned()
+        .map(|client| {
+            let rendezvous = rendezvous.clone();
+            std::thread::spawn(move || {
+                let counter = Counter::new(&client, "/count", 0);
+                let (mut done, mut in_doubt) = (0i64, 0i64);
+                for round in 0..50 {
+                    if round == 10 {
+                        rendezvous.wait(); // the restart begins
+                    }
+                    match counter.add(1) {
+                        Ok(_) => done += 1,
+                        Err(error) if error.is(zkclient::ErrorCode::CONNECTION_LOSS) => {
+                            in_doubt += 1
+                        }
+                        Err(Error::RetryFailed { last, .. })
+                            if last.is(zkclient::ErrorCode::CONNECTION_LOSS) =>
+                        {
+                            in_doubt += 1
+                        }
+                        Err(error) => panic!("add: {error}"),
+                    }
+                }
+                (done, in_doubt)
+            })
+        })
+        .collect();
+    rendezvous.wait();
+    cluster.stop_server(1);
+    cluster.start_server(1);
+    let (mut done, mut in_doubt) = (0, 0);
+    for thread in threads {
+        let (d, i) = thread.join().unwrap();
+        done += d;
+        in_doubt += i;
+    }
+    let total = Counter::new(&zk[0], "/count", 0).value().unwrap();
+    assert!(
+        done <= total && total <= done + in_doubt,
+        "total {total}, done {done}, in doubt {in_doubt}"
+    );
 }
 
 #[test]
@@ -254,6 +342,77 @@ fn double_barrier_enter_times_out_when_too_few_come() {
     assert!(zk[0].get_children("/few").wait().unwrap().0.is_empty());
 }
 
+/// A barrier waiter and a double-barrier participant keep waiting across a server restart
+/// (their sessions live), and pass when the barrier comes down / the last one arrives.
+#[test]
+fn barriers_hold_across_a_server_restart() {
+    let cluster = common::Cluster::start("barrier-restart", 1, 500);
+    let chroot = unique_chroot("barrier-restart");
+    let zk: Vec<Client> = (0..3)
+        .map(|_| {
+            connect(
+                &cluster.hosts,
+                &chroot,
+                common::options(Duration::from_secs(10)),
+            )
+        })
+        .collect();
+    let barrier = Barrier::new(&zk[0], "/gate");
+    barrier.create().unwrap();
+    let (tx, rx) = channel();
+    let waiter = Barrier::new(&zk[1], "/gate");
+    let passed = tx.clone();
+    std::thread::spawn(move || {
+        passed
+            .send(("barrier", waiter.wait(None).unwrap()))
+            .unwrap()
+    });
+    let first = DoubleBarrier::new(&zk[1], "/work", 2, "first");
+    std::thread::spawn(move || tx.send(("double", first.enter(None).unwrap())).unwrap());
+    let mut states = common::StateRecorder::attach(&zk[0]);
+    cluster.stop_server(1);
+    states.wait_for(zkclient::KeeperState::Disconnected, EVENT_TIMEOUT);
+    cluster.start_server(1);
+    states.wait_for(zkclient::KeeperState::SyncConnected, EVENT_TIMEOUT);
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "nobody passed yet"
+    );
+    assert!(barrier.remove().unwrap());
+    assert_eq!(rx.recv_timeout(EVENT_TIMEOUT).unwrap(), ("barrier", true));
+    let second = DoubleBarrier::new(&zk[2], "/work", 2, "second");
+    assert!(second.enter(Some(EVENT_TIMEOUT)).unwrap());
+    assert_eq!(rx.recv_timeout(EVENT_TIMEOUT).unwrap(), ("double", true));
+}
+
+/// A participant whose session is lost while it waits in `enter` is gone from the barrier
+/// while the session is (its node went with it), enters again with the client's new session,
+/// and the barrier opens for it and the next arrival.
+#[test]
+fn a_double_barrier_participant_whose_session_is_lost_enters_again() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("double-barrier-expire");
+    let proxy = common::Proxy::start(&hosts);
+    let doomed_zk = connect(
+        &proxy.hosts(),
+        &chroot,
+        common::options(Duration::from_secs(6)),
+    );
+    let zk = connect(&hosts, &chroot, ClientOptions::default());
+    let mut states = common::StateRecorder::attach(&doomed_zk);
+    let doomed = DoubleBarrier::new(&doomed_zk, "/work", 2, "doomed");
+    let (tx, rx) = channel();
+    std::thread::spawn(move || tx.send(doomed.enter(Some(EVENT_TIMEOUT))).unwrap());
+    wait_for_children(&zk, "/work", 1);
+    proxy.expire_session(&format!("{hosts}{chroot}"), &doomed_zk, &mut states, || {
+        assert!(zk.get_children("/work").wait().unwrap().0.is_empty());
+    });
+    wait_for_children(&zk, "/work", 1); // entered again, in the new session
+    let survivor = DoubleBarrier::new(&zk, "/work", 2, "survivor");
+    assert!(survivor.enter(Some(EVENT_TIMEOUT)).unwrap());
+    assert!(rx.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap());
+}
+
 #[test]
 fn kazoo_and_zkclient_pass_barriers_together() {
     let (hosts, zk) = clients("barrier-kazoo", 1);
@@ -341,21 +500,36 @@ fn shallow_party_members_are_in_the_node_names() {
     assert_eq!(a.len().unwrap(), 1);
 }
 
-/// Waits (on child watches, no polling) until `path` has at least `count` children.
-fn wait_for_children(zk: &Client, path: &str, count: usize) {
-    loop {
-        let (tx, rx) = channel();
-        let (children, _, _) = zk
-            .get_children_watch(path, move |event| {
-                let _ = tx.send(event);
-            })
-            .wait()
-            .unwrap();
-        if children.len() >= count {
-            return;
-        }
-        rx.recv_timeout(EVENT_TIMEOUT).expect("a child event");
-    }
+/// Members whose session ends leave both kinds of party, as others see them.
+#[test]
+fn party_members_leave_with_their_session() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("party-expire");
+    let proxy = common::Proxy::start(&hosts);
+    let doomed_zk = connect(
+        &proxy.hosts(),
+        &chroot,
+        common::options(Duration::from_secs(6)),
+    );
+    let zk = connect(&hosts, &chroot, ClientOptions::default());
+    let mut states = common::StateRecorder::attach(&doomed_zk);
+    Party::new(&doomed_zk, "/party", "doomed").join().unwrap();
+    ShallowParty::new(&doomed_zk, "/shallow", "doomed")
+        .join()
+        .unwrap();
+    let party = Party::new(&zk, "/party", "stays");
+    let shallow = ShallowParty::new(&zk, "/shallow", "stays");
+    party.join().unwrap();
+    shallow.join().unwrap();
+    let mut members = party.members().unwrap();
+    members.sort();
+    assert_eq!(members, ["doomed", "stays"]);
+    assert_eq!(shallow.len().unwrap(), 2);
+    proxy.expire_session(&format!("{hosts}{chroot}"), &doomed_zk, &mut states, || {
+        assert_eq!(party.members().unwrap(), ["stays"]);
+        assert_eq!(shallow.members().unwrap(), ["stays"]);
+    });
+    states.wait_for(zkclient::KeeperState::Expired, EVENT_TIMEOUT);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{shared_hosts, unique_chroot, Proxy, StateRecorder, EVENT_TIMEOUT};
+use common::{shared_hosts, unique_chroot, wait_for_children, Proxy, StateRecorder, EVENT_TIMEOUT};
 use zkclient::recipe::lock::{Lock, LockOptions};
 use zkclient::recipe::semaphore::Semaphore;
 use zkclient::{Client, ClientOptions, CreateMode, CreateOptions, Error, State, Wait};
@@ -30,42 +30,6 @@ fn children(zk: &Client, path: &str) -> Vec<String> {
         Ok((children, _)) => children,
         Err(error) if error.is(zkclient::ErrorCode::NO_NODE) => Vec::new(),
         Err(error) => panic!("get_children {path}: {error}"),
-    }
-}
-
-/// Waits (on children watches, no polling) until `path` has `count` children.
-fn wait_for_children(zk: &Client, path: &str, count: usize) {
-    let deadline = Instant::now() + EVENT_TIMEOUT;
-    loop {
-        let (tx, rx) = channel();
-        let now = match zk
-            .get_children_watch(path, move |_| {
-                let _ = tx.send(());
-            })
-            .wait()
-        {
-            Ok((children, _, _)) => children.len(),
-            Err(error) if error.is(zkclient::ErrorCode::NO_NODE) => {
-                let (tx, rx2) = channel();
-                let (stat, _) = zk
-                    .exists_watch(path, move |_| {
-                        let _ = tx.send(());
-                    })
-                    .wait()
-                    .unwrap();
-                if stat.is_none() {
-                    rx2.recv_timeout(deadline - Instant::now())
-                        .expect("the node appears");
-                }
-                continue;
-            }
-            Err(error) => panic!("get_children_watch {path}: {error}"),
-        };
-        if now == count {
-            return;
-        }
-        rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("{path} never had {count} children (has {now})"));
     }
 }
 
@@ -405,7 +369,7 @@ fn a_contender_whose_create_reply_is_lost_is_found_by_its_guid_not_made_twice() 
     proxy.lose_reply_to(|op, path| (op == 1 || op == 15) && path.contains("__lock__"));
     let lock = Lock::new(&zk, "/lock", "once");
     assert!(lock.acquire(Some(EVENT_TIMEOUT)).unwrap());
-    assert_eq!(proxy.replies_lost(), 1, "the create's reply was not lost");
+    assert_eq!(proxy.lost(), 1, "the create's reply was not lost");
     let nodes = children(&observer, "/lock");
     assert_eq!(
         nodes.len(),

@@ -13,7 +13,9 @@ use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use common::{options, shared_hosts, unique_chroot, Proxy, StateRecorder, EVENT_TIMEOUT};
+use common::{
+    options, shared_hosts, unique_chroot, wait_for_children, Proxy, StateRecorder, EVENT_TIMEOUT,
+};
 use zkclient::recipe::partitioner::{
     kazoo_partition, PartitionState, PartitionerOptions, SetPartitioner, StateChangeFn,
 };
@@ -250,25 +252,6 @@ fn a_third_member_makes_the_others_release_and_all_reacquire_a_disjoint_cover() 
     assert_eq!(shares[0], ["item-a", "item-d"]);
     assert_eq!(shares[1], ["item-b", "item-e"]);
     assert_eq!(shares[2], ["item-c"]);
-}
-
-/// Waits (on children watches) until `path` has `count` children.
-fn wait_for_children(zk: &Client, path: &str, count: usize) {
-    let deadline = Instant::now() + EVENT_TIMEOUT;
-    loop {
-        let (tx, rx) = channel();
-        let (now, _, _) = zk
-            .get_children_watch(path, move |_| {
-                let _ = tx.send(());
-            })
-            .wait()
-            .unwrap();
-        if now.len() == count {
-            return;
-        }
-        rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("{path} never had {count} children (has {now:?})"));
-    }
 }
 
 #[test]

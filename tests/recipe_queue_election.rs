@@ -205,7 +205,7 @@ fn a_taken_entry_whose_delete_reply_is_lost_is_delivered_not_dropped() {
     queue.put_all(&[b"one", b"two"], 100).unwrap();
     proxy.lose_reply_to(|op, path| op == 2 && path.contains("/q/entry-"));
     assert_eq!(queue.get().unwrap().as_deref(), Some(&b"one"[..]));
-    assert_eq!(proxy.replies_lost(), 1, "the delete's reply was not lost");
+    assert_eq!(proxy.lost(), 1, "the delete's reply was not lost");
     let rest = Queue::new(&observer, "/q");
     assert_eq!(take_all(&rest), [&b"two"[..]]);
 }
@@ -223,14 +223,14 @@ fn locking_queue_claims_and_consumes_whose_replies_are_lost_are_recognised() {
         queue.get(Some(EVENT_TIMEOUT)).unwrap().as_deref(),
         Some(&b"one"[..])
     );
-    assert_eq!(proxy.replies_lost(), 1, "the claim's reply was not lost");
+    assert_eq!(proxy.lost(), 1, "the claim's reply was not lost");
     assert!(queue.holds_lock().unwrap());
     let (claims, _) = observer.get_children("/lq/taken").wait().unwrap();
     assert_eq!(claims.len(), 1, "one claim, not two: {claims:?}");
 
     proxy.lose_reply_to(|op, _| op == 14); // the consume transaction
     assert!(queue.consume().unwrap(), "the consume happened");
-    assert_eq!(proxy.replies_lost(), 2, "the consume's reply was not lost");
+    assert_eq!(proxy.lost(), 2, "the consume's reply was not lost");
     assert_eq!(queue.len().unwrap(), 1);
     assert!(observer
         .get_children("/lq/taken")

@@ -144,7 +144,10 @@ pub unsafe extern "C" fn zk_counter_value(
 /// Adds `delta` (negative to subtract) by compare-and-set on the node's version, applying it
 /// again on the fresh value after a concurrent change (no update is lost), and writes the new
 /// value to `*out_new_value` if that is not NULL. A result outside the format's range gives
-/// `ZK_EINVAL` and changes nothing. On failure `*out_new_value` is unmodified.
+/// `ZK_EINVAL` and changes nothing. Never applied twice: a write whose reply was lost is
+/// retried only when the node's version shows it did not happen; when it may have,
+/// `ZK_ECONNECTIONLOSS` says so (kazoo retries blindly and can count it twice). On failure
+/// `*out_new_value` is unmodified.
 ///
 /// # Safety
 /// `counter` NULL or live; `out_new_value` NULL or writable.

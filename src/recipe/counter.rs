@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 use crate::proto::ErrorCode;
 use crate::runtime::Wait;
 
+use super::lock::is_retryable;
+
 /// How a counter's value is stored in its node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CounterFormat {
@@ -74,11 +76,21 @@ impl Counter {
     /// Adds `delta` (negative to subtract) and returns the new value. Concurrent changes are
     /// detected by the node's version and the change is applied again on the fresh value, so
     /// no update is lost. A result outside the format's range is an error and changes nothing.
-    /// As with kazoo, a connection lost while the write was in flight is retried, so a write
-    /// the server applied before the loss can be applied twice.
+    ///
+    /// Never applied twice (kazoo and Curator retry blindly, and can): when the connection
+    /// is lost while the write is in flight, the node is read again once the client is back;
+    /// an unchanged version proves the write did not happen and it is retried, a changed one
+    /// means it may have, and `CONNECTION_LOSS` tells the caller so.
     pub fn add(&self, delta: i64) -> Result<i64> {
-        self.client.retry(|| loop {
+        // The version our last write was conditioned on, when its outcome is unknown.
+        let mut in_doubt: Option<i32> = None;
+        let outcome = self.client.retry(|| loop {
             let (old, version) = self.read()?;
+            if let Some(written_over) = in_doubt.take() {
+                if version != written_over {
+                    return Ok(Err(Error::connection_loss()));
+                }
+            }
             let new = old.checked_add(delta).ok_or_else(|| {
                 Error::InvalidArgument(format!(
                     "counter {}: {old} + {delta} overflows a 64-bit integer",
@@ -87,13 +99,19 @@ impl Counter {
             })?;
             let data = self.encode(new)?;
             match self.client.set(&self.path, &data, version).wait() {
-                Ok(_) => return Ok(new),
+                Ok(_) => return Ok(Ok(new)),
                 Err(error) if error.is(ErrorCode::BAD_VERSION) || error.is(ErrorCode::NO_NODE) => {
                     continue
                 }
-                Err(error) => return Err(error),
+                Err(error) => {
+                    if is_retryable(&error) {
+                        in_doubt = Some(version);
+                    }
+                    return Err(error);
+                }
             }
-        })
+        });
+        outcome?
     }
 
     /// The value and the node's version, creating the node with the default when missing.

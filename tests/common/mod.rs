@@ -208,9 +208,18 @@ impl Drop for Cluster {
     }
 }
 
-/// Decides whether the reply to a request is to be lost: given its opcode and its path (empty
+/// Decides whether a request or its reply is to be lost: given its opcode and its path (empty
 /// for requests without one).
 type ReplyFilter = Box<dyn Fn(i32, &str) -> bool + Send>;
+
+/// What [`Proxy`] loses of a matching request.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lose {
+    /// The request itself: the server never sees it.
+    Request,
+    /// Its reply: the server carries it out, the client never hears.
+    Reply,
+}
 
 /// A TCP proxy in front of one server: a test can cut a client off (its connections closed,
 /// new ones refused) while the server and other clients carry on, then let it back; or lose
@@ -219,7 +228,7 @@ pub struct Proxy {
     port: u16,
     open: std::sync::Arc<std::sync::atomic::AtomicBool>,
     connections: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
-    lose_reply: std::sync::Arc<std::sync::Mutex<Option<ReplyFilter>>>,
+    lose_reply: std::sync::Arc<std::sync::Mutex<Option<(ReplyFilter, Lose)>>>,
     replies_lost: std::sync::Arc<AtomicU64>,
 }
 
@@ -293,6 +302,7 @@ impl Proxy {
                 let (mut from_client, mut to_server) =
                     (client.try_clone().unwrap(), server.try_clone().unwrap());
                 let (lose_reply, doomed_out) = (lose_reply.clone(), doomed.clone());
+                let replies_lost_out = replies_lost.clone();
                 let close = close_both.clone();
                 std::thread::spawn(move || {
                     let mut first = true; // the connect request has no request header
@@ -300,8 +310,13 @@ impl Proxy {
                         if !std::mem::take(&mut first) {
                             if let Some((xid, op, path)) = request_header(&frame) {
                                 let mut filter = lose_reply.lock().unwrap();
-                                if filter.as_ref().is_some_and(|lose| lose(op, &path)) {
-                                    *filter = None; // once
+                                if filter.as_ref().is_some_and(|(lose, _)| lose(op, &path)) {
+                                    let (_, what) = filter.take().unwrap(); // once
+                                    if what == Lose::Request {
+                                        // Never reaches the server.
+                                        replies_lost_out.fetch_add(1, Ordering::SeqCst);
+                                        break;
+                                    }
                                     *doomed_out.lock().unwrap() = Some(xid);
                                 }
                             }
@@ -342,11 +357,18 @@ impl Proxy {
     /// is true: the server carries the request out, its reply is swallowed and the connection
     /// closed, so the client sees a connection loss. Once.
     pub fn lose_reply_to(&self, lose: impl Fn(i32, &str) -> bool + Send + 'static) {
-        *self.lose_reply.lock().unwrap() = Some(Box::new(lose));
+        *self.lose_reply.lock().unwrap() = Some((Box::new(lose), Lose::Reply));
     }
 
-    /// How many replies [`Proxy::lose_reply_to`] has lost so far.
-    pub fn replies_lost(&self) -> u64 {
+    /// As [`Proxy::lose_reply_to`], but the request itself is lost: it never reaches the
+    /// server, and the connection is closed.
+    pub fn lose_request_to(&self, lose: impl Fn(i32, &str) -> bool + Send + 'static) {
+        *self.lose_reply.lock().unwrap() = Some((Box::new(lose), Lose::Request));
+    }
+
+    /// How many requests or replies [`Proxy::lose_reply_to`] and [`Proxy::lose_request_to`]
+    /// have lost so far.
+    pub fn lost(&self) -> u64 {
         self.replies_lost.load(Ordering::SeqCst)
     }
 
@@ -431,4 +453,40 @@ pub fn kazoo(hosts: &str, snippet: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Waits (on children watches, no polling) until `path` has `count` children.
+pub fn wait_for_children(zk: &Client, path: &str, count: usize) {
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let (tx, rx) = channel();
+        let now = match zk
+            .get_children_watch(path, move |_| {
+                let _ = tx.send(());
+            })
+            .wait()
+        {
+            Ok((children, _, _)) => children.len(),
+            Err(error) if error.is(zkclient::ErrorCode::NO_NODE) => {
+                let (tx, rx2) = channel();
+                let (stat, _) = zk
+                    .exists_watch(path, move |_| {
+                        let _ = tx.send(());
+                    })
+                    .wait()
+                    .unwrap();
+                if stat.is_none() {
+                    rx2.recv_timeout(deadline - Instant::now())
+                        .expect("the node appears");
+                }
+                continue;
+            }
+            Err(error) => panic!("get_children_watch {path}: {error}"),
+        };
+        if now == count {
+            return;
+        }
+        rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("{path} never had {count} children (has {now})"));
+    }
 }
