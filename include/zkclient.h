@@ -939,6 +939,17 @@ typedef struct zk_buffer {
 } zk_buffer;
 
 /**
+ * Told each connection-state change (`ZK_STATE_SUSPENDED`, `ZK_STATE_CONNECTED`,
+ * `ZK_STATE_LOST`) while the lock is held: when SUSPENDED the holder can no longer be sure it
+ * holds the lock (stop touching the guarded resource until CONNECTED); after LOST it does
+ * not (the session and its node are gone, `zk_lock_is_acquired()` is false). A state may
+ * repeat. Runs on the client's dispatcher thread, in order with the client's other
+ * callbacks; it may call any zkclient function except a blocking wait on this lock
+ * (`zk_lock_acquire()` with a timeout other than 0) and `zk_lock_free()` of this handle.
+ */
+typedef void (*zk_lock_state_fn)(zk_state state, void *user_data);
+
+/**
  * The function `zk_election_run()` calls once elected, with the `user_data` given to it.
  * It runs on the thread that called `zk_election_run()`, while this contender is the leader;
  * leadership is given up when it returns. It may call anything, blocking calls included.
@@ -969,17 +980,6 @@ typedef struct zk_lock_options {
      */
     size_t extra_pattern_count;
 } zk_lock_options;
-
-/**
- * Told each connection-state change (`ZK_STATE_SUSPENDED`, `ZK_STATE_CONNECTED`,
- * `ZK_STATE_LOST`) while the lock is held: when SUSPENDED the holder can no longer be sure it
- * holds the lock (stop touching the guarded resource until CONNECTED); after LOST it does
- * not (the session and its node are gone, `zk_lock_is_acquired()` is false). A state may
- * repeat. Runs on the client's dispatcher thread, in order with the client's other
- * callbacks; it may call any zkclient function except a blocking wait on this lock
- * (`zk_lock_acquire()` with a timeout other than 0) and `zk_lock_free()` of this handle.
- */
-typedef void (*zk_lock_state_fn)(zk_state state, void *user_data);
 
 /**
  * A custom partition function (kazoo's `partition_func`): given this member's `identifier`,
@@ -2051,6 +2051,38 @@ zk_error zk_election_new(struct zk_client *client,
                          const uint8_t *identifier,
                          size_t identifier_len,
                          struct zk_election **out_election);
+
+/**
+ * As `zk_election_new()`, and `on_state` (may be NULL) is told of connection-state changes
+ * while this contender leads, as `zk_lock_state_fn` describes for a lock: on
+ * `ZK_STATE_SUSPENDED` it may no longer be the leader, after `ZK_STATE_LOST` it is not
+ * (another contender may lead while the leader function still runs: it should stop).
+ * `user_data` goes to `on_state`; it belongs to the library from this call on:
+ * `free_user_data` (may be NULL) runs exactly once, after the last callback (or before this
+ * call returns, if it fails), at the latest when the client's dispatcher has run what was
+ * queued after `zk_election_free()` (`zk_client_free()` waits for that).
+ *
+ * # Safety
+ * As `zk_election_new()`.
+ */
+zk_error zk_election_new_with_listener(struct zk_client *client,
+                                       const char *path,
+                                       const uint8_t *identifier,
+                                       size_t identifier_len,
+                                       zk_lock_state_fn on_state,
+                                       void *user_data,
+                                       zk_free_fn free_user_data,
+                                       struct zk_election **out_election);
+
+/**
+ * Whether this contender leads now: true from its election until its leader function
+ * returns, false once its session is lost (even while the function still runs). False for
+ * NULL.
+ *
+ * # Safety
+ * `election` NULL or live.
+ */
+bool zk_election_is_leader(const struct zk_election *election);
 
 /**
  * Joins the election and blocks until this contender is elected (waiting on an exists watch

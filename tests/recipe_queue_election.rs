@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{connect, shared_hosts, unique_chroot, EVENT_TIMEOUT};
+use common::{connect, shared_hosts, unique_chroot, wait_for_children, EVENT_TIMEOUT};
 use zkclient::ffi::recipe_election::*;
 use zkclient::ffi::recipe_queue::*;
 use zkclient::ffi::*;
@@ -350,13 +350,8 @@ fn election_runs_the_first_contender_then_the_second_and_lists_contenders() {
             7
         })
     });
-    let deadline = Instant::now() + EVENT_TIMEOUT;
-    while second.contenders().unwrap().len() < 2 {
-        assert!(Instant::now() < deadline, "the second contender joins");
-        thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_children(&zk[0], "/e", 2); // the second contender has joined
     assert_eq!(second.contenders().unwrap(), ["first", "second"]);
-    thread::sleep(Duration::from_millis(200));
     assert_eq!(*order.lock().unwrap(), ["first"], "the second waits");
     out_tx.send(()).unwrap();
     assert_eq!(one.join().unwrap().unwrap(), Some(()));
@@ -382,13 +377,118 @@ fn cancel_unblocks_a_waiting_run() {
     let waiting = waiter.clone();
     let (tx, rx) = channel();
     thread::spawn(move || tx.send(waiting.run(|| "ran")).unwrap());
-    thread::sleep(Duration::from_millis(300));
+    wait_for_children(&zk[0], "/e", 2); // the waiter has joined
     assert!(rx.try_recv().is_err());
     waiter.cancel();
     assert_eq!(rx.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap(), None);
     assert_eq!(waiter.contenders().unwrap(), ["leader"], "the node is gone");
     out_tx.send(()).unwrap();
     one.join().unwrap().unwrap();
+}
+
+/// The leader's session is lost while its function runs: it is told (LOST), is no longer
+/// the leader, and the next contender is elected at once, without waiting for the function.
+#[test]
+fn a_leader_whose_session_is_lost_is_told_and_the_next_contender_leads() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("election-expire");
+    let proxy = common::Proxy::start(&hosts);
+    let doomed_zk = connect(
+        &proxy.hosts(),
+        &chroot,
+        common::options(Duration::from_secs(6)),
+    );
+    let zk = connect(&hosts, &chroot, ClientOptions::default());
+    let mut states = common::StateRecorder::attach(&doomed_zk);
+    let (state_tx, state_rx) = channel();
+    let state_tx = Mutex::new(state_tx);
+    let doomed = Election::with_listener(
+        &doomed_zk,
+        "/e",
+        "doomed",
+        Some(Box::new(move |state| {
+            let _ = state_tx.lock().unwrap().send(state);
+        })),
+    );
+    let (in_tx, in_rx) = channel();
+    let (out_tx, out_rx) = channel::<()>();
+    let leading = doomed.clone();
+    let one = thread::spawn(move || {
+        leading.run(|| {
+            in_tx.send(()).unwrap();
+            out_rx.recv().unwrap();
+        })
+    });
+    in_rx.recv_timeout(EVENT_TIMEOUT).unwrap();
+    assert!(doomed.is_leader());
+    let next = Election::new(&zk, "/e", "next");
+    let (next_tx, next_rx) = channel();
+    let waiting = next.clone();
+    let two = thread::spawn(move || waiting.run(|| next_tx.send("elected").unwrap()));
+    wait_for_children(&zk, "/e", 2);
+    proxy.expire_session(&format!("{hosts}{chroot}"), &doomed_zk, &mut states, || {
+        assert_eq!(next_rx.recv_timeout(EVENT_TIMEOUT).unwrap(), "elected");
+    });
+    let mut seen = Vec::new();
+    while !seen.contains(&zkclient::State::Lost) {
+        seen.push(
+            state_rx
+                .recv_timeout(EVENT_TIMEOUT)
+                .expect("the leader is told"),
+        );
+    }
+    assert!(!doomed.is_leader());
+    out_tx.send(()).unwrap();
+    assert_eq!(one.join().unwrap().unwrap(), Some(()));
+    assert_eq!(two.join().unwrap().unwrap(), Some(()));
+}
+
+/// A contender waiting across a server restart is still in line afterwards, and is elected
+/// when the leader (whose session lived) returns.
+#[test]
+fn an_election_rides_out_a_server_restart() {
+    let cluster = common::Cluster::start("election-restart", 1, 500);
+    let chroot = unique_chroot("election-restart");
+    let options = || common::options(Duration::from_secs(10));
+    let (a, b) = (
+        connect(&cluster.hosts, &chroot, options()),
+        connect(&cluster.hosts, &chroot, options()),
+    );
+    let leader = Election::new(&a, "/e", "leader");
+    let (in_tx, in_rx) = channel();
+    let (out_tx, out_rx) = channel::<()>();
+    let one = thread::spawn(move || {
+        leader.run(|| {
+            in_tx.send(()).unwrap();
+            out_rx.recv().unwrap();
+        })
+    });
+    in_rx.recv_timeout(EVENT_TIMEOUT).unwrap();
+    let waiter = Election::new(&b, "/e", "waiter");
+    let (tx, rx) = channel();
+    let waiting = waiter.clone();
+    thread::spawn(move || tx.send(waiting.run(|| "ran")).unwrap());
+    wait_for_children(&a, "/e", 2);
+    let mut states = [
+        common::StateRecorder::attach(&a),
+        common::StateRecorder::attach(&b),
+    ];
+    cluster.stop_server(1);
+    for states in &mut states {
+        states.wait_for(zkclient::KeeperState::Disconnected, EVENT_TIMEOUT);
+    }
+    cluster.start_server(1);
+    for states in &mut states {
+        states.wait_for(zkclient::KeeperState::SyncConnected, EVENT_TIMEOUT);
+    }
+    assert_eq!(waiter.contenders().unwrap(), ["leader", "waiter"]);
+    assert!(rx.try_recv().is_err(), "the waiter waits");
+    out_tx.send(()).unwrap();
+    assert_eq!(one.join().unwrap().unwrap(), Some(()));
+    assert_eq!(
+        rx.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap(),
+        Some("ran")
+    );
 }
 
 #[test]
@@ -407,11 +507,7 @@ fn election_interop_with_kazoo() {
     let waiter = Election::new(&zk[1], "/e", "rust-waiter");
     let waiting = waiter.clone();
     let two = thread::spawn(move || waiting.run(|| "ran"));
-    let deadline = Instant::now() + EVENT_TIMEOUT;
-    while waiter.contenders().unwrap().len() < 2 {
-        assert!(Instant::now() < deadline);
-        thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_children(&zk[0], "/e", 2); // the waiter has joined
     let out = common::kazoo(&hosts, "print(zk.Election('/e', 'py').contenders())");
     assert_eq!(out.trim(), "['rust-leader', 'rust-waiter']");
     out_tx.send(()).unwrap();
@@ -752,5 +848,73 @@ fn election_through_the_c_api() {
         zk_election_free(election);
         zk_election_free(null_mut());
         zk_client_free(client);
+    }
+}
+
+static LISTENER_DATA_FREED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+unsafe extern "C" fn ignore_state(_state: zk_state, _user_data: *mut c_void) {}
+
+unsafe extern "C" fn count_free(_user_data: *mut c_void) {
+    LISTENER_DATA_FREED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Leads only if the election handle it is given says it leads.
+unsafe extern "C" fn leader_that_checks(user_data: *mut c_void) -> zk_error {
+    // SAFETY: the test passes its live election handle.
+    if unsafe { zk_election_is_leader(user_data as *const zk_election) } {
+        zk_error::ZK_OK
+    } else {
+        zk_error::ZK_EINVAL
+    }
+}
+
+#[test]
+fn election_leadership_and_its_listener_through_the_c_api() {
+    use std::sync::atomic::Ordering;
+    let client = c_client("c-election-listener");
+    // SAFETY: valid or deliberately NULL arguments throughout.
+    unsafe {
+        let mut election = null_mut();
+        let before = LISTENER_DATA_FREED.load(Ordering::SeqCst);
+        assert_eq!(
+            zk_election_new_with_listener(
+                client,
+                null(),
+                null(),
+                0,
+                Some(ignore_state),
+                null_mut(),
+                Some(count_free),
+                &mut election
+            ),
+            zk_error::ZK_EINVAL
+        );
+        assert!(election.is_null());
+        assert_eq!(LISTENER_DATA_FREED.load(Ordering::SeqCst), before + 1);
+        assert_eq!(
+            zk_election_new_with_listener(
+                client,
+                c("/e").as_ptr(),
+                b"c".as_ptr(),
+                1,
+                Some(ignore_state),
+                null_mut(),
+                Some(count_free),
+                &mut election
+            ),
+            zk_error::ZK_OK
+        );
+        assert!(!zk_election_is_leader(election));
+        assert!(!zk_election_is_leader(null()));
+        assert_eq!(
+            zk_election_run(election, Some(leader_that_checks), election.cast()),
+            zk_error::ZK_OK,
+            "zk_election_is_leader is true while the leader function runs"
+        );
+        assert!(!zk_election_is_leader(election));
+        zk_election_free(election);
+        zk_client_free(client);
+        assert_eq!(LISTENER_DATA_FREED.load(Ordering::SeqCst), before + 2);
     }
 }

@@ -3,9 +3,11 @@
 use std::ffi::{c_char, c_void};
 
 use super::client::{client_arg, zk_client};
-use super::types::zk_string_list;
+use super::recipe_lock::{state_listener, zk_lock_state_fn};
+use super::types::{zk_free_fn, zk_string_list};
 use super::{
     bytes_arg, guard, guard_value, path_arg, required, required_out, set_last_error, zk_error,
+    UserData,
 };
 use crate::error::Error;
 use crate::recipe::election::Election;
@@ -41,6 +43,45 @@ pub unsafe extern "C" fn zk_election_new(
     identifier_len: usize,
     out_election: *mut *mut zk_election,
 ) -> zk_error {
+    // SAFETY: the caller's contract is the same.
+    unsafe {
+        zk_election_new_with_listener(
+            client,
+            path,
+            identifier,
+            identifier_len,
+            None,
+            std::ptr::null_mut(),
+            None,
+            out_election,
+        )
+    }
+}
+
+/// As `zk_election_new()`, and `on_state` (may be NULL) is told of connection-state changes
+/// while this contender leads, as `zk_lock_state_fn` describes for a lock: on
+/// `ZK_STATE_SUSPENDED` it may no longer be the leader, after `ZK_STATE_LOST` it is not
+/// (another contender may lead while the leader function still runs: it should stop).
+/// `user_data` goes to `on_state`; it belongs to the library from this call on:
+/// `free_user_data` (may be NULL) runs exactly once, after the last callback (or before this
+/// call returns, if it fails), at the latest when the client's dispatcher has run what was
+/// queued after `zk_election_free()` (`zk_client_free()` waits for that).
+///
+/// # Safety
+/// As `zk_election_new()`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zk_election_new_with_listener(
+    client: *mut zk_client,
+    path: *const c_char,
+    identifier: *const u8,
+    identifier_len: usize,
+    on_state: zk_lock_state_fn,
+    user_data: *mut c_void,
+    free_user_data: zk_free_fn,
+    out_election: *mut *mut zk_election,
+) -> zk_error {
+    let user_data = UserData::new(user_data, free_user_data);
     guard(|| {
         // SAFETY: per the contract.
         let client = unsafe { client_arg(client) }?;
@@ -49,10 +90,25 @@ pub unsafe extern "C" fn zk_election_new(
         // SAFETY: per the contract.
         let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
         let out_election = required_out(out_election, "out_election")?;
-        let election = Election::new(client, path, identifier);
+        let on_state = state_listener(on_state, user_data);
+        let election = Election::with_listener(client, path, identifier, on_state);
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { out_election.write(Box::into_raw(Box::new(zk_election { election }))) };
         Ok(())
+    })
+}
+
+/// Whether this contender leads now: true from its election until its leader function
+/// returns, false once its session is lost (even while the function still runs). False for
+/// NULL.
+///
+/// # Safety
+/// `election` NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn zk_election_is_leader(election: *const zk_election) -> bool {
+    guard_value(false, || {
+        // SAFETY: per the contract.
+        unsafe { election.as_ref() }.is_some_and(|election| election.election.is_leader())
     })
 }
 

@@ -79,6 +79,20 @@ pub extern "C" fn zk_lock_options_default() -> zk_lock_options {
 /// (`zk_lock_acquire()` with a timeout other than 0) and `zk_lock_free()` of this handle.
 pub type zk_lock_state_fn = Option<unsafe extern "C" fn(state: zk_state, user_data: *mut c_void)>;
 
+/// A C state callback as a Rust one; it owns `user_data` (freed when it goes, or now when
+/// there is no callback).
+pub(crate) fn state_listener(
+    on_state: zk_lock_state_fn,
+    user_data: UserData,
+) -> Option<StateListener> {
+    on_state.map(|callback| {
+        Box::new(move |state: State| {
+            // SAFETY: the caller registered this callback for this user data.
+            unsafe { callback(state.into(), user_data.ptr()) }
+        }) as StateListener
+    })
+}
+
 /// Makes a lock handle as `options` say, `on_state` told of state changes while it is held.
 ///
 /// # Safety
@@ -114,12 +128,7 @@ unsafe fn new_lock(
                 "extra_patterns",
             )
         }?;
-        let on_state: Option<StateListener> = on_state.map(|callback| {
-            Box::new(move |state: State| {
-                // SAFETY: the caller registered this callback for this user data.
-                unsafe { callback(state.into(), user_data.ptr()) }
-            }) as StateListener
-        });
+        let on_state = state_listener(on_state, user_data);
         let lock = Lock::with_options(
             client,
             path,

@@ -188,7 +188,13 @@ impl Lock {
         Ok(Lock::build(client, path, identifier.as_ref(), options))
     }
 
-    fn build(client: &Client, path: &str, identifier: &[u8], options: LockOptions) -> Lock {
+    /// A lock as `options` say, which must be valid (no extra pattern checks).
+    pub(crate) fn build(
+        client: &Client,
+        path: &str,
+        identifier: &[u8],
+        options: LockOptions,
+    ) -> Lock {
         let (name, kind_waits_for) = options.kind.names();
         let mut waits_for: Vec<String> = kind_waits_for.iter().map(|s| s.to_string()).collect();
         for pattern in options.extra_patterns {
