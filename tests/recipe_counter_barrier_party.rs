@@ -133,11 +133,12 @@ fn a_node_that_is_not_an_integer_gives_a_clear_error() {
 /// applied a second time (kazoo's and Curator's blind retry can apply it twice).
 #[test]
 fn a_counter_write_in_doubt_is_never_applied_twice() {
-    let hosts = shared_hosts();
-    let chroot = unique_chroot("counter-in-doubt");
-    let proxy = common::Proxy::start(&hosts);
-    let zk = connect(&proxy.hosts(), &chroot, ClientOptions::default());
-    let observer = connect(&hosts, &chroot, ClientOptions::default());
+    let common::BehindProxy {
+        proxy,
+        client: zk,
+        observer,
+        ..
+    } = common::BehindProxy::start("counter-in-doubt");
     let counter = Counter::new(&zk, "/count", 0);
     assert_eq!(counter.value().unwrap(), 0);
     let is_counter_set = |op: i32, path: &str| op == 5 && path.ends_with("/count");
@@ -160,16 +161,7 @@ fn a_counter_write_in_doubt_is_never_applied_twice() {
 #[test]
 fn counter_increments_across_a_server_restart_add_up() {
     let cluster = common::Cluster::start("counter-restart", 1, 500);
-    let chroot = unique_chroot("counter-restart");
-    let zk: Vec<Client> = (0..4)
-        .map(|_| {
-            connect(
-                &cluster.hosts,
-                &chroot,
-                common::options(Duration::from_secs(10)),
-            )
-        })
-        .collect();
+    let zk = cluster.clients("counter-restart", 4);
     let rendezvous = Arc::new(Rendezvous::new(5));
     let threads: Vec<_> = zk
         .iter()
@@ -347,16 +339,7 @@ fn double_barrier_enter_times_out_when_too_few_come() {
 #[test]
 fn barriers_hold_across_a_server_restart() {
     let cluster = common::Cluster::start("barrier-restart", 1, 500);
-    let chroot = unique_chroot("barrier-restart");
-    let zk: Vec<Client> = (0..3)
-        .map(|_| {
-            connect(
-                &cluster.hosts,
-                &chroot,
-                common::options(Duration::from_secs(10)),
-            )
-        })
-        .collect();
+    let zk = cluster.clients("barrier-restart", 3);
     let barrier = Barrier::new(&zk[0], "/gate");
     barrier.create().unwrap();
     let (tx, rx) = channel();
@@ -369,11 +352,7 @@ fn barriers_hold_across_a_server_restart() {
     });
     let first = DoubleBarrier::new(&zk[1], "/work", 2, "first");
     std::thread::spawn(move || tx.send(("double", first.enter(None).unwrap())).unwrap());
-    let mut states = common::StateRecorder::attach(&zk[0]);
-    cluster.stop_server(1);
-    states.wait_for(zkclient::KeeperState::Disconnected, EVENT_TIMEOUT);
-    cluster.start_server(1);
-    states.wait_for(zkclient::KeeperState::SyncConnected, EVENT_TIMEOUT);
+    cluster.restart_server(1, &[&zk[0]]);
     assert!(
         rx.recv_timeout(Duration::from_millis(300)).is_err(),
         "nobody passed yet"
@@ -390,21 +369,13 @@ fn barriers_hold_across_a_server_restart() {
 /// and the barrier opens for it and the next arrival.
 #[test]
 fn a_double_barrier_participant_whose_session_is_lost_enters_again() {
-    let hosts = shared_hosts();
-    let chroot = unique_chroot("double-barrier-expire");
-    let proxy = common::Proxy::start(&hosts);
-    let doomed_zk = connect(
-        &proxy.hosts(),
-        &chroot,
-        common::options(Duration::from_secs(6)),
-    );
-    let zk = connect(&hosts, &chroot, ClientOptions::default());
-    let mut states = common::StateRecorder::attach(&doomed_zk);
-    let doomed = DoubleBarrier::new(&doomed_zk, "/work", 2, "doomed");
+    let mut doomed_session = common::BehindProxy::start("double-barrier-expire");
+    let zk = doomed_session.observer.clone();
+    let doomed = DoubleBarrier::new(&doomed_session.client, "/work", 2, "doomed");
     let (tx, rx) = channel();
     std::thread::spawn(move || tx.send(doomed.enter(Some(EVENT_TIMEOUT))).unwrap());
     wait_for_children(&zk, "/work", 1);
-    proxy.expire_session(&format!("{hosts}{chroot}"), &doomed_zk, &mut states, || {
+    doomed_session.expire_session(|| {
         assert!(zk.get_children("/work").wait().unwrap().0.is_empty());
     });
     wait_for_children(&zk, "/work", 1); // entered again, in the new session
@@ -503,33 +474,27 @@ fn shallow_party_members_are_in_the_node_names() {
 /// Members whose session ends leave both kinds of party, as others see them.
 #[test]
 fn party_members_leave_with_their_session() {
-    let hosts = shared_hosts();
-    let chroot = unique_chroot("party-expire");
-    let proxy = common::Proxy::start(&hosts);
-    let doomed_zk = connect(
-        &proxy.hosts(),
-        &chroot,
-        common::options(Duration::from_secs(6)),
-    );
-    let zk = connect(&hosts, &chroot, ClientOptions::default());
-    let mut states = common::StateRecorder::attach(&doomed_zk);
-    Party::new(&doomed_zk, "/party", "doomed").join().unwrap();
-    ShallowParty::new(&doomed_zk, "/shallow", "doomed")
+    let mut doomed_session = common::BehindProxy::start("party-expire");
+    let (doomed_zk, zk) = (&doomed_session.client, &doomed_session.observer);
+    Party::new(doomed_zk, "/party", "doomed").join().unwrap();
+    ShallowParty::new(doomed_zk, "/shallow", "doomed")
         .join()
         .unwrap();
-    let party = Party::new(&zk, "/party", "stays");
-    let shallow = ShallowParty::new(&zk, "/shallow", "stays");
+    let party = Party::new(zk, "/party", "stays");
+    let shallow = ShallowParty::new(zk, "/shallow", "stays");
     party.join().unwrap();
     shallow.join().unwrap();
     let mut members = party.members().unwrap();
     members.sort();
     assert_eq!(members, ["doomed", "stays"]);
     assert_eq!(shallow.len().unwrap(), 2);
-    proxy.expire_session(&format!("{hosts}{chroot}"), &doomed_zk, &mut states, || {
+    doomed_session.expire_session(|| {
         assert_eq!(party.members().unwrap(), ["stays"]);
         assert_eq!(shallow.members().unwrap(), ["stays"]);
     });
-    states.wait_for(zkclient::KeeperState::Expired, EVENT_TIMEOUT);
+    doomed_session
+        .states
+        .wait_for(zkclient::KeeperState::Expired, EVENT_TIMEOUT);
 }
 
 #[test]

@@ -360,11 +360,12 @@ fn session_loss_while_holding_deletes_the_node_and_tells_the_holder() {
 /// second one that would block every other contender until the session ended.
 #[test]
 fn a_contender_whose_create_reply_is_lost_is_found_by_its_guid_not_made_twice() {
-    let hosts = shared_hosts();
-    let chroot = unique_chroot("lock-lost-reply");
-    let proxy = Proxy::start(&hosts);
-    let zk = common::connect(&proxy.hosts(), &chroot, ClientOptions::default());
-    let observer = common::connect(&hosts, &chroot, ClientOptions::default());
+    let common::BehindProxy {
+        proxy,
+        client: zk,
+        observer,
+        ..
+    } = common::BehindProxy::start("lock-lost-reply");
     zk.ensure_path("/lock", None).wait().unwrap();
     proxy.lose_reply_to(|op, path| (op == 1 || op == 15) && path.contains("__lock__"));
     let lock = Lock::new(&zk, "/lock", "once");
@@ -458,27 +459,20 @@ fn read_and_write_locks_time_out_and_leave_no_node() {
 /// is no longer told it holds one, and a waiter takes the freed lease.
 #[test]
 fn semaphore_session_loss_frees_the_lease_for_a_waiter() {
-    let hosts = shared_hosts();
-    let chroot = unique_chroot("semaphore-expire");
-    let observer = common::connect(&hosts, &chroot, ClientOptions::default());
-    let proxy = Proxy::start(&hosts);
-    let zk = common::connect(
-        &proxy.hosts(),
-        &chroot,
-        common::options(Duration::from_secs(6)),
-    );
-    let mut states = StateRecorder::attach(&zk);
-    let doomed = Semaphore::new(&zk, "/sem", "doomed", 1).unwrap();
+    let mut doomed_session = common::BehindProxy::start("semaphore-expire");
+    let doomed = Semaphore::new(&doomed_session.client, "/sem", "doomed", 1).unwrap();
     assert!(doomed.acquire(Some(EVENT_TIMEOUT)).unwrap());
-    let waiter = Arc::new(Semaphore::new(&observer, "/sem", "waiter", 1).unwrap());
+    let waiter = Arc::new(Semaphore::new(&doomed_session.observer, "/sem", "waiter", 1).unwrap());
     let (tx, rx) = channel();
     let waiting = waiter.clone();
     let thread = std::thread::spawn(move || tx.send(waiting.acquire(None)).unwrap());
-    proxy.expire_session(&format!("{hosts}{chroot}"), &zk, &mut states, || {
+    doomed_session.expire_session(|| {
         assert!(recv(&rx).unwrap(), "the waiter gets the freed lease");
     });
     thread.join().unwrap();
-    states.wait_for(zkclient::KeeperState::Expired, EVENT_TIMEOUT);
+    doomed_session
+        .states
+        .wait_for(zkclient::KeeperState::Expired, EVENT_TIMEOUT);
     assert!(!doomed.is_acquired());
     assert_eq!(waiter.lease_holders().unwrap(), ["waiter"]);
 }
@@ -488,16 +482,7 @@ fn semaphore_session_loss_frees_the_lease_for_a_waiter() {
 #[test]
 fn semaphore_leases_survive_a_server_restart() {
     let cluster = common::Cluster::start("semaphore-restart", 1, 500);
-    let chroot = unique_chroot("semaphore-restart");
-    let zk: Vec<Client> = (0..3)
-        .map(|_| {
-            common::connect(
-                &cluster.hosts,
-                &chroot,
-                common::options(Duration::from_secs(10)),
-            )
-        })
-        .collect();
+    let zk = cluster.clients("semaphore-restart", 3);
     let one = Semaphore::new(&zk[0], "/sem", "one", 2).unwrap();
     let two = Semaphore::new(&zk[1], "/sem", "two", 2).unwrap();
     assert!(one.acquire(Some(EVENT_TIMEOUT)).unwrap());
@@ -507,11 +492,7 @@ fn semaphore_leases_survive_a_server_restart() {
     let waiting = three.clone();
     let thread = std::thread::spawn(move || tx.send(waiting.acquire(None)).unwrap());
     wait_for_children(&zk[0], "/sem-__lock__", 1); // the third waits under the lock
-    let mut states = StateRecorder::attach(&zk[0]);
-    cluster.stop_server(1);
-    states.wait_for(zkclient::KeeperState::Disconnected, EVENT_TIMEOUT);
-    cluster.start_server(1);
-    states.wait_for(zkclient::KeeperState::SyncConnected, EVENT_TIMEOUT);
+    cluster.restart_server(1, &[&zk[0]]);
     let mut holders = one.lease_holders().unwrap();
     holders.sort();
     assert_eq!(holders, ["one", "two"]);

@@ -186,21 +186,16 @@ fn locking_queue_get_waits_for_a_put_and_a_lost_session_frees_the_claim() {
     assert_eq!(got.as_deref(), Some(&b"job"[..]));
 }
 
-/// A client behind a proxy that can lose one reply, under a fresh chroot, and a direct one.
-fn behind_a_proxy(name: &str) -> (common::Proxy, Client, Client) {
-    let hosts = shared_hosts();
-    let chroot = unique_chroot(name);
-    let proxy = common::Proxy::start(&hosts);
-    let zk = connect(&proxy.hosts(), &chroot, ClientOptions::default());
-    let observer = connect(&hosts, &chroot, ClientOptions::default());
-    (proxy, zk, observer)
-}
-
 /// The delete that takes an entry happens on the server but its reply is lost: the entry is
 /// still delivered (kazoo would drop it and take the next), once.
 #[test]
 fn a_taken_entry_whose_delete_reply_is_lost_is_delivered_not_dropped() {
-    let (proxy, zk, observer) = behind_a_proxy("queue-lost-reply");
+    let common::BehindProxy {
+        proxy,
+        client: zk,
+        observer,
+        ..
+    } = common::BehindProxy::start("queue-lost-reply");
     let queue = Queue::new(&zk, "/q");
     queue.put_all(&[b"one", b"two"], 100).unwrap();
     proxy.lose_reply_to(|op, path| op == 2 && path.contains("/q/entry-"));
@@ -215,7 +210,12 @@ fn a_taken_entry_whose_delete_reply_is_lost_is_delivered_not_dropped() {
 /// have happened.
 #[test]
 fn locking_queue_claims_and_consumes_whose_replies_are_lost_are_recognised() {
-    let (proxy, zk, observer) = behind_a_proxy("lqueue-lost-reply");
+    let common::BehindProxy {
+        proxy,
+        client: zk,
+        observer,
+        ..
+    } = common::BehindProxy::start("lqueue-lost-reply");
     let queue = LockingQueue::new(&zk, "/lq");
     queue.put_all(&[b"one", b"two"], 100).unwrap();
     proxy.lose_reply_to(|op, path| (op == 1 || op == 15) && path.contains("/lq/taken/"));
@@ -250,33 +250,25 @@ fn locking_queue_claims_and_consumes_whose_replies_are_lost_are_recognised() {
 #[test]
 fn queues_survive_a_server_restart() {
     let cluster = common::Cluster::start("queue-restart", 1, 500);
-    let chroot = unique_chroot("queue-restart");
-    let options = || common::options(Duration::from_secs(10));
-    let (producer, consumer) = (
-        connect(&cluster.hosts, &chroot, options()),
-        connect(&cluster.hosts, &chroot, options()),
-    );
-    let locking = LockingQueue::new(&consumer, "/lq");
+    let zk = cluster.clients("queue-restart", 2);
+    let (producer, consumer) = (&zk[0], &zk[1]);
+    let locking = LockingQueue::new(consumer, "/lq");
     locking.put(b"claimed", 100).unwrap();
     assert_eq!(
         locking.get(Some(EVENT_TIMEOUT)).unwrap().as_deref(),
         Some(&b"claimed"[..])
     );
-    let queue = Queue::new(&consumer, "/q");
+    let queue = Queue::new(consumer, "/q");
     assert_eq!(queue.get().unwrap(), None);
     let (tx, rx) = channel();
     let waiting = queue.clone();
     thread::spawn(move || tx.send(waiting.get_blocking(None)).unwrap());
-    let mut states = common::StateRecorder::attach(&producer);
-    cluster.stop_server(1);
-    states.wait_for(zkclient::KeeperState::Disconnected, EVENT_TIMEOUT);
-    cluster.start_server(1);
-    states.wait_for(zkclient::KeeperState::SyncConnected, EVENT_TIMEOUT);
-    Queue::new(&producer, "/q").put(b"after", 100).unwrap();
+    cluster.restart_server(1, &[producer]);
+    Queue::new(producer, "/q").put(b"after", 100).unwrap();
     let got = rx.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap();
     assert_eq!(got.as_deref(), Some(&b"after"[..]));
     // The claim survived with the session: another consumer finds nothing to take.
-    let other = LockingQueue::new(&producer, "/lq");
+    let other = LockingQueue::new(producer, "/lq");
     assert_eq!(other.get(Some(Duration::ZERO)).unwrap(), None);
     assert!(locking.consume().unwrap());
     assert_eq!(other.len().unwrap(), 0);
@@ -390,16 +382,11 @@ fn cancel_unblocks_a_waiting_run() {
 /// the leader, and the next contender is elected at once, without waiting for the function.
 #[test]
 fn a_leader_whose_session_is_lost_is_told_and_the_next_contender_leads() {
-    let hosts = shared_hosts();
-    let chroot = unique_chroot("election-expire");
-    let proxy = common::Proxy::start(&hosts);
-    let doomed_zk = connect(
-        &proxy.hosts(),
-        &chroot,
-        common::options(Duration::from_secs(6)),
+    let mut doomed_session = common::BehindProxy::start("election-expire");
+    let (doomed_zk, zk) = (
+        doomed_session.client.clone(),
+        doomed_session.observer.clone(),
     );
-    let zk = connect(&hosts, &chroot, ClientOptions::default());
-    let mut states = common::StateRecorder::attach(&doomed_zk);
     let (state_tx, state_rx) = channel();
     let state_tx = Mutex::new(state_tx);
     let doomed = Election::with_listener(
@@ -426,7 +413,7 @@ fn a_leader_whose_session_is_lost_is_told_and_the_next_contender_leads() {
     let waiting = next.clone();
     let two = thread::spawn(move || waiting.run(|| next_tx.send("elected").unwrap()));
     wait_for_children(&zk, "/e", 2);
-    proxy.expire_session(&format!("{hosts}{chroot}"), &doomed_zk, &mut states, || {
+    doomed_session.expire_session(|| {
         assert_eq!(next_rx.recv_timeout(EVENT_TIMEOUT).unwrap(), "elected");
     });
     let mut seen = Vec::new();
@@ -448,13 +435,9 @@ fn a_leader_whose_session_is_lost_is_told_and_the_next_contender_leads() {
 #[test]
 fn an_election_rides_out_a_server_restart() {
     let cluster = common::Cluster::start("election-restart", 1, 500);
-    let chroot = unique_chroot("election-restart");
-    let options = || common::options(Duration::from_secs(10));
-    let (a, b) = (
-        connect(&cluster.hosts, &chroot, options()),
-        connect(&cluster.hosts, &chroot, options()),
-    );
-    let leader = Election::new(&a, "/e", "leader");
+    let zk = cluster.clients("election-restart", 2);
+    let (a, b) = (&zk[0], &zk[1]);
+    let leader = Election::new(a, "/e", "leader");
     let (in_tx, in_rx) = channel();
     let (out_tx, out_rx) = channel::<()>();
     let one = thread::spawn(move || {
@@ -464,23 +447,12 @@ fn an_election_rides_out_a_server_restart() {
         })
     });
     in_rx.recv_timeout(EVENT_TIMEOUT).unwrap();
-    let waiter = Election::new(&b, "/e", "waiter");
+    let waiter = Election::new(b, "/e", "waiter");
     let (tx, rx) = channel();
     let waiting = waiter.clone();
     thread::spawn(move || tx.send(waiting.run(|| "ran")).unwrap());
-    wait_for_children(&a, "/e", 2);
-    let mut states = [
-        common::StateRecorder::attach(&a),
-        common::StateRecorder::attach(&b),
-    ];
-    cluster.stop_server(1);
-    for states in &mut states {
-        states.wait_for(zkclient::KeeperState::Disconnected, EVENT_TIMEOUT);
-    }
-    cluster.start_server(1);
-    for states in &mut states {
-        states.wait_for(zkclient::KeeperState::SyncConnected, EVENT_TIMEOUT);
-    }
+    wait_for_children(a, "/e", 2);
+    cluster.restart_server(1, &[a, b]);
     assert_eq!(waiter.contenders().unwrap(), ["leader", "waiter"]);
     assert!(rx.try_recv().is_err(), "the waiter waits");
     out_tx.send(()).unwrap();

@@ -490,3 +490,69 @@ pub fn wait_for_children(zk: &Client, path: &str, count: usize) {
             .unwrap_or_else(|_| panic!("{path} never had {count} children (has {now})"));
     }
 }
+
+/// A client behind a [`Proxy`] to the shared server (with a 6 s session, so that its end
+/// comes quickly), and an observer straight to the server, both under one fresh chroot.
+pub struct BehindProxy {
+    pub proxy: Proxy,
+    pub client: Client,
+    pub observer: Client,
+    pub states: StateRecorder,
+    /// The shared server's connect string with the chroot.
+    pub direct_hosts: String,
+}
+
+impl BehindProxy {
+    pub fn start(name: &str) -> BehindProxy {
+        let hosts = shared_hosts();
+        let chroot = unique_chroot(name);
+        let observer = connect(&hosts, &chroot, ClientOptions::default());
+        let proxy = Proxy::start(&hosts);
+        let client = connect(&proxy.hosts(), &chroot, options(Duration::from_secs(6)));
+        let states = StateRecorder::attach(&client);
+        BehindProxy {
+            proxy,
+            client,
+            observer,
+            states,
+            direct_hosts: format!("{hosts}{chroot}"),
+        }
+    }
+
+    /// Ends the client's session behind its back, `while_away` running meanwhile (see
+    /// [`Proxy::expire_session`]).
+    pub fn expire_session(&mut self, while_away: impl FnOnce()) {
+        self.proxy.expire_session(
+            &self.direct_hosts,
+            &self.client,
+            &mut self.states,
+            while_away,
+        );
+    }
+}
+
+impl Cluster {
+    /// `count` clients on this cluster under one fresh chroot, with 10 s sessions (they
+    /// outlive a restart).
+    pub fn clients(&self, name: &str, count: usize) -> Vec<Client> {
+        let chroot = unique_chroot(name);
+        (0..count)
+            .map(|_| connect(&self.hosts, &chroot, options(Duration::from_secs(10))))
+            .collect()
+    }
+
+    /// Stops server `id` and starts it again; returns once each of `clients` has lost its
+    /// connection and has it back.
+    pub fn restart_server(&self, id: usize, clients: &[&Client]) {
+        let mut states: Vec<StateRecorder> =
+            clients.iter().map(|c| StateRecorder::attach(c)).collect();
+        self.stop_server(id);
+        for states in &mut states {
+            states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
+        }
+        self.start_server(id);
+        for states in &mut states {
+            states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
+        }
+    }
+}
