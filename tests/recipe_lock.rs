@@ -385,6 +385,30 @@ fn a_contender_whose_create_reply_is_lost_is_found_by_its_guid_not_made_twice() 
     assert!(other.try_acquire().unwrap());
 }
 
+/// A try-acquire whose create reply is lost gives up (it may not wait), and its clean-up
+/// finds and deletes the node the server made once the client is back: no orphan is left to
+/// block the next contender for as long as the session lives (kazoo's clean-up tries once).
+#[test]
+fn a_failed_acquire_whose_create_reply_was_lost_leaves_no_node() {
+    let common::BehindProxy {
+        proxy,
+        client: zk,
+        observer,
+        ..
+    } = common::BehindProxy::start("lock-lost-reply-cleanup");
+    let holder = Lock::new(&observer, "/lock", "holder");
+    assert!(holder.acquire(None).unwrap());
+    proxy.lose_reply_to(|op, path| (op == 1 || op == 15) && path.contains("__lock__"));
+    let lock = Lock::new(&zk, "/lock", "gives-up");
+    assert!(!lock.try_acquire().unwrap());
+    assert_eq!(proxy.lost(), 1, "the create's reply was not lost");
+    assert_eq!(lock.node(), None);
+    assert_eq!(observer.get_children("/lock").wait().unwrap().0.len(), 1);
+    holder.release().unwrap();
+    let next = Lock::new(&observer, "/lock", "next");
+    assert!(next.try_acquire().unwrap(), "nothing stands in line");
+}
+
 /// kazoo's `extra_lock_patterns`: with `-lock-`, a Curator/go-zk style contender
 /// (`_c_<guid>-lock-<seq>`) excludes us in sequence order; without, it is ignored as kazoo's
 /// plain Lock ignores it.

@@ -456,7 +456,8 @@ impl Inner {
         let _ = self.client.remove_watch(id).wait();
     }
 
-    /// Deletes our node after a failed acquire, best effort.
+    /// Deletes our node after a failed acquire, retrying connection losses until it is gone
+    /// or the session is.
     fn cleanup(&self) {
         let node = {
             let mut held = lock(&self.held);
@@ -467,7 +468,13 @@ impl Inner {
         };
         let node = match node {
             (Some(node), _) => Some(node),
-            (None, true) => self.find_node().ok().flatten(),
+            // A create was sent and its answer lost: look for the node it may have made, for
+            // as long as it can be there. Left behind, it would stand in line (and block
+            // every later contender) for as long as the session lives.
+            (None, true) => while_session_lives(&self.client, &self.waker, || self.find_node())
+                .ok()
+                .flatten()
+                .flatten(),
             (None, false) => None,
         };
         if let Some(node) = node {
@@ -497,33 +504,46 @@ impl Inner {
     }
 }
 
-/// Deletes an ephemeral node of this session, retrying connection losses until it is gone or
-/// the session is: LOST, or disconnected for longer than the session timeout (the server
-/// has expired the session then, and deleted the node with it).
-pub(crate) fn delete_ephemeral(client: &Client, waker: &Waker, path: &str) -> Result<()> {
+/// Runs `operation` until it succeeds (`Some`) or this session is gone (`None`): LOST, or
+/// disconnected for longer than the session timeout (the server has expired the session
+/// then, and deleted its ephemeral nodes with it). Connection losses are retried on each
+/// state change, at least every [`RETRY_PAUSE`]; other errors are returned.
+pub(crate) fn while_session_lives<T>(
+    client: &Client,
+    waker: &Waker,
+    mut operation: impl FnMut() -> Result<T>,
+) -> Result<Option<T>> {
     let mut disconnected_since: Option<Instant> = None;
     loop {
         let seen = waker.generation();
-        match client.delete(path, -1).wait() {
-            Ok(()) => return Ok(()),
+        match operation() {
+            Ok(value) => return Ok(Some(value)),
             Err(error)
-                if error.is(ErrorCode::NO_NODE)
-                    || error.is(ErrorCode::SESSION_EXPIRED)
-                    || matches!(error, Error::Closed) =>
+                if error.is(ErrorCode::SESSION_EXPIRED) || matches!(error, Error::Closed) =>
             {
-                return Ok(())
+                return Ok(None)
             }
             Err(error) if is_retryable(&error) => {
                 let since = *disconnected_since.get_or_insert_with(Instant::now);
                 let timeout = client.session_info().negotiated_timeout;
                 if client.state() == State::Lost || since.elapsed() > timeout + RETRY_PAUSE {
-                    return Ok(());
+                    return Ok(None);
                 }
                 waker.pause(seen, None);
             }
             Err(error) => return Err(error),
         }
     }
+}
+
+/// Deletes an ephemeral node of this session, retrying connection losses until it is gone or
+/// the session is.
+pub(crate) fn delete_ephemeral(client: &Client, waker: &Waker, path: &str) -> Result<()> {
+    while_session_lives(client, waker, || match client.delete(path, -1).wait() {
+        Err(error) if error.is(ErrorCode::NO_NODE) => Ok(()),
+        other => other,
+    })
+    .map(drop)
 }
 
 #[cfg(test)]
