@@ -2140,7 +2140,7 @@ void zk_election_free(struct zk_election *election);
  * `identifier` is `identifier_len` UTF-8 bytes; NULL or length 0 means this host's name, as
  * in kazoo. `lock_timeout_ms` bounds the wait for the lease's lock: -1 waits as long as it
  * takes (kazoo), 0 or more gives up after that long with `*out_obtained` false. Blocks the
- * calling thread (not from a callback of the same client). `path` and `identifier` are
+ * calling thread (any callback may call it, of this client too). `path` and `identifier` are
  * borrowed for the call; nothing is allocated for the caller.
  *
  * Errors (`*out_obtained` unmodified): `ZK_EINVAL` for a NULL `client`, `path` or
@@ -2265,8 +2265,8 @@ zk_error zk_write_lock_new(struct zk_client *client,
  * Waits up to `timeout_ms` milliseconds (-1: forever) for the lock. `*out_acquired` is true
  * once it is held (at once if already held), false on timeout or `zk_lock_cancel()`, and
  * then no contender node of this handle is left. Connection losses and session expiry are
- * retried until the timeout. Blocks the calling thread; not from a callback of the same
- * client.
+ * retried until the timeout. Blocks the calling thread; it may be called from any callback,
+ * of this client too (the watch events it waits for do not queue behind the callback).
  *
  * # Safety
  * `lock` NULL or live; `out_acquired` NULL or writable.
@@ -2731,7 +2731,7 @@ zk_error zk_semaphore_new(struct zk_client *client,
 /**
  * Waits up to `timeout_ms` milliseconds (-1: forever) for a lease: `*out_acquired` is true
  * once one is held (at once if already held), false on timeout or `zk_semaphore_cancel()`.
- * Blocks the calling thread; not from a callback of the same client.
+ * Blocks the calling thread; it may be called from any callback, of this client too.
  *
  * # Safety
  * `semaphore` NULL or live; `out_acquired` NULL or writable.

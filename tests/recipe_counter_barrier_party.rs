@@ -352,7 +352,7 @@ fn barriers_hold_across_a_server_restart() {
     });
     let first = DoubleBarrier::new(&zk[1], "/work", 2, "first");
     std::thread::spawn(move || tx.send(("double", first.enter(None).unwrap())).unwrap());
-    cluster.restart_server(1, &[&zk[0]]);
+    cluster.restart_server(1, &[&zk[0], &zk[1], &zk[2]]);
     assert!(
         rx.recv_timeout(Duration::from_millis(300)).is_err(),
         "nobody passed yet"

@@ -516,7 +516,7 @@ fn semaphore_leases_survive_a_server_restart() {
     let waiting = three.clone();
     let thread = std::thread::spawn(move || tx.send(waiting.acquire(None)).unwrap());
     wait_for_children(&zk[0], "/sem-__lock__", 1); // the third waits under the lock
-    cluster.restart_server(1, &[&zk[0]]);
+    cluster.restart_server(1, &[&zk[0], &zk[1], &zk[2]]);
     let mut holders = one.lease_holders().unwrap();
     holders.sort();
     assert_eq!(holders, ["one", "two"]);
@@ -528,6 +528,59 @@ fn semaphore_leases_survive_a_server_restart() {
     let mut holders = two.lease_holders().unwrap();
     holders.sort();
     assert_eq!(holders, ["three", "two"]);
+}
+
+/// A lock acquire, a semaphore acquire and a blocking queue get made inside a watch callback
+/// of the same client: the watch events they wait for do not queue behind that callback (they
+/// wake the waiter from the network thread), so each returns as soon as it can, not at its
+/// timeout.
+#[test]
+fn blocking_recipe_calls_work_inside_a_callback_of_the_same_client() {
+    use zkclient::recipe::queue::Queue;
+    let (_, zk) = clients("lock-in-callback", 2);
+    let holder = Lock::new(&zk[1], "/lock", "holder");
+    assert!(holder.acquire(None).unwrap());
+    let lease = Semaphore::new(&zk[1], "/sem", "holder", 1).unwrap();
+    assert!(lease.acquire(None).unwrap());
+    let (tx, rx) = channel();
+    let client = zk[0].clone();
+    let limit = Some(Duration::from_secs(20)); // the old behaviour: a false at the timeout
+    zk[0]
+        .exists_watch("/go", move |_| {
+            let lock = Lock::new(&client, "/lock", "in-callback");
+            tx.send(("lock", lock.acquire(limit).unwrap())).unwrap();
+            let semaphore = Semaphore::new(&client, "/sem", "in-callback", 1).unwrap();
+            tx.send(("semaphore", semaphore.acquire(limit).unwrap()))
+                .unwrap();
+            let job = Queue::new(&client, "/q").get_blocking(limit).unwrap();
+            tx.send(("queue", job == Some(b"job".to_vec()))).unwrap();
+        })
+        .wait()
+        .unwrap();
+    zk[1]
+        .create("/go", b"", &CreateOptions::default())
+        .wait()
+        .unwrap();
+    // Each time, the change comes once the callback waits on its watch.
+    let waiting_on_a_watch = || {
+        let deadline = Instant::now() + EVENT_TIMEOUT;
+        while zk[0].watch_count() != 1 {
+            assert!(
+                Instant::now() < deadline,
+                "the callback never set its watch"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    waiting_on_a_watch();
+    holder.release().unwrap();
+    assert_eq!(recv(&rx), ("lock", true));
+    waiting_on_a_watch();
+    lease.release().unwrap();
+    assert_eq!(recv(&rx), ("semaphore", true));
+    waiting_on_a_watch();
+    Queue::new(&zk[1], "/q").put(b"job", 100).unwrap();
+    assert_eq!(recv(&rx), ("queue", true));
 }
 
 #[test]

@@ -263,7 +263,7 @@ fn queues_survive_a_server_restart() {
     let (tx, rx) = channel();
     let waiting = queue.clone();
     thread::spawn(move || tx.send(waiting.get_blocking(None)).unwrap());
-    cluster.restart_server(1, &[producer]);
+    cluster.restart_server(1, &[producer, consumer]);
     Queue::new(producer, "/q").put(b"after", 100).unwrap();
     let got = rx.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap();
     assert_eq!(got.as_deref(), Some(&b"after"[..]));

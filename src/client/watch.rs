@@ -46,6 +46,16 @@ impl Client {
         server_path: &str,
         watcher: impl FnOnce(WatchedEvent) + Send + 'static,
     ) -> (PendingWatch, WatchId) {
+        self.once_delivered(kind, server_path, false, watcher)
+    }
+
+    fn once_delivered(
+        &self,
+        kind: WatchKind,
+        server_path: &str,
+        inline: bool,
+        watcher: impl FnOnce(WatchedEvent) + Send + 'static,
+    ) -> (PendingWatch, WatchId) {
         let id = self.next_watch_id();
         let chroot = self.clone_chroot();
         let watcher: OnceWatcher =
@@ -56,6 +66,7 @@ impl Client {
                 kind,
                 id,
                 watcher,
+                inline,
             },
             WatchId(id),
         )
@@ -72,8 +83,30 @@ impl Client {
         path: &str,
         watcher: impl FnOnce(WatchedEvent) + Send + 'static,
     ) -> Result<(Option<Stat>, WatchId)> {
+        self.exists_watching(path, false, watcher).await
+    }
+
+    /// As [`Client::exists_watch`], but `wake` runs on the network thread the moment the event
+    /// arrives, ahead of the callbacks queued for the dispatcher, and so also while a callback
+    /// of this client blocks. It is for waking a waiting thread and nothing more: it must
+    /// return at once, and must not call the client. Blocking recipes wait on these, so that
+    /// they work from inside a callback too.
+    pub async fn exists_wake(
+        &self,
+        path: &str,
+        wake: impl FnOnce(WatchedEvent) + Send + 'static,
+    ) -> Result<(Option<Stat>, WatchId)> {
+        self.exists_watching(path, true, wake).await
+    }
+
+    async fn exists_watching(
+        &self,
+        path: &str,
+        inline: bool,
+        watcher: impl FnOnce(WatchedEvent) + Send + 'static,
+    ) -> Result<(Option<Stat>, WatchId)> {
         let server_path = self.server_path(path, false)?;
-        let (watch, id) = self.once(WatchKind::Exist, &server_path, watcher);
+        let (watch, id) = self.once_delivered(WatchKind::Exist, &server_path, inline, watcher);
         let request = PathWatchRequest {
             path: &server_path,
             watch: true,
@@ -113,8 +146,27 @@ impl Client {
         path: &str,
         watcher: impl FnOnce(WatchedEvent) + Send + 'static,
     ) -> Result<(Vec<String>, Stat, WatchId)> {
+        self.get_children_watching(path, false, watcher).await
+    }
+
+    /// As [`Client::get_children_watch`], with `wake` run on the network thread as
+    /// [`Client::exists_wake`] runs it (the same rules).
+    pub async fn get_children_wake(
+        &self,
+        path: &str,
+        wake: impl FnOnce(WatchedEvent) + Send + 'static,
+    ) -> Result<(Vec<String>, Stat, WatchId)> {
+        self.get_children_watching(path, true, wake).await
+    }
+
+    async fn get_children_watching(
+        &self,
+        path: &str,
+        inline: bool,
+        watcher: impl FnOnce(WatchedEvent) + Send + 'static,
+    ) -> Result<(Vec<String>, Stat, WatchId)> {
         let server_path = self.server_path(path, false)?;
-        let (watch, id) = self.once(WatchKind::Child, &server_path, watcher);
+        let (watch, id) = self.once_delivered(WatchKind::Child, &server_path, inline, watcher);
         let request = PathWatchRequest {
             path: &server_path,
             watch: true,

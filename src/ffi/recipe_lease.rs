@@ -43,7 +43,7 @@ unsafe fn identifier_arg<'a>(identifier: *const u8, identifier_len: usize) -> Re
 /// `identifier` is `identifier_len` UTF-8 bytes; NULL or length 0 means this host's name, as
 /// in kazoo. `lock_timeout_ms` bounds the wait for the lease's lock: -1 waits as long as it
 /// takes (kazoo), 0 or more gives up after that long with `*out_obtained` false. Blocks the
-/// calling thread (not from a callback of the same client). `path` and `identifier` are
+/// calling thread (any callback may call it, of this client too). `path` and `identifier` are
 /// borrowed for the call; nothing is allocated for the caller.
 ///
 /// Errors (`*out_obtained` unmodified): `ZK_EINVAL` for a NULL `client`, `path` or

@@ -306,8 +306,8 @@ pub unsafe extern "C" fn zk_write_lock_new(
 /// Waits up to `timeout_ms` milliseconds (-1: forever) for the lock. `*out_acquired` is true
 /// once it is held (at once if already held), false on timeout or `zk_lock_cancel()`, and
 /// then no contender node of this handle is left. Connection losses and session expiry are
-/// retried until the timeout. Blocks the calling thread; not from a callback of the same
-/// client.
+/// retried until the timeout. Blocks the calling thread; it may be called from any callback,
+/// of this client too (the watch events it waits for do not queue behind the callback).
 ///
 /// # Safety
 /// `lock` NULL or live; `out_acquired` NULL or writable.

@@ -52,7 +52,7 @@ pub unsafe extern "C" fn zk_semaphore_new(
 
 /// Waits up to `timeout_ms` milliseconds (-1: forever) for a lease: `*out_acquired` is true
 /// once one is held (at once if already held), false on timeout or `zk_semaphore_cancel()`.
-/// Blocks the calling thread; not from a callback of the same client.
+/// Blocks the calling thread; it may be called from any callback, of this client too.
 ///
 /// # Safety
 /// `semaphore` NULL or live; `out_acquired` NULL or writable.

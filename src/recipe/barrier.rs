@@ -50,11 +50,12 @@ impl Drop for ExistsWatch {
     }
 }
 
-/// Arms an exists watch on `path`: whether the node exists, and the watch.
+/// Arms an exists watch on `path`: whether the node exists, and the watch. Its event is sent
+/// from the network thread (`exists_wake`), so a wait on it works inside a callback too.
 fn watch_exists(client: &Client, path: &str) -> Result<(bool, ExistsWatch)> {
     let (tx, rx) = channel();
     let (stat, id) = client
-        .exists_watch(path, move |event| {
+        .exists_wake(path, move |event| {
             let _ = tx.send(event);
         })
         .wait()?;

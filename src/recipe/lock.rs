@@ -15,7 +15,7 @@
 //! state listener told when the connection state changes while the lock is held.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::client::{Client, CreateOptions, ListenerId, State, WatchId};
@@ -81,6 +81,9 @@ struct Held {
     /// A create was sent: look for our guid before sending another.
     create_tried: bool,
     acquired: bool,
+    /// The session the lock was acquired in: it is held no longer once that session is over,
+    /// even before the state listener has been told.
+    session: i64,
 }
 
 struct Inner {
@@ -95,7 +98,7 @@ struct Inner {
     held: Mutex<Held>,
     /// One acquire at a time.
     acquiring: Mutex<()>,
-    waker: Waker,
+    waker: Arc<Waker>,
     cancelled: AtomicBool,
     listener: Mutex<Option<ListenerId>>,
     on_state: Option<StateListener>,
@@ -213,9 +216,10 @@ impl Lock {
                 node: None,
                 create_tried: false,
                 acquired: false,
+                session: 0,
             }),
             acquiring: Mutex::new(()),
-            waker: Waker::default(),
+            waker: Arc::default(),
             cancelled: AtomicBool::new(false),
             listener: Mutex::new(None),
             on_state: options.on_state,
@@ -265,9 +269,10 @@ impl Lock {
         self.inner.release()
     }
 
-    /// True while the lock is held (false after release, or after the session was lost).
+    /// True while the lock is held (false after release, or once the session it was taken in
+    /// is over).
     pub fn is_acquired(&self) -> bool {
-        lock(&self.inner.held).acquired
+        self.inner.holds(&lock(&self.inner.held))
     }
 
     /// The identifiers of every contender (readers and writers alike), in lock order, as
@@ -299,7 +304,7 @@ impl Lock {
     /// this lock has a larger token. `None` when not held.
     pub fn fencing_token(&self) -> Option<i64> {
         let held = lock(&self.inner.held);
-        if !held.acquired {
+        if !self.inner.holds(&held) {
             return None;
         }
         let node = held.node.as_deref()?;
@@ -325,6 +330,10 @@ impl Drop for Lock {
 }
 
 impl Inner {
+    fn holds(&self, held: &Held) -> bool {
+        held.acquired && held.session == self.client.session_info().session_id
+    }
+
     fn state_changed(&self, state: State) {
         self.waker.wake();
         let was_held = {
@@ -429,18 +438,23 @@ impl Inner {
                 return Err(Error::ForceRetry);
             }
             let Some(before) = predecessor(&children, &self.waits_for, &ours) else {
-                lock(&self.held).acquired = true;
+                let session = self.client.session_info().session_id;
+                let mut held = lock(&self.held);
+                held.acquired = true;
+                held.session = session;
                 return Ok(true);
             };
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Ok(false);
             }
-            let weak: Weak<Inner> = Arc::downgrade(self);
+            // Only the waker goes to the network thread (see `exists_wake`): nothing of ours
+            // may be dropped there.
+            let waker = Arc::downgrade(&self.waker);
             let (stat, id) = self
                 .client
-                .exists_watch(&join(&self.path, before), move |_| {
-                    if let Some(inner) = weak.upgrade() {
-                        inner.waker.wake();
+                .exists_wake(&join(&self.path, before), move |_| {
+                    if let Some(waker) = waker.upgrade() {
+                        waker.wake();
                     }
                 })
                 .wait()?;

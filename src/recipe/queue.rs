@@ -143,7 +143,7 @@ impl Queue {
             let waker = Arc::downgrade(&self.waker);
             let (children, _, id) = self
                 .client
-                .get_children_watch(&self.path, move |_| {
+                .get_children_wake(&self.path, move |_| {
                     if let Some(waker) = waker.upgrade() {
                         waker.wake();
                     }
@@ -308,7 +308,7 @@ impl LockingQueue {
                 let waker = Arc::downgrade(&inner.waker);
                 inner
                     .client
-                    .get_children_watch(path, move |_| {
+                    .get_children_wake(path, move |_| {
                         if let Some(waker) = waker.upgrade() {
                             waker.wake();
                         }

@@ -8,7 +8,7 @@
 //! watch.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::common::{guid, lock, Waker};
@@ -33,9 +33,10 @@ struct Inner {
     /// `<path>/<guid>`: our lease.
     lease_path: String,
     lock_path: String,
-    acquired: Mutex<bool>,
+    /// Holding a lease, and since which session (the lease goes with it).
+    acquired: Mutex<Option<i64>>,
     acquiring: Mutex<()>,
-    waker: Waker,
+    waker: Arc<Waker>,
     cancelled: AtomicBool,
     listener: Mutex<Option<ListenerId>>,
     /// The lock at `<path>-__lock__` while an acquire waits for it (so that cancel reaches it).
@@ -62,9 +63,9 @@ impl Semaphore {
             max_leases,
             lease_path: join(path, &guid()),
             lock_path: format!("{path}-__lock__"),
-            acquired: Mutex::new(false),
+            acquired: Mutex::new(None),
             acquiring: Mutex::new(()),
-            waker: Waker::default(),
+            waker: Arc::default(),
             cancelled: AtomicBool::new(false),
             listener: Mutex::new(None),
             waiting_on: Mutex::new(None),
@@ -74,7 +75,7 @@ impl Semaphore {
             if let Some(inner) = weak.upgrade() {
                 if state == State::Lost {
                     // The session, and our lease with it, is gone.
-                    *lock(&inner.acquired) = false;
+                    *lock(&inner.acquired) = None;
                 }
                 inner.waker.wake();
             }
@@ -88,7 +89,7 @@ impl Semaphore {
     /// `<path>` records another number of leases.
     pub fn acquire(&self, timeout: Option<Duration>) -> Result<bool> {
         let _one = lock(&self.inner.acquiring);
-        if *lock(&self.inner.acquired) {
+        if self.is_acquired() {
             return Ok(true);
         }
         let deadline = timeout.map(|timeout| Instant::now() + timeout);
@@ -120,7 +121,8 @@ impl Semaphore {
 
     /// True while a lease is held (false after release, or after the session was lost).
     pub fn is_acquired(&self) -> bool {
-        *lock(&self.inner.acquired)
+        let session = self.inner.client.session_info().session_id;
+        *lock(&self.inner.acquired) == Some(session)
     }
 
     /// The identifiers of the current lease holders, in no particular order (kazoo's
@@ -207,7 +209,7 @@ impl Inner {
     fn attempt(self: &Arc<Self>, deadline: Option<Instant>) -> Result<bool> {
         self.ensure_path()?;
         if self.client.exists(&self.lease_path).wait()?.is_some() {
-            *lock(&self.acquired) = true;
+            self.mark_acquired();
             return Ok(true);
         }
         let guard = Arc::new(Lock::new(&self.client, &self.lock_path, &self.data));
@@ -233,12 +235,14 @@ impl Inner {
             if self.cancelled.load(Ordering::SeqCst) {
                 return Ok(false);
             }
-            let weak: Weak<Inner> = Arc::downgrade(self);
+            // Only the waker goes to the network thread (see `exists_wake`): nothing of ours
+            // may be dropped there.
+            let waker = Arc::downgrade(&self.waker);
             let (children, _, id) = self
                 .client
-                .get_children_watch(&self.path, move |_| {
-                    if let Some(inner) = weak.upgrade() {
-                        inner.waker.wake();
+                .get_children_wake(&self.path, move |_| {
+                    if let Some(waker) = waker.upgrade() {
+                        waker.wake();
                     }
                 })
                 .wait()?;
@@ -261,7 +265,7 @@ impl Inner {
             }
             if self.client.exists(&self.lease_path).wait()?.is_some() {
                 let _ = self.client.remove_watch(id).wait();
-                *lock(&self.acquired) = true;
+                self.mark_acquired();
                 return Ok(true);
             }
             let woken = self.waker.wait(seen, deadline);
@@ -272,8 +276,12 @@ impl Inner {
         }
     }
 
+    fn mark_acquired(&self) {
+        *lock(&self.acquired) = Some(self.client.session_info().session_id);
+    }
+
     fn release(&self) -> Result<bool> {
-        if !std::mem::replace(&mut *lock(&self.acquired), false) {
+        if lock(&self.acquired).take().is_none() {
             return Ok(false);
         }
         delete_ephemeral(&self.client, &self.waker, &self.lease_path)?;

@@ -234,11 +234,16 @@ impl Task {
         self.watches.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Hands fired watchers to the dispatcher, behind every event queued before.
+    /// Hands fired watchers to the dispatcher, behind every event queued before; inline ones
+    /// (which only wake a waiting thread) run here and now, so that a thread waiting for them
+    /// inside a callback of this client is not waiting for itself.
     fn deliver(&self, fired: Vec<Fired>) {
-        if !fired.is_empty() {
+        let (inline, queued): (Vec<Fired>, Vec<Fired>) =
+            fired.into_iter().partition(Fired::is_inline);
+        inline.into_iter().for_each(Fired::run);
+        if !queued.is_empty() {
             self.events
-                .dispatch(Box::new(move || fired.into_iter().for_each(Fired::run)));
+                .dispatch(Box::new(move || queued.into_iter().for_each(Fired::run)));
         }
     }
 

@@ -53,6 +53,9 @@ pub enum PendingWatch {
         id: u64,
         /// The watcher.
         watcher: OnceWatcher,
+        /// Run on the network thread the moment it fires, ahead of the dispatcher queue
+        /// (for watchers that only wake a waiting thread).
+        inline: bool,
     },
     /// A persistent (or recursive) watch from addWatch.
     Persistent {
@@ -108,6 +111,8 @@ impl PendingWatch {
 
 enum Registered {
     Once(OnceWatcher),
+    /// A one-shot watcher run on the network thread (see `PendingWatch::Once::inline`).
+    Inline(OnceWatcher),
     Persistent(PersistentWatcher),
 }
 
@@ -130,9 +135,14 @@ impl Fired {
     /// Calls the watcher.
     pub fn run(self) {
         match self.watcher {
-            Registered::Once(watcher) => watcher(self.event),
+            Registered::Once(watcher) | Registered::Inline(watcher) => watcher(self.event),
             Registered::Persistent(watcher) => watcher(self.event),
         }
+    }
+
+    /// True for a watcher to be run on the network thread, not on the dispatcher.
+    pub fn is_inline(&self) -> bool {
+        matches!(self.watcher, Registered::Inline(_))
     }
 }
 
@@ -160,6 +170,7 @@ impl WatchRegistry {
                 kind,
                 id,
                 watcher,
+                inline,
             } => {
                 let kind = match (err, kind) {
                     (0, WatchKind::Exist) => WatchKind::Data,
@@ -171,10 +182,16 @@ impl WatchRegistry {
                             kind,
                             id,
                             watcher,
+                            inline,
                         })
                     }
                 };
-                self.insert(kind, path, id, Registered::Once(watcher));
+                let watcher = if inline {
+                    Registered::Inline(watcher)
+                } else {
+                    Registered::Once(watcher)
+                };
+                self.insert(kind, path, id, watcher);
                 None
             }
             PendingWatch::Persistent {
@@ -295,7 +312,7 @@ impl WatchRegistry {
                     paths.remove(&path);
                 }
                 let watcher: Box<dyn std::any::Any + Send> = match watcher {
-                    Registered::Once(watcher) => Box::new(watcher),
+                    Registered::Once(watcher) | Registered::Inline(watcher) => Box::new(watcher),
                     Registered::Persistent(watcher) => Box::new(watcher),
                 };
                 return Some((*kind, path, others, watcher));
@@ -320,7 +337,9 @@ impl WatchRegistry {
             {
                 for (_, watcher) in entries.0 {
                     match watcher {
-                        Registered::Once(watcher) => removed.push(Box::new(watcher)),
+                        Registered::Once(watcher) | Registered::Inline(watcher) => {
+                            removed.push(Box::new(watcher))
+                        }
                         Registered::Persistent(watcher) => removed.push(Box::new(watcher)),
                     }
                 }
@@ -469,6 +488,7 @@ mod tests {
             path: path.into(),
             kind,
             id,
+            inline: false,
             watcher,
         }
     }
