@@ -93,21 +93,34 @@ pub(crate) fn state_listener(
     })
 }
 
-/// Makes a lock handle as `options` say, `on_state` told of state changes while it is held.
+/// Makes a lock on `path` as `options` say (NULL: `zk_lock_options_default()`), with kazoo's
+/// node layout for its kind. `on_state` (may be NULL) is told of connection-state changes
+/// while the lock is held (see `zk_lock_state_fn`). `user_data` goes to `on_state`; it belongs
+/// to the library from this call on: `free_user_data` (may be NULL) runs exactly once, after
+/// the last callback (or before this call returns, if it fails): usually before
+/// `zk_lock_free()` returns, at the latest when the client's dispatcher has run what was
+/// queued (`zk_client_free()` waits for that). Arguments otherwise as `zk_lock_new()`;
+/// `ZK_EINVAL` for an unknown kind or a bad extra pattern.
 ///
 /// # Safety
-/// As `zk_lock_new_with_options()`.
+/// `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
+/// NULL or `identifier_len` readable bytes; `options` NULL or valid, its `extra_patterns`
+/// NULL or `extra_pattern_count` pointers, each NULL or a string; `out_lock` NULL or
+/// writable.
+#[no_mangle]
 #[allow(clippy::too_many_arguments)]
-unsafe fn new_lock(
+pub unsafe extern "C" fn zk_lock_new_with_options(
     client: *mut zk_client,
     path: *const c_char,
     identifier: *const u8,
     identifier_len: usize,
-    options: Option<&zk_lock_options>,
+    options: *const zk_lock_options,
     on_state: zk_lock_state_fn,
-    user_data: UserData,
+    user_data: *mut c_void,
+    free_user_data: zk_free_fn,
     out_lock: *mut *mut zk_lock,
 ) -> zk_error {
+    let user_data = UserData::new(user_data, free_user_data);
     guard(|| {
         // SAFETY: per the contract.
         let client = unsafe { client_arg(client) }?;
@@ -116,7 +129,8 @@ unsafe fn new_lock(
         // SAFETY: per the contract.
         let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
         let out_lock = required_out(out_lock, "out_lock")?;
-        let options = options
+        // SAFETY: NULL or valid per the contract.
+        let options = unsafe { options.as_ref() }
             .copied()
             .unwrap_or_else(|| zk_lock_options_default());
         let kind = lock_kind_arg(options.kind)?;
@@ -145,50 +159,6 @@ unsafe fn new_lock(
     })
 }
 
-/// Makes a lock on `path` as `options` say (NULL: `zk_lock_options_default()`), with kazoo's
-/// node layout for its kind. `on_state` (may be NULL) is told of connection-state changes
-/// while the lock is held (see `zk_lock_state_fn`). `user_data` goes to `on_state`; it belongs
-/// to the library from this call on: `free_user_data` (may be NULL) runs exactly once, after
-/// the last callback (or before this call returns, if it fails): usually before
-/// `zk_lock_free()` returns, at the latest when the client's dispatcher has run what was
-/// queued (`zk_client_free()` waits for that). Arguments otherwise as `zk_lock_new()`;
-/// `ZK_EINVAL` for an unknown kind or a bad extra pattern.
-///
-/// # Safety
-/// `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
-/// NULL or `identifier_len` readable bytes; `options` NULL or valid, its `extra_patterns`
-/// NULL or `extra_pattern_count` pointers, each NULL or a string; `out_lock` NULL or
-/// writable.
-#[no_mangle]
-pub unsafe extern "C" fn zk_lock_new_with_options(
-    client: *mut zk_client,
-    path: *const c_char,
-    identifier: *const u8,
-    identifier_len: usize,
-    options: *const zk_lock_options,
-    on_state: zk_lock_state_fn,
-    user_data: *mut c_void,
-    free_user_data: zk_free_fn,
-    out_lock: *mut *mut zk_lock,
-) -> zk_error {
-    let user_data = UserData::new(user_data, free_user_data);
-    // SAFETY: NULL or valid per the contract.
-    let options = unsafe { options.as_ref() };
-    // SAFETY: the caller's contract is the same.
-    unsafe {
-        new_lock(
-            client,
-            path,
-            identifier,
-            identifier_len,
-            options,
-            on_state,
-            user_data,
-            out_lock,
-        )
-    }
-}
-
 /// Makes a lock of `kind` with no extra patterns and no state callback.
 ///
 /// # Safety
@@ -205,17 +175,17 @@ unsafe fn new_plain_lock(
         kind: kind as i32,
         ..zk_lock_options_default()
     };
-    let no_user_data = UserData::new(std::ptr::null_mut(), None);
-    // SAFETY: the caller's contract is the same.
+    // SAFETY: the caller's contract is the same; `options` lives for the call.
     unsafe {
-        new_lock(
+        zk_lock_new_with_options(
             client,
             path,
             identifier,
             identifier_len,
-            Some(&options),
+            &options,
             None,
-            no_user_data,
+            std::ptr::null_mut(),
+            None,
             out_lock,
         )
     }
