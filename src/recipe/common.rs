@@ -3,7 +3,7 @@
 //! them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -79,6 +79,20 @@ impl Waker {
     pub(crate) fn pause(&self, seen: u64, deadline: Option<Instant>) {
         let pause = Instant::now() + RETRY_PAUSE;
         self.wait(seen, Some(deadline.map_or(pause, |d| d.min(pause))));
+    }
+}
+
+/// A watcher that wakes `waker` and does nothing else, for `Client::exists_wake` and
+/// `Client::get_children_wake`: it runs on the network thread, so it holds the waker weakly
+/// and nothing else of the recipe's (nothing of it may be dropped there).
+pub(crate) fn wake_on_event(
+    waker: &Arc<Waker>,
+) -> impl FnOnce(crate::client::WatchedEvent) + Send + 'static {
+    let waker = Arc::downgrade(waker);
+    move |_| {
+        if let Some(waker) = waker.upgrade() {
+            waker.wake();
+        }
     }
 }
 

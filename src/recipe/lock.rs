@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::proto::{CreateMode, ErrorCode};
 use crate::runtime::Wait;
 
-pub(crate) use super::common::{guid, lock, Waker, RETRY_PAUSE};
+pub(crate) use super::common::{guid, lock, wake_on_event, Waker, RETRY_PAUSE};
 use crate::client::path::join;
 
 /// Told the connection state ([`State::Suspended`], [`State::Connected`], [`State::Lost`])
@@ -80,10 +80,9 @@ struct Held {
     node: Option<String>,
     /// A create was sent: look for our guid before sending another.
     create_tried: bool,
-    acquired: bool,
-    /// The session the lock was acquired in: it is held no longer once that session is over,
-    /// even before the state listener has been told.
-    session: i64,
+    /// The session the lock was acquired in, while held: it is held no longer once that
+    /// session is over, even before the state listener has been told.
+    acquired_in: Option<i64>,
 }
 
 struct Inner {
@@ -215,8 +214,7 @@ impl Lock {
             held: Mutex::new(Held {
                 node: None,
                 create_tried: false,
-                acquired: false,
-                session: 0,
+                acquired_in: None,
             }),
             acquiring: Mutex::new(()),
             waker: Arc::default(),
@@ -331,16 +329,16 @@ impl Drop for Lock {
 
 impl Inner {
     fn holds(&self, held: &Held) -> bool {
-        held.acquired && held.session == self.client.session_info().session_id
+        held.acquired_in == Some(self.client.session_info().session_id)
     }
 
     fn state_changed(&self, state: State) {
         self.waker.wake();
         let was_held = {
             let mut held = lock(&self.held);
-            let was_held = held.acquired;
+            let was_held = held.acquired_in.is_some();
             if state == State::Lost && was_held {
-                held.acquired = false;
+                held.acquired_in = None;
                 held.node = None;
                 held.create_tried = false;
             }
@@ -439,24 +437,15 @@ impl Inner {
             }
             let Some(before) = predecessor(&children, &self.waits_for, &ours) else {
                 let session = self.client.session_info().session_id;
-                let mut held = lock(&self.held);
-                held.acquired = true;
-                held.session = session;
+                lock(&self.held).acquired_in = Some(session);
                 return Ok(true);
             };
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Ok(false);
             }
-            // Only the waker goes to the network thread (see `exists_wake`): nothing of ours
-            // may be dropped there.
-            let waker = Arc::downgrade(&self.waker);
             let (stat, id) = self
                 .client
-                .exists_wake(&join(&self.path, before), move |_| {
-                    if let Some(waker) = waker.upgrade() {
-                        waker.wake();
-                    }
-                })
+                .exists_wake(&join(&self.path, before), wake_on_event(&self.waker))
                 .wait()?;
             if stat.is_some() && !self.waker.wait(seen, deadline) {
                 self.forget(id);
@@ -475,7 +464,7 @@ impl Inner {
     fn cleanup(&self) {
         let node = {
             let mut held = lock(&self.held);
-            held.acquired = false;
+            held.acquired_in = None;
             let node = held.node.take();
             let tried = std::mem::replace(&mut held.create_tried, false);
             (node, tried)
@@ -499,10 +488,9 @@ impl Inner {
     fn release(&self) -> Result<bool> {
         let node = {
             let mut held = lock(&self.held);
-            if !held.acquired {
+            if held.acquired_in.take().is_none() {
                 return Ok(false);
             }
-            held.acquired = false;
             held.create_tried = false;
             held.node.take()
         };

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::proto::{CreateMode, ErrorCode};
 use crate::runtime::Wait;
 
-use super::common::{guid, lock, Waker};
+use super::common::{guid, lock, wake_on_event, Waker};
 use super::lock::is_retryable;
 
 /// The lowest and highest priorities kazoo accepts.
@@ -140,14 +140,9 @@ impl Queue {
         let deadline = timeout.map(|timeout| Instant::now() + timeout);
         loop {
             let seen = self.waker.generation();
-            let waker = Arc::downgrade(&self.waker);
             let (children, _, id) = self
                 .client
-                .get_children_wake(&self.path, move |_| {
-                    if let Some(waker) = waker.upgrade() {
-                        waker.wake();
-                    }
-                })
+                .get_children_wake(&self.path, wake_on_event(&self.waker))
                 .wait()?;
             let taken = self.take_first(children);
             if !matches!(taken, Ok(None)) {
@@ -305,14 +300,9 @@ impl LockingQueue {
         loop {
             let seen = inner.waker.generation();
             let watch = |path: &str| {
-                let waker = Arc::downgrade(&inner.waker);
                 inner
                     .client
-                    .get_children_wake(path, move |_| {
-                        if let Some(waker) = waker.upgrade() {
-                            waker.wake();
-                        }
-                    })
+                    .get_children_wake(path, wake_on_event(&inner.waker))
                     .wait()
             };
             let (entries, _, entries_id) = watch(&inner.entries)?;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::common::{guid, lock, Waker};
+use super::common::{guid, lock, wake_on_event, Waker};
 use super::lock::{delete_ephemeral, is_retryable, Lock};
 use crate::client::path::join;
 use crate::client::{Client, CreateOptions, ListenerId, State};
@@ -235,16 +235,9 @@ impl Inner {
             if self.cancelled.load(Ordering::SeqCst) {
                 return Ok(false);
             }
-            // Only the waker goes to the network thread (see `exists_wake`): nothing of ours
-            // may be dropped there.
-            let waker = Arc::downgrade(&self.waker);
             let (children, _, id) = self
                 .client
-                .get_children_wake(&self.path, move |_| {
-                    if let Some(waker) = waker.upgrade() {
-                        waker.wake();
-                    }
-                })
+                .get_children_wake(&self.path, wake_on_event(&self.waker))
                 .wait()?;
             if children.len() < self.max_leases as usize {
                 let options = CreateOptions {
