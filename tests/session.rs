@@ -188,3 +188,31 @@ fn a_listener_finds_the_client_in_the_state_it_is_told() {
     // The listener holds a clone of the client: let it go.
     zk.clear_listeners();
 }
+
+/// A server that takes the connection and never answers the handshake (as one still starting
+/// up can) costs one connect attempt, not the session: with one host, an attempt used to be
+/// allowed the whole session timeout, and the local expiry timer ended the session first.
+#[test]
+fn a_handshake_that_is_never_answered_costs_an_attempt_not_the_session() {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot("silent-handshake");
+    let proxy = Proxy::start(&hosts);
+    let zk = common::connect(&proxy.hosts(), &chroot, options(Duration::from_secs(6)));
+    zk.create("/alive", b"", &ephemeral()).wait().unwrap();
+    let session = zk.session_info().session_id;
+    let mut states = StateRecorder::attach(&zk);
+    proxy.hang_next_handshake();
+    proxy.cut();
+    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
+    proxy.restore();
+    states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
+    assert_eq!(proxy.handshakes_hung(), 1, "no handshake was hung");
+    assert_eq!(
+        zk.session_info().session_id,
+        session,
+        "the session was lost"
+    );
+    let kinds: Vec<State> = states.seen.iter().map(|(state, _)| *state).collect();
+    assert_eq!(kinds, [State::Suspended, State::Connected]);
+    assert!(zk.exists("/alive").wait().unwrap().is_some());
+}

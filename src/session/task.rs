@@ -288,7 +288,7 @@ impl Task {
                 return Err(Stop(None));
             };
             let attempt_timeout =
-                (self.negotiated_timeout / self.hosts.len() as u32).max(MIN_CONNECT_TIMEOUT);
+                connect_attempt_timeout(self.negotiated_timeout, self.hosts.len());
             let expiry = self.last_heard.map(|heard| heard + self.negotiated_timeout);
             let attempt = handshake(host.clone(), self.connect_request(), delay, attempt_timeout);
             tokio::pin!(attempt);
@@ -806,6 +806,18 @@ async fn sleep_until_or_never(deadline: Option<Instant>) {
     }
 }
 
+/// How long one connect attempt (TCP connect and handshake) may take: the session timeout
+/// shared among the hosts, as the Java and C clients share it, but at most a third of it. A
+/// server that takes the connection and never answers (one still starting up) then leaves
+/// time for more attempts before the session would expire; with one host and the whole
+/// timeout for each attempt, one such connection cost the session.
+fn connect_attempt_timeout(session_timeout: Duration, hosts: usize) -> Duration {
+    let hosts = u32::try_from(hosts.max(1)).unwrap_or(u32::MAX);
+    (session_timeout / hosts)
+        .min(session_timeout / 3)
+        .max(MIN_CONNECT_TIMEOUT)
+}
+
 /// Connects to `host` and performs the handshake, within `limit` (after `delay`).
 async fn handshake(
     host: HostAddr,
@@ -854,4 +866,19 @@ async fn handshake(
     timeout(limit, attempt)
         .await
         .map_err(|_| format!("handshake with {host} timed out after {limit:?}"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connect_attempt_gets_its_share_of_the_session_timeout_but_at_most_a_third() {
+        let second = Duration::from_secs(1);
+        assert_eq!(connect_attempt_timeout(30 * second, 1), 10 * second);
+        assert_eq!(connect_attempt_timeout(30 * second, 3), 10 * second);
+        assert_eq!(connect_attempt_timeout(30 * second, 5), 6 * second);
+        assert_eq!(connect_attempt_timeout(second, 5), MIN_CONNECT_TIMEOUT);
+        assert_eq!(connect_attempt_timeout(30 * second, 0), 10 * second);
+    }
 }

@@ -230,6 +230,9 @@ pub struct Proxy {
     connections: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
     lose_reply: std::sync::Arc<std::sync::Mutex<Option<(ReplyFilter, Lose)>>>,
     replies_lost: std::sync::Arc<AtomicU64>,
+    /// Hang the next connection: take it and never answer (see `hang_next_handshake`).
+    hang_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handshakes_hung: std::sync::Arc<AtomicU64>,
 }
 
 /// One length-prefixed frame (ZooKeeper frames everything, the connect handshake included).
@@ -275,14 +278,23 @@ impl Proxy {
             connections: Arc::new(Mutex::new(Vec::new())),
             lose_reply: Arc::new(Mutex::new(None)),
             replies_lost: Arc::new(AtomicU64::new(0)),
+            hang_next: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            handshakes_hung: Arc::new(AtomicU64::new(0)),
         };
         let (open, connections) = (proxy.open.clone(), proxy.connections.clone());
+        let (hang_next, handshakes_hung) = (proxy.hang_next.clone(), proxy.handshakes_hung.clone());
         let (lose_reply, replies_lost) = (proxy.lose_reply.clone(), proxy.replies_lost.clone());
         std::thread::spawn(move || {
             for incoming in listener.incoming() {
                 let Ok(client) = incoming else { continue };
                 if !open.load(Ordering::SeqCst) {
                     continue; // dropped: the connection is closed at once
+                }
+                if hang_next.swap(false, Ordering::SeqCst) {
+                    // Kept open (until `cut`), its handshake never answered.
+                    connections.lock().unwrap().push(client);
+                    handshakes_hung.fetch_add(1, Ordering::SeqCst);
+                    continue;
                 }
                 let Ok(server) = TcpStream::connect(&target) else {
                     continue;
@@ -364,6 +376,17 @@ impl Proxy {
     /// server, and the connection is closed.
     pub fn lose_request_to(&self, lose: impl Fn(i32, &str) -> bool + Send + 'static) {
         *self.lose_reply.lock().unwrap() = Some((Box::new(lose), Lose::Request));
+    }
+
+    /// Takes the next connection and never answers its handshake, as a server still starting
+    /// up can; later connections are proxied again. Once.
+    pub fn hang_next_handshake(&self) {
+        self.hang_next.store(true, Ordering::SeqCst);
+    }
+
+    /// How many connections [`Proxy::hang_next_handshake`] has hung so far.
+    pub fn handshakes_hung(&self) -> u64 {
+        self.handshakes_hung.load(Ordering::SeqCst)
     }
 
     /// How many requests or replies [`Proxy::lose_reply_to`] and [`Proxy::lose_request_to`]
