@@ -1,10 +1,6 @@
 //! Jute, ZooKeeper's serialization: big-endian ints and longs, one-byte booleans,
 //! length-prefixed buffers and strings (length -1 = null), count-prefixed vectors, and records
-//! that are their fields in order. Also the framing: every message is an int32 length and
-//! then the payload.
-
-use super::opcode::OpCode;
-use super::records::RequestHeader;
+//! that are their fields in order. Framing lives in `frame.rs`.
 
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -373,57 +369,9 @@ pub fn decode_prefix<T: Decode>(bytes: &[u8]) -> Result<(T, &[u8]), DecodeError>
     Ok((value, r.rest))
 }
 
-/// A frame: a 4-byte big-endian length counting everything after it, then what `write` appends.
-/// The initial capacity of an encoded frame.
-const FRAME_CAPACITY: usize = 128;
-
-fn frame(write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-    // Room for the prefix, a header and a typical path: most requests never reallocate.
-    let mut buf = Vec::with_capacity(FRAME_CAPACITY);
-    buf.extend_from_slice(&[0; 4]);
-    write(&mut buf);
-    let len = i32::try_from(buf.len() - 4).unwrap_or(i32::MAX);
-    if let Some(prefix) = buf.first_chunk_mut::<4>() {
-        *prefix = len.to_be_bytes();
-    }
-    buf
-}
-
-/// A complete request frame: the length prefix, `RequestHeader{xid, op}`, then `body`.
-/// The session assigns the real xid later with [`patch_xid`].
-pub fn encode_request<R: Encode + ?Sized>(xid: i32, op: OpCode, body: &R) -> Vec<u8> {
-    frame(|buf| {
-        RequestHeader {
-            xid,
-            op: op.as_i32(),
-        }
-        .encode(buf);
-        body.encode(buf);
-    })
-}
-
-/// A complete request frame with no body (ping, closeSession).
-pub fn encode_empty_request(xid: i32, op: OpCode) -> Vec<u8> {
-    encode_request(xid, op, &())
-}
-
-/// A frame holding just `record` (the ConnectRequest handshake): length prefix + record.
-pub fn encode_frame<R: Encode + ?Sized>(record: &R) -> Vec<u8> {
-    frame(|buf| record.encode(buf))
-}
-
-/// Overwrites the xid of a frame made by [`encode_request`] (bytes 4..8); a frame shorter than
-/// 8 bytes is left alone.
-pub fn patch_xid(frame: &mut [u8], xid: i32) {
-    if let Some(slot) = frame.get_mut(4..8) {
-        slot.copy_from_slice(&xid.to_be_bytes());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::{PathWatchRequest, PING_XID};
 
     #[test]
     fn primitives_are_big_endian() {
@@ -558,36 +506,5 @@ mod tests {
         );
         assert_eq!(decode_prefix::<i32>(&bytes), Ok((5, &[9u8, 9][..])));
         assert_eq!(decode_all::<i32>(&bytes[..4]), Ok(5));
-    }
-
-    #[test]
-    fn request_frames() {
-        let exists = PathWatchRequest {
-            path: "/a",
-            watch: true,
-        };
-        let frame = encode_request(7, OpCode::Exists, &exists);
-        // length 4+4 + (4+2) + 1 = 15
-        assert_eq!(
-            frame,
-            [0, 0, 0, 15, 0, 0, 0, 7, 0, 0, 0, 3, 0, 0, 0, 2, b'/', b'a', 1]
-        );
-        let mut frame = frame;
-        patch_xid(&mut frame, 0x0a0b_0c0d);
-        assert_eq!(
-            &frame[..12],
-            &[0, 0, 0, 15, 0x0a, 0x0b, 0x0c, 0x0d, 0, 0, 0, 3]
-        );
-        let mut tiny = [1, 2, 3];
-        patch_xid(&mut tiny, 5);
-        assert_eq!(tiny, [1, 2, 3]);
-
-        let ping = encode_empty_request(PING_XID, OpCode::Ping);
-        assert_eq!(ping, [0, 0, 0, 8, 255, 255, 255, 254, 0, 0, 0, 11]);
-        let close = encode_empty_request(3, OpCode::CloseSession);
-        assert_eq!(close, [0, 0, 0, 8, 0, 0, 0, 3, 255, 255, 255, 245]);
-
-        assert_eq!(encode_frame(&42i32), [0, 0, 0, 4, 0, 0, 0, 42]);
-        assert_eq!(encode_frame(&()), [0, 0, 0, 0]);
     }
 }

@@ -1,9 +1,12 @@
-//! The wire format: jute encoding, the records ZooKeeper exchanges, opcodes, error codes and
-//! the small enums (create modes, event types, keeper states) that travel inside records.
+//! The wire format: jute encoding, the records ZooKeeper exchanges, framing ([`split_frame`]),
+//! opcodes, error codes and the small enums (create modes, event types, keeper states) that
+//! travel inside records.
 //!
 //! Pure code with no I/O: encoding writes into a `Vec<u8>`, decoding reads from a byte slice
 //! and returns a [`DecodeError`] on malformed input, never panicking and never allocating more
-//! than the input can justify.
+//! than the input can justify (`fuzz/` checks that with a coverage-guided fuzzer).
+//!
+//! Inside, `codec` (jute values) depends on nothing; `records` on `codec`; `frame` on both.
 
 /// Defines a `#[repr(i32)]` enum of wire values with `from_i32` and `as_i32`.
 macro_rules! wire_enum {
@@ -39,12 +42,14 @@ macro_rules! wire_enum {
 
 mod codec;
 mod error_code;
+mod frame;
 mod opcode;
 mod records;
 mod types;
 
 pub use codec::*;
 pub use error_code::*;
+pub use frame::*;
 pub use opcode::*;
 pub use records::*;
 pub use types::*;

@@ -787,9 +787,7 @@ mod tests {
     use std::fmt::Debug;
 
     use super::*;
-    use crate::proto::{
-        decode_all, decode_prefix, encode_frame, encode_request, patch_xid, put_i64, put_string,
-    };
+    use crate::proto::{decode_all, decode_prefix, put_i64, put_string};
 
     fn encode<T: Encode + ?Sized>(value: &T) -> Vec<u8> {
         let mut buf = Vec::new();
@@ -1034,10 +1032,6 @@ mod tests {
         expected.push(0); // readOnly
         assert_eq!(expected.len(), 45);
         assert_eq!(encode(&request), expected);
-
-        let frame = encode_frame(&request);
-        assert_eq!(&frame[..4], &[0, 0, 0, 45]);
-        assert_eq!(&frame[4..], &expected[..]);
     }
 
     #[test]
@@ -1119,27 +1113,6 @@ mod tests {
         let mut expected = CREATE_BODY.to_vec();
         expected.extend_from_slice(&[0, 0, 0, 0, 0, 0, 1, 2]);
         assert_eq!(encode(&ttl), expected);
-    }
-
-    #[test]
-    fn request_frame_length_and_xid() {
-        let acl = Acl::open_unsafe();
-        let request = CreateRequest {
-            path: "/a",
-            data: b"x",
-            acl: &acl,
-            flags: 1,
-        };
-        let mut frame = encode_request(0, OpCode::Create, &request);
-        let len = (8 + CREATE_BODY.len()) as u8;
-        assert_eq!(&frame[..12], &[0, 0, 0, len, 0, 0, 0, 0, 0, 0, 0, 1]);
-        assert_eq!(&frame[12..], CREATE_BODY);
-        patch_xid(&mut frame, 0x7fff_fffe);
-        assert_eq!(
-            &frame[..12],
-            &[0, 0, 0, len, 0x7f, 0xff, 0xff, 0xfe, 0, 0, 0, 1]
-        );
-        assert_eq!(&frame[12..], CREATE_BODY);
     }
 
     #[test]
