@@ -17,8 +17,8 @@ use super::{Answer, Command, Reply, ReplyTo, Request, SessionConfig, SessionEven
 use crate::error::{Error, Result};
 use crate::proto::{
     decode_all, decode_prefix, encode_empty_request, encode_frame, encode_request, patch_xid,
-    AuthPacket, ConnectRequest, ConnectResponse, ErrorCode, KeeperState, OpCode,
-    RemoveWatchesRequest, ReplyHeader, WatcherEvent, AUTH_XID, NOTIFICATION_XID, PING_XID,
+    split_frame, AuthPacket, ConnectRequest, ConnectResponse, ErrorCode, KeeperState, OpCode,
+    RemoveWatchesRequest, ReplyHeader, Split, WatcherEvent, AUTH_XID, NOTIFICATION_XID, PING_XID,
     SET_WATCHES_XID,
 };
 
@@ -667,27 +667,28 @@ impl Task {
                     return Ok(());
                 }
             }
-            if inbound.len() < 4 {
-                return Ok(());
-            }
-            let declared = i32::from_be_bytes([inbound[0], inbound[1], inbound[2], inbound[3]]);
-            if declared < REPLY_HEADER_LEN as i32 {
-                return Err(format!("malformed frame length {declared}"));
-            }
-            let len = declared as usize;
-            if len > self.config.max_reply_size {
-                if inbound.len() < 4 + REPLY_HEADER_LEN {
+            let split = split_frame(inbound, self.config.max_reply_size)
+                .map_err(|e| format!("malformed frame: {e}"))?;
+            let len = match split {
+                Split::NeedMore { needed } => {
+                    inbound.reserve(needed);
                     return Ok(());
                 }
-                let (header, _) = decode_prefix::<ReplyHeader>(&inbound[4..4 + REPLY_HEADER_LEN])
-                    .map_err(|e| e.to_string())?;
-                self.oversized(header, len, conn)?;
-                conn.skip = 4 + len;
-                continue;
-            }
-            if inbound.len() < 4 + len {
-                inbound.reserve(4 + len - inbound.len());
-                return Ok(());
+                Split::Oversize { declared: len } => {
+                    if inbound.len() < 4 + REPLY_HEADER_LEN {
+                        return Ok(());
+                    }
+                    let (header, _) =
+                        decode_prefix::<ReplyHeader>(&inbound[4..4 + REPLY_HEADER_LEN])
+                            .map_err(|e| e.to_string())?;
+                    self.oversized(header, len, conn)?;
+                    conn.skip = 4 + len;
+                    continue;
+                }
+                Split::Frame { len, .. } => len,
+            };
+            if len < REPLY_HEADER_LEN {
+                return Err(format!("malformed frame length {len}"));
             }
             inbound.advance(4);
             let frame = inbound.split_to(len).freeze();
@@ -839,18 +840,20 @@ async fn handshake(
             .map_err(|e| format!("handshake with {host}: {e}"))?;
         let mut buffer = BytesMut::with_capacity(READ_CHUNK);
         loop {
-            if buffer.len() >= 4 {
-                let len = i32::from_be_bytes([buffer[0], buffer[1], buffer[2], buffer[3]]);
-                if len <= 0 || len as usize > MAX_HANDSHAKE_REPLY {
-                    return Err(format!("{host} sent a handshake reply of length {len}"));
+            match split_frame(&buffer, MAX_HANDSHAKE_REPLY) {
+                Err(e) => return Err(format!("{host} sent a malformed handshake reply: {e}")),
+                Ok(Split::Oversize { declared }) => {
+                    return Err(format!(
+                        "{host} sent a handshake reply of length {declared}"
+                    ));
                 }
-                let len = len as usize;
-                if buffer.len() >= 4 + len {
-                    let frame = buffer.split_to(4 + len);
+                Ok(Split::Frame { consumed, .. }) => {
+                    let frame = buffer.split_to(consumed);
                     let response: ConnectResponse = decode_all(&frame[4..])
                         .map_err(|e| format!("{host} handshake reply: {e}"))?;
                     return Ok((stream, response, buffer));
                 }
+                Ok(Split::NeedMore { .. }) => {}
             }
             let n = stream
                 .read_buf(&mut buffer)
