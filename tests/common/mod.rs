@@ -235,18 +235,31 @@ pub struct Proxy {
     handshakes_hung: std::sync::Arc<AtomicU64>,
 }
 
-/// One length-prefixed frame (ZooKeeper frames everything, the connect handshake included).
+/// The proxy passes on frames of any size a test server sends (its replies can exceed 1 MiB).
+const PROXY_MAX_FRAME: usize = 64 << 20;
+
+/// One length-prefixed frame (ZooKeeper frames everything, the connect handshake included),
+/// split by the library's own splitter: reading exactly what it still needs never reads past
+/// the frame.
 fn read_frame(from: &mut std::net::TcpStream) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut length = [0u8; 4];
-    from.read_exact(&mut length)?;
-    let length = i32::from_be_bytes(length);
-    let length = usize::try_from(length)
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "negative length"))?;
-    let mut frame = vec![0u8; 4 + length];
-    frame[..4].copy_from_slice(&(length as i32).to_be_bytes());
-    from.read_exact(&mut frame[4..])?;
-    Ok(frame)
+    use std::io::{Error, ErrorKind, Read};
+    use zkclient::proto::{split_frame, Split};
+    let mut frame = Vec::new();
+    loop {
+        match split_frame(&frame, PROXY_MAX_FRAME) {
+            Ok(Split::Frame { .. }) => return Ok(frame),
+            Ok(Split::NeedMore { needed }) => {
+                let start = frame.len();
+                frame.resize(start + needed, 0);
+                from.read_exact(&mut frame[start..])?;
+            }
+            Ok(Split::Oversize { declared }) => {
+                let message = format!("frame of {declared} bytes");
+                return Err(Error::new(ErrorKind::InvalidData, message));
+            }
+            Err(e) => return Err(Error::new(ErrorKind::InvalidData, e)),
+        }
+    }
 }
 
 fn be_i32(bytes: &[u8], at: usize) -> Option<i32> {
