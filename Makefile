@@ -1,5 +1,5 @@
 # The two commands of README.md, and a few conveniences.
-.PHONY: demo test build header clean bench install uninstall
+.PHONY: demo test build header clean bench install uninstall fuzz
 
 # Build the library, start a local ZooKeeper, run the C quick start against it.
 demo:
@@ -15,6 +15,11 @@ bench:
 
 build:
 	cargo build --release
+
+# Fuzz proto (frame splitter, every reply decoder): FUZZ_RUNS executions per target, default
+# 5,000,000 (fuzz/run.sh; `make test` runs 10 s per target).
+fuzz:
+	fuzz/run.sh long
 
 # Regenerate include/zkclient.h (cargo build does it too).
 header: build

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: every check and test, against real ZooKeeper servers started here.
-#   formatting, clippy, the committed header, unit and integration tests (Rust), the C and C++
-#   examples under ctest (plain and with address/undefined sanitizers), and `make install`
-#   checked by building the quick start with pkg-config (shared and static), and the quick
-#   start through Python's ctypes.
+#   formatting, clippy, the committed header, a short fuzz run of proto, unit and integration
+#   tests (Rust), the C and C++ examples under ctest (plain and with address/undefined
+#   sanitizers), and `make install` checked by building the quick start with pkg-config
+#   (shared and static), and the quick start through Python's ctypes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,9 @@ fi
 
 step "clippy"
 cargo clippy --release --all-targets -- -D warnings
+
+step "fuzz proto: a short bounded run (make fuzz runs long)"
+fuzz/run.sh short
 
 state="$(mktemp -d "${TMPDIR:-/tmp}/zkclient-test.XXXXXX")"
 cleanup() { scripts/zk-server.sh cleanup "$state/shared" >/dev/null 2>&1 || true; rm -rf "$state"; }
