@@ -134,8 +134,11 @@ fn round_trip<T: Decode + Encode + PartialEq + Debug>(bytes: &[u8]) {
     }
 }
 
+/// Decodes and checks one input (a [`round_trip`] of one record type).
+pub type Check = fn(&[u8]);
+
 /// The reply decoders [`reply`] chooses from by its first byte (modulo their number).
-pub const DECODERS: &[(&str, fn(&[u8]))] = &[
+pub const DECODERS: &[(&str, Check)] = &[
     ("connect_response", round_trip::<ConnectResponse>),
     ("reply_header", round_trip::<ReplyHeader>),
     ("watcher_event", round_trip::<WatcherEvent>),

@@ -11,7 +11,8 @@ pub enum DecodeError {
         /// How many more bytes the value needs.
         needed: usize,
     },
-    /// A length or count that no encoding can have (negative and not -1).
+    /// A length or count that no encoding can have (negative and not -1; for a frame's
+    /// length, any negative value).
     #[error("invalid length {0}")]
     InvalidLength(i64),
     /// A string whose bytes are not UTF-8.
