@@ -55,6 +55,16 @@ pub enum Error {
         /// The last attempt's error.
         last: Box<Error>,
     },
+    /// A node of a recipe could not be deleted (the server could not be reached in time, or
+    /// the client was stopped): it may remain until the server expires the session that made
+    /// it. `cause` is the last attempt's error.
+    #[error("{path} may remain on the server until it expires the session that made it: {cause}")]
+    MayRemain {
+        /// The node (or, for a lock contender, its name without the sequence number).
+        path: String,
+        /// The last attempt's error.
+        cause: Box<Error>,
+    },
     /// The server's reply could not be decoded.
     #[error("malformed reply from the server: {0}")]
     Malformed(#[from] DecodeError),

@@ -177,6 +177,7 @@ impl zk_error {
             Error::Malformed(_) => zk_error::ZK_EMARSHALLINGERROR,
             Error::ForceRetry => zk_error::ZK_EFORCERETRY,
             Error::RetryFailed { last, .. } => Self::from_error(last),
+            Error::MayRemain { cause, .. } => Self::from_error(cause),
         }
     }
 

@@ -313,8 +313,13 @@ pub unsafe extern "C" fn zk_lock_try_acquire(
     unsafe { zk_lock_acquire(lock, 0, out_acquired) }
 }
 
-/// Releases the lock (deletes its node, retrying connection losses until the node or the
-/// session is gone). Releasing a lock that is not held does nothing.
+/// Releases the lock: deletes its node, retrying connection losses through reconnects and new
+/// sessions for up to twice the session timeout. `ZK_OK` only once the node is gone from the
+/// server (releasing a lock that is not held is `ZK_OK` too, after deleting any node a lost
+/// session left). `ZK_ECONNECTIONLOSS` (or `ZK_ECLOSED` for a stopped client) when the node
+/// could not be deleted in that time: it may remain until the server expires the session that
+/// made it, so no other contender holds the lock before then; the next acquire deletes it
+/// first. Either way the lock is no longer held. Blocks the calling thread meanwhile.
 ///
 /// # Safety
 /// `lock` NULL or live.
@@ -364,9 +369,12 @@ pub unsafe extern "C" fn zk_lock_contenders(
     })
 }
 
-/// A fencing token for the held lock: the sequence number of its node, larger for every
-/// later holder of the same lock path. `ZK_EINVAL` (and `*out_token` unmodified) when the
-/// lock is not held.
+/// A fencing token for the held lock: a signed 64-bit integer, the `czxid` of the lock's
+/// contender node (the zxid of the transaction that created it). Strictly larger for every
+/// later grant of the same lock path, for the life of the ensemble, even when the lock's
+/// parent node is deleted and made again. Hand it to the guarded resource, which refuses any
+/// token smaller than the largest it has accepted. `ZK_EINVAL` (and `*out_token` unmodified)
+/// when the lock is not held.
 ///
 /// # Safety
 /// `lock` NULL or live; `out_token` NULL or writable.
