@@ -22,8 +22,10 @@ pub struct zk_election {
 /// The function `zk_election_run()` calls once elected, with the `user_data` given to it.
 /// It runs on the thread that called `zk_election_run()`, while this contender is the leader;
 /// leadership is given up when it returns. It may call anything, blocking calls included.
-/// Its result is `zk_election_run()`'s result.
-pub type zk_leader_fn = Option<unsafe extern "C" fn(user_data: *mut c_void) -> zk_error>;
+/// It returns a `zk_error` value as a plain integer, which `zk_election_run()` returns; a
+/// number that is not a `zk_error` code makes `zk_election_run()` return `ZK_EINVAL` (the
+/// message names the number).
+pub type zk_leader_fn = Option<unsafe extern "C" fn(user_data: *mut c_void) -> i32>;
 
 /// An election at `path` (kazoo's `zk.Election(path, identifier)`): contenders are ephemeral
 /// sequential children `<path>/<guid>__lock__<sequence>` holding their identifier, as kazoo's
@@ -135,7 +137,7 @@ pub unsafe extern "C" fn zk_election_run(
         let leader = leader.ok_or_else(|| Error::InvalidArgument("leader is NULL".into()))?;
         // SAFETY: per the contract, leader may be called with user_data.
         match election.election.run(|| unsafe { leader(user_data) })? {
-            Some(code) => result = code,
+            Some(returned) => result = zk_error::from_callback(returned, "the leader function")?,
             None => {
                 result = zk_error::ZK_ECLOSED;
                 set_last_error("election cancelled before this contender was elected".into());
