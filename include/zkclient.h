@@ -2129,7 +2129,8 @@ void zk_counter_free(struct zk_counter *counter);
  * An election at `path` (kazoo's `zk.Election(path, identifier)`): contenders are ephemeral
  * sequential children `<path>/<guid>__lock__<sequence>` holding their identifier, as kazoo's
  * Lock makes them, the first being the leader. `identifier` (`identifier_len` bytes, NULL when
- * 0; UTF-8 for kazoo to read it) and `path` are copied. Nothing is sent yet. On success
+ * 0; UTF-8 for kazoo to read it; no NUL byte, as `zk_election_contenders()` returns it as a C
+ * string: `ZK_EINVAL`) and `path` are copied. Nothing is sent yet. On success
  * `*out_election` owns the handle (release with `zk_election_free()`); on failure it is
  * unmodified.
  *
@@ -2313,7 +2314,8 @@ zk_error zk_lock_new_with_options(struct zk_client *client,
  * Makes an exclusive lock on `path` (kazoo's `Lock(path, identifier)`): contenders are
  * ephemeral sequential children `<path>/<guid>__lock__<sequence>` holding their identifier.
  * Nothing is sent until the first acquire. `identifier` (`identifier_len` bytes, NULL when 0;
- * UTF-8 for kazoo to read it) and `path` are borrowed for the call. On success `*out_lock`
+ * UTF-8 for kazoo to read it; no NUL byte, as `zk_lock_contenders()` returns it as a C
+ * string: `ZK_EINVAL`) and `path` are borrowed for the call. On success `*out_lock`
  * owns the handle: release it with `zk_lock_free()`.
  *
  * # Safety
@@ -2562,7 +2564,8 @@ void zk_partitioner_free(struct zk_partitioner *partitioner);
 /**
  * A member of the party at `path` (kazoo's `zk.Party(path, identifier)`), whose node
  * `<path>/<32 hex digits>__party__` holds `identifier` (`identifier_len` bytes of UTF-8,
- * copied; NULL only with length 0). Nothing is sent until `zk_party_join()`. On success
+ * copied; NULL only with length 0; no NUL byte, as member listings return it as a C string:
+ * `ZK_EINVAL`). Nothing is sent until `zk_party_join()`. On success
  * `*out_party` owns the handle (release with `zk_party_free()`); on failure it is unmodified.
  *
  * # Safety
@@ -2804,9 +2807,10 @@ void zk_locking_queue_free(struct zk_locking_queue *queue);
  * max_leases)`): leases are ephemeral children `<path>/<guid>` holding their identifier, taken
  * under a lock at `<path>-__lock__`; `<path>`'s data records `max_leases` (an acquire fails
  * with `ZK_EINVAL` when it records another number). Nothing is sent until the first acquire.
- * `path` and `identifier` (`identifier_len` bytes, NULL when 0) are borrowed for the call.
- * `ZK_EINVAL` when `max_leases` is 0. On success `*out_semaphore` owns the handle: release it
- * with `zk_semaphore_free()`.
+ * `path` and `identifier` (`identifier_len` bytes, NULL when 0; no NUL byte, as
+ * `zk_semaphore_lease_holders()` returns it as a C string) are borrowed for the call.
+ * `ZK_EINVAL` when `max_leases` is 0 or the identifier has a NUL byte. On success
+ * `*out_semaphore` owns the handle: release it with `zk_semaphore_free()`.
  *
  * # Safety
  * `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
