@@ -11,6 +11,7 @@ use std::ptr::{null, null_mut};
 use std::time::Instant;
 
 use common::{shared_hosts, unique_chroot};
+use zkclient::ffi::recipe_lock::*;
 use zkclient::ffi::*;
 
 fn c(text: &str) -> CString {
@@ -52,7 +53,11 @@ fn session_id(client: *mut zk_client) -> i64 {
 
 /// What the child does with the parent's client and a client of its own. No panics here:
 /// the child reports through its exit status.
-fn child(inherited: *mut zk_client, connect_string: &str) -> Result<(), String> {
+fn child(
+    inherited: *mut zk_client,
+    lock: *mut zk_lock,
+    connect_string: &str,
+) -> Result<(), String> {
     let path = c("/owned");
     let began = Instant::now();
     let mut data = zk_buffer {
@@ -75,6 +80,19 @@ fn child(inherited: *mut zk_client, connect_string: &str) -> Result<(), String> 
     let rc = unsafe { zk_client_state(inherited, &mut state, null_mut()) };
     if rc != zk_error::ZK_EFORKED {
         return Err(format!("zk_client_state on the inherited client: {rc:?}"));
+    }
+    // The parent's lock, held by the parent: not held here, and not to be taken or released.
+    // SAFETY: `lock` is the parent's live lock handle, copied by fork().
+    unsafe {
+        if zk_lock_is_acquired(lock) {
+            return Err("the child believes it holds the parent's lock".into());
+        }
+        let mut acquired = false;
+        let rc = zk_lock_acquire(lock, 1_000, &mut acquired);
+        if rc != zk_error::ZK_EFORKED {
+            return Err(format!("zk_lock_acquire on the inherited lock: {rc:?}"));
+        }
+        zk_lock_free(lock);
     }
     // SAFETY: as above; freed once, here.
     unsafe { zk_client_free(inherited) };
@@ -153,6 +171,27 @@ fn a_forked_child_gets_zk_eforked_from_inherited_clients_and_new_clients_work() 
         );
     }
 
+    let mut lock = null_mut();
+    let mut acquired = false;
+    // SAFETY: valid arguments.
+    unsafe {
+        assert_eq!(
+            zk_lock_new(
+                parent,
+                c("/lock").as_ptr(),
+                b"parent".as_ptr(),
+                6,
+                &mut lock
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_lock_acquire(lock, 10_000, &mut acquired),
+            zk_error::ZK_OK
+        );
+        assert!(acquired);
+    }
+
     // SAFETY: the child runs only `child` and then _exit()s; it never returns into the test
     // harness, and it is killed by SIGALRM if anything in it hangs.
     let pid = unsafe { libc::fork() };
@@ -160,7 +199,7 @@ fn a_forked_child_gets_zk_eforked_from_inherited_clients_and_new_clients_work() 
     if pid == 0 {
         // SAFETY: plain libc calls in the child.
         unsafe { libc::alarm(30) };
-        let code = match child(parent, &connect_string) {
+        let code = match child(parent, lock, &connect_string) {
             Ok(()) => 0,
             Err(problem) => {
                 let line = format!("child: {problem}\n");
@@ -212,6 +251,19 @@ fn a_forked_child_gets_zk_eforked_from_inherited_clients_and_new_clients_work() 
             zk_error::ZK_OK
         );
         assert!(exists, "the child's create did not happen");
+        assert!(
+            zk_lock_is_acquired(lock),
+            "the child released the parent's lock"
+        );
+        let mut contenders = zk_string_list {
+            items: null_mut(),
+            count: 0,
+        };
+        assert_eq!(zk_lock_contenders(lock, &mut contenders), zk_error::ZK_OK);
+        assert_eq!(contenders.count, 1);
+        assert_eq!(CStr::from_ptr(*contenders.items).to_bytes(), b"parent");
+        zk_string_list_free(&mut contenders);
+        zk_lock_free(lock);
         zk_client_free(parent);
     }
 }

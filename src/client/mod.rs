@@ -323,11 +323,26 @@ impl Client {
 
     /// The raw keeper state.
     pub fn keeper_state(&self) -> KeeperState {
-        self.inner.status.snapshot().state
+        self.session_info().state
     }
 
-    /// Session id, password, negotiated timeout, server and last zxid, as known now.
+    /// Session id, password, negotiated timeout, server and last zxid, as known now. For a
+    /// client inherited over `fork()`: no session, CLOSED (the session is the parent's, and
+    /// so is the lock on this information, which a parent's thread may have held at the fork),
+    /// so that nothing in the child believes it holds what the parent holds.
     pub fn session_info(&self) -> SessionInfo {
+        if self.is_inherited() {
+            return SessionInfo {
+                state: KeeperState::Closed,
+                session_id: 0,
+                password: Vec::new(),
+                negotiated_timeout: self.inner.options.session_timeout,
+                server: None,
+                last_zxid: 0,
+                generation: 0,
+                running: false,
+            };
+        }
         self.inner.status.snapshot()
     }
 
