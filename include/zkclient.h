@@ -200,6 +200,16 @@ enum zk_error
      * Returned by a function run under `zk_retry()` to ask for another attempt.
      */
     ZK_EFORCERETRY = -1008,
+    /**
+     * The client was created before `fork()` and belongs to the parent process: a child
+     * cannot use it (`zk_client_free()` it, which sends nothing) and must create its own.
+     */
+    ZK_EFORKED = -1009,
+    /**
+     * The library's network threads could not be started (out of threads or file
+     * descriptors); nothing was sent. A later call may succeed.
+     */
+    ZK_ERUNTIME = -1010,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -585,6 +595,68 @@ typedef int32_t zk_lock_kind;
 #endif // __cplusplus
 
 /**
+ * Which watches `zk_add_watch()` sets (ZooKeeper 3.6+).
+ */
+enum zk_add_watch_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Every change of the node itself (created, deleted, data changed, children changed).
+     */
+    ZK_WATCH_PERSISTENT = 0,
+    /**
+     * Creation, deletion and data changes of the node and of every node below it.
+     */
+    ZK_WATCH_PERSISTENT_RECURSIVE = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_add_watch_mode zk_add_watch_mode;
+#else
+typedef int32_t zk_add_watch_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which watches `zk_remove_watches()` and `zk_check_watches()` mean, ZooKeeper's numbers.
+ */
+enum zk_watcher_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Child watches (from `zk_get_children_watch()`).
+     */
+    ZK_WATCHER_CHILDREN = 1,
+    /**
+     * Data watches (from `zk_get_watch()` and `zk_exists_watch()`).
+     */
+    ZK_WATCHER_DATA = 2,
+    /**
+     * Data and child watches.
+     */
+    ZK_WATCHER_ANY = 3,
+    /**
+     * Persistent watches.
+     */
+    ZK_WATCHER_PERSISTENT = 4,
+    /**
+     * Persistent recursive watches.
+     */
+    ZK_WATCHER_PERSISTENT_RECURSIVE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_watcher_type zk_watcher_type;
+#else
+typedef int32_t zk_watcher_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A barrier (kazoo's `Barrier`), up while its node exists: see `zk_barrier_new()`.
  * Thread-safe: any thread may use a handle, several at once.
  */
@@ -953,9 +1025,11 @@ typedef void (*zk_lock_state_fn)(zk_state state, void *user_data);
  * The function `zk_election_run()` calls once elected, with the `user_data` given to it.
  * It runs on the thread that called `zk_election_run()`, while this contender is the leader;
  * leadership is given up when it returns. It may call anything, blocking calls included.
- * Its result is `zk_election_run()`'s result.
+ * It returns a `zk_error` value as a plain integer, which `zk_election_run()` returns; a
+ * number that is not a `zk_error` code makes `zk_election_run()` return `ZK_EINVAL` (the
+ * message names the number).
  */
-typedef zk_error (*zk_leader_fn)(void *user_data);
+typedef int32_t (*zk_leader_fn)(void *user_data);
 
 /**
  * How `zk_lock_new_with_options()` contends. Start from `zk_lock_options_default()` (kazoo's
@@ -1114,9 +1188,11 @@ typedef struct zk_retry_policy {
 
 /**
  * A function run under `zk_retry()`: it receives the client and the user data, and returns
- * `ZK_OK`, an error, or `ZK_EFORCERETRY` to ask for another attempt.
+ * a `zk_error` value as a plain integer: `ZK_OK`, an error, or `ZK_EFORCERETRY` to ask for
+ * another attempt. A number that is not a `zk_error` code ends `zk_retry()` with `ZK_EINVAL`
+ * (the message names the number). Runs on the thread that called `zk_retry()`.
  */
-typedef zk_error (*zk_retry_fn)(struct zk_client *client, void *user_data);
+typedef int32_t (*zk_retry_fn)(struct zk_client *client, void *user_data);
 
 /**
  * The result of one operation, in the order the operations were added. Owned by the
@@ -1415,9 +1491,11 @@ zk_error zk_sync_async(struct zk_client *client,
                        void *user_data);
 
 /**
- * Sets how many threads run the network side of every session in this process (default 1;
- * a thousand sessions still need only these). Call before the first `zk_client_new()`;
- * afterwards it fails with `ZK_EINVAL`.
+ * Sets how many threads run the network side of every session in this process: 1 (the
+ * default) to 64; a thousand sessions still need only these. Call it before the first
+ * `zk_client_new()` of the process; afterwards, or with a number out of range, it fails with
+ * `ZK_EINVAL` and changes nothing. A child of `fork()` may call it before its own first
+ * client. Any thread.
  */
 zk_error zk_set_io_threads(size_t threads);
 
@@ -1492,7 +1570,18 @@ zk_error zk_options_set_max_reply_size(struct zk_options *options, size_t bytes)
  * Creates a client for `connect_string` (`"host1:2181,host2:2181,[::1]:2181/optional/chroot"`;
  * the port defaults to 2181). `options` may be NULL (defaults) and is copied: free it
  * whenever you like. Nothing connects until `zk_client_start()`. On success `*out_client`
- * owns a new client (release with `zk_client_free()`); on failure it is unchanged.
+ * owns a new client (release with `zk_client_free()`); on failure it is unchanged. The first
+ * client of a process starts the library's network threads (see `zk_set_io_threads()`):
+ * `ZK_ERUNTIME` when they cannot be started (out of threads or file descriptors).
+ *
+ * Threads and `fork()`: a client may be used from any thread. It belongs to the process
+ * that created it: in a child of `fork()`, every call on a client created before the fork
+ * returns `ZK_EFORKED` at once (nothing is sent; the parent's session is untouched), and
+ * `zk_client_free()` of it returns at once, sending and freeing nothing (its user-data
+ * destructors do not run in the child). Recipe handles of such a client fail the same way.
+ * The child creates its own clients, which work as in any process. Between `fork()` and
+ * `exec()` only async-signal-safe functions are safe in a multi-threaded process: a child
+ * that uses zkclient relies, as most programs do, on the C library's fork handlers.
  *
  * # Safety
  * `connect_string` is NULL or a NUL-terminated string; `options` NULL or live; `out_client`
@@ -1526,7 +1615,9 @@ zk_error zk_client_stop(struct zk_client *client);
 /**
  * Stops the client (as `zk_client_stop()`), removes its listeners (running their user-data
  * destructors) and releases it. NULL is fine. Do not use `client` afterwards, and do not free
- * it while another thread still calls it.
+ * it while another thread still calls it. In a child of `fork()`, for a client the parent
+ * created, it returns at once: nothing is sent (the parent's session stays open), nothing
+ * is freed and no destructor runs (see `zk_client_new()`).
  *
  * # Safety
  * `client` is NULL or came from `zk_client_new()` and was not freed before.
@@ -2038,7 +2129,8 @@ void zk_counter_free(struct zk_counter *counter);
  * An election at `path` (kazoo's `zk.Election(path, identifier)`): contenders are ephemeral
  * sequential children `<path>/<guid>__lock__<sequence>` holding their identifier, as kazoo's
  * Lock makes them, the first being the leader. `identifier` (`identifier_len` bytes, NULL when
- * 0; UTF-8 for kazoo to read it) and `path` are copied. Nothing is sent yet. On success
+ * 0; UTF-8 for kazoo to read it; no NUL byte, as `zk_election_contenders()` returns it as a C
+ * string: `ZK_EINVAL`) and `path` are copied. Nothing is sent yet. On success
  * `*out_election` owns the handle (release with `zk_election_free()`); on failure it is
  * unmodified.
  *
@@ -2222,7 +2314,8 @@ zk_error zk_lock_new_with_options(struct zk_client *client,
  * Makes an exclusive lock on `path` (kazoo's `Lock(path, identifier)`): contenders are
  * ephemeral sequential children `<path>/<guid>__lock__<sequence>` holding their identifier.
  * Nothing is sent until the first acquire. `identifier` (`identifier_len` bytes, NULL when 0;
- * UTF-8 for kazoo to read it) and `path` are borrowed for the call. On success `*out_lock`
+ * UTF-8 for kazoo to read it; no NUL byte, as `zk_lock_contenders()` returns it as a C
+ * string: `ZK_EINVAL`) and `path` are borrowed for the call. On success `*out_lock`
  * owns the handle: release it with `zk_lock_free()`.
  *
  * # Safety
@@ -2479,7 +2572,8 @@ void zk_partitioner_free(struct zk_partitioner *partitioner);
 /**
  * A member of the party at `path` (kazoo's `zk.Party(path, identifier)`), whose node
  * `<path>/<32 hex digits>__party__` holds `identifier` (`identifier_len` bytes of UTF-8,
- * copied; NULL only with length 0). Nothing is sent until `zk_party_join()`. On success
+ * copied; NULL only with length 0; no NUL byte, as member listings return it as a C string:
+ * `ZK_EINVAL`). Nothing is sent until `zk_party_join()`. On success
  * `*out_party` owns the handle (release with `zk_party_free()`); on failure it is unmodified.
  *
  * # Safety
@@ -2721,9 +2815,10 @@ void zk_locking_queue_free(struct zk_locking_queue *queue);
  * max_leases)`): leases are ephemeral children `<path>/<guid>` holding their identifier, taken
  * under a lock at `<path>-__lock__`; `<path>`'s data records `max_leases` (an acquire fails
  * with `ZK_EINVAL` when it records another number). Nothing is sent until the first acquire.
- * `path` and `identifier` (`identifier_len` bytes, NULL when 0) are borrowed for the call.
- * `ZK_EINVAL` when `max_leases` is 0. On success `*out_semaphore` owns the handle: release it
- * with `zk_semaphore_free()`.
+ * `path` and `identifier` (`identifier_len` bytes, NULL when 0; no NUL byte, as
+ * `zk_semaphore_lease_holders()` returns it as a C string) are borrowed for the call.
+ * `ZK_EINVAL` when `max_leases` is 0 or the identifier has a NUL byte. On success
+ * `*out_semaphore` owns the handle: release it with `zk_semaphore_free()`.
  *
  * # Safety
  * `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`

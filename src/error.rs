@@ -68,6 +68,14 @@ pub enum Error {
     /// The server's reply could not be decoded.
     #[error("malformed reply from the server: {0}")]
     Malformed(#[from] DecodeError),
+    /// The client was created by another process, which then called `fork()`: it belongs to
+    /// that process (its threads and connections did not come along). Nothing was sent.
+    #[error("this client was created before fork() and belongs to the parent process: the child cannot use it (free it, nothing is sent), and must create its own client")]
+    Forked,
+    /// The runtime that runs the sessions could not be built (out of threads or file
+    /// descriptors). Nothing was sent; a later attempt may succeed.
+    #[error("{0}")]
+    Runtime(String),
 }
 
 impl Error {

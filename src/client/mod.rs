@@ -102,12 +102,29 @@ impl Default for ClientOptions {
 
 /// A ZooKeeper client: one session, reconnected across the servers of its connect string.
 /// Clones share the session. Dropping the last clone closes the session.
+///
+/// A client belongs to the process that created it. In a child of `fork()` every call on an
+/// inherited client fails with [`Error::Forked`] at once, and dropping it frees nothing and
+/// sends nothing (its locks may have been held by the parent's threads, and its session is
+/// the parent's); a client created in the child works.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
 }
 
+impl Drop for Client {
+    fn drop(&mut self) {
+        if self.is_inherited() {
+            // Never freed in this process: its drop would take locks and wake tasks of the
+            // parent's threads, which do not exist here.
+            std::mem::forget(Arc::clone(&self.inner));
+        }
+    }
+}
+
 struct Inner {
+    /// The process that created the client.
+    pid: u32,
     hosts: Vec<HostAddr>,
     chroot: Option<String>,
     options: ClientOptions,
@@ -164,8 +181,12 @@ impl Client {
             options.session_id,
             &options.session_password,
         );
+        // The sessions' runtime (this process's own, after a fork) must exist before a
+        // client does.
+        crate::runtime::try_handle()?;
         Ok(Client {
             inner: Arc::new(Inner {
+                pid: std::process::id(),
                 status: Arc::new(Status::new(&config)),
                 hosts,
                 chroot,
@@ -201,6 +222,7 @@ impl Client {
     /// stopped again and [`Error::Timeout`] returned. Starting a started client just waits.
     /// After [`Client::stop`], `start` opens a new session.
     pub fn start(&self, timeout: Duration) -> Result<()> {
+        self.check_process()?;
         {
             let mut session = self
                 .inner
@@ -251,6 +273,7 @@ impl Client {
     /// LOST before `stop` returns (unless it is called from inside one of this client's
     /// callbacks). Requests still in flight fail with connection-loss. Safe to call twice.
     pub fn stop(&self) -> Result<()> {
+        self.check_process()?;
         let sender = self
             .inner
             .session
@@ -300,11 +323,26 @@ impl Client {
 
     /// The raw keeper state.
     pub fn keeper_state(&self) -> KeeperState {
-        self.inner.status.snapshot().state
+        self.session_info().state
     }
 
-    /// Session id, password, negotiated timeout, server and last zxid, as known now.
+    /// Session id, password, negotiated timeout, server and last zxid, as known now. For a
+    /// client inherited over `fork()`: no session, CLOSED (the session is the parent's, and
+    /// so is the lock on this information, which a parent's thread may have held at the fork),
+    /// so that nothing in the child believes it holds what the parent holds.
     pub fn session_info(&self) -> SessionInfo {
+        if self.is_inherited() {
+            return SessionInfo {
+                state: KeeperState::Closed,
+                session_id: 0,
+                password: Vec::new(),
+                negotiated_timeout: self.inner.options.session_timeout,
+                server: None,
+                last_zxid: 0,
+                generation: 0,
+                running: false,
+            };
+        }
         self.inner.status.snapshot()
     }
 
@@ -331,6 +369,9 @@ impl Client {
     /// has run (unless called from one of them), so that listener resources are released when
     /// it returns.
     pub fn clear_listeners(&self) {
+        if self.is_inherited() {
+            return;
+        }
         self.inner.notifier.clear();
         self.inner.notifier.dispatcher.flush();
     }
@@ -340,6 +381,7 @@ impl Client {
     /// runs them on the calling thread, and the returned descriptor is readable while any wait.
     /// Call it before [`Client::start`]. The descriptor belongs to the client.
     pub fn enable_manual_dispatch(&self) -> Result<std::os::fd::RawFd> {
+        self.check_process()?;
         self.inner
             .notifier
             .dispatcher
@@ -352,6 +394,7 @@ impl Client {
     /// Manual dispatch: runs every waiting callback on the calling thread, in order, and
     /// returns how many ran (0 when another thread is dispatching this client right now).
     pub fn dispatch_pending(&self) -> Result<usize> {
+        self.check_process()?;
         let dispatcher = &self.inner.notifier.dispatcher;
         if !dispatcher.is_manual() {
             return Err(Error::InvalidArgument(
@@ -360,6 +403,21 @@ impl Client {
             ));
         }
         Ok(dispatcher.run_pending())
+    }
+
+    /// True in a child of `fork()` for a client its parent created: see [`Client`].
+    pub fn is_inherited(&self) -> bool {
+        self.inner.pid != std::process::id()
+    }
+
+    /// [`Error::Forked`] when the client was inherited over `fork()` (see [`Client`]). Checked
+    /// before anything else by every call that takes a lock or talks to the session.
+    pub fn check_process(&self) -> Result<()> {
+        if self.is_inherited() {
+            Err(Error::Forked)
+        } else {
+            Ok(())
+        }
     }
 
     pub(crate) fn lock_watches(&self) -> MutexGuard<'_, WatchRegistry> {
@@ -371,6 +429,7 @@ impl Client {
     }
 
     pub(crate) fn send(&self, command: Command) -> Result<()> {
+        self.check_process()?;
         let session = self.inner.session.read().unwrap_or_else(|p| p.into_inner());
         match session.as_ref() {
             Some(sender) => sender.send(command).map_err(|_| Error::Closed),

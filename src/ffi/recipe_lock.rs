@@ -5,8 +5,8 @@ use std::ffi::{c_char, c_void};
 use super::client::{client_arg, zk_client};
 use super::types::{zk_free_fn, zk_state, zk_string_list};
 use super::{
-    bytes_arg, guard, guard_value, path_arg, required, required_out, string_array_arg, timeout_arg,
-    zk_error, UserData,
+    guard, guard_value, listed_identifier_arg, path_arg, required, required_out, string_array_arg,
+    timeout_arg, zk_error, UserData,
 };
 use crate::client::State;
 use crate::error::{Error, Result};
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn zk_lock_new_with_options(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         // SAFETY: per the contract.
-        let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
+        let identifier = unsafe { listed_identifier_arg(identifier, identifier_len) }?;
         let out_lock = required_out(out_lock, "out_lock")?;
         // SAFETY: NULL or valid per the contract.
         let options = unsafe { options.as_ref() }
@@ -194,7 +194,8 @@ unsafe fn new_plain_lock(
 /// Makes an exclusive lock on `path` (kazoo's `Lock(path, identifier)`): contenders are
 /// ephemeral sequential children `<path>/<guid>__lock__<sequence>` holding their identifier.
 /// Nothing is sent until the first acquire. `identifier` (`identifier_len` bytes, NULL when 0;
-/// UTF-8 for kazoo to read it) and `path` are borrowed for the call. On success `*out_lock`
+/// UTF-8 for kazoo to read it; no NUL byte, as `zk_lock_contenders()` returns it as a C
+/// string: `ZK_EINVAL`) and `path` are borrowed for the call. On success `*out_lock`
 /// owns the handle: release it with `zk_lock_free()`.
 ///
 /// # Safety

@@ -4,7 +4,9 @@ use std::ffi::c_char;
 
 use super::client::{client_arg, zk_client};
 use super::types::zk_string_list;
-use super::{bytes_arg, guard, guard_value, path_arg, required, required_out, zk_error};
+use super::{
+    guard, guard_value, listed_identifier_arg, path_arg, required, required_out, zk_error,
+};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::recipe::party::{Party, ShallowParty};
@@ -38,7 +40,7 @@ unsafe fn new_party(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         // SAFETY: per the contract.
-        let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
+        let identifier = unsafe { listed_identifier_arg(identifier, identifier_len) }?;
         let identifier = std::str::from_utf8(identifier)
             .map_err(|_| Error::InvalidArgument("identifier is not valid UTF-8".into()))?;
         let out_party = required_out(out_party, "out_party")?;
@@ -51,7 +53,8 @@ unsafe fn new_party(
 
 /// A member of the party at `path` (kazoo's `zk.Party(path, identifier)`), whose node
 /// `<path>/<32 hex digits>__party__` holds `identifier` (`identifier_len` bytes of UTF-8,
-/// copied; NULL only with length 0). Nothing is sent until `zk_party_join()`. On success
+/// copied; NULL only with length 0; no NUL byte, as member listings return it as a C string:
+/// `ZK_EINVAL`). Nothing is sent until `zk_party_join()`. On success
 /// `*out_party` owns the handle (release with `zk_party_free()`); on failure it is unmodified.
 ///
 /// # Safety

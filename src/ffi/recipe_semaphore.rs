@@ -5,7 +5,9 @@ use std::ffi::c_char;
 use super::client::{client_arg, zk_client};
 use super::timeout_arg;
 use super::types::zk_string_list;
-use super::{bytes_arg, guard, guard_value, path_arg, required, required_out, zk_error};
+use super::{
+    guard, guard_value, listed_identifier_arg, path_arg, required, required_out, zk_error,
+};
 use crate::recipe::semaphore::Semaphore;
 
 /// A counting semaphore (kazoo's `Semaphore`, interoperable with it): see
@@ -19,9 +21,10 @@ pub struct zk_semaphore {
 /// max_leases)`): leases are ephemeral children `<path>/<guid>` holding their identifier, taken
 /// under a lock at `<path>-__lock__`; `<path>`'s data records `max_leases` (an acquire fails
 /// with `ZK_EINVAL` when it records another number). Nothing is sent until the first acquire.
-/// `path` and `identifier` (`identifier_len` bytes, NULL when 0) are borrowed for the call.
-/// `ZK_EINVAL` when `max_leases` is 0. On success `*out_semaphore` owns the handle: release it
-/// with `zk_semaphore_free()`.
+/// `path` and `identifier` (`identifier_len` bytes, NULL when 0; no NUL byte, as
+/// `zk_semaphore_lease_holders()` returns it as a C string) are borrowed for the call.
+/// `ZK_EINVAL` when `max_leases` is 0 or the identifier has a NUL byte. On success
+/// `*out_semaphore` owns the handle: release it with `zk_semaphore_free()`.
 ///
 /// # Safety
 /// `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
@@ -41,7 +44,7 @@ pub unsafe extern "C" fn zk_semaphore_new(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         // SAFETY: per the contract.
-        let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
+        let identifier = unsafe { listed_identifier_arg(identifier, identifier_len) }?;
         let out_semaphore = required_out(out_semaphore, "out_semaphore")?;
         let semaphore = Semaphore::new(client, path, identifier, max_leases)?;
         // SAFETY: checked non-NULL; writable per the contract.
