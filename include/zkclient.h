@@ -1481,7 +1481,9 @@ zk_error zk_options_set_read_only(struct zk_options *options, bool allow);
 
 /**
  * The largest reply accepted, in bytes (default 16 MiB). A larger reply fails its own
- * request with `ZK_EREPLYTOOLARGE`; the connection stays up. Below 1 KiB is `ZK_EINVAL`.
+ * request with `ZK_EREPLYTOOLARGE` as soon as its length is read; the connection is then
+ * reopened (the session is kept) and requests in flight with it fail with
+ * `ZK_ECONNECTIONLOSS`. Below 1 KiB is `ZK_EINVAL`.
  *
  * # Safety
  * `options` is NULL or a live options object.
