@@ -148,8 +148,8 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, new_session: i64) {
         let (xid, op) = (be_i32(&request, 0), be_i32(&request, 4));
         let answer = match (op, behaviour) {
             (_, Behaviour::TimeoutZero | Behaviour::SessionIdZero) => None,
-            (11, _) => Some(reply_header(-2, 0)),      // ping
-            (100, _) => Some(reply_header(-4, 0)),     // auth
+            (11, _) => Some(reply_header(-2, 0)),        // ping
+            (100, _) => Some(reply_header(-4, 0)),       // auth
             (101 | 105, _) => Some(reply_header(-8, 0)), // SetWatches
             (-11, _) => {
                 let _ = stream.write_all(&reply_header(xid, 0));
@@ -298,7 +298,12 @@ fn one_suspended(later: Behaviour) {
         .iter()
         .filter(|(state, _)| *state == State::Connected)
         .count();
-    assert_eq!((connected, suspended), (1, 1), "{later:?}: {:?}", states.seen);
+    assert_eq!(
+        (connected, suspended),
+        (1, 1),
+        "{later:?}: {:?}",
+        states.seen
+    );
     assert!(states.seen.len() <= 3, "{later:?}: {:?}", states.seen);
     zk.stop().unwrap();
 }

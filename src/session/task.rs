@@ -1034,10 +1034,19 @@ mod tests {
             assert_eq!(judge_handshake(0, &answer), Handshake::Invalid);
             assert_eq!(judge_handshake(9, &answer), Handshake::Expired);
         }
-        assert_eq!(judge_handshake(9, &response(4000, 8, 16)), Handshake::Expired);
+        assert_eq!(
+            judge_handshake(9, &response(4000, 8, 16)),
+            Handshake::Expired
+        );
         for length in [0, 15, 17] {
-            assert_eq!(judge_handshake(0, &response(4000, 9, length)), Handshake::Invalid);
-            assert_eq!(judge_handshake(9, &response(4000, 9, length)), Handshake::Invalid);
+            assert_eq!(
+                judge_handshake(0, &response(4000, 9, length)),
+                Handshake::Invalid
+            );
+            assert_eq!(
+                judge_handshake(9, &response(4000, 9, length)),
+                Handshake::Invalid
+            );
         }
     }
 
