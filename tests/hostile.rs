@@ -33,6 +33,8 @@ enum Behaviour {
     CloseAfterHandshake,
     /// Answers the handshake and pings, never a request.
     PingsOnly,
+    /// Answers the handshake and one ping, then closes the connection.
+    OnePingThenClose,
     /// Answers the handshake and pings; the first request gets a frame length of 2^31-1,
     /// then a byte every 250 ms.
     HugeFrame,
@@ -148,6 +150,11 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, new_session: i64) {
         let (xid, op) = (be_i32(&request, 0), be_i32(&request, 4));
         let answer = match (op, behaviour) {
             (_, Behaviour::TimeoutZero | Behaviour::SessionIdZero) => None,
+            (11, Behaviour::OnePingThenClose) => {
+                let _ = stream.write_all(&reply_header(-2, 0));
+                let _ = stream.shutdown(Shutdown::Both);
+                return;
+            }
             (11, _) => Some(reply_header(-2, 0)),        // ping
             (100, _) => Some(reply_header(-4, 0)),       // auth
             (101 | 105, _) => Some(reply_header(-8, 0)), // SetWatches
@@ -321,6 +328,33 @@ fn reconnections_answered_with_session_id_zero_give_one_suspended() {
 #[test]
 fn reconnections_closed_after_the_handshake_give_one_suspended() {
     one_suspended(Behaviour::CloseAfterHandshake);
+}
+
+#[test]
+fn a_server_that_answers_one_ping_then_closes_is_backed_off() {
+    let server = FakeServer::start(Behaviour::OnePingThenClose, Behaviour::OnePingThenClose);
+    let zk = client(&server.hosts(), Duration::from_secs(30));
+    let mut states = StateRecorder::attach(&zk);
+    zk.start(common::EVENT_TIMEOUT).unwrap();
+    let (cpu, after) = (cpu_seconds(), server.connections());
+    std::thread::sleep(WINDOW); // the measurement window, not a synchronisation
+    let connections = server.connections() - after;
+    eprintln!(
+        "one ping then close: {connections} connections in {WINDOW:?}, {:.3} CPU-s/s",
+        (cpu_seconds() - cpu) / WINDOW.as_secs_f64()
+    );
+    assert!(
+        connections <= MAX_CONNECTIONS,
+        "{connections} connections in {WINDOW:?}"
+    );
+    zk.stop().unwrap();
+    states.drain();
+    // Each connection answered, so each is announced; but only a few a second.
+    assert!(
+        states.seen.len() as u64 <= 2 * (MAX_CONNECTIONS + 2),
+        "{:?}",
+        states.seen
+    );
 }
 
 #[test]

@@ -34,6 +34,10 @@ const MAX_HANDSHAKE_REPLY: usize = 4096;
 const REPLY_HEADER_LEN: usize = 16;
 /// The shortest connect attempt, however many hosts share the session timeout.
 const MIN_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// A connection that answered but lived less than this still counts as a failed attempt for
+/// the backoff: a server that answers one ping and closes every connection is not retried
+/// at once, again and again.
+const MIN_GOOD_CONNECTION: Duration = Duration::from_secs(1);
 
 struct Pending {
     xid: i32,
@@ -455,8 +459,9 @@ impl Task {
         tokio::pin!(probe);
         let read_timeout = self.negotiated_timeout * 2 / 3;
         let ping_interval = read_timeout / 2;
-        let mut last_received = Instant::now();
-        let mut last_sent = Instant::now();
+        let opened = Instant::now();
+        let mut last_received = opened;
+        let mut last_sent = opened;
         let timer = sleep_until(last_received + read_timeout);
         tokio::pin!(timer);
 
@@ -561,9 +566,11 @@ impl Task {
             }
         }
         let _ = writer.shutdown().await;
-        // A connection that never answered anything was a failed attempt: the next one backs
-        // off, however well its handshake went.
-        if !conn.proven {
+        // A connection that never answered anything (or only briefly) was a failed attempt:
+        // the next one backs off, however well its handshake went.
+        if conn.proven && opened.elapsed() >= MIN_GOOD_CONNECTION {
+            self.hosts.connected();
+        } else {
             self.hosts.failed();
         }
         // The state is set before any caller is answered, so none sees CONNECTED after its
@@ -594,13 +601,13 @@ impl Task {
         conn.closing.map(Stop)
     }
 
-    /// The connection answered something: it is good for the backoff and the local expiry;
-    /// CONNECTED is announced once the replayed credentials are accepted too.
+    /// The connection answered something: it is good for the local expiry (and, once it
+    /// has lived a while, for the backoff); CONNECTED is announced once the replayed
+    /// credentials are accepted too.
     fn answered(&mut self, conn: &mut Connection) {
         conn.answer_due = None;
         if !conn.proven {
             conn.proven = true;
-            self.hosts.connected();
             self.last_heard = Some(Instant::now());
         }
         if conn.auth_replays == 0 {
