@@ -150,6 +150,9 @@ pub(super) async fn run(
     };
     task.auth = task.config.auth.clone();
     let Stop(done) = task.run(&mut commands).await;
+    // Published before the channel closes: a call refused from now on finds why.
+    let end_reason = task.end_reason.clone();
+    task.status.update(|info| info.end_reason = end_reason);
     commands.close();
     let closed = task.end_reason.clone().unwrap_or(Error::Closed);
     while let Ok(command) = commands.try_recv() {
@@ -186,11 +189,7 @@ pub(super) async fn run(
     };
     task.set_state(end);
     task.end_watches(end);
-    let end_reason = task.end_reason.take();
-    task.status.update(|info| {
-        info.running = false;
-        info.end_reason = end_reason;
-    });
+    task.status.update(|info| info.running = false);
     if let Some(done) = done {
         let _ = done.send(());
     }
