@@ -40,6 +40,19 @@ pub enum Error {
     /// A wait ran out of time.
     #[error("timed out: {0}")]
     Timeout(String),
+    /// The server refused a credential (`AUTH_FAILED`): the session is over for good, and
+    /// every later call says so. Names the scheme, never the credential.
+    #[error("authentication failed: the server refused the {scheme:?} credential and ended the session (a client with a valid credential is needed)")]
+    AuthFailed {
+        /// The scheme of the refused credential (`digest`, ...).
+        scheme: String,
+    },
+    /// `SESSION_EXPIRED` with what ended: the session asked to be resumed no longer exists.
+    #[error("session expired: session 0x{session_id:x} no longer exists on the server (start again for a new session)")]
+    SessionExpired {
+        /// The session that was asked for.
+        session_id: i64,
+    },
     /// The client was stopped or never started.
     #[error("the client is closed (never started, or stopped)")]
     Closed,
@@ -88,6 +101,8 @@ impl Error {
     pub fn keeper_code(&self) -> Option<ErrorCode> {
         match self {
             Error::Keeper(code) => Some(*code),
+            Error::AuthFailed { .. } => Some(ErrorCode::AUTH_FAILED),
+            Error::SessionExpired { .. } => Some(ErrorCode::SESSION_EXPIRED),
             _ => None,
         }
     }

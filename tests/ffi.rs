@@ -1087,3 +1087,98 @@ fn auth_and_default_acl_through_the_c_api() {
 fn started_client_root(hosts: &str, chroot: &str) -> zkclient::Client {
     common::connect(hosts, chroot, Default::default())
 }
+
+#[test]
+fn oversize_credentials_expired_resumes_and_refused_credentials_say_what_happened() {
+    let hosts = shared_hosts();
+    let huge = vec![b'a'; 2 << 20];
+    let mut exists = false;
+    // SAFETY: valid arguments throughout; every handle is freed once.
+    unsafe {
+        // Over the request limit: refused at once, not stored.
+        let options = zk_options_new();
+        assert_eq!(
+            zk_options_add_auth(options, c("digest").as_ptr(), huge.as_ptr(), huge.len()),
+            zk_error::ZK_ETOOLARGE
+        );
+        assert!(last_message().contains("bytes"), "{}", last_message());
+        let mut client = null_mut();
+        assert_eq!(
+            zk_client_new(c(&hosts).as_ptr(), options, &mut client),
+            zk_error::ZK_OK
+        );
+        zk_options_free(options);
+        assert_eq!(zk_client_start(client, 30_000), zk_error::ZK_OK);
+        assert_eq!(
+            zk_add_auth(client, c("digest").as_ptr(), huge.as_ptr(), huge.len()),
+            zk_error::ZK_ETOOLARGE
+        );
+        let mut state = zk_state::ZK_STATE_LOST;
+        assert_eq!(
+            zk_client_state(client, &mut state, null_mut()),
+            zk_error::ZK_OK
+        );
+        assert_eq!(state, zk_state::ZK_STATE_CONNECTED);
+        assert_eq!(
+            zk_exists(client, c("/").as_ptr(), &mut exists, null_mut()),
+            zk_error::ZK_OK
+        );
+
+        // A session the server no longer has: start says so.
+        let (mut session_id, mut password) = (0i64, [0u8; 16]);
+        assert_eq!(
+            zk_client_session(client, &mut session_id, password.as_mut_ptr(), null_mut()),
+            zk_error::ZK_OK
+        );
+        zk_client_free(client); // closes the session
+        let options = zk_options_new();
+        assert_eq!(
+            zk_options_set_session(options, session_id, password.as_ptr(), 16),
+            zk_error::ZK_OK
+        );
+        let mut resumer = null_mut();
+        assert_eq!(
+            zk_client_new(c(&hosts).as_ptr(), options, &mut resumer),
+            zk_error::ZK_OK
+        );
+        zk_options_free(options);
+        assert_eq!(
+            zk_client_start(resumer, 30_000),
+            zk_error::ZK_ESESSIONEXPIRED
+        );
+        let message = last_message();
+        assert!(
+            message.contains(&format!("0x{session_id:x}")) && message.contains("no longer exists"),
+            "{message}"
+        );
+        zk_client_free(resumer);
+
+        // After a refused credential, calls say authentication failed, naming the scheme.
+        let mut refused = null_mut();
+        assert_eq!(
+            zk_client_new(c(&hosts).as_ptr(), null(), &mut refused),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_client_start(refused, 30_000), zk_error::ZK_OK);
+        assert_eq!(
+            zk_add_auth(
+                refused,
+                c("no-such-scheme").as_ptr(),
+                b"secret-x".as_ptr(),
+                8
+            ),
+            zk_error::ZK_EAUTHFAILED
+        );
+        assert_eq!(
+            zk_exists(refused, c("/").as_ptr(), &mut exists, null_mut()),
+            zk_error::ZK_EAUTHFAILED
+        );
+        let message = last_message();
+        assert!(
+            message.contains("authentication failed") && message.contains("no-such-scheme"),
+            "{message}"
+        );
+        assert!(!message.contains("secret-x"), "{message}");
+        zk_client_free(refused);
+    }
+}

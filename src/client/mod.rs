@@ -54,7 +54,9 @@ pub struct ClientOptions {
     pub can_be_read_only: bool,
     /// Requests larger than this are refused locally (the server would drop the connection).
     pub max_request_size: usize,
-    /// Replies larger than this fail their request (the connection stays up).
+    /// Replies larger than this fail their request, as soon as their length is read; the
+    /// connection is reopened (the session is kept), and requests in flight with it fail
+    /// with connection-loss.
     pub max_reply_size: usize,
     /// The ACL of nodes created without an explicit one (default: open to everyone).
     pub default_acl: Vec<Acl>,
@@ -80,6 +82,42 @@ pub fn default_connection_retry() -> RetryPolicy {
         deadline: None,
         retry_session_expired: true,
     }
+}
+
+impl ClientOptions {
+    /// Adds a credential to [`ClientOptions::auth`] (kazoo's `auth_data`): refused, and not
+    /// stored, when the scheme is empty or the auth packet would be over
+    /// [`ClientOptions::max_request_size`] ([`Error::RequestTooLarge`]: the server would close
+    /// every connection it is replayed on).
+    pub fn add_auth(&mut self, scheme: &str, credential: &[u8]) -> Result<()> {
+        check_credential(scheme, credential, self.max_request_size)?;
+        self.auth.push((scheme.to_string(), credential.to_vec()));
+        Ok(())
+    }
+}
+
+/// The size of the auth packet of a credential, as the server counts it against its
+/// `jute.maxbuffer`: RequestHeader {xid, type} and AuthPacket {type; string scheme; buffer
+/// auth}, each string and buffer with its 4-byte length.
+fn auth_request_size(scheme: &str, credential: &[u8]) -> usize {
+    8 + 4 + (4 + scheme.len()) + (4 + credential.len())
+}
+
+/// A credential is refused before it is stored: a server closes, without an answer, every
+/// connection that sends a request over its limit, so a stored one would cost every
+/// connection of the session.
+fn check_credential(scheme: &str, credential: &[u8], max_request_size: usize) -> Result<()> {
+    if scheme.is_empty() {
+        return Err(Error::InvalidArgument("the auth scheme is empty".into()));
+    }
+    let size = auth_request_size(scheme, credential);
+    if size > max_request_size {
+        return Err(Error::RequestTooLarge {
+            size,
+            limit: max_request_size,
+        });
+    }
+    Ok(())
 }
 
 impl Default for ClientOptions {
@@ -170,6 +208,9 @@ impl Client {
         }
         options.command_retry.validate()?;
         options.connection_retry.validate()?;
+        for (scheme, credential) in &options.auth {
+            check_credential(scheme, credential, options.max_request_size)?;
+        }
         if !options.session_password.is_empty() && options.session_password.len() != 16 {
             return Err(Error::InvalidArgument(
                 "a session password is 16 bytes".into(),
@@ -219,7 +260,9 @@ impl Client {
     }
 
     /// Starts the session and waits up to `timeout` for CONNECTED. On timeout the client is
-    /// stopped again and [`Error::Timeout`] returned. Starting a started client just waits.
+    /// stopped again and [`Error::Timeout`] returned. When the session asked to be resumed
+    /// (`session_id`) no longer exists, [`Error::SessionExpired`] (the client is stopped; start
+    /// it again for a new session); a refused credential gives [`Error::AuthFailed`]. Starting a started client just waits.
     /// After [`Client::stop`], `start` opens a new session.
     pub fn start(&self, timeout: Duration) -> Result<()> {
         self.check_process()?;
@@ -250,17 +293,19 @@ impl Client {
                 ));
             }
         }
-        let (info, connected) = self.inner.status.wait_until(timeout, |info| {
-            is_connected(info.state) || !info.running || info.state == KeeperState::AuthFailed
-        });
+        let (info, connected) = self
+            .inner
+            .status
+            .wait_until(timeout, |info| is_connected(info.state) || !info.running);
         if connected && is_connected(info.state) {
             return Ok(());
         }
-        if info.state == KeeperState::AuthFailed {
-            let _ = self.stop();
-            return Err(Error::Keeper(crate::proto::ErrorCode::AUTH_FAILED));
-        }
         let _ = self.stop();
+        // The session ended on its own: a refused credential, or a session to resume that
+        // the server no longer has.
+        if let Some(why) = info.end_reason {
+            return Err(why);
+        }
         let hosts: Vec<String> = self.inner.hosts.iter().map(ToString::to_string).collect();
         Err(Error::Timeout(format!(
             "no ZooKeeper server of [{}] gave a session within {timeout:?} (last state {:?})",
@@ -299,11 +344,11 @@ impl Client {
 
     /// Adds a credential (kazoo's `add_auth`): sent now, and again before CONNECTED on every
     /// later connection. Ok once the server accepted it; `AUTH_FAILED` ends the session for
-    /// good; connection-loss means it will be sent on the next connection.
+    /// good; connection-loss means it will be sent on the next connection. A credential whose
+    /// auth packet is over `max_request_size` is refused at once with
+    /// [`Error::RequestTooLarge`] and not stored.
     pub async fn add_auth(&self, scheme: &str, credential: &[u8]) -> Result<()> {
-        if scheme.is_empty() {
-            return Err(Error::InvalidArgument("the auth scheme is empty".into()));
-        }
+        check_credential(scheme, credential, self.inner.options.max_request_size)?;
         let (done, answer) = oneshot::channel();
         let (scheme, credential) = (scheme.to_string(), credential.to_vec());
         self.send(Command::AddAuth {
@@ -432,9 +477,19 @@ impl Client {
         self.check_process()?;
         let session = self.inner.session.read().unwrap_or_else(|p| p.into_inner());
         match session.as_ref() {
-            Some(sender) => sender.send(command).map_err(|_| Error::Closed),
-            None => Err(Error::Closed),
+            Some(sender) => sender.send(command).map_err(|_| self.closed()),
+            None => Err(self.closed()),
         }
+    }
+
+    /// Why no session takes requests: what ended it on its own (authentication failed, ...),
+    /// else [`Error::Closed`].
+    fn closed(&self) -> Error {
+        self.inner
+            .status
+            .snapshot()
+            .end_reason
+            .unwrap_or(Error::Closed)
     }
 }
 

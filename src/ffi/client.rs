@@ -177,7 +177,9 @@ pub unsafe extern "C" fn zk_options_set_read_only(
 }
 
 /// The largest reply accepted, in bytes (default 16 MiB). A larger reply fails its own
-/// request with `ZK_EREPLYTOOLARGE`; the connection stays up. Below 1 KiB is `ZK_EINVAL`.
+/// request with `ZK_EREPLYTOOLARGE` as soon as its length is read; the connection is then
+/// reopened (the session is kept) and requests in flight with it fail with
+/// `ZK_ECONNECTIONLOSS`. Below 1 KiB is `ZK_EINVAL`.
 ///
 /// # Safety
 /// `options` is NULL or a live options object.
@@ -250,7 +252,10 @@ pub(crate) unsafe fn client_arg<'a>(client: *const zk_client) -> crate::Result<&
 }
 
 /// Starts the session and waits up to `timeout_ms` for CONNECTED. On `ZK_ETIMEOUT` no server
-/// gave a session in time and the client is stopped again (call again to retry). Starting a
+/// gave a session in time and the client is stopped again (call again to retry). On
+/// `ZK_ESESSIONEXPIRED` the session to resume (`zk_options_set_session()`) no longer exists
+/// on the server, and on `ZK_EAUTHFAILED` a credential was refused: the client is stopped
+/// and the last-error message says which session or scheme (never the credential). Starting a
 /// started client waits for CONNECTED again; after `zk_client_stop()` it opens a new session.
 ///
 /// # Safety
@@ -469,7 +474,9 @@ pub unsafe extern "C" fn zk_client_dispatch(
 /// Adds a credential sent on every connection before CONNECTED is announced (kazoo's
 /// `auth_data`): `scheme` (`"digest"`, ...) and `credential_len` bytes of `credential`
 /// (`"user:password"` for digest), both copied. A credential the server refuses makes
-/// `zk_client_start()` fail with `ZK_EAUTHFAILED`.
+/// `zk_client_start()` fail with `ZK_EAUTHFAILED`. One whose auth packet would be over the
+/// request limit (1 MiB - 1, the server's default `jute.maxbuffer`: the server would close
+/// every connection it is sent on) is refused with `ZK_ETOOLARGE` and not stored.
 ///
 /// # Safety
 /// `options` NULL or live; `scheme` NULL or a string; `credential` readable for
@@ -488,11 +495,7 @@ pub unsafe extern "C" fn zk_options_add_auth(
         let scheme = unsafe { required_str(scheme, "scheme") }?;
         // SAFETY: per the contract.
         let credential = unsafe { bytes_arg(credential, credential_len, "credential") }?;
-        if scheme.is_empty() {
-            return Err(Error::InvalidArgument("the auth scheme is empty".into()));
-        }
-        options.auth.push((scheme.to_string(), credential.to_vec()));
-        Ok(())
+        options.add_auth(scheme, credential)
     })
 }
 
@@ -525,8 +528,10 @@ pub unsafe extern "C" fn zk_options_set_default_acl(
 
 /// Adds a credential to the session now (kazoo's `add_auth`), and to every later connection,
 /// where it is sent before CONNECTED is announced. Blocks until the server answered.
-/// `ZK_EAUTHFAILED`: the server refused it, and the session is over for good (LOST);
-/// `ZK_ECONNECTIONLOSS`: not connected now, it will be sent on the next connection.
+/// `ZK_EAUTHFAILED`: the server refused it, and the session is over for good (LOST), and
+/// every later call returns `ZK_EAUTHFAILED` too, its message naming the scheme;
+/// `ZK_ECONNECTIONLOSS`: not connected now, it will be sent on the next connection;
+/// `ZK_ETOOLARGE`: over the request limit, refused at once and not stored.
 ///
 /// # Safety
 /// `client` NULL or live; `scheme` NULL or a string; `credential` readable for

@@ -200,6 +200,8 @@ impl zk_error {
     pub fn from_error(error: &Error) -> zk_error {
         match error {
             Error::Keeper(code) => Self::from_keeper(*code),
+            Error::AuthFailed { .. } => zk_error::ZK_EAUTHFAILED,
+            Error::SessionExpired { .. } => zk_error::ZK_ESESSIONEXPIRED,
             Error::InvalidPath { .. } => zk_error::ZK_EBADPATH,
             Error::InvalidArgument(_) => zk_error::ZK_EINVAL,
             Error::RequestTooLarge { .. } => zk_error::ZK_ETOOLARGE,

@@ -92,6 +92,13 @@ impl StateRecorder {
         }
     }
 
+    /// Takes every change reported so far into `seen`, without waiting.
+    pub fn drain(&mut self) {
+        while let Ok(event) = self.events.try_recv() {
+            self.seen.push(event);
+        }
+    }
+
     /// Waits until the listener reports `want`; panics with what was seen otherwise.
     pub fn wait_for(&mut self, want: KeeperState, timeout: Duration) {
         let deadline = Instant::now() + timeout;
