@@ -386,6 +386,7 @@ impl Client {
                 last_zxid: 0,
                 generation: 0,
                 running: false,
+                end_reason: Some(Error::Forked),
             };
         }
         self.inner.status.snapshot()
