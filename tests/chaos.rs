@@ -211,6 +211,74 @@ impl LockEvents {
     }
 }
 
+/// The chaos asks whoever holds the lock next to keep it across a fault: across a leader
+/// kill the session lives and the hold with it; across a partition or a quorum loss that
+/// outlasts the session the holder must be told it lost the lock.
+#[derive(Default)]
+struct HoldAcross {
+    state: Mutex<Across>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Across {
+    /// The request under way (its number), and whether only a proxied worker may take it.
+    wanted: Option<(u64, bool)>,
+    requests: u64,
+    taken_by: Option<usize>,
+    /// The last request whose fault is over.
+    ended: u64,
+}
+
+impl HoldAcross {
+    fn request(&self, proxied_only: bool) {
+        let mut state = self.state.lock().unwrap();
+        state.requests += 1;
+        state.wanted = Some((state.requests, proxied_only));
+        state.taken_by = None;
+    }
+
+    /// The chaos waits up to `timeout` for a holder to take the request.
+    fn wait_taken(&self, timeout: Duration) -> Option<usize> {
+        let state = self.state.lock().unwrap();
+        let (state, _) = self
+            .changed
+            .wait_timeout_while(state, timeout, |state| state.taken_by.is_none())
+            .unwrap();
+        state.taken_by
+    }
+
+    /// A holder takes the request if there is one for it: the request's number.
+    fn take(&self, worker: usize, proxied: bool) -> Option<u64> {
+        let mut state = self.state.lock().unwrap();
+        let (request, proxied_only) = state.wanted?;
+        if proxied_only && !proxied {
+            return None;
+        }
+        state.wanted = None;
+        state.taken_by = Some(worker);
+        self.changed.notify_all();
+        Some(request)
+    }
+
+    /// The fault is over (or was injected without a holder).
+    fn end(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.wanted = None;
+        state.ended = state.requests;
+        self.changed.notify_all();
+    }
+
+    /// A holder waits (bounded) until the fault of `request` is over.
+    fn wait_over(&self, request: u64, timeout: Duration) {
+        let state = self.state.lock().unwrap();
+        let _ = self
+            .changed
+            .wait_timeout_while(state, timeout, |state| state.ended < request)
+            .unwrap();
+    }
+}
+
 /// One hold of the lock, as its holder saw it.
 struct Hold {
     worker: usize,
@@ -234,6 +302,10 @@ struct WorkerStats {
     told_by_listener: u64,
     /// Holds during which the listener reported SUSPENDED (held across a disconnect).
     suspended: u64,
+    /// Holds kept across a whole fault at the chaos' request, and of those the ones that
+    /// ended still held (the session lived through it).
+    across_fault: u64,
+    across_fault_kept: u64,
     /// The server said our node was gone while our lock still said held afterwards: the
     /// session it was made in is over and the holder was never told. Must be none.
     untold_gone: u64,
@@ -257,8 +329,10 @@ fn worker(
     client: Client,
     settings: Settings,
     resource: Arc<Resource>,
+    across: Arc<HoldAcross>,
     deadline: Instant,
 ) -> WorkerStats {
+    let proxied = index < settings.proxied;
     let events = Arc::new(LockEvents::default());
     let told = events.clone();
     let lock = Arc::new(
@@ -304,6 +378,10 @@ fn worker(
             stats.no_token += 1;
         }
         let accepted = resource.enter(index, token, &lock);
+        let held_across = accepted.then(|| across.take(index, proxied)).flatten();
+        if let Some(request) = held_across {
+            across.wait_over(request, 4 * CHAOS_WAIT);
+        }
         // The work under the lock; its length is the workload, not a synchronisation.
         std::thread::sleep(Duration::from_millis(rng.below(settings.hold_ms + 1)));
         // The server's view: our node is there and belongs to the session we hold it in.
@@ -342,6 +420,10 @@ fn worker(
         if events.counts().1 > suspended_before {
             stats.suspended += 1;
         }
+        if held_across.is_some() {
+            stats.across_fault += 1;
+            stats.across_fault_kept += u64::from(verified);
+        }
         stats.holds.push(Hold {
             worker: index,
             token,
@@ -372,6 +454,8 @@ struct ChaosStats {
     partitioned_lost: u64,
     /// Connections the proxies held for the server (sessions it outlived the client with).
     held_released: u64,
+    /// Faults a holder kept the lock across.
+    held_across: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -442,6 +526,7 @@ struct Chaos<'a> {
     cluster: &'a Cluster,
     proxies: &'a [Proxy],
     proxied: &'a [Watched],
+    across: &'a HoldAcross,
     rng: Rng,
     stats: ChaosStats,
     started: Instant,
@@ -455,7 +540,23 @@ impl Chaos<'_> {
         );
     }
 
-    fn inject(&mut self, fault: Fault) {
+    /// Asks the next holder (a proxied one for a partition) to keep the lock until the fault
+    /// is over, and waits until one does.
+    fn hold_across(&mut self, fault: Fault) {
+        self.across.request(matches!(fault, Fault::Partition));
+        match self.across.wait_taken(Duration::from_secs(10)) {
+            Some(worker) => {
+                self.stats.held_across += 1;
+                self.log(&format!("worker {worker} holds the lock across the fault"));
+            }
+            None => self.log("nobody took the lock to hold across the fault"),
+        }
+    }
+
+    fn inject(&mut self, fault: Fault, hold_across: bool) {
+        if hold_across && !matches!(fault, Fault::Partition) {
+            self.hold_across(fault);
+        }
         match fault {
             Fault::LeaderKill => {
                 let leader = wait_for_leader(self.cluster);
@@ -483,11 +584,16 @@ impl Chaos<'_> {
                 self.cluster.kill_server(other);
                 // Sometimes shorter than the sessions' timeout, sometimes longer: then the
                 // clients declare LOST on their own timer while the servers, back, keep the
-                // sessions a while (a new leader gives every session a fresh timeout).
-                std::thread::sleep(
+                // sessions a while (a new leader gives every session a fresh timeout). Longer
+                // whenever a holder keeps the lock across it: it must be told it lost it.
+                let down = if hold_across {
                     self.rng
-                        .between(SESSION_TIMEOUT / 2, SESSION_TIMEOUT * 3 / 2),
-                );
+                        .between(SESSION_TIMEOUT * 6 / 5, SESSION_TIMEOUT * 8 / 5)
+                } else {
+                    self.rng
+                        .between(SESSION_TIMEOUT / 2, SESSION_TIMEOUT * 3 / 2)
+                };
+                std::thread::sleep(down);
                 self.cluster.start_server(other);
                 self.cluster.start_server_serving(leader);
                 let now = wait_for_leader(self.cluster);
@@ -500,6 +606,9 @@ impl Chaos<'_> {
                     if !watched.wait_for(State::Connected, CHAOS_WAIT) {
                         self.log("a proxied client did not connect before the partition");
                     }
+                }
+                if hold_across {
+                    self.hold_across(fault);
                 }
                 self.log(&format!(
                     "partition {} proxied client(s)",
@@ -529,6 +638,7 @@ impl Chaos<'_> {
                 self.stats.partitions += 1;
             }
         }
+        self.across.end();
         self.stats.faults += 1;
     }
 }
@@ -612,15 +722,17 @@ fn eight_sessions_keep_the_lock_exclusive_through_leader_kills_quorum_loss_and_p
     let started = Instant::now();
     let deadline = started + Duration::from_secs(settings.seconds);
     let resource = Arc::new(Resource::default());
+    let across = Arc::new(HoldAcross::default());
     let (done_tx, done_rx) = channel::<()>();
     let workers: Vec<_> = clients
         .iter()
         .enumerate()
         .map(|(index, client)| {
-            let (client, settings, resource) = (client.clone(), settings.clone(), resource.clone());
+            let (client, settings) = (client.clone(), settings.clone());
+            let (resource, across) = (resource.clone(), across.clone());
             let done = done_tx.clone();
             std::thread::spawn(move || {
-                let stats = worker(index, client, settings, resource, deadline);
+                let stats = worker(index, client, settings, resource, across, deadline);
                 drop(done);
                 stats
             })
@@ -643,6 +755,7 @@ fn eight_sessions_keep_the_lock_exclusive_through_leader_kills_quorum_loss_and_p
         cluster: &cluster,
         proxies: &proxies,
         proxied: &proxied,
+        across: &across,
         rng: Rng::new(settings.seed),
         stats: ChaosStats::default(),
         started,
@@ -663,7 +776,17 @@ fn eight_sessions_keep_the_lock_exclusive_through_leader_kills_quorum_loss_and_p
         if Instant::now() >= deadline {
             break;
         }
-        chaos.inject(schedule[step as usize % schedule.len()]);
+        // In the first round of the schedule a holder keeps the lock across each leader kill
+        // and quorum loss, but not across the partition: there the proxied clients are
+        // waiting for the lock (a holder across would keep it from them until their old
+        // sessions end). Later faults do either at random.
+        let fault = schedule[step as usize % schedule.len()];
+        let hold_across = if step < schedule.len() as u64 {
+            !matches!(fault, Fault::Partition)
+        } else {
+            chaos.rng.below(2) == 0
+        };
+        chaos.inject(fault, hold_across);
         pause = chaos
             .rng
             .between(Duration::from_millis(500), Duration::from_millis(3000));
@@ -698,13 +821,15 @@ fn eight_sessions_keep_the_lock_exclusive_through_leader_kills_quorum_loss_and_p
     );
     println!(
         "chaos: faults {} (leader kills {}, quorum losses {}, partitions {}: {} proxied \
-         LOST, {} held connections released)",
+         LOST, {} held connections released; held across {}: {} kept, the rest told LOST)",
         chaos_stats.faults,
         chaos_stats.leader_kills,
         chaos_stats.quorum_losses,
         chaos_stats.partitions,
         chaos_stats.partitioned_lost,
-        chaos_stats.held_released
+        chaos_stats.held_released,
+        sum(|s| s.across_fault),
+        sum(|s| s.across_fault_kept)
     );
     println!(
         "chaos: holds verified {}, interrupted {} (listener told LOST {}), across a \
