@@ -686,3 +686,39 @@ impl Cluster {
         }
     }
 }
+
+impl Cluster {
+    /// SIGKILLs server `id` (a crash, no clean shutdown) and returns once it is gone.
+    pub fn kill_server(&self, id: usize) {
+        script(&["kill-one", path_str(&self.dir), &id.to_string()]);
+    }
+
+    /// Starts server `id` again and returns once it serves as leader or follower (so a quorum
+    /// must be up with it).
+    pub fn start_server_serving(&self, id: usize) {
+        script(&[
+            "start-one",
+            path_str(&self.dir),
+            &id.to_string(),
+            "--wait-serving",
+        ]);
+    }
+
+    /// The id of the server that leads now, or `None` while none does (an election, no
+    /// quorum, or two servers briefly claiming it).
+    pub fn leader(&self) -> Option<usize> {
+        let output = Command::new(repo_root().join("scripts/zk-server.sh"))
+            .args(["leader", path_str(&self.dir)])
+            .output()
+            .ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .lines()
+            .last()?
+            .parse()
+            .ok()
+    }
+}
