@@ -1060,7 +1060,10 @@ mod c_api {
                     zk_error::ZK_OK
                 );
                 let mut acquired = false;
-                assert_eq!(zk_lock_acquire(lock, 30_000, &mut acquired), zk_error::ZK_OK);
+                assert_eq!(
+                    zk_lock_acquire(lock, 30_000, &mut acquired),
+                    zk_error::ZK_OK
+                );
                 assert!(acquired);
                 let mut token: i64 = -7;
                 assert_eq!(zk_lock_fencing_token(lock, &mut token), zk_error::ZK_OK);
