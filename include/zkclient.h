@@ -2188,7 +2188,13 @@ bool zk_election_is_leader(const struct zk_election *election);
 /**
  * Joins the election and blocks until this contender is elected (waiting on an exists watch
  * for its predecessor), then calls `leader(user_data)` and gives leadership up when it
- * returns. Returns `leader`'s result; `ZK_ECLOSED` (message "election cancelled") when
+ * returns. Elected means its contender node, of the client's current session, is first: a
+ * node of a session the client declared lost is deleted before it joins again, never
+ * counted as its own. Giving up deletes the node, retrying through reconnects and new
+ * sessions for up to twice the session timeout (this call blocks meanwhile); if it could
+ * not, the node may remain until the server expires that session (no other contender is
+ * elected before then) and the next run on this handle deletes it first; that failure is
+ * not reported. Returns `leader`'s result; `ZK_ECLOSED` (message "election cancelled") when
  * `zk_election_cancel()` stopped the wait before election (`leader` was not called; a
  * cancel made while no run waits stops the next run at once); another error code when the
  * election could not be joined. `user_data` is borrowed for the call.
@@ -2388,8 +2394,9 @@ zk_error zk_lock_try_acquire(struct zk_lock *lock, bool *out_acquired);
  * Releases the lock: deletes its node, retrying connection losses through reconnects and new
  * sessions for up to twice the session timeout. `ZK_OK` only once the node is gone from the
  * server (releasing a lock that is not held is `ZK_OK` too, after deleting any node a lost
- * session left). `ZK_ECONNECTIONLOSS` (or `ZK_ECLOSED` for a stopped client) when the node
- * could not be deleted in that time: it may remain until the server expires the session that
+ * session left). `ZK_ECONNECTIONLOSS` (or the last attempt's `ZK_ESESSIONEXPIRED` or
+ * `ZK_EOPERATIONTIMEOUT`; `ZK_ECLOSED` for a stopped client) when the node could not be
+ * deleted in that time: it may remain until the server expires the session that
  * made it, so no other contender holds the lock before then; the next acquire deletes it
  * first. Either way the lock is no longer held. Blocks the calling thread meanwhile.
  *
@@ -2843,7 +2850,10 @@ zk_error zk_semaphore_new(struct zk_client *client,
 /**
  * Waits up to `timeout_ms` milliseconds (-1: forever) for a lease: `*out_acquired` is true
  * once one is held (at once if already held), false on timeout or `zk_semaphore_cancel()`.
- * Blocks the calling thread; it may be called from any callback, of this client too.
+ * A lease is held only on a node of the client's current session: a lease of ours that a
+ * session the client declared lost left on the server is deleted first, never adopted.
+ * Connection losses and session expiry are retried until the timeout. Blocks the calling
+ * thread; it may be called from any callback, of this client too.
  *
  * # Safety
  * `semaphore` NULL or live; `out_acquired` NULL or writable.
@@ -2853,8 +2863,15 @@ zk_error zk_semaphore_acquire(struct zk_semaphore *semaphore,
                               bool *out_acquired);
 
 /**
- * Gives the lease back (deletes its node, retrying connection losses). Releasing when no
- * lease is held does nothing.
+ * Gives the lease back: deletes its node, retrying connection losses through reconnects and
+ * new sessions for up to twice the session timeout. `ZK_OK` only once the node is gone from
+ * the server (releasing when no lease is held is `ZK_OK` too, after deleting any lease a lost
+ * session left). `ZK_ECONNECTIONLOSS` (or the last attempt's `ZK_ESESSIONEXPIRED` or
+ * `ZK_EOPERATIONTIMEOUT`; `ZK_ECLOSED` for a stopped client), with a last-error message
+ * saying the node may remain, when it could not be deleted in that time: the lease may stay
+ * on the server, and count against `max_leases`, until the server expires the session that
+ * made it; the next acquire or release deletes it first. Either way the lease is no longer
+ * held. Blocks the calling thread meanwhile.
  *
  * # Safety
  * `semaphore` NULL or live.
@@ -2882,8 +2899,9 @@ zk_error zk_semaphore_lease_holders(struct zk_semaphore *semaphore,
                                     struct zk_string_list *out_holders);
 
 /**
- * Releases the lease if held (best effort) and frees the handle. NULL is fine. Not while
- * another thread is in a call on the same handle.
+ * Releases the lease if held (as `zk_semaphore_release()`, best effort: its error is not
+ * reported, and it may block as long) and frees the handle. NULL is fine. Not while another
+ * thread is in a call on the same handle.
  *
  * # Safety
  * `semaphore` NULL or from `zk_semaphore_new()`, not freed before.

@@ -6,11 +6,21 @@
 mod common;
 
 use std::sync::mpsc::channel;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{wait_for_children, wait_until_gone, BehindProxy, EVENT_TIMEOUT};
+use zkclient::recipe::election::Election;
 use zkclient::recipe::lock::Lock;
-use zkclient::{Error, ErrorCode, KeeperState, Wait};
+use zkclient::recipe::semaphore::Semaphore;
+use zkclient::{CreateMode, CreateOptions, Error, ErrorCode, KeeperState, State, Wait};
+
+fn ephemeral() -> CreateOptions {
+    CreateOptions {
+        mode: CreateMode::Ephemeral,
+        ..CreateOptions::default()
+    }
+}
 
 /// How often the proxy pings the server for a held session (the test sessions last 6 s).
 const HOLD_PING: Duration = Duration::from_millis(1000);
@@ -174,4 +184,295 @@ fn fencing_tokens_keep_increasing_when_the_lock_node_is_made_again() {
         lock.release().unwrap();
         h.observer.delete("/lock", -1).wait().unwrap();
     }
+}
+
+/// The sole lease (max_leases 1) is W's when a partition the server outlives cuts W off: W
+/// declares its session LOST and, asking again, finds its lease of the lost session still on
+/// the server. W must delete it, not adopt it: the waiting H is granted the lease then, W only
+/// after H, on a lease of its new session; a third X never holds it beside W, also once the
+/// server has expired W's old session; and `lease_holders` names exactly the holders.
+#[test]
+fn a_semaphore_never_holds_a_lease_of_its_lost_session() {
+    let mut w = BehindProxy::start("partition-semaphore");
+    let waiter = Arc::new(Semaphore::new(&w.client, "/sem", "W", 1).unwrap());
+    assert!(waiter.acquire(Some(EVENT_TIMEOUT)).unwrap());
+    // An ephemeral node of W's first session, to see the server expire that session.
+    w.client
+        .create("/old-session", b"", &ephemeral())
+        .wait()
+        .unwrap();
+    let (first_lease, _) = w.observer.get_children("/sem").wait().unwrap();
+    let first_lease = first_lease.first().cloned().expect("W's lease");
+    let lease = format!("/sem/{first_lease}");
+
+    let holder = Arc::new(Semaphore::new(&w.observer, "/sem", "H", 1).unwrap());
+    let (h_granted_tx, h_granted) = channel();
+    let in_thread = holder.clone();
+    let h_thread = std::thread::spawn(move || {
+        let _ = h_granted_tx.send(in_thread.acquire(Some(Duration::from_secs(120))));
+    });
+    wait_for_children(&w.observer, "/sem-__lock__", 1); // H waits under the lease lock
+
+    w.proxy.partition(HOLD_PING);
+    w.states.wait_for(KeeperState::Expired, EVENT_TIMEOUT);
+    assert!(!waiter.is_acquired(), "a lease held past the session");
+    let (w_granted_tx, w_granted) = channel();
+    let in_thread = waiter.clone();
+    let w_thread = std::thread::spawn(move || {
+        let _ = w_granted_tx.send(in_thread.acquire(Some(Duration::from_secs(120))));
+    });
+    w.proxy.heal();
+    w.states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
+
+    // W's stale lease is deleted (the server still holds its session), so H is granted.
+    assert_eq!(
+        h_granted
+            .recv_timeout(EVENT_TIMEOUT)
+            .expect("H is granted once W's stale lease is gone"),
+        Ok(true)
+    );
+    assert!(
+        !waiter.is_acquired(),
+        "W holds a lease of its lost session beside H"
+    );
+    assert_eq!(holder.lease_holders().unwrap(), ["H"]);
+    holder.release().unwrap();
+    assert_eq!(
+        w_granted
+            .recv_timeout(EVENT_TIMEOUT)
+            .expect("W is granted after H"),
+        Ok(true)
+    );
+    let (_, stat) = w.observer.get(&lease).wait().unwrap();
+    assert_eq!(
+        stat.ephemeral_owner,
+        w.client.session_info().session_id,
+        "the lease was granted on a node of the lost session"
+    );
+    assert_eq!(waiter.lease_holders().unwrap(), ["W"]);
+
+    // Once the server has expired W's old session, X must still be kept out.
+    assert!(w.proxy.release_held() >= 1);
+    wait_until_gone(&w.observer, "/old-session");
+    let third = Semaphore::new(&w.observer, "/sem", "X", 1).unwrap();
+    assert!(!third.acquire(Some(Duration::ZERO)).unwrap(), "two holders");
+    assert!(waiter.is_acquired());
+    assert_eq!(third.lease_holders().unwrap(), ["W"]);
+    assert_eq!(waiter.release(), Ok(true));
+    assert!(third.acquire(Some(EVENT_TIMEOUT)).unwrap());
+    assert_eq!(third.lease_holders().unwrap(), ["X"]);
+    h_thread.join().unwrap();
+    w_thread.join().unwrap();
+}
+
+/// A release after the client declared its session LOST (the server still holds it, and the
+/// lease) must not return until the lease node is gone: it deletes it through the new session
+/// once the partition heals. Nobody else holds the lease while this handle holds it again.
+#[test]
+fn a_semaphore_release_after_a_lost_session_returns_only_once_the_lease_is_gone() {
+    let mut h = BehindProxy::start("partition-semaphore-release");
+    let semaphore = Arc::new(Semaphore::new(&h.client, "/sem", "holder", 1).unwrap());
+    assert!(semaphore.acquire(Some(EVENT_TIMEOUT)).unwrap());
+    let (leases, _) = h.observer.get_children("/sem").wait().unwrap();
+    let lease = format!("/sem/{}", leases.first().expect("our lease"));
+
+    h.proxy.partition(HOLD_PING);
+    h.states.wait_for(KeeperState::Expired, EVENT_TIMEOUT);
+    assert!(!semaphore.is_acquired());
+    let (released_tx, released) = channel();
+    let releasing = semaphore.clone();
+    std::thread::spawn(move || {
+        let _ = released_tx.send(releasing.release());
+    });
+    assert!(h.observer.exists(&lease).wait().unwrap().is_some());
+    h.proxy.heal();
+    let result = released
+        .recv_timeout(EVENT_TIMEOUT)
+        .expect("release returns");
+    assert!(result.is_ok(), "{result:?}");
+    assert!(
+        h.observer.exists(&lease).wait().unwrap().is_none(),
+        "release returned while the lease was still on the server"
+    );
+
+    assert!(semaphore.acquire(Some(EVENT_TIMEOUT)).unwrap());
+    let (_, stat) = h.observer.get(&lease).wait().unwrap();
+    assert_eq!(stat.ephemeral_owner, h.client.session_info().session_id);
+    assert!(h.proxy.release_held() >= 1);
+    let other = Semaphore::new(&h.observer, "/sem", "other", 1).unwrap();
+    assert!(!other.acquire(Some(Duration::ZERO)).unwrap(), "two holders");
+    assert_eq!(semaphore.release(), Ok(true));
+    assert!(other.acquire(Some(EVENT_TIMEOUT)).unwrap());
+}
+
+/// A ReadLock is a Lock of another kind: a reader waiting behind a writer across a partition
+/// the server outlives is never granted on its node of the lost session, and a writer that
+/// comes later never holds the lock beside it.
+#[test]
+fn a_waiting_reader_never_takes_the_read_lock_on_a_node_of_its_lost_session() {
+    let mut w = BehindProxy::start("partition-read-lock");
+    let writer = Lock::write(&w.observer, "/rw", "writer");
+    assert!(writer.acquire(Some(EVENT_TIMEOUT)).unwrap());
+
+    let reader = Arc::new(Lock::read(&w.client, "/rw", "reader"));
+    let (granted_tx, granted) = channel();
+    let in_thread = reader.clone();
+    let thread = std::thread::spawn(move || {
+        let acquired = in_thread.acquire(Some(Duration::from_secs(60)));
+        let _ = granted_tx.send(acquired);
+    });
+    wait_for_children(&w.observer, "/rw", 2);
+    let old_session = w.client.session_info().session_id;
+
+    w.proxy.partition(HOLD_PING);
+    w.states.wait_for(KeeperState::Expired, EVENT_TIMEOUT);
+    writer.release().unwrap();
+    let (stale, _) = w.observer.get_children("/rw").wait().unwrap();
+    assert_eq!(stale.len(), 1, "only the reader's old node: {stale:?}");
+    assert!(stale[0].contains("__rlock__"), "{stale:?}");
+    let stale = format!("/rw/{}", stale[0]);
+    w.proxy.heal();
+    w.states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
+    assert_ne!(w.client.session_info().session_id, old_session);
+
+    assert_eq!(
+        granted
+            .recv_timeout(EVENT_TIMEOUT)
+            .expect("the reader is granted on a node of its new session"),
+        Ok(true)
+    );
+    let node = reader.node().expect("a contender node while held");
+    let (_, stat) = w.observer.get(&node).wait().unwrap();
+    assert_eq!(
+        stat.ephemeral_owner,
+        w.client.session_info().session_id,
+        "the read lock was granted on a node of the lost session"
+    );
+
+    assert!(w.proxy.release_held() >= 1);
+    wait_until_gone(&w.observer, &stale);
+    let late_writer = Lock::write(&w.observer, "/rw", "late-writer");
+    assert!(
+        !late_writer.try_acquire().unwrap(),
+        "a writer beside a reader"
+    );
+    assert!(reader.is_acquired());
+    let other_reader = Lock::read(&w.observer, "/rw", "other-reader");
+    assert!(other_reader.try_acquire().unwrap(), "readers share");
+    other_reader.release().unwrap();
+    reader.release().unwrap();
+    assert!(late_writer.acquire(Some(EVENT_TIMEOUT)).unwrap());
+    thread.join().unwrap();
+}
+
+/// The leader L is cut off by a partition the server outlives: it is told LOST and is no
+/// longer the leader; the other contender O is elected once L's node of the lost session is
+/// gone (L's release deletes it through its new session once the partition heals); L joins
+/// again with a node of its new session and never leads while O does.
+#[test]
+fn a_leader_cut_off_by_a_partition_never_leads_beside_the_next_leader() {
+    let mut w = BehindProxy::start("partition-election");
+    let (state_tx, state_rx) = channel();
+    let state_tx = Mutex::new(state_tx);
+    let leader = Election::with_listener(
+        &w.client,
+        "/election",
+        "L",
+        Some(Box::new(move |state| {
+            let _ = state_tx.lock().unwrap().send(state);
+        })),
+    );
+    let (l_events_tx, l_events) = channel();
+    let (l_again_tx, l_again) = channel::<()>();
+    let (l_stop_tx, l_stop) = channel::<()>();
+    let in_thread = leader.clone();
+    let l_thread = std::thread::spawn(move || {
+        let first = in_thread.run(|| {
+            l_events_tx
+                .send(("elected", in_thread.is_leader()))
+                .unwrap();
+            // Leads until told its session is lost, as a leader function should.
+            while let Ok(state) = state_rx.recv_timeout(Duration::from_secs(120)) {
+                if state == State::Lost {
+                    break;
+                }
+            }
+            l_events_tx.send(("lost", in_thread.is_leader())).unwrap();
+        });
+        l_events_tx.send(("returned", first.is_ok())).unwrap();
+        l_again.recv().unwrap();
+        in_thread.run(|| {
+            l_events_tx
+                .send(("elected", in_thread.is_leader()))
+                .unwrap();
+            l_stop.recv().unwrap();
+        })
+    });
+    let next_event = || {
+        l_events
+            .recv_timeout(EVENT_TIMEOUT)
+            .expect("L's run goes on")
+    };
+    assert_eq!(next_event(), ("elected", true));
+    let (first_node, _) = w.observer.get_children("/election").wait().unwrap();
+    let first_node = format!("/election/{}", first_node.first().expect("L's node"));
+
+    let other = Election::new(&w.observer, "/election", "O");
+    let (o_elected_tx, o_elected) = channel();
+    let (o_stop_tx, o_stop) = channel::<()>();
+    let in_thread = other.clone();
+    let o_thread = std::thread::spawn(move || {
+        in_thread.run(|| {
+            o_elected_tx.send(in_thread.is_leader()).unwrap();
+            o_stop.recv().unwrap();
+        })
+    });
+    wait_for_children(&w.observer, "/election", 2);
+
+    w.proxy.partition(HOLD_PING);
+    w.states.wait_for(KeeperState::Expired, EVENT_TIMEOUT);
+    assert_eq!(next_event(), ("lost", false), "L still leads after LOST");
+    assert!(!leader.is_leader());
+    // L's node is still on the server (its session with it): O is not elected yet.
+    assert!(w.observer.exists(&first_node).wait().unwrap().is_some());
+    assert!(!other.is_leader());
+
+    w.proxy.heal();
+    wait_until_gone(&w.observer, &first_node);
+    assert!(
+        o_elected
+            .recv_timeout(EVENT_TIMEOUT)
+            .expect("O is elected once L's old node is gone"),
+        "O's leader function runs while O is not the leader"
+    );
+    assert_eq!(next_event(), ("returned", true));
+
+    // L joins again, with a node of its new session, and waits behind O.
+    l_again_tx.send(()).unwrap();
+    wait_for_children(&w.observer, "/election", 2);
+    let (children, _) = w.observer.get_children("/election").wait().unwrap();
+    let mut owners = Vec::new();
+    for child in &children {
+        let (data, stat) = w
+            .observer
+            .get(&format!("/election/{child}"))
+            .wait()
+            .unwrap();
+        owners.push((String::from_utf8(data).unwrap(), stat.ephemeral_owner));
+    }
+    assert!(
+        owners.contains(&("L".to_string(), w.client.session_info().session_id)),
+        "L's contender node is not of its new session: {owners:?}"
+    );
+    assert!(other.is_leader());
+    assert!(!leader.is_leader(), "two leaders");
+    assert!(l_events.try_recv().is_err(), "L elected while O leads");
+    assert_eq!(leader.contenders().unwrap(), ["O", "L"]);
+
+    assert!(w.proxy.release_held() >= 1);
+    o_stop_tx.send(()).unwrap();
+    assert_eq!(o_thread.join().unwrap(), Ok(Some(())));
+    assert_eq!(next_event(), ("elected", true));
+    l_stop_tx.send(()).unwrap();
+    assert_eq!(l_thread.join().unwrap(), Ok(Some(())));
 }

@@ -117,7 +117,13 @@ pub unsafe extern "C" fn zk_election_is_leader(election: *const zk_election) -> 
 
 /// Joins the election and blocks until this contender is elected (waiting on an exists watch
 /// for its predecessor), then calls `leader(user_data)` and gives leadership up when it
-/// returns. Returns `leader`'s result; `ZK_ECLOSED` (message "election cancelled") when
+/// returns. Elected means its contender node, of the client's current session, is first: a
+/// node of a session the client declared lost is deleted before it joins again, never
+/// counted as its own. Giving up deletes the node, retrying through reconnects and new
+/// sessions for up to twice the session timeout (this call blocks meanwhile); if it could
+/// not, the node may remain until the server expires that session (no other contender is
+/// elected before then) and the next run on this handle deletes it first; that failure is
+/// not reported. Returns `leader`'s result; `ZK_ECLOSED` (message "election cancelled") when
 /// `zk_election_cancel()` stopped the wait before election (`leader` was not called; a
 /// cancel made while no run waits stops the next run at once); another error code when the
 /// election could not be joined. `user_data` is borrowed for the call.

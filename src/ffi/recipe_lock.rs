@@ -317,8 +317,9 @@ pub unsafe extern "C" fn zk_lock_try_acquire(
 /// Releases the lock: deletes its node, retrying connection losses through reconnects and new
 /// sessions for up to twice the session timeout. `ZK_OK` only once the node is gone from the
 /// server (releasing a lock that is not held is `ZK_OK` too, after deleting any node a lost
-/// session left). `ZK_ECONNECTIONLOSS` (or `ZK_ECLOSED` for a stopped client) when the node
-/// could not be deleted in that time: it may remain until the server expires the session that
+/// session left). `ZK_ECONNECTIONLOSS` (or the last attempt's `ZK_ESESSIONEXPIRED` or
+/// `ZK_EOPERATIONTIMEOUT`; `ZK_ECLOSED` for a stopped client) when the node could not be
+/// deleted in that time: it may remain until the server expires the session that
 /// made it, so no other contender holds the lock before then; the next acquire deletes it
 /// first. Either way the lock is no longer held. Blocks the calling thread meanwhile.
 ///
