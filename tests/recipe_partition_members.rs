@@ -164,9 +164,8 @@ fn a_consumer_never_consumes_an_entry_under_a_claim_of_its_lost_session() {
         !consumer.holds_lock().unwrap(),
         "a claim of the lost session is held"
     );
-    assert_eq!(
-        consumer.consume().unwrap(),
-        false,
+    assert!(
+        !consumer.consume().unwrap(),
         "consumed an entry under a claim of the lost session"
     );
     assert_eq!(other.len().unwrap(), 1, "the entry stays for someone else");
