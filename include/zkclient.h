@@ -369,7 +369,9 @@ enum zk_partition_state
     ZK_PARTITION_RELEASE = 2,
     /**
      * Terminal: the session was lost, an unexpected error happened, or
-     * `zk_partitioner_finish()` was called. Make a new partitioner to take part again.
+     * `zk_partitioner_finish()` was called. Make a new partitioner to take part again (after
+     * `zk_partitioner_finish()`, which waits until the party node and item locks of a lost
+     * session are deleted).
      */
     ZK_PARTITION_FAILURE = 3,
 };
@@ -2030,7 +2032,13 @@ zk_error zk_double_barrier_new(struct zk_client *client,
 /**
  * Enters: blocks until `num_clients` participants are in, at most `timeout_ms` (-1: no
  * limit). `*out_entered` is true once all are in; false when the time ran out (this
- * participant's node is then removed, as kazoo does on a failed enter). On failure
+ * participant's node is then removed, as kazoo does on a failed enter). The node is made in
+ * the client's current session: one of this participant's left by a session the client
+ * declared LOST (the server may still hold it) is deleted first, never counted. On a failed
+ * enter the node is removed retrying connection losses, through new sessions, for up to
+ * twice the session timeout; if it could not be, the call fails with `ZK_ECONNECTIONLOSS`
+ * (or `ZK_ECLOSED` for a stopped client) whatever the enter's own outcome: the node may
+ * remain, counting as a participant, until the server expires its session. On failure
  * `*out_entered` is unmodified.
  *
  * # Safety
@@ -2042,8 +2050,11 @@ zk_error zk_double_barrier_enter(struct zk_double_barrier *barrier,
 
 /**
  * Leaves: blocks until every participant has left, at most `timeout_ms` (-1: no limit).
- * `*out_left` is true once all are out; false when the time ran out (this participant's
- * node is removed all the same). On failure `*out_left` is unmodified.
+ * `*out_left` is true once all are out (this participant's node is gone from the server);
+ * false when the time ran out (this participant's node is removed all the same, retrying
+ * connection losses, through new sessions, for up to twice the session timeout;
+ * `ZK_ECONNECTIONLOSS` or `ZK_ECLOSED` instead when it could not be: it may remain until
+ * the server expires the session that made it). On failure `*out_left` is unmodified.
  *
  * # Safety
  * `barrier` NULL or live; `out_left` NULL or writable.
@@ -2053,7 +2064,8 @@ zk_error zk_double_barrier_leave(struct zk_double_barrier *barrier,
                                  bool *out_left);
 
 /**
- * Releases a double-barrier handle. Its node (if still there) stays until the session ends:
+ * Releases a double-barrier handle. Its node (if still there) stays until the server expires
+ * the session that made it:
  * call `zk_double_barrier_leave()` first to leave cleanly. NULL is fine.
  *
  * # Safety
@@ -2567,7 +2579,12 @@ zk_error zk_partitioner_release_set(struct zk_partitioner *partitioner);
 /**
  * Releases the items' locks, leaves the party and stops the partitioner's thread; the state
  * becomes `ZK_PARTITION_FAILURE` (kazoo's `finish`). Calling it again does nothing. The
- * handle stays valid until `zk_partitioner_free()`.
+ * handle stays valid until `zk_partitioner_free()`. After a LOST session the partitioner's
+ * thread deletes its party node and item lock nodes through the client's new session (the
+ * server may still hold the lost one), retrying connection losses for up to twice the
+ * session timeout each; this call waits for it, so that a new partitioner of this member is
+ * counted once and finds no item held by its predecessor. A node that could not be deleted
+ * in that time goes when the server expires its session.
  *
  * # Safety
  * `partitioner` NULL or live.
@@ -2618,7 +2635,9 @@ zk_error zk_shallow_party_new(struct zk_client *client,
 
 /**
  * Joins: creates this member's ephemeral node (and the party path if missing). Joining
- * twice is fine.
+ * twice is fine. The node is ours only while its `ephemeralOwner` is the client's current
+ * session: this member's node left by a session the client declared LOST (the server may
+ * still hold it) is deleted and made again, never adopted.
  *
  * # Safety
  * `party` NULL or live.
@@ -2626,8 +2645,13 @@ zk_error zk_shallow_party_new(struct zk_client *client,
 zk_error zk_party_join(struct zk_party *party);
 
 /**
- * Leaves: deletes this member's node. `*out_left` (if not NULL) is false when it was not
- * there. On failure `*out_left` is unmodified.
+ * Leaves: deletes this member's node (one left by a lost session too), retrying connection
+ * losses through reconnects and new sessions for up to twice the session timeout; blocks
+ * the calling thread meanwhile. `ZK_OK` only once the node is gone from the server:
+ * `*out_left` (if not NULL) is false when it was not there. `ZK_ECONNECTIONLOSS` (or
+ * `ZK_ECLOSED` for a stopped client) when it could not be deleted in that time: it may
+ * remain, and count as a member, until the server expires the session that made it. On
+ * failure `*out_left` is unmodified.
  *
  * # Safety
  * `party` NULL or live; `out_left` NULL or writable.
@@ -2636,7 +2660,8 @@ zk_error zk_party_leave(struct zk_party *party, bool *out_left);
 
 /**
  * Lists the members' identifiers (kazoo's `list(party)`) into `*out_members`, in node-name
- * order; the caller releases it with `zk_string_list_free()`. On failure `*out_members` is
+ * order (this member's own node counts only while it belongs to the current session); the
+ * caller releases it with `zk_string_list_free()`. On failure `*out_members` is
  * unmodified.
  *
  * # Safety
@@ -2645,7 +2670,8 @@ zk_error zk_party_leave(struct zk_party *party, bool *out_left);
 zk_error zk_party_members(struct zk_party *party, struct zk_string_list *out_members);
 
 /**
- * Counts the members (kazoo's `len(party)`) into `*out_count`. On failure `*out_count` is
+ * Counts the members (kazoo's `len(party)`) into `*out_count`, this member's own node only
+ * while it belongs to the current session. On failure `*out_count` is
  * unmodified.
  *
  * # Safety
@@ -2654,8 +2680,9 @@ zk_error zk_party_members(struct zk_party *party, struct zk_string_list *out_mem
 zk_error zk_party_len(struct zk_party *party, size_t *out_count);
 
 /**
- * Leaves the party (best effort: errors are ignored; the node is ephemeral and goes with the
- * session anyway) and releases the handle. NULL is fine.
+ * Leaves the party as `zk_party_leave()` does (blocking for up to twice the session timeout
+ * while the server cannot be reached; errors are ignored: a node that could not be deleted
+ * goes when the server expires its session) and releases the handle. NULL is fine.
  *
  * # Safety
  * `party` NULL or from `zk_party_new()`/`zk_shallow_party_new()`, not freed before.
@@ -2768,9 +2795,10 @@ zk_error zk_locking_queue_put_all(struct zk_locking_queue *queue,
                                   int32_t priority);
 
 /**
- * Whether this handle has claimed an entry and its claim still holds the handle's id
- * (kazoo's `holds_lock()`; asked of the server after a sync), into `*out_holds`. False after
- * the session that made the claim ended. On failure it is unmodified.
+ * Whether this handle has claimed an entry and its claim still holds the handle's id and
+ * belongs to the client's current session (kazoo's `holds_lock()`; asked of the server after
+ * a sync), into `*out_holds`. False once the client has declared the session that made the
+ * claim LOST, even while the server still holds it. On failure it is unmodified.
  *
  * # Safety
  * `queue` NULL or live; `out_holds` NULL or writable.
@@ -2780,7 +2808,9 @@ zk_error zk_locking_queue_holds_lock(struct zk_locking_queue *queue, bool *out_h
 /**
  * Claims the first unclaimed entry and returns its data as `zk_queue_get()` does (same
  * `timeout_ms`, `*out_data` released with `zk_buffer_free()`). While a claimed entry is not
- * yet consumed or released, returns that entry again. On failure the outputs are unmodified.
+ * yet consumed or released, returns that entry again. A claim of ours left by a session the
+ * client declared LOST is deleted and the entry claimed afresh, never adopted. On failure
+ * the outputs are unmodified.
  *
  * # Safety
  * `queue` NULL or live; `out_data` and `out_got` NULL or writable.
@@ -2791,8 +2821,17 @@ zk_error zk_locking_queue_get(struct zk_locking_queue *queue,
                               bool *out_got);
 
 /**
- * Removes the claimed entry and its claim in one transaction; `*out_done` is false when
- * nothing was claimed or the claim was lost. On failure it is unmodified.
+ * Removes the claimed entry and its claim in one transaction, only while the claim belongs
+ * to the client's current session; `*out_done` is true once both are gone. It is false when
+ * nothing was claimed or the claim was lost: gone with an expired session, or of a session
+ * the client declared LOST (that claim is deleted, retrying through new sessions for up to
+ * twice the session timeout): the entry is not consumed and stays for whoever claims it
+ * next. `ZK_ECONNECTIONLOSS` when the commit's reply was lost and, the session having
+ * changed meanwhile, the entry is gone without telling whether this consumer or another
+ * removed it (it may or may not have happened; nothing is claimed afterwards), and when a
+ * claim of a lost session could not be deleted (it may block the entry until the server
+ * expires that session). On other failures `*out_done` is unmodified and the claim is kept,
+ * for a later call.
  *
  * # Safety
  * `queue` NULL or live; `out_done` NULL or writable.
@@ -2800,8 +2839,12 @@ zk_error zk_locking_queue_get(struct zk_locking_queue *queue,
 zk_error zk_locking_queue_consume(struct zk_locking_queue *queue, bool *out_done);
 
 /**
- * Gives the claim up, leaving the entry to others; `*out_done` is false when nothing was
- * claimed or the claim was lost. On failure it is unmodified.
+ * Gives the claim up, leaving the entry to others; `*out_done` is true once the claim is
+ * gone from the server, false when nothing was claimed or the claim was lost (a claim of a
+ * session the client declared LOST is deleted then too, retrying through new sessions for
+ * up to twice the session timeout). `ZK_ECONNECTIONLOSS` when such a claim could not be
+ * deleted in that time: it may block the entry until the server expires that session. On
+ * failure `*out_done` is unmodified.
  *
  * # Safety
  * `queue` NULL or live; `out_done` NULL or writable.
@@ -2818,8 +2861,8 @@ zk_error zk_locking_queue_release(struct zk_locking_queue *queue, bool *out_done
 zk_error zk_locking_queue_len(struct zk_locking_queue *queue, size_t *out_len);
 
 /**
- * Releases a locking queue handle (a claim stays until released, consumed or the session
- * ends). NULL is fine.
+ * Releases a locking queue handle (a claim stays until released, consumed or the server
+ * expires the session that made it). NULL is fine.
  *
  * # Safety
  * `queue` NULL or from `zk_locking_queue_new()`, not freed before.
