@@ -1,5 +1,5 @@
 # The two commands of README.md, and a few conveniences.
-.PHONY: demo test build header clean bench install uninstall fuzz
+.PHONY: demo test chaos build header clean bench install uninstall fuzz
 
 # Build the library, start a local ZooKeeper, run the C quick start against it.
 demo:
@@ -8,6 +8,11 @@ demo:
 # Everything: formatting, clippy, header check, Rust tests, C/C++ examples under ctest.
 test:
 	scripts/test.sh
+
+# The lock's chaos run (tests/chaos.rs) with longer settings than `make test` gives it:
+# 8 sessions x 1000 acquisitions, 30 leader kills, quorum losses and partitions (ZK_CHAOS_*).
+chaos:
+	scripts/chaos.sh
 
 # zkclient vs libzookeeper_mt on the workloads of WORKLOADS.md (BENCH_SCALE, BENCH_PAIRS).
 bench:

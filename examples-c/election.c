@@ -52,7 +52,7 @@ static void pause_ms(long ms) {
     nanosleep(&pause, NULL);
 }
 
-static zk_error lead(void *user_data) {
+static int32_t lead(void *user_data) {
     struct contender *contender = (struct contender *)user_data;
     zk_string_list list;
     size_t i;
@@ -79,7 +79,7 @@ static void *run(void *arg) {
     return NULL;
 }
 
-static zk_error never_called(void *user_data) {
+static int32_t never_called(void *user_data) {
     (void)user_data;
     fprintf(stderr, "a cancelled run called its leader function\n");
     exit(1);

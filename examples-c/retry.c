@@ -93,7 +93,8 @@ static zk_error write_counter(zk_client *zk, const char *path, long value, int32
 }
 
 /* What the retried functions get as user data: zk_retry passes it through untouched, and it
- * stays the caller's (no destructor). */
+ * stays the caller's (no destructor). A retried function returns a zk_error value as a plain
+ * int32_t (zk_retry_fn); a number that is not a zk_error code ends zk_retry with ZK_EINVAL. */
 struct job {
     const char *path;
     zk_client *rival; /* (b) only: another client, to lose a race against on purpose */
@@ -102,7 +103,7 @@ struct job {
 
 /* (a) Creates the counter with "0". Idempotent, as a retried function should be: after a
  * connection loss the create may have happened, and the next attempt then finds the node. */
-static zk_error create_counter(zk_client *zk, void *user_data) {
+static int32_t create_counter(zk_client *zk, void *user_data) {
     struct job *job = (struct job *)user_data;
     zk_error rc;
     job->attempts++;
@@ -114,7 +115,7 @@ static zk_error create_counter(zk_client *zk, void *user_data) {
  * read. If somebody did (ZK_EBADVERSION), it asks zk_retry for another attempt, which reads
  * again. (A lost connection during the write leaves it unknown whether the write happened:
  * the retry would then count twice. Exact counting needs more, e.g. a transaction.) */
-static zk_error increment_counter(zk_client *zk, void *user_data) {
+static int32_t increment_counter(zk_client *zk, void *user_data) {
     struct job *job = (struct job *)user_data;
     long value;
     zk_stat stat;
@@ -149,14 +150,14 @@ static zk_error increment_counter(zk_client *zk, void *user_data) {
 }
 
 /* (c) Fails with an error that no retry can fix. */
-static zk_error read_missing_node(zk_client *zk, void *user_data) {
+static int32_t read_missing_node(zk_client *zk, void *user_data) {
     struct job *job = (struct job *)user_data;
     job->attempts++;
     return zk_get(zk, job->path, NULL, NULL);
 }
 
 /* (c) Asks for another attempt every time, until the policy gives up. */
-static zk_error always_busy(zk_client *zk, void *user_data) {
+static int32_t always_busy(zk_client *zk, void *user_data) {
     struct job *job = (struct job *)user_data;
     (void)zk;
     job->attempts++;
@@ -165,7 +166,7 @@ static zk_error always_busy(zk_client *zk, void *user_data) {
 
 /* (d) Writes a node, printing each attempt's result: ZK_ECONNECTIONLOSS while the server is
  * down. zk_set with version -1 writes unconditionally, so repeating it is harmless. */
-static zk_error set_node(zk_client *zk, void *user_data) {
+static int32_t set_node(zk_client *zk, void *user_data) {
     struct job *job = (struct job *)user_data;
     zk_error rc;
     job->attempts++;

@@ -200,6 +200,16 @@ enum zk_error
      * Returned by a function run under `zk_retry()` to ask for another attempt.
      */
     ZK_EFORCERETRY = -1008,
+    /**
+     * The client was created before `fork()` and belongs to the parent process: a child
+     * cannot use it (`zk_client_free()` it, which sends nothing) and must create its own.
+     */
+    ZK_EFORKED = -1009,
+    /**
+     * The library's network threads could not be started (out of threads or file
+     * descriptors); nothing was sent. A later call may succeed.
+     */
+    ZK_ERUNTIME = -1010,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -359,7 +369,9 @@ enum zk_partition_state
     ZK_PARTITION_RELEASE = 2,
     /**
      * Terminal: the session was lost, an unexpected error happened, or
-     * `zk_partitioner_finish()` was called. Make a new partitioner to take part again.
+     * `zk_partitioner_finish()` was called. Make a new partitioner to take part again (after
+     * `zk_partitioner_finish()`, which waits until the party node and item locks of a lost
+     * session are deleted).
      */
     ZK_PARTITION_FAILURE = 3,
 };
@@ -581,6 +593,68 @@ enum zk_lock_kind
 typedef enum zk_lock_kind zk_lock_kind;
 #else
 typedef int32_t zk_lock_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which watches `zk_add_watch()` sets (ZooKeeper 3.6+).
+ */
+enum zk_add_watch_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Every change of the node itself (created, deleted, data changed, children changed).
+     */
+    ZK_WATCH_PERSISTENT = 0,
+    /**
+     * Creation, deletion and data changes of the node and of every node below it.
+     */
+    ZK_WATCH_PERSISTENT_RECURSIVE = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_add_watch_mode zk_add_watch_mode;
+#else
+typedef int32_t zk_add_watch_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which watches `zk_remove_watches()` and `zk_check_watches()` mean, ZooKeeper's numbers.
+ */
+enum zk_watcher_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Child watches (from `zk_get_children_watch()`).
+     */
+    ZK_WATCHER_CHILDREN = 1,
+    /**
+     * Data watches (from `zk_get_watch()` and `zk_exists_watch()`).
+     */
+    ZK_WATCHER_DATA = 2,
+    /**
+     * Data and child watches.
+     */
+    ZK_WATCHER_ANY = 3,
+    /**
+     * Persistent watches.
+     */
+    ZK_WATCHER_PERSISTENT = 4,
+    /**
+     * Persistent recursive watches.
+     */
+    ZK_WATCHER_PERSISTENT_RECURSIVE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_watcher_type zk_watcher_type;
+#else
+typedef int32_t zk_watcher_type;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -953,9 +1027,11 @@ typedef void (*zk_lock_state_fn)(zk_state state, void *user_data);
  * The function `zk_election_run()` calls once elected, with the `user_data` given to it.
  * It runs on the thread that called `zk_election_run()`, while this contender is the leader;
  * leadership is given up when it returns. It may call anything, blocking calls included.
- * Its result is `zk_election_run()`'s result.
+ * It returns a `zk_error` value as a plain integer, which `zk_election_run()` returns; a
+ * number that is not a `zk_error` code makes `zk_election_run()` return `ZK_EINVAL` (the
+ * message names the number).
  */
-typedef zk_error (*zk_leader_fn)(void *user_data);
+typedef int32_t (*zk_leader_fn)(void *user_data);
 
 /**
  * How `zk_lock_new_with_options()` contends. Start from `zk_lock_options_default()` (kazoo's
@@ -1114,9 +1190,11 @@ typedef struct zk_retry_policy {
 
 /**
  * A function run under `zk_retry()`: it receives the client and the user data, and returns
- * `ZK_OK`, an error, or `ZK_EFORCERETRY` to ask for another attempt.
+ * a `zk_error` value as a plain integer: `ZK_OK`, an error, or `ZK_EFORCERETRY` to ask for
+ * another attempt. A number that is not a `zk_error` code ends `zk_retry()` with `ZK_EINVAL`
+ * (the message names the number). Runs on the thread that called `zk_retry()`.
  */
-typedef zk_error (*zk_retry_fn)(struct zk_client *client, void *user_data);
+typedef int32_t (*zk_retry_fn)(struct zk_client *client, void *user_data);
 
 /**
  * The result of one operation, in the order the operations were added. Owned by the
@@ -1415,9 +1493,11 @@ zk_error zk_sync_async(struct zk_client *client,
                        void *user_data);
 
 /**
- * Sets how many threads run the network side of every session in this process (default 1;
- * a thousand sessions still need only these). Call before the first `zk_client_new()`;
- * afterwards it fails with `ZK_EINVAL`.
+ * Sets how many threads run the network side of every session in this process: 1 (the
+ * default) to 64; a thousand sessions still need only these. Call it before the first
+ * `zk_client_new()` of the process; afterwards, or with a number out of range, it fails with
+ * `ZK_EINVAL` and changes nothing. A child of `fork()` may call it before its own first
+ * client. Any thread.
  */
 zk_error zk_set_io_threads(size_t threads);
 
@@ -1481,7 +1561,9 @@ zk_error zk_options_set_read_only(struct zk_options *options, bool allow);
 
 /**
  * The largest reply accepted, in bytes (default 16 MiB). A larger reply fails its own
- * request with `ZK_EREPLYTOOLARGE`; the connection stays up. Below 1 KiB is `ZK_EINVAL`.
+ * request with `ZK_EREPLYTOOLARGE` as soon as its length is read; the connection is then
+ * reopened (the session is kept) and requests in flight with it fail with
+ * `ZK_ECONNECTIONLOSS`. Below 1 KiB is `ZK_EINVAL`.
  *
  * # Safety
  * `options` is NULL or a live options object.
@@ -1492,7 +1574,18 @@ zk_error zk_options_set_max_reply_size(struct zk_options *options, size_t bytes)
  * Creates a client for `connect_string` (`"host1:2181,host2:2181,[::1]:2181/optional/chroot"`;
  * the port defaults to 2181). `options` may be NULL (defaults) and is copied: free it
  * whenever you like. Nothing connects until `zk_client_start()`. On success `*out_client`
- * owns a new client (release with `zk_client_free()`); on failure it is unchanged.
+ * owns a new client (release with `zk_client_free()`); on failure it is unchanged. The first
+ * client of a process starts the library's network threads (see `zk_set_io_threads()`):
+ * `ZK_ERUNTIME` when they cannot be started (out of threads or file descriptors).
+ *
+ * Threads and `fork()`: a client may be used from any thread. It belongs to the process
+ * that created it: in a child of `fork()`, every call on a client created before the fork
+ * returns `ZK_EFORKED` at once (nothing is sent; the parent's session is untouched), and
+ * `zk_client_free()` of it returns at once, sending and freeing nothing (its user-data
+ * destructors do not run in the child). Recipe handles of such a client fail the same way.
+ * The child creates its own clients, which work as in any process. Between `fork()` and
+ * `exec()` only async-signal-safe functions are safe in a multi-threaded process: a child
+ * that uses zkclient relies, as most programs do, on the C library's fork handlers.
  *
  * # Safety
  * `connect_string` is NULL or a NUL-terminated string; `options` NULL or live; `out_client`
@@ -1504,7 +1597,10 @@ zk_error zk_client_new(const char *connect_string,
 
 /**
  * Starts the session and waits up to `timeout_ms` for CONNECTED. On `ZK_ETIMEOUT` no server
- * gave a session in time and the client is stopped again (call again to retry). Starting a
+ * gave a session in time and the client is stopped again (call again to retry). On
+ * `ZK_ESESSIONEXPIRED` the session to resume (`zk_options_set_session()`) no longer exists
+ * on the server, and on `ZK_EAUTHFAILED` a credential was refused: the client is stopped
+ * and the last-error message says which session or scheme (never the credential). Starting a
  * started client waits for CONNECTED again; after `zk_client_stop()` it opens a new session.
  *
  * # Safety
@@ -1526,7 +1622,9 @@ zk_error zk_client_stop(struct zk_client *client);
 /**
  * Stops the client (as `zk_client_stop()`), removes its listeners (running their user-data
  * destructors) and releases it. NULL is fine. Do not use `client` afterwards, and do not free
- * it while another thread still calls it.
+ * it while another thread still calls it. In a child of `fork()`, for a client the parent
+ * created, it returns at once: nothing is sent (the parent's session stays open), nothing
+ * is freed and no destructor runs (see `zk_client_new()`).
  *
  * # Safety
  * `client` is NULL or came from `zk_client_new()` and was not freed before.
@@ -1618,7 +1716,9 @@ zk_error zk_client_dispatch(struct zk_client *client, size_t *out_ran);
  * Adds a credential sent on every connection before CONNECTED is announced (kazoo's
  * `auth_data`): `scheme` (`"digest"`, ...) and `credential_len` bytes of `credential`
  * (`"user:password"` for digest), both copied. A credential the server refuses makes
- * `zk_client_start()` fail with `ZK_EAUTHFAILED`.
+ * `zk_client_start()` fail with `ZK_EAUTHFAILED`. One whose auth packet would be over the
+ * request limit (1 MiB - 1, the server's default `jute.maxbuffer`: the server would close
+ * every connection it is sent on) is refused with `ZK_ETOOLARGE` and not stored.
  *
  * # Safety
  * `options` NULL or live; `scheme` NULL or a string; `credential` readable for
@@ -1643,8 +1743,10 @@ zk_error zk_options_set_default_acl(struct zk_options *options,
 /**
  * Adds a credential to the session now (kazoo's `add_auth`), and to every later connection,
  * where it is sent before CONNECTED is announced. Blocks until the server answered.
- * `ZK_EAUTHFAILED`: the server refused it, and the session is over for good (LOST);
- * `ZK_ECONNECTIONLOSS`: not connected now, it will be sent on the next connection.
+ * `ZK_EAUTHFAILED`: the server refused it, and the session is over for good (LOST), and
+ * every later call returns `ZK_EAUTHFAILED` too, its message naming the scheme;
+ * `ZK_ECONNECTIONLOSS`: not connected now, it will be sent on the next connection;
+ * `ZK_ETOOLARGE`: over the request limit, refused at once and not stored.
  *
  * # Safety
  * `client` NULL or live; `scheme` NULL or a string; `credential` readable for
@@ -1930,7 +2032,13 @@ zk_error zk_double_barrier_new(struct zk_client *client,
 /**
  * Enters: blocks until `num_clients` participants are in, at most `timeout_ms` (-1: no
  * limit). `*out_entered` is true once all are in; false when the time ran out (this
- * participant's node is then removed, as kazoo does on a failed enter). On failure
+ * participant's node is then removed, as kazoo does on a failed enter). The node is made in
+ * the client's current session: one of this participant's left by a session the client
+ * declared LOST (the server may still hold it) is deleted first, never counted. On a failed
+ * enter the node is removed retrying connection losses, through new sessions, for up to
+ * twice the session timeout; if it could not be, the call fails with `ZK_ECONNECTIONLOSS`
+ * (or `ZK_ECLOSED` for a stopped client) whatever the enter's own outcome: the node may
+ * remain, counting as a participant, until the server expires its session. On failure
  * `*out_entered` is unmodified.
  *
  * # Safety
@@ -1942,8 +2050,11 @@ zk_error zk_double_barrier_enter(struct zk_double_barrier *barrier,
 
 /**
  * Leaves: blocks until every participant has left, at most `timeout_ms` (-1: no limit).
- * `*out_left` is true once all are out; false when the time ran out (this participant's
- * node is removed all the same). On failure `*out_left` is unmodified.
+ * `*out_left` is true once all are out (this participant's node is gone from the server);
+ * false when the time ran out (this participant's node is removed all the same, retrying
+ * connection losses, through new sessions, for up to twice the session timeout;
+ * `ZK_ECONNECTIONLOSS` or `ZK_ECLOSED` instead when it could not be: it may remain until
+ * the server expires the session that made it). On failure `*out_left` is unmodified.
  *
  * # Safety
  * `barrier` NULL or live; `out_left` NULL or writable.
@@ -1953,7 +2064,8 @@ zk_error zk_double_barrier_leave(struct zk_double_barrier *barrier,
                                  bool *out_left);
 
 /**
- * Releases a double-barrier handle. Its node (if still there) stays until the session ends:
+ * Releases a double-barrier handle. Its node (if still there) stays until the server expires
+ * the session that made it:
  * call `zk_double_barrier_leave()` first to leave cleanly. NULL is fine.
  *
  * # Safety
@@ -2038,7 +2150,8 @@ void zk_counter_free(struct zk_counter *counter);
  * An election at `path` (kazoo's `zk.Election(path, identifier)`): contenders are ephemeral
  * sequential children `<path>/<guid>__lock__<sequence>` holding their identifier, as kazoo's
  * Lock makes them, the first being the leader. `identifier` (`identifier_len` bytes, NULL when
- * 0; UTF-8 for kazoo to read it) and `path` are copied. Nothing is sent yet. On success
+ * 0; UTF-8 for kazoo to read it; no NUL byte, as `zk_election_contenders()` returns it as a C
+ * string: `ZK_EINVAL`) and `path` are copied. Nothing is sent yet. On success
  * `*out_election` owns the handle (release with `zk_election_free()`); on failure it is
  * unmodified.
  *
@@ -2087,7 +2200,13 @@ bool zk_election_is_leader(const struct zk_election *election);
 /**
  * Joins the election and blocks until this contender is elected (waiting on an exists watch
  * for its predecessor), then calls `leader(user_data)` and gives leadership up when it
- * returns. Returns `leader`'s result; `ZK_ECLOSED` (message "election cancelled") when
+ * returns. Elected means its contender node, of the client's current session, is first: a
+ * node of a session the client declared lost is deleted before it joins again, never
+ * counted as its own. Giving up deletes the node, retrying through reconnects and new
+ * sessions for up to twice the session timeout (this call blocks meanwhile); if it could
+ * not, the node may remain until the server expires that session (no other contender is
+ * elected before then) and the next run on this handle deletes it first; that failure is
+ * not reported. Returns `leader`'s result; `ZK_ECLOSED` (message "election cancelled") when
  * `zk_election_cancel()` stopped the wait before election (`leader` was not called; a
  * cancel made while no run waits stops the next run at once); another error code when the
  * election could not be joined. `user_data` is borrowed for the call.
@@ -2222,7 +2341,8 @@ zk_error zk_lock_new_with_options(struct zk_client *client,
  * Makes an exclusive lock on `path` (kazoo's `Lock(path, identifier)`): contenders are
  * ephemeral sequential children `<path>/<guid>__lock__<sequence>` holding their identifier.
  * Nothing is sent until the first acquire. `identifier` (`identifier_len` bytes, NULL when 0;
- * UTF-8 for kazoo to read it) and `path` are borrowed for the call. On success `*out_lock`
+ * UTF-8 for kazoo to read it; no NUL byte, as `zk_lock_contenders()` returns it as a C
+ * string: `ZK_EINVAL`) and `path` are borrowed for the call. On success `*out_lock`
  * owns the handle: release it with `zk_lock_free()`.
  *
  * # Safety
@@ -2283,8 +2403,14 @@ zk_error zk_lock_acquire(struct zk_lock *lock, int64_t timeout_ms, bool *out_acq
 zk_error zk_lock_try_acquire(struct zk_lock *lock, bool *out_acquired);
 
 /**
- * Releases the lock (deletes its node, retrying connection losses until the node or the
- * session is gone). Releasing a lock that is not held does nothing.
+ * Releases the lock: deletes its node, retrying connection losses through reconnects and new
+ * sessions for up to twice the session timeout. `ZK_OK` only once the node is gone from the
+ * server (releasing a lock that is not held is `ZK_OK` too, after deleting any node a lost
+ * session left). `ZK_ECONNECTIONLOSS` (or the last attempt's `ZK_ESESSIONEXPIRED` or
+ * `ZK_EOPERATIONTIMEOUT`; `ZK_ECLOSED` for a stopped client) when the node could not be
+ * deleted in that time: it may remain until the server expires the session that
+ * made it, so no other contender holds the lock before then; the next acquire deletes it
+ * first. Either way the lock is no longer held. Blocks the calling thread meanwhile.
  *
  * # Safety
  * `lock` NULL or live.
@@ -2310,9 +2436,12 @@ zk_error zk_lock_cancel(struct zk_lock *lock);
 zk_error zk_lock_contenders(struct zk_lock *lock, struct zk_string_list *out_contenders);
 
 /**
- * A fencing token for the held lock: the sequence number of its node, larger for every
- * later holder of the same lock path. `ZK_EINVAL` (and `*out_token` unmodified) when the
- * lock is not held.
+ * A fencing token for the held lock: a signed 64-bit integer, the `czxid` of the lock's
+ * contender node (the zxid of the transaction that created it). Strictly larger for every
+ * later grant of the same lock path, for the life of the ensemble, even when the lock's
+ * parent node is deleted and made again. Hand it to the guarded resource, which refuses any
+ * token smaller than the largest it has accepted. `ZK_EINVAL` (and `*out_token` unmodified)
+ * when the lock is not held.
  *
  * # Safety
  * `lock` NULL or live; `out_token` NULL or writable.
@@ -2450,7 +2579,12 @@ zk_error zk_partitioner_release_set(struct zk_partitioner *partitioner);
 /**
  * Releases the items' locks, leaves the party and stops the partitioner's thread; the state
  * becomes `ZK_PARTITION_FAILURE` (kazoo's `finish`). Calling it again does nothing. The
- * handle stays valid until `zk_partitioner_free()`.
+ * handle stays valid until `zk_partitioner_free()`. After a LOST session the partitioner's
+ * thread deletes its party node and item lock nodes through the client's new session (the
+ * server may still hold the lost one), retrying connection losses for up to twice the
+ * session timeout each; this call waits for it, so that a new partitioner of this member is
+ * counted once and finds no item held by its predecessor. A node that could not be deleted
+ * in that time goes when the server expires its session.
  *
  * # Safety
  * `partitioner` NULL or live.
@@ -2471,7 +2605,8 @@ void zk_partitioner_free(struct zk_partitioner *partitioner);
 /**
  * A member of the party at `path` (kazoo's `zk.Party(path, identifier)`), whose node
  * `<path>/<32 hex digits>__party__` holds `identifier` (`identifier_len` bytes of UTF-8,
- * copied; NULL only with length 0). Nothing is sent until `zk_party_join()`. On success
+ * copied; NULL only with length 0; no NUL byte, as member listings return it as a C string:
+ * `ZK_EINVAL`). Nothing is sent until `zk_party_join()`. On success
  * `*out_party` owns the handle (release with `zk_party_free()`); on failure it is unmodified.
  *
  * # Safety
@@ -2500,7 +2635,9 @@ zk_error zk_shallow_party_new(struct zk_client *client,
 
 /**
  * Joins: creates this member's ephemeral node (and the party path if missing). Joining
- * twice is fine.
+ * twice is fine. The node is ours only while its `ephemeralOwner` is the client's current
+ * session: this member's node left by a session the client declared LOST (the server may
+ * still hold it) is deleted and made again, never adopted.
  *
  * # Safety
  * `party` NULL or live.
@@ -2508,8 +2645,13 @@ zk_error zk_shallow_party_new(struct zk_client *client,
 zk_error zk_party_join(struct zk_party *party);
 
 /**
- * Leaves: deletes this member's node. `*out_left` (if not NULL) is false when it was not
- * there. On failure `*out_left` is unmodified.
+ * Leaves: deletes this member's node (one left by a lost session too), retrying connection
+ * losses through reconnects and new sessions for up to twice the session timeout; blocks
+ * the calling thread meanwhile. `ZK_OK` only once the node is gone from the server:
+ * `*out_left` (if not NULL) is false when it was not there. `ZK_ECONNECTIONLOSS` (or
+ * `ZK_ECLOSED` for a stopped client) when it could not be deleted in that time: it may
+ * remain, and count as a member, until the server expires the session that made it. On
+ * failure `*out_left` is unmodified.
  *
  * # Safety
  * `party` NULL or live; `out_left` NULL or writable.
@@ -2518,7 +2660,8 @@ zk_error zk_party_leave(struct zk_party *party, bool *out_left);
 
 /**
  * Lists the members' identifiers (kazoo's `list(party)`) into `*out_members`, in node-name
- * order; the caller releases it with `zk_string_list_free()`. On failure `*out_members` is
+ * order (this member's own node counts only while it belongs to the current session); the
+ * caller releases it with `zk_string_list_free()`. On failure `*out_members` is
  * unmodified.
  *
  * # Safety
@@ -2527,7 +2670,8 @@ zk_error zk_party_leave(struct zk_party *party, bool *out_left);
 zk_error zk_party_members(struct zk_party *party, struct zk_string_list *out_members);
 
 /**
- * Counts the members (kazoo's `len(party)`) into `*out_count`. On failure `*out_count` is
+ * Counts the members (kazoo's `len(party)`) into `*out_count`, this member's own node only
+ * while it belongs to the current session. On failure `*out_count` is
  * unmodified.
  *
  * # Safety
@@ -2536,8 +2680,9 @@ zk_error zk_party_members(struct zk_party *party, struct zk_string_list *out_mem
 zk_error zk_party_len(struct zk_party *party, size_t *out_count);
 
 /**
- * Leaves the party (best effort: errors are ignored; the node is ephemeral and goes with the
- * session anyway) and releases the handle. NULL is fine.
+ * Leaves the party as `zk_party_leave()` does (blocking for up to twice the session timeout
+ * while the server cannot be reached; errors are ignored: a node that could not be deleted
+ * goes when the server expires its session) and releases the handle. NULL is fine.
  *
  * # Safety
  * `party` NULL or from `zk_party_new()`/`zk_shallow_party_new()`, not freed before.
@@ -2650,9 +2795,10 @@ zk_error zk_locking_queue_put_all(struct zk_locking_queue *queue,
                                   int32_t priority);
 
 /**
- * Whether this handle has claimed an entry and its claim still holds the handle's id
- * (kazoo's `holds_lock()`; asked of the server after a sync), into `*out_holds`. False after
- * the session that made the claim ended. On failure it is unmodified.
+ * Whether this handle has claimed an entry and its claim still holds the handle's id and
+ * belongs to the client's current session (kazoo's `holds_lock()`; asked of the server after
+ * a sync), into `*out_holds`. False once the client has declared the session that made the
+ * claim LOST, even while the server still holds it. On failure it is unmodified.
  *
  * # Safety
  * `queue` NULL or live; `out_holds` NULL or writable.
@@ -2662,7 +2808,9 @@ zk_error zk_locking_queue_holds_lock(struct zk_locking_queue *queue, bool *out_h
 /**
  * Claims the first unclaimed entry and returns its data as `zk_queue_get()` does (same
  * `timeout_ms`, `*out_data` released with `zk_buffer_free()`). While a claimed entry is not
- * yet consumed or released, returns that entry again. On failure the outputs are unmodified.
+ * yet consumed or released, returns that entry again. A claim of ours left by a session the
+ * client declared LOST is deleted and the entry claimed afresh, never adopted. On failure
+ * the outputs are unmodified.
  *
  * # Safety
  * `queue` NULL or live; `out_data` and `out_got` NULL or writable.
@@ -2673,8 +2821,17 @@ zk_error zk_locking_queue_get(struct zk_locking_queue *queue,
                               bool *out_got);
 
 /**
- * Removes the claimed entry and its claim in one transaction; `*out_done` is false when
- * nothing was claimed or the claim was lost. On failure it is unmodified.
+ * Removes the claimed entry and its claim in one transaction, only while the claim belongs
+ * to the client's current session; `*out_done` is true once both are gone. It is false when
+ * nothing was claimed or the claim was lost: gone with an expired session, or of a session
+ * the client declared LOST (that claim is deleted, retrying through new sessions for up to
+ * twice the session timeout): the entry is not consumed and stays for whoever claims it
+ * next. `ZK_ECONNECTIONLOSS` when the commit's reply was lost and, the session having
+ * changed meanwhile, the entry is gone without telling whether this consumer or another
+ * removed it (it may or may not have happened; nothing is claimed afterwards), and when a
+ * claim of a lost session could not be deleted (it may block the entry until the server
+ * expires that session). On other failures `*out_done` is unmodified and the claim is kept,
+ * for a later call.
  *
  * # Safety
  * `queue` NULL or live; `out_done` NULL or writable.
@@ -2682,8 +2839,12 @@ zk_error zk_locking_queue_get(struct zk_locking_queue *queue,
 zk_error zk_locking_queue_consume(struct zk_locking_queue *queue, bool *out_done);
 
 /**
- * Gives the claim up, leaving the entry to others; `*out_done` is false when nothing was
- * claimed or the claim was lost. On failure it is unmodified.
+ * Gives the claim up, leaving the entry to others; `*out_done` is true once the claim is
+ * gone from the server, false when nothing was claimed or the claim was lost (a claim of a
+ * session the client declared LOST is deleted then too, retrying through new sessions for
+ * up to twice the session timeout). `ZK_ECONNECTIONLOSS` when such a claim could not be
+ * deleted in that time: it may block the entry until the server expires that session. On
+ * failure `*out_done` is unmodified.
  *
  * # Safety
  * `queue` NULL or live; `out_done` NULL or writable.
@@ -2700,8 +2861,8 @@ zk_error zk_locking_queue_release(struct zk_locking_queue *queue, bool *out_done
 zk_error zk_locking_queue_len(struct zk_locking_queue *queue, size_t *out_len);
 
 /**
- * Releases a locking queue handle (a claim stays until released, consumed or the session
- * ends). NULL is fine.
+ * Releases a locking queue handle (a claim stays until released, consumed or the server
+ * expires the session that made it). NULL is fine.
  *
  * # Safety
  * `queue` NULL or from `zk_locking_queue_new()`, not freed before.
@@ -2713,9 +2874,10 @@ void zk_locking_queue_free(struct zk_locking_queue *queue);
  * max_leases)`): leases are ephemeral children `<path>/<guid>` holding their identifier, taken
  * under a lock at `<path>-__lock__`; `<path>`'s data records `max_leases` (an acquire fails
  * with `ZK_EINVAL` when it records another number). Nothing is sent until the first acquire.
- * `path` and `identifier` (`identifier_len` bytes, NULL when 0) are borrowed for the call.
- * `ZK_EINVAL` when `max_leases` is 0. On success `*out_semaphore` owns the handle: release it
- * with `zk_semaphore_free()`.
+ * `path` and `identifier` (`identifier_len` bytes, NULL when 0; no NUL byte, as
+ * `zk_semaphore_lease_holders()` returns it as a C string) are borrowed for the call.
+ * `ZK_EINVAL` when `max_leases` is 0 or the identifier has a NUL byte. On success
+ * `*out_semaphore` owns the handle: release it with `zk_semaphore_free()`.
  *
  * # Safety
  * `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
@@ -2731,7 +2893,10 @@ zk_error zk_semaphore_new(struct zk_client *client,
 /**
  * Waits up to `timeout_ms` milliseconds (-1: forever) for a lease: `*out_acquired` is true
  * once one is held (at once if already held), false on timeout or `zk_semaphore_cancel()`.
- * Blocks the calling thread; it may be called from any callback, of this client too.
+ * A lease is held only on a node of the client's current session: a lease of ours that a
+ * session the client declared lost left on the server is deleted first, never adopted.
+ * Connection losses and session expiry are retried until the timeout. Blocks the calling
+ * thread; it may be called from any callback, of this client too.
  *
  * # Safety
  * `semaphore` NULL or live; `out_acquired` NULL or writable.
@@ -2741,8 +2906,15 @@ zk_error zk_semaphore_acquire(struct zk_semaphore *semaphore,
                               bool *out_acquired);
 
 /**
- * Gives the lease back (deletes its node, retrying connection losses). Releasing when no
- * lease is held does nothing.
+ * Gives the lease back: deletes its node, retrying connection losses through reconnects and
+ * new sessions for up to twice the session timeout. `ZK_OK` only once the node is gone from
+ * the server (releasing when no lease is held is `ZK_OK` too, after deleting any lease a lost
+ * session left). `ZK_ECONNECTIONLOSS` (or the last attempt's `ZK_ESESSIONEXPIRED` or
+ * `ZK_EOPERATIONTIMEOUT`; `ZK_ECLOSED` for a stopped client), with a last-error message
+ * saying the node may remain, when it could not be deleted in that time: the lease may stay
+ * on the server, and count against `max_leases`, until the server expires the session that
+ * made it; the next acquire or release deletes it first. Either way the lease is no longer
+ * held. Blocks the calling thread meanwhile.
  *
  * # Safety
  * `semaphore` NULL or live.
@@ -2770,8 +2942,9 @@ zk_error zk_semaphore_lease_holders(struct zk_semaphore *semaphore,
                                     struct zk_string_list *out_holders);
 
 /**
- * Releases the lease if held (best effort) and frees the handle. NULL is fine. Not while
- * another thread is in a call on the same handle.
+ * Releases the lease if held (as `zk_semaphore_release()`, best effort: its error is not
+ * reported, and it may block as long) and frees the handle. NULL is fine. Not while another
+ * thread is in a call on the same handle.
  *
  * # Safety
  * `semaphore` NULL or from `zk_semaphore_new()`, not freed before.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make test`: every check and test, against real ZooKeeper servers started here.
-#   formatting, clippy, the committed header, a short fuzz run of proto, unit and integration
-#   tests (Rust), the C and C++ examples under ctest (plain and with address/undefined
-#   sanitizers), and `make install` checked by building the quick start with pkg-config
-#   (shared and static), and the quick start through Python's ctypes.
+#   formatting, clippy, the committed header (and the names its doc comments use), a short fuzz
+#   run of proto, unit and integration tests (Rust), the C and C++ examples under ctest (plain
+#   and with address/undefined sanitizers), and `make install` checked by building the quick
+#   start with pkg-config (shared and static), and the quick start through Python's ctypes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,9 @@ if git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet -- include/zkcl
     echo "include/zkclient.h differs from the code: commit the regenerated header" >&2
     exit 1
 fi
+
+step "every type a doc comment of the header names is declared in it"
+python3 scripts/check-header-docs.py include/zkclient.h
 
 step "clippy"
 cargo clippy --release --all-targets -- -D warnings

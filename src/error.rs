@@ -40,6 +40,19 @@ pub enum Error {
     /// A wait ran out of time.
     #[error("timed out: {0}")]
     Timeout(String),
+    /// The server refused a credential (`AUTH_FAILED`): the session is over for good, and
+    /// every later call says so. Names the scheme, never the credential.
+    #[error("authentication failed: the server refused the {scheme:?} credential and ended the session (a client with a valid credential is needed)")]
+    AuthFailed {
+        /// The scheme of the refused credential (`digest`, ...).
+        scheme: String,
+    },
+    /// `SESSION_EXPIRED` with what ended: the session asked to be resumed no longer exists.
+    #[error("session expired: session 0x{session_id:x} no longer exists on the server (start again for a new session)")]
+    SessionExpired {
+        /// The session that was asked for.
+        session_id: i64,
+    },
     /// The client was stopped or never started.
     #[error("the client is closed (never started, or stopped)")]
     Closed,
@@ -55,9 +68,27 @@ pub enum Error {
         /// The last attempt's error.
         last: Box<Error>,
     },
+    /// A node of a recipe could not be deleted (the server could not be reached in time, or
+    /// the client was stopped): it may remain until the server expires the session that made
+    /// it. `cause` is the last attempt's error.
+    #[error("{path} may remain on the server until it expires the session that made it: {cause}")]
+    MayRemain {
+        /// The node (or, for a lock contender, its name without the sequence number).
+        path: String,
+        /// The last attempt's error.
+        cause: Box<Error>,
+    },
     /// The server's reply could not be decoded.
     #[error("malformed reply from the server: {0}")]
     Malformed(#[from] DecodeError),
+    /// The client was created by another process, which then called `fork()`: it belongs to
+    /// that process (its threads and connections did not come along). Nothing was sent.
+    #[error("this client was created before fork() and belongs to the parent process: the child cannot use it (free it, nothing is sent), and must create its own client")]
+    Forked,
+    /// The runtime that runs the sessions could not be built (out of threads or file
+    /// descriptors). Nothing was sent; a later attempt may succeed.
+    #[error("{0}")]
+    Runtime(String),
 }
 
 impl Error {
@@ -70,6 +101,8 @@ impl Error {
     pub fn keeper_code(&self) -> Option<ErrorCode> {
         match self {
             Error::Keeper(code) => Some(*code),
+            Error::AuthFailed { .. } => Some(ErrorCode::AUTH_FAILED),
+            Error::SessionExpired { .. } => Some(ErrorCode::SESSION_EXPIRED),
             _ => None,
         }
     }

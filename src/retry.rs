@@ -95,14 +95,16 @@ impl RetryPolicy {
     /// [`Error::ForceRetry`], and `SESSION_EXPIRED` when
     /// [`retry_session_expired`](RetryPolicy::retry_session_expired) is set. Nothing else.
     pub fn is_retryable(&self, error: &Error) -> bool {
-        match error {
-            Error::ForceRetry => true,
-            Error::Keeper(code) => {
-                *code == ErrorCode::CONNECTION_LOSS
-                    || *code == ErrorCode::OPERATION_TIMEOUT
-                    || (*code == ErrorCode::SESSION_EXPIRED && self.retry_session_expired)
+        if matches!(error, Error::ForceRetry) {
+            return true;
+        }
+        match error.keeper_code() {
+            Some(code) => {
+                code == ErrorCode::CONNECTION_LOSS
+                    || code == ErrorCode::OPERATION_TIMEOUT
+                    || (code == ErrorCode::SESSION_EXPIRED && self.retry_session_expired)
             }
-            _ => false,
+            None => false,
         }
     }
 

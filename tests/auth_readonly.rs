@@ -89,23 +89,75 @@ fn credentials_are_replayed_after_a_restart_before_connected_is_announced() {
 fn a_refused_credential_ends_the_session_for_good() {
     let zk = common::shared_client("auth-failed");
     let mut states = StateRecorder::attach(&zk);
-    let error = zk.add_auth("no-such-scheme", b"x").wait().unwrap_err();
+    let error = zk
+        .add_auth("no-such-scheme", b"secret-x")
+        .wait()
+        .unwrap_err();
     assert!(error.is(ErrorCode::AUTH_FAILED), "{error:?}");
     states.wait_for(KeeperState::AuthFailed, EVENT_TIMEOUT);
     assert_eq!(zk.state(), State::Lost);
-    assert!(zk.get("/").wait().is_err());
-    // Credentials given in the options are checked before start() returns.
+    // Later calls say what happened, naming the scheme and never the credential (not "the
+    // client is closed").
+    let later = zk.get("/").wait().unwrap_err();
+    assert!(later.is(ErrorCode::AUTH_FAILED), "{later:?}");
+    assert!(matches!(&later, Error::AuthFailed { scheme } if scheme == "no-such-scheme"));
+    let message = later.to_string();
+    assert!(message.contains("authentication failed"), "{message}");
+    assert!(message.contains("no-such-scheme"), "{message}");
+    assert!(!message.contains("secret-x"), "{message}");
+    // Credentials given in the options are checked before start() returns, and calls after
+    // the failed start say so too.
     let refused = Client::new(
         &shared_hosts(),
         ClientOptions {
-            auth: vec![("no-such-scheme".into(), b"x".to_vec())],
+            auth: vec![("no-such-scheme".into(), b"secret-x".to_vec())],
             ..ClientOptions::default()
         },
     )
     .unwrap();
-    assert!(
-        matches!(refused.start(EVENT_TIMEOUT), Err(Error::Keeper(code)) if code == ErrorCode::AUTH_FAILED)
+    let error = refused.start(EVENT_TIMEOUT).unwrap_err();
+    assert!(matches!(&error, Error::AuthFailed { scheme } if scheme == "no-such-scheme"));
+    assert!(!error.to_string().contains("secret-x"), "{error}");
+    let later = refused.exists("/").wait().unwrap_err();
+    assert!(later.is(ErrorCode::AUTH_FAILED), "{later:?}");
+}
+
+#[test]
+fn an_oversize_credential_is_refused_at_once_and_never_stored() {
+    // 2 MiB: over the server's 1 MiB request limit, which would close every connection.
+    let huge = vec![b'a'; 2 << 20];
+    let mut refused_options = ClientOptions::default();
+    let error = refused_options.add_auth("digest", &huge).unwrap_err();
+    assert!(matches!(error, Error::RequestTooLarge { .. }), "{error:?}");
+    assert!(refused_options.auth.is_empty());
+    // Put straight into the options, it is refused by Client::new.
+    let direct = ClientOptions {
+        auth: vec![("digest".into(), huge.clone())],
+        ..ClientOptions::default()
+    };
+    let error = Client::new(&shared_hosts(), direct).err().unwrap();
+    assert!(matches!(error, Error::RequestTooLarge { .. }), "{error:?}");
+
+    let proxy = common::Proxy::start(&shared_hosts());
+    let zk = common::connect(
+        &proxy.hosts(),
+        &unique_chroot("huge-auth"),
+        options(Duration::from_secs(10)),
     );
+    let mut states = StateRecorder::attach(&zk);
+    let error = zk.add_auth("digest", &huge).wait().unwrap_err();
+    assert!(matches!(error, Error::RequestTooLarge { .. }), "{error:?}");
+    assert_eq!(zk.state(), State::Connected);
+    zk.exists("/").wait().unwrap();
+    // Not stored: a new connection is not refused by its replay.
+    let session = zk.session_info().session_id;
+    proxy.cut();
+    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
+    proxy.restore();
+    states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
+    zk.exists("/").wait().unwrap();
+    assert_eq!(zk.session_info().session_id, session);
+    zk.stop().unwrap();
 }
 
 #[test]

@@ -8,6 +8,10 @@ use std::ptr::{null, null_mut};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{shared_hosts, unique_chroot};
+use zkclient::ffi::recipe_election::*;
+use zkclient::ffi::recipe_lock::*;
+use zkclient::ffi::recipe_party::*;
+use zkclient::ffi::recipe_semaphore::*;
 use zkclient::ffi::*;
 
 fn last_message() -> String {
@@ -575,28 +579,224 @@ fn watch_user_data_is_freed_exactly_once_however_the_watch_ends() {
     assert_eq!(persistent.freed.load(Ordering::SeqCst), 1);
 }
 
-unsafe extern "C" fn force_twice(_client: *mut zk_client, user_data: *mut c_void) -> zk_error {
+unsafe extern "C" fn force_twice(_client: *mut zk_client, user_data: *mut c_void) -> i32 {
     // SAFETY: user_data is the test's counter.
     let calls = unsafe { &*(user_data as *const AtomicUsize) };
     if calls.fetch_add(1, Ordering::SeqCst) < 2 {
-        zk_error::ZK_EFORCERETRY
+        zk_error::ZK_EFORCERETRY as i32
     } else {
-        zk_error::ZK_OK
+        zk_error::ZK_OK as i32
     }
 }
 
-unsafe extern "C" fn read_missing(client: *mut zk_client, user_data: *mut c_void) -> zk_error {
+unsafe extern "C" fn read_missing(client: *mut zk_client, user_data: *mut c_void) -> i32 {
     // SAFETY: as above; the client is live for the call.
     unsafe {
         (*(user_data as *const AtomicUsize)).fetch_add(1, Ordering::SeqCst);
-        zk_get(client, c("/missing").as_ptr(), null_mut(), null_mut())
+        zk_get(client, c("/missing").as_ptr(), null_mut(), null_mut()) as i32
     }
 }
 
-unsafe extern "C" fn always_lost(_client: *mut zk_client, user_data: *mut c_void) -> zk_error {
+unsafe extern "C" fn always_lost(_client: *mut zk_client, user_data: *mut c_void) -> i32 {
     // SAFETY: as above.
     unsafe { (*(user_data as *const AtomicUsize)).fetch_add(1, Ordering::SeqCst) };
-    zk_error::ZK_ECONNECTIONLOSS
+    zk_error::ZK_ECONNECTIONLOSS as i32
+}
+
+/// Returns a number that is no zk_error code (C can return any int).
+unsafe extern "C" fn not_a_code(_client: *mut zk_client, user_data: *mut c_void) -> i32 {
+    // SAFETY: as above.
+    unsafe { (*(user_data as *const AtomicUsize)).fetch_add(1, Ordering::SeqCst) };
+    12345
+}
+
+unsafe extern "C" fn leader_not_a_code(user_data: *mut c_void) -> i32 {
+    // SAFETY: the test passes a live counter.
+    unsafe { (*(user_data as *const AtomicUsize)).fetch_add(1, Ordering::SeqCst) };
+    12345
+}
+
+unsafe extern "C" fn leader_no_node(_user_data: *mut c_void) -> i32 {
+    zk_error::ZK_ENONODE as i32
+}
+
+/// What C hands back is a plain integer: a retry function or a leader function returning a
+/// number that is no `zk_error` ends the call with ZK_EINVAL naming the number (before, the
+/// retry helper turned 12345 into ZK_ESYSTEMERROR and the election passed it through raw).
+#[test]
+fn callback_results_that_are_no_error_code_are_refused_by_name() {
+    let client = started_client("ffi-callback-results");
+    let calls = AtomicUsize::new(0);
+    let ud = &calls as *const AtomicUsize as *mut c_void;
+    // SAFETY: valid arguments throughout.
+    unsafe {
+        assert_eq!(
+            zk_retry(client, null(), Some(not_a_code), ud),
+            zk_error::ZK_EINVAL
+        );
+        assert!(
+            last_message().contains("returned 12345, which is not a zk_error code"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(
+            calls.swap(0, Ordering::SeqCst),
+            1,
+            "an unknown code was retried"
+        );
+
+        let mut election = null_mut();
+        assert_eq!(
+            zk_election_new(
+                client,
+                c("/election").as_ptr(),
+                b"me".as_ptr(),
+                2,
+                &mut election
+            ),
+            zk_error::ZK_OK
+        );
+        let rc = zk_election_run(election, Some(leader_not_a_code), ud);
+        assert_eq!(rc as i32, zk_error::ZK_EINVAL as i32);
+        assert!(
+            last_message().contains("the leader function returned 12345"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // A real code still comes through as itself.
+        assert_eq!(
+            zk_election_run(election, Some(leader_no_node), null_mut()),
+            zk_error::ZK_ENONODE
+        );
+        zk_election_free(election);
+        zk_client_free(client);
+    }
+    for number in [-1009, -1010, 0, -101, 12345, i32::MIN] {
+        // SAFETY: zk_error_str returns a static string.
+        let name = unsafe { CStr::from_ptr(zk_error_str(number)) }.to_string_lossy();
+        let expected = match number {
+            -1009 => "ZK_EFORKED",
+            -1010 => "ZK_ERUNTIME",
+            0 => "ZK_OK",
+            -101 => "ZK_ENONODE",
+            _ => "ZK_UNKNOWN",
+        };
+        assert_eq!(name, expected);
+    }
+}
+
+/// An identifier with a NUL byte would be stored in the recipe's node, and every listing of
+/// contenders, members or holders (C strings) would then fail for every client: refused at
+/// construction, with nothing sent.
+#[test]
+fn recipe_identifiers_with_a_nul_byte_are_refused_at_construction() {
+    let client = started_client("ffi-nul-identifier");
+    let bad = b"ali\0ce";
+    let path = c("/recipe");
+    let check = |rc: zk_error, what: &str| {
+        assert_eq!(rc, zk_error::ZK_EINVAL, "{what}");
+        assert!(
+            last_message().contains("identifier has a NUL byte at offset 3"),
+            "{what}: {}",
+            last_message()
+        );
+    };
+    // SAFETY: valid arguments throughout; the outputs stay untouched on failure.
+    unsafe {
+        let mut lock = null_mut();
+        check(
+            zk_lock_new(client, path.as_ptr(), bad.as_ptr(), bad.len(), &mut lock),
+            "lock",
+        );
+        check(
+            zk_read_lock_new(client, path.as_ptr(), bad.as_ptr(), bad.len(), &mut lock),
+            "read lock",
+        );
+        check(
+            zk_write_lock_new(client, path.as_ptr(), bad.as_ptr(), bad.len(), &mut lock),
+            "write lock",
+        );
+        check(
+            zk_lock_new_with_options(
+                client,
+                path.as_ptr(),
+                bad.as_ptr(),
+                bad.len(),
+                null(),
+                None,
+                null_mut(),
+                None,
+                &mut lock,
+            ),
+            "lock with options",
+        );
+        assert!(lock.is_null());
+        let mut party = null_mut();
+        check(
+            zk_party_new(client, path.as_ptr(), bad.as_ptr(), bad.len(), &mut party),
+            "party",
+        );
+        check(
+            zk_shallow_party_new(client, path.as_ptr(), bad.as_ptr(), bad.len(), &mut party),
+            "shallow party",
+        );
+        assert!(party.is_null());
+        let mut semaphore = null_mut();
+        check(
+            zk_semaphore_new(
+                client,
+                path.as_ptr(),
+                bad.as_ptr(),
+                bad.len(),
+                2,
+                &mut semaphore,
+            ),
+            "semaphore",
+        );
+        assert!(semaphore.is_null());
+        let mut election = null_mut();
+        check(
+            zk_election_new(
+                client,
+                path.as_ptr(),
+                bad.as_ptr(),
+                bad.len(),
+                &mut election,
+            ),
+            "election",
+        );
+        assert!(election.is_null());
+        let mut exists = true;
+        assert_eq!(
+            zk_exists(client, path.as_ptr(), &mut exists, null_mut()),
+            zk_error::ZK_OK
+        );
+        assert!(!exists, "a refused recipe sent something");
+
+        // Without the NUL, the same identifier is listed back as given.
+        let good = b"alice";
+        assert_eq!(
+            zk_lock_new(client, path.as_ptr(), good.as_ptr(), good.len(), &mut lock),
+            zk_error::ZK_OK
+        );
+        let mut acquired = false;
+        assert_eq!(
+            zk_lock_acquire(lock, 10_000, &mut acquired),
+            zk_error::ZK_OK
+        );
+        assert!(acquired);
+        let mut contenders = zk_string_list {
+            items: null_mut(),
+            count: 0,
+        };
+        assert_eq!(zk_lock_contenders(lock, &mut contenders), zk_error::ZK_OK);
+        assert_eq!(contenders.count, 1);
+        assert_eq!(CStr::from_ptr(*contenders.items).to_bytes(), good);
+        zk_string_list_free(&mut contenders);
+        zk_lock_free(lock);
+        zk_client_free(client);
+    }
 }
 
 #[test]
@@ -886,4 +1086,99 @@ fn auth_and_default_acl_through_the_c_api() {
 
 fn started_client_root(hosts: &str, chroot: &str) -> zkclient::Client {
     common::connect(hosts, chroot, Default::default())
+}
+
+#[test]
+fn oversize_credentials_expired_resumes_and_refused_credentials_say_what_happened() {
+    let hosts = shared_hosts();
+    let huge = vec![b'a'; 2 << 20];
+    let mut exists = false;
+    // SAFETY: valid arguments throughout; every handle is freed once.
+    unsafe {
+        // Over the request limit: refused at once, not stored.
+        let options = zk_options_new();
+        assert_eq!(
+            zk_options_add_auth(options, c("digest").as_ptr(), huge.as_ptr(), huge.len()),
+            zk_error::ZK_ETOOLARGE
+        );
+        assert!(last_message().contains("bytes"), "{}", last_message());
+        let mut client = null_mut();
+        assert_eq!(
+            zk_client_new(c(&hosts).as_ptr(), options, &mut client),
+            zk_error::ZK_OK
+        );
+        zk_options_free(options);
+        assert_eq!(zk_client_start(client, 30_000), zk_error::ZK_OK);
+        assert_eq!(
+            zk_add_auth(client, c("digest").as_ptr(), huge.as_ptr(), huge.len()),
+            zk_error::ZK_ETOOLARGE
+        );
+        let mut state = zk_state::ZK_STATE_LOST;
+        assert_eq!(
+            zk_client_state(client, &mut state, null_mut()),
+            zk_error::ZK_OK
+        );
+        assert_eq!(state, zk_state::ZK_STATE_CONNECTED);
+        assert_eq!(
+            zk_exists(client, c("/").as_ptr(), &mut exists, null_mut()),
+            zk_error::ZK_OK
+        );
+
+        // A session the server no longer has: start says so.
+        let (mut session_id, mut password) = (0i64, [0u8; 16]);
+        assert_eq!(
+            zk_client_session(client, &mut session_id, password.as_mut_ptr(), null_mut()),
+            zk_error::ZK_OK
+        );
+        zk_client_free(client); // closes the session
+        let options = zk_options_new();
+        assert_eq!(
+            zk_options_set_session(options, session_id, password.as_ptr(), 16),
+            zk_error::ZK_OK
+        );
+        let mut resumer = null_mut();
+        assert_eq!(
+            zk_client_new(c(&hosts).as_ptr(), options, &mut resumer),
+            zk_error::ZK_OK
+        );
+        zk_options_free(options);
+        assert_eq!(
+            zk_client_start(resumer, 30_000),
+            zk_error::ZK_ESESSIONEXPIRED
+        );
+        let message = last_message();
+        assert!(
+            message.contains(&format!("0x{session_id:x}")) && message.contains("no longer exists"),
+            "{message}"
+        );
+        zk_client_free(resumer);
+
+        // After a refused credential, calls say authentication failed, naming the scheme.
+        let mut refused = null_mut();
+        assert_eq!(
+            zk_client_new(c(&hosts).as_ptr(), null(), &mut refused),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_client_start(refused, 30_000), zk_error::ZK_OK);
+        assert_eq!(
+            zk_add_auth(
+                refused,
+                c("no-such-scheme").as_ptr(),
+                b"secret-x".as_ptr(),
+                8
+            ),
+            zk_error::ZK_EAUTHFAILED
+        );
+        assert_eq!(
+            zk_exists(refused, c("/").as_ptr(), &mut exists, null_mut()),
+            zk_error::ZK_EAUTHFAILED
+        );
+        let message = last_message();
+        assert!(
+            message.contains("authentication failed") && message.contains("no-such-scheme"),
+            "{message}"
+        );
+        assert!(!message.contains("secret-x"), "{message}");
+        zk_client_free(refused);
+    }
 }

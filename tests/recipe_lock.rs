@@ -1033,4 +1033,55 @@ mod c_api {
             assert_eq!(FREED.load(Ordering::SeqCst), before + 1, "freed once");
         }
     }
+
+    /// The C fencing token is the holder's node's czxid, and grows across grants even when the
+    /// lock's parent node is deleted and made again.
+    #[test]
+    fn the_c_fencing_token_is_the_czxid_of_the_holders_node() {
+        use zkclient::Wait;
+        let hosts = super::shared_hosts();
+        let chroot = super::unique_chroot("lock-ffi-token");
+        let observer = super::common::connect(&hosts, &chroot, Default::default());
+        let connect = CString::new(format!("{hosts}{chroot}")).unwrap();
+        let path = CString::new("/lock").unwrap();
+        // SAFETY: valid arguments.
+        unsafe {
+            let mut client = null_mut();
+            assert_eq!(
+                zk_client_new(connect.as_ptr(), null(), &mut client),
+                zk_error::ZK_OK
+            );
+            assert_eq!(zk_client_start(client, 30_000), zk_error::ZK_OK);
+            let mut last = i64::MIN;
+            for _ in 0..2 {
+                let mut lock = null_mut();
+                assert_eq!(
+                    zk_lock_new(client, path.as_ptr(), b"c".as_ptr(), 1, &mut lock),
+                    zk_error::ZK_OK
+                );
+                let mut acquired = false;
+                assert_eq!(
+                    zk_lock_acquire(lock, 30_000, &mut acquired),
+                    zk_error::ZK_OK
+                );
+                assert!(acquired);
+                let mut token: i64 = -7;
+                assert_eq!(zk_lock_fencing_token(lock, &mut token), zk_error::ZK_OK);
+                let (children, _) = observer.get_children("/lock").wait().unwrap();
+                assert_eq!(children.len(), 1, "{children:?}");
+                let (_, stat) = observer
+                    .get(&format!("/lock/{}", children[0]))
+                    .wait()
+                    .unwrap();
+                assert_eq!(token, stat.czxid, "the token is the node's czxid");
+                assert!(token > last, "{token} after {last}");
+                last = token;
+                assert_eq!(zk_lock_release(lock), zk_error::ZK_OK);
+                assert_eq!(zk_lock_fencing_token(lock, &mut token), zk_error::ZK_EINVAL);
+                zk_lock_free(lock);
+                observer.delete("/lock", -1).wait().unwrap();
+            }
+            zk_client_free(client);
+        }
+    }
 }

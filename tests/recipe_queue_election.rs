@@ -751,11 +751,11 @@ fn queues_through_the_c_api() {
     }
 }
 
-unsafe extern "C" fn leader(user_data: *mut c_void) -> zk_error {
+unsafe extern "C" fn leader(user_data: *mut c_void) -> i32 {
     // SAFETY: the test passes a live counter.
     let runs = unsafe { &*(user_data as *const std::sync::atomic::AtomicUsize) };
     runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    zk_error::ZK_ENONODE
+    zk_error::ZK_ENONODE as i32
 }
 
 struct SendPtr(*mut zk_election);
@@ -832,12 +832,12 @@ unsafe extern "C" fn count_free(_user_data: *mut c_void) {
 }
 
 /// Leads only if the election handle it is given says it leads.
-unsafe extern "C" fn leader_that_checks(user_data: *mut c_void) -> zk_error {
+unsafe extern "C" fn leader_that_checks(user_data: *mut c_void) -> i32 {
     // SAFETY: the test passes its live election handle.
     if unsafe { zk_election_is_leader(user_data as *const zk_election) } {
-        zk_error::ZK_OK
+        zk_error::ZK_OK as i32
     } else {
-        zk_error::ZK_EINVAL
+        zk_error::ZK_EINVAL as i32
     }
 }
 

@@ -7,7 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::{options, shared_hosts, unique_chroot, Cluster, Proxy, StateRecorder, EVENT_TIMEOUT};
-use zkclient::{ClientOptions, CreateMode, CreateOptions, KeeperState, State, Wait};
+use zkclient::{
+    Client, ClientOptions, CreateMode, CreateOptions, Error, ErrorCode, KeeperState, State, Wait,
+};
 
 fn ephemeral() -> CreateOptions {
     CreateOptions {
@@ -215,4 +217,39 @@ fn a_handshake_that_is_never_answered_costs_an_attempt_not_the_session() {
     let kinds: Vec<State> = states.seen.iter().map(|(state, _)| *state).collect();
     assert_eq!(kinds, [State::Suspended, State::Connected]);
     assert!(zk.exists("/alive").wait().unwrap().is_some());
+}
+
+#[test]
+fn resuming_a_session_the_server_no_longer_has_fails_start_with_session_expired() {
+    let hosts = shared_hosts();
+    let first = Client::new(&hosts, ClientOptions::default()).unwrap();
+    first.start(EVENT_TIMEOUT).unwrap();
+    let info = first.session_info();
+    first.stop().unwrap(); // the server closes the session
+    let resumer = Client::new(
+        &hosts,
+        ClientOptions {
+            session_id: info.session_id,
+            session_password: info.password.clone(),
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    let error = resumer.start(EVENT_TIMEOUT).unwrap_err();
+    assert!(error.is(ErrorCode::SESSION_EXPIRED), "{error:?}");
+    assert!(
+        matches!(error, Error::SessionExpired { session_id } if session_id == info.session_id),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("0x{:x}", info.session_id))
+            && message.contains("no longer exists"),
+        "{message}"
+    );
+    assert_eq!(resumer.state(), State::Lost);
+    // Started again, it opens a new session.
+    resumer.start(EVENT_TIMEOUT).unwrap();
+    assert_ne!(resumer.session_info().session_id, info.session_id);
+    resumer.stop().unwrap();
 }

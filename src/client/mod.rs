@@ -54,7 +54,9 @@ pub struct ClientOptions {
     pub can_be_read_only: bool,
     /// Requests larger than this are refused locally (the server would drop the connection).
     pub max_request_size: usize,
-    /// Replies larger than this fail their request (the connection stays up).
+    /// Replies larger than this fail their request, as soon as their length is read; the
+    /// connection is reopened (the session is kept), and requests in flight with it fail
+    /// with connection-loss.
     pub max_reply_size: usize,
     /// The ACL of nodes created without an explicit one (default: open to everyone).
     pub default_acl: Vec<Acl>,
@@ -82,6 +84,42 @@ pub fn default_connection_retry() -> RetryPolicy {
     }
 }
 
+impl ClientOptions {
+    /// Adds a credential to [`ClientOptions::auth`] (kazoo's `auth_data`): refused, and not
+    /// stored, when the scheme is empty or the auth packet would be over
+    /// [`ClientOptions::max_request_size`] ([`Error::RequestTooLarge`]: the server would close
+    /// every connection it is replayed on).
+    pub fn add_auth(&mut self, scheme: &str, credential: &[u8]) -> Result<()> {
+        check_credential(scheme, credential, self.max_request_size)?;
+        self.auth.push((scheme.to_string(), credential.to_vec()));
+        Ok(())
+    }
+}
+
+/// The size of the auth packet of a credential, as the server counts it against its
+/// `jute.maxbuffer`: RequestHeader {xid, type} and AuthPacket {type; string scheme; buffer
+/// auth}, each string and buffer with its 4-byte length.
+fn auth_request_size(scheme: &str, credential: &[u8]) -> usize {
+    8 + 4 + (4 + scheme.len()) + (4 + credential.len())
+}
+
+/// A credential is refused before it is stored: a server closes, without an answer, every
+/// connection that sends a request over its limit, so a stored one would cost every
+/// connection of the session.
+fn check_credential(scheme: &str, credential: &[u8], max_request_size: usize) -> Result<()> {
+    if scheme.is_empty() {
+        return Err(Error::InvalidArgument("the auth scheme is empty".into()));
+    }
+    let size = auth_request_size(scheme, credential);
+    if size > max_request_size {
+        return Err(Error::RequestTooLarge {
+            size,
+            limit: max_request_size,
+        });
+    }
+    Ok(())
+}
+
 impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
@@ -102,12 +140,29 @@ impl Default for ClientOptions {
 
 /// A ZooKeeper client: one session, reconnected across the servers of its connect string.
 /// Clones share the session. Dropping the last clone closes the session.
+///
+/// A client belongs to the process that created it. In a child of `fork()` every call on an
+/// inherited client fails with [`Error::Forked`] at once, and dropping it frees nothing and
+/// sends nothing (its locks may have been held by the parent's threads, and its session is
+/// the parent's); a client created in the child works.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
 }
 
+impl Drop for Client {
+    fn drop(&mut self) {
+        if self.is_inherited() {
+            // Never freed in this process: its drop would take locks and wake tasks of the
+            // parent's threads, which do not exist here.
+            std::mem::forget(Arc::clone(&self.inner));
+        }
+    }
+}
+
 struct Inner {
+    /// The process that created the client.
+    pid: u32,
     hosts: Vec<HostAddr>,
     chroot: Option<String>,
     options: ClientOptions,
@@ -153,6 +208,9 @@ impl Client {
         }
         options.command_retry.validate()?;
         options.connection_retry.validate()?;
+        for (scheme, credential) in &options.auth {
+            check_credential(scheme, credential, options.max_request_size)?;
+        }
         if !options.session_password.is_empty() && options.session_password.len() != 16 {
             return Err(Error::InvalidArgument(
                 "a session password is 16 bytes".into(),
@@ -164,8 +222,12 @@ impl Client {
             options.session_id,
             &options.session_password,
         );
+        // The sessions' runtime (this process's own, after a fork) must exist before a
+        // client does.
+        crate::runtime::try_handle()?;
         Ok(Client {
             inner: Arc::new(Inner {
+                pid: std::process::id(),
                 status: Arc::new(Status::new(&config)),
                 hosts,
                 chroot,
@@ -198,9 +260,12 @@ impl Client {
     }
 
     /// Starts the session and waits up to `timeout` for CONNECTED. On timeout the client is
-    /// stopped again and [`Error::Timeout`] returned. Starting a started client just waits.
+    /// stopped again and [`Error::Timeout`] returned. When the session asked to be resumed
+    /// (`session_id`) no longer exists, [`Error::SessionExpired`] (the client is stopped; start
+    /// it again for a new session); a refused credential gives [`Error::AuthFailed`]. Starting a started client just waits.
     /// After [`Client::stop`], `start` opens a new session.
     pub fn start(&self, timeout: Duration) -> Result<()> {
+        self.check_process()?;
         {
             let mut session = self
                 .inner
@@ -228,17 +293,19 @@ impl Client {
                 ));
             }
         }
-        let (info, connected) = self.inner.status.wait_until(timeout, |info| {
-            is_connected(info.state) || !info.running || info.state == KeeperState::AuthFailed
-        });
+        let (info, connected) = self
+            .inner
+            .status
+            .wait_until(timeout, |info| is_connected(info.state) || !info.running);
         if connected && is_connected(info.state) {
             return Ok(());
         }
-        if info.state == KeeperState::AuthFailed {
-            let _ = self.stop();
-            return Err(Error::Keeper(crate::proto::ErrorCode::AUTH_FAILED));
-        }
         let _ = self.stop();
+        // The session ended on its own: a refused credential, or a session to resume that
+        // the server no longer has.
+        if let Some(why) = info.end_reason {
+            return Err(why);
+        }
         let hosts: Vec<String> = self.inner.hosts.iter().map(ToString::to_string).collect();
         Err(Error::Timeout(format!(
             "no ZooKeeper server of [{}] gave a session within {timeout:?} (last state {:?})",
@@ -251,6 +318,7 @@ impl Client {
     /// LOST before `stop` returns (unless it is called from inside one of this client's
     /// callbacks). Requests still in flight fail with connection-loss. Safe to call twice.
     pub fn stop(&self) -> Result<()> {
+        self.check_process()?;
         let sender = self
             .inner
             .session
@@ -276,11 +344,11 @@ impl Client {
 
     /// Adds a credential (kazoo's `add_auth`): sent now, and again before CONNECTED on every
     /// later connection. Ok once the server accepted it; `AUTH_FAILED` ends the session for
-    /// good; connection-loss means it will be sent on the next connection.
+    /// good; connection-loss means it will be sent on the next connection. A credential whose
+    /// auth packet is over `max_request_size` is refused at once with
+    /// [`Error::RequestTooLarge`] and not stored.
     pub async fn add_auth(&self, scheme: &str, credential: &[u8]) -> Result<()> {
-        if scheme.is_empty() {
-            return Err(Error::InvalidArgument("the auth scheme is empty".into()));
-        }
+        check_credential(scheme, credential, self.inner.options.max_request_size)?;
         let (done, answer) = oneshot::channel();
         let (scheme, credential) = (scheme.to_string(), credential.to_vec());
         self.send(Command::AddAuth {
@@ -300,11 +368,27 @@ impl Client {
 
     /// The raw keeper state.
     pub fn keeper_state(&self) -> KeeperState {
-        self.inner.status.snapshot().state
+        self.session_info().state
     }
 
-    /// Session id, password, negotiated timeout, server and last zxid, as known now.
+    /// Session id, password, negotiated timeout, server and last zxid, as known now. For a
+    /// client inherited over `fork()`: no session, CLOSED (the session is the parent's, and
+    /// so is the lock on this information, which a parent's thread may have held at the fork),
+    /// so that nothing in the child believes it holds what the parent holds.
     pub fn session_info(&self) -> SessionInfo {
+        if self.is_inherited() {
+            return SessionInfo {
+                state: KeeperState::Closed,
+                session_id: 0,
+                password: Vec::new(),
+                negotiated_timeout: self.inner.options.session_timeout,
+                server: None,
+                last_zxid: 0,
+                generation: 0,
+                running: false,
+                end_reason: Some(Error::Forked),
+            };
+        }
         self.inner.status.snapshot()
     }
 
@@ -331,6 +415,9 @@ impl Client {
     /// has run (unless called from one of them), so that listener resources are released when
     /// it returns.
     pub fn clear_listeners(&self) {
+        if self.is_inherited() {
+            return;
+        }
         self.inner.notifier.clear();
         self.inner.notifier.dispatcher.flush();
     }
@@ -340,6 +427,7 @@ impl Client {
     /// runs them on the calling thread, and the returned descriptor is readable while any wait.
     /// Call it before [`Client::start`]. The descriptor belongs to the client.
     pub fn enable_manual_dispatch(&self) -> Result<std::os::fd::RawFd> {
+        self.check_process()?;
         self.inner
             .notifier
             .dispatcher
@@ -352,6 +440,7 @@ impl Client {
     /// Manual dispatch: runs every waiting callback on the calling thread, in order, and
     /// returns how many ran (0 when another thread is dispatching this client right now).
     pub fn dispatch_pending(&self) -> Result<usize> {
+        self.check_process()?;
         let dispatcher = &self.inner.notifier.dispatcher;
         if !dispatcher.is_manual() {
             return Err(Error::InvalidArgument(
@@ -360,6 +449,21 @@ impl Client {
             ));
         }
         Ok(dispatcher.run_pending())
+    }
+
+    /// True in a child of `fork()` for a client its parent created: see [`Client`].
+    pub fn is_inherited(&self) -> bool {
+        self.inner.pid != std::process::id()
+    }
+
+    /// [`Error::Forked`] when the client was inherited over `fork()` (see [`Client`]). Checked
+    /// before anything else by every call that takes a lock or talks to the session.
+    pub fn check_process(&self) -> Result<()> {
+        if self.is_inherited() {
+            Err(Error::Forked)
+        } else {
+            Ok(())
+        }
     }
 
     pub(crate) fn lock_watches(&self) -> MutexGuard<'_, WatchRegistry> {
@@ -371,11 +475,22 @@ impl Client {
     }
 
     pub(crate) fn send(&self, command: Command) -> Result<()> {
+        self.check_process()?;
         let session = self.inner.session.read().unwrap_or_else(|p| p.into_inner());
         match session.as_ref() {
-            Some(sender) => sender.send(command).map_err(|_| Error::Closed),
-            None => Err(Error::Closed),
+            Some(sender) => sender.send(command).map_err(|_| self.closed()),
+            None => Err(self.closed()),
         }
+    }
+
+    /// Why no session takes requests: what ended it on its own (authentication failed, ...),
+    /// else [`Error::Closed`].
+    fn closed(&self) -> Error {
+        self.inner
+            .status
+            .snapshot()
+            .end_reason
+            .unwrap_or(Error::Closed)
     }
 }
 

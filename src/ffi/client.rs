@@ -40,20 +40,14 @@ pub type zk_state_listener = Option<
     unsafe extern "C" fn(state: zk_state, keeper_state: zk_keeper_state, user_data: *mut c_void),
 >;
 
-/// Sets how many threads run the network side of every session in this process (default 1;
-/// a thousand sessions still need only these). Call before the first `zk_client_new()`;
-/// afterwards it fails with `ZK_EINVAL`.
+/// Sets how many threads run the network side of every session in this process: 1 (the
+/// default) to 64; a thousand sessions still need only these. Call it before the first
+/// `zk_client_new()` of the process; afterwards, or with a number out of range, it fails with
+/// `ZK_EINVAL` and changes nothing. A child of `fork()` may call it before its own first
+/// client. Any thread.
 #[no_mangle]
 pub extern "C" fn zk_set_io_threads(threads: usize) -> zk_error {
-    guard(|| {
-        if crate::runtime::set_worker_threads(threads) {
-            Ok(())
-        } else {
-            Err(Error::InvalidArgument(
-                "io threads must be at least 1 and set before the first client is created".into(),
-            ))
-        }
-    })
+    guard(|| crate::runtime::set_worker_threads(threads))
 }
 
 /// The library's version, `"MAJOR.MINOR.PATCH"` (the same as `ZKCLIENT_VERSION`). Static.
@@ -183,7 +177,9 @@ pub unsafe extern "C" fn zk_options_set_read_only(
 }
 
 /// The largest reply accepted, in bytes (default 16 MiB). A larger reply fails its own
-/// request with `ZK_EREPLYTOOLARGE`; the connection stays up. Below 1 KiB is `ZK_EINVAL`.
+/// request with `ZK_EREPLYTOOLARGE` as soon as its length is read; the connection is then
+/// reopened (the session is kept) and requests in flight with it fail with
+/// `ZK_ECONNECTIONLOSS`. Below 1 KiB is `ZK_EINVAL`.
 ///
 /// # Safety
 /// `options` is NULL or a live options object.
@@ -208,7 +204,18 @@ pub unsafe extern "C" fn zk_options_set_max_reply_size(
 /// Creates a client for `connect_string` (`"host1:2181,host2:2181,[::1]:2181/optional/chroot"`;
 /// the port defaults to 2181). `options` may be NULL (defaults) and is copied: free it
 /// whenever you like. Nothing connects until `zk_client_start()`. On success `*out_client`
-/// owns a new client (release with `zk_client_free()`); on failure it is unchanged.
+/// owns a new client (release with `zk_client_free()`); on failure it is unchanged. The first
+/// client of a process starts the library's network threads (see `zk_set_io_threads()`):
+/// `ZK_ERUNTIME` when they cannot be started (out of threads or file descriptors).
+///
+/// Threads and `fork()`: a client may be used from any thread. It belongs to the process
+/// that created it: in a child of `fork()`, every call on a client created before the fork
+/// returns `ZK_EFORKED` at once (nothing is sent; the parent's session is untouched), and
+/// `zk_client_free()` of it returns at once, sending and freeing nothing (its user-data
+/// destructors do not run in the child). Recipe handles of such a client fail the same way.
+/// The child creates its own clients, which work as in any process. Between `fork()` and
+/// `exec()` only async-signal-safe functions are safe in a multi-threaded process: a child
+/// that uses zkclient relies, as most programs do, on the C library's fork handlers.
 ///
 /// # Safety
 /// `connect_string` is NULL or a NUL-terminated string; `options` NULL or live; `out_client`
@@ -238,11 +245,17 @@ pub unsafe extern "C" fn zk_client_new(
 /// `client` is NULL or a live client.
 pub(crate) unsafe fn client_arg<'a>(client: *const zk_client) -> crate::Result<&'a Client> {
     // SAFETY: per the contract.
-    unsafe { required(client, "client") }.map(|c| &c.client)
+    let client = unsafe { required(client, "client") }.map(|c| &c.client)?;
+    // Before anything that could wait on a lock held by a thread lost in a fork().
+    client.check_process()?;
+    Ok(client)
 }
 
 /// Starts the session and waits up to `timeout_ms` for CONNECTED. On `ZK_ETIMEOUT` no server
-/// gave a session in time and the client is stopped again (call again to retry). Starting a
+/// gave a session in time and the client is stopped again (call again to retry). On
+/// `ZK_ESESSIONEXPIRED` the session to resume (`zk_options_set_session()`) no longer exists
+/// on the server, and on `ZK_EAUTHFAILED` a credential was refused: the client is stopped
+/// and the last-error message says which session or scheme (never the credential). Starting a
 /// started client waits for CONNECTED again; after `zk_client_stop()` it opens a new session.
 ///
 /// # Safety
@@ -272,7 +285,9 @@ pub unsafe extern "C" fn zk_client_stop(client: *mut zk_client) -> zk_error {
 
 /// Stops the client (as `zk_client_stop()`), removes its listeners (running their user-data
 /// destructors) and releases it. NULL is fine. Do not use `client` afterwards, and do not free
-/// it while another thread still calls it.
+/// it while another thread still calls it. In a child of `fork()`, for a client the parent
+/// created, it returns at once: nothing is sent (the parent's session stays open), nothing
+/// is freed and no destructor runs (see `zk_client_new()`).
 ///
 /// # Safety
 /// `client` is NULL or came from `zk_client_new()` and was not freed before.
@@ -284,6 +299,10 @@ pub unsafe extern "C" fn zk_client_free(client: *mut zk_client) {
         }
         // SAFETY: came from Box::into_raw in zk_client_new.
         let client = unsafe { Box::from_raw(client) };
+        if client.client.is_inherited() {
+            // Dropping an inherited client frees nothing (see `Client`).
+            return;
+        }
         let _ = client.client.stop();
         client.client.clear_listeners();
     })
@@ -455,7 +474,9 @@ pub unsafe extern "C" fn zk_client_dispatch(
 /// Adds a credential sent on every connection before CONNECTED is announced (kazoo's
 /// `auth_data`): `scheme` (`"digest"`, ...) and `credential_len` bytes of `credential`
 /// (`"user:password"` for digest), both copied. A credential the server refuses makes
-/// `zk_client_start()` fail with `ZK_EAUTHFAILED`.
+/// `zk_client_start()` fail with `ZK_EAUTHFAILED`. One whose auth packet would be over the
+/// request limit (1 MiB - 1, the server's default `jute.maxbuffer`: the server would close
+/// every connection it is sent on) is refused with `ZK_ETOOLARGE` and not stored.
 ///
 /// # Safety
 /// `options` NULL or live; `scheme` NULL or a string; `credential` readable for
@@ -474,11 +495,7 @@ pub unsafe extern "C" fn zk_options_add_auth(
         let scheme = unsafe { required_str(scheme, "scheme") }?;
         // SAFETY: per the contract.
         let credential = unsafe { bytes_arg(credential, credential_len, "credential") }?;
-        if scheme.is_empty() {
-            return Err(Error::InvalidArgument("the auth scheme is empty".into()));
-        }
-        options.auth.push((scheme.to_string(), credential.to_vec()));
-        Ok(())
+        options.add_auth(scheme, credential)
     })
 }
 
@@ -511,8 +528,10 @@ pub unsafe extern "C" fn zk_options_set_default_acl(
 
 /// Adds a credential to the session now (kazoo's `add_auth`), and to every later connection,
 /// where it is sent before CONNECTED is announced. Blocks until the server answered.
-/// `ZK_EAUTHFAILED`: the server refused it, and the session is over for good (LOST);
-/// `ZK_ECONNECTIONLOSS`: not connected now, it will be sent on the next connection.
+/// `ZK_EAUTHFAILED`: the server refused it, and the session is over for good (LOST), and
+/// every later call returns `ZK_EAUTHFAILED` too, its message naming the scheme;
+/// `ZK_ECONNECTIONLOSS`: not connected now, it will be sent on the next connection;
+/// `ZK_ETOOLARGE`: over the request limit, refused at once and not stored.
 ///
 /// # Safety
 /// `client` NULL or live; `scheme` NULL or a string; `credential` readable for

@@ -98,11 +98,41 @@ pub enum zk_error {
     ZK_EPANIC = -1007,
     /// Returned by a function run under `zk_retry()` to ask for another attempt.
     ZK_EFORCERETRY = -1008,
+    /// The client was created before `fork()` and belongs to the parent process: a child
+    /// cannot use it (`zk_client_free()` it, which sends nothing) and must create its own.
+    ZK_EFORKED = -1009,
+    /// The library's network threads could not be started (out of threads or file
+    /// descriptors); nothing was sent. A later call may succeed.
+    ZK_ERUNTIME = -1010,
+}
+
+/// The one conversion of a number C hands back (a callback's result) to a code: every
+/// `zk_error` value maps to itself; any other number is refused, with an error that names it
+/// (`what` returned `number`, which is not a zk_error code) and maps to `ZK_EINVAL`.
+impl TryFrom<i32> for zk_error {
+    type Error = i32;
+
+    fn try_from(number: i32) -> std::result::Result<zk_error, i32> {
+        zk_error::ALL
+            .iter()
+            .find(|each| **each as i32 == number)
+            .copied()
+            .ok_or(number)
+    }
 }
 
 impl zk_error {
+    /// The code a C callback (`what`) returned, or the error saying the number is not one.
+    pub(crate) fn from_callback(number: i32, what: &str) -> Result<zk_error, Error> {
+        zk_error::try_from(number).map_err(|number| {
+            Error::InvalidArgument(format!(
+                "{what} returned {number}, which is not a zk_error code"
+            ))
+        })
+    }
+
     /// Every code, in declaration order.
-    pub const ALL: [zk_error; 42] = {
+    pub const ALL: [zk_error; 44] = {
         use zk_error::*;
         [
             ZK_OK,
@@ -147,6 +177,8 @@ impl zk_error {
             ZK_ECLOSED,
             ZK_EPANIC,
             ZK_EFORCERETRY,
+            ZK_EFORKED,
+            ZK_ERUNTIME,
         ]
     };
 
@@ -154,8 +186,8 @@ impl zk_error {
     /// run under `zk_retry()` returned it); unknown codes fall into their class (system errors
     /// above -100, API errors from -100 down).
     pub fn from_keeper(code: ErrorCode) -> zk_error {
-        if let Some(known) = Self::ALL.iter().find(|each| **each as i32 == code.0) {
-            return *known;
+        if let Ok(known) = zk_error::try_from(code.0) {
+            return known;
         }
         if code.0 > -100 {
             zk_error::ZK_ESYSTEMERROR
@@ -168,6 +200,8 @@ impl zk_error {
     pub fn from_error(error: &Error) -> zk_error {
         match error {
             Error::Keeper(code) => Self::from_keeper(*code),
+            Error::AuthFailed { .. } => zk_error::ZK_EAUTHFAILED,
+            Error::SessionExpired { .. } => zk_error::ZK_ESESSIONEXPIRED,
             Error::InvalidPath { .. } => zk_error::ZK_EBADPATH,
             Error::InvalidArgument(_) => zk_error::ZK_EINVAL,
             Error::RequestTooLarge { .. } => zk_error::ZK_ETOOLARGE,
@@ -177,6 +211,9 @@ impl zk_error {
             Error::Malformed(_) => zk_error::ZK_EMARSHALLINGERROR,
             Error::ForceRetry => zk_error::ZK_EFORCERETRY,
             Error::RetryFailed { last, .. } => Self::from_error(last),
+            Error::MayRemain { cause, .. } => Self::from_error(cause),
+            Error::Forked => zk_error::ZK_EFORKED,
+            Error::Runtime(_) => zk_error::ZK_ERUNTIME,
         }
     }
 
@@ -225,6 +262,8 @@ impl zk_error {
             ZK_ECLOSED => c"ZK_ECLOSED",
             ZK_EPANIC => c"ZK_EPANIC",
             ZK_EFORCERETRY => c"ZK_EFORCERETRY",
+            ZK_EFORKED => c"ZK_EFORKED",
+            ZK_ERUNTIME => c"ZK_ERUNTIME",
         }
     }
 }
@@ -234,10 +273,8 @@ impl zk_error {
 #[no_mangle]
 pub extern "C" fn zk_error_str(code: i32) -> *const c_char {
     super::guard_value(c"ZK_UNKNOWN".as_ptr(), || {
-        zk_error::ALL
-            .iter()
-            .find(|each| **each as i32 == code)
-            .map_or(c"ZK_UNKNOWN", |each| each.name())
+        zk_error::try_from(code)
+            .map_or(c"ZK_UNKNOWN", zk_error::name)
             .as_ptr()
     })
 }

@@ -190,6 +190,25 @@ pub(crate) unsafe fn bytes_arg<'a>(data: *const u8, len: usize, name: &str) -> R
     Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
+/// A recipe identifier that listings hand back to C (lock and election contenders, party
+/// members, semaphore lease holders): `(pointer, length)` bytes as [`bytes_arg`], without a
+/// NUL byte, as a listing returns each identifier as a NUL-terminated string. Refused at
+/// construction, before the identifier is stored where every listing would trip on it.
+///
+/// # Safety
+/// As [`bytes_arg`].
+pub(crate) unsafe fn listed_identifier_arg<'a>(data: *const u8, len: usize) -> Result<&'a [u8]> {
+    // SAFETY: per the caller's contract.
+    let identifier = unsafe { bytes_arg(data, len, "identifier") }?;
+    match identifier.iter().position(|byte| *byte == 0) {
+        Some(offset) => Err(Error::InvalidArgument(format!(
+            "identifier has a NUL byte at offset {offset}: identifiers are listed back to C as \
+             NUL-terminated strings"
+        ))),
+        None => Ok(identifier),
+    }
+}
+
 /// A C array of `count` strings (`name`, NULL only when `count` is 0), checked and copied.
 ///
 /// # Safety

@@ -157,7 +157,13 @@ pub unsafe extern "C" fn zk_double_barrier_new(
 
 /// Enters: blocks until `num_clients` participants are in, at most `timeout_ms` (-1: no
 /// limit). `*out_entered` is true once all are in; false when the time ran out (this
-/// participant's node is then removed, as kazoo does on a failed enter). On failure
+/// participant's node is then removed, as kazoo does on a failed enter). The node is made in
+/// the client's current session: one of this participant's left by a session the client
+/// declared LOST (the server may still hold it) is deleted first, never counted. On a failed
+/// enter the node is removed retrying connection losses, through new sessions, for up to
+/// twice the session timeout; if it could not be, the call fails with `ZK_ECONNECTIONLOSS`
+/// (or `ZK_ECLOSED` for a stopped client) whatever the enter's own outcome: the node may
+/// remain, counting as a participant, until the server expires its session. On failure
 /// `*out_entered` is unmodified.
 ///
 /// # Safety
@@ -181,8 +187,11 @@ pub unsafe extern "C" fn zk_double_barrier_enter(
 }
 
 /// Leaves: blocks until every participant has left, at most `timeout_ms` (-1: no limit).
-/// `*out_left` is true once all are out; false when the time ran out (this participant's
-/// node is removed all the same). On failure `*out_left` is unmodified.
+/// `*out_left` is true once all are out (this participant's node is gone from the server);
+/// false when the time ran out (this participant's node is removed all the same, retrying
+/// connection losses, through new sessions, for up to twice the session timeout;
+/// `ZK_ECONNECTIONLOSS` or `ZK_ECLOSED` instead when it could not be: it may remain until
+/// the server expires the session that made it). On failure `*out_left` is unmodified.
 ///
 /// # Safety
 /// `barrier` NULL or live; `out_left` NULL or writable.
@@ -204,7 +213,8 @@ pub unsafe extern "C" fn zk_double_barrier_leave(
     })
 }
 
-/// Releases a double-barrier handle. Its node (if still there) stays until the session ends:
+/// Releases a double-barrier handle. Its node (if still there) stays until the server expires
+/// the session that made it:
 /// call `zk_double_barrier_leave()` first to leave cleanly. NULL is fine.
 ///
 /// # Safety

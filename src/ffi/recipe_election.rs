@@ -6,8 +6,8 @@ use super::client::{client_arg, zk_client};
 use super::recipe_lock::{state_listener, zk_lock_state_fn};
 use super::types::{zk_free_fn, zk_string_list};
 use super::{
-    bytes_arg, guard, guard_value, path_arg, required, required_out, set_last_error, zk_error,
-    UserData,
+    guard, guard_value, listed_identifier_arg, path_arg, required, required_out, set_last_error,
+    zk_error, UserData,
 };
 use crate::error::Error;
 use crate::recipe::election::Election;
@@ -22,13 +22,16 @@ pub struct zk_election {
 /// The function `zk_election_run()` calls once elected, with the `user_data` given to it.
 /// It runs on the thread that called `zk_election_run()`, while this contender is the leader;
 /// leadership is given up when it returns. It may call anything, blocking calls included.
-/// Its result is `zk_election_run()`'s result.
-pub type zk_leader_fn = Option<unsafe extern "C" fn(user_data: *mut c_void) -> zk_error>;
+/// It returns a `zk_error` value as a plain integer, which `zk_election_run()` returns; a
+/// number that is not a `zk_error` code makes `zk_election_run()` return `ZK_EINVAL` (the
+/// message names the number).
+pub type zk_leader_fn = Option<unsafe extern "C" fn(user_data: *mut c_void) -> i32>;
 
 /// An election at `path` (kazoo's `zk.Election(path, identifier)`): contenders are ephemeral
 /// sequential children `<path>/<guid>__lock__<sequence>` holding their identifier, as kazoo's
 /// Lock makes them, the first being the leader. `identifier` (`identifier_len` bytes, NULL when
-/// 0; UTF-8 for kazoo to read it) and `path` are copied. Nothing is sent yet. On success
+/// 0; UTF-8 for kazoo to read it; no NUL byte, as `zk_election_contenders()` returns it as a C
+/// string: `ZK_EINVAL`) and `path` are copied. Nothing is sent yet. On success
 /// `*out_election` owns the handle (release with `zk_election_free()`); on failure it is
 /// unmodified.
 ///
@@ -88,7 +91,7 @@ pub unsafe extern "C" fn zk_election_new_with_listener(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         // SAFETY: per the contract.
-        let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
+        let identifier = unsafe { listed_identifier_arg(identifier, identifier_len) }?;
         let out_election = required_out(out_election, "out_election")?;
         let on_state = state_listener(on_state, user_data);
         let election = Election::with_listener(client, path, identifier, on_state);
@@ -114,7 +117,13 @@ pub unsafe extern "C" fn zk_election_is_leader(election: *const zk_election) -> 
 
 /// Joins the election and blocks until this contender is elected (waiting on an exists watch
 /// for its predecessor), then calls `leader(user_data)` and gives leadership up when it
-/// returns. Returns `leader`'s result; `ZK_ECLOSED` (message "election cancelled") when
+/// returns. Elected means its contender node, of the client's current session, is first: a
+/// node of a session the client declared lost is deleted before it joins again, never
+/// counted as its own. Giving up deletes the node, retrying through reconnects and new
+/// sessions for up to twice the session timeout (this call blocks meanwhile); if it could
+/// not, the node may remain until the server expires that session (no other contender is
+/// elected before then) and the next run on this handle deletes it first; that failure is
+/// not reported. Returns `leader`'s result; `ZK_ECLOSED` (message "election cancelled") when
 /// `zk_election_cancel()` stopped the wait before election (`leader` was not called; a
 /// cancel made while no run waits stops the next run at once); another error code when the
 /// election could not be joined. `user_data` is borrowed for the call.
@@ -135,7 +144,7 @@ pub unsafe extern "C" fn zk_election_run(
         let leader = leader.ok_or_else(|| Error::InvalidArgument("leader is NULL".into()))?;
         // SAFETY: per the contract, leader may be called with user_data.
         match election.election.run(|| unsafe { leader(user_data) })? {
-            Some(code) => result = code,
+            Some(returned) => result = zk_error::from_callback(returned, "the leader function")?,
             None => {
                 result = zk_error::ZK_ECLOSED;
                 set_last_error("election cancelled before this contender was elected".into());

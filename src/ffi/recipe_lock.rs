@@ -5,8 +5,8 @@ use std::ffi::{c_char, c_void};
 use super::client::{client_arg, zk_client};
 use super::types::{zk_free_fn, zk_state, zk_string_list};
 use super::{
-    bytes_arg, guard, guard_value, path_arg, required, required_out, string_array_arg, timeout_arg,
-    zk_error, UserData,
+    guard, guard_value, listed_identifier_arg, path_arg, required, required_out, string_array_arg,
+    timeout_arg, zk_error, UserData,
 };
 use crate::client::State;
 use crate::error::{Error, Result};
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn zk_lock_new_with_options(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         // SAFETY: per the contract.
-        let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
+        let identifier = unsafe { listed_identifier_arg(identifier, identifier_len) }?;
         let out_lock = required_out(out_lock, "out_lock")?;
         // SAFETY: NULL or valid per the contract.
         let options = unsafe { options.as_ref() }
@@ -194,7 +194,8 @@ unsafe fn new_plain_lock(
 /// Makes an exclusive lock on `path` (kazoo's `Lock(path, identifier)`): contenders are
 /// ephemeral sequential children `<path>/<guid>__lock__<sequence>` holding their identifier.
 /// Nothing is sent until the first acquire. `identifier` (`identifier_len` bytes, NULL when 0;
-/// UTF-8 for kazoo to read it) and `path` are borrowed for the call. On success `*out_lock`
+/// UTF-8 for kazoo to read it; no NUL byte, as `zk_lock_contenders()` returns it as a C
+/// string: `ZK_EINVAL`) and `path` are borrowed for the call. On success `*out_lock`
 /// owns the handle: release it with `zk_lock_free()`.
 ///
 /// # Safety
@@ -313,8 +314,14 @@ pub unsafe extern "C" fn zk_lock_try_acquire(
     unsafe { zk_lock_acquire(lock, 0, out_acquired) }
 }
 
-/// Releases the lock (deletes its node, retrying connection losses until the node or the
-/// session is gone). Releasing a lock that is not held does nothing.
+/// Releases the lock: deletes its node, retrying connection losses through reconnects and new
+/// sessions for up to twice the session timeout. `ZK_OK` only once the node is gone from the
+/// server (releasing a lock that is not held is `ZK_OK` too, after deleting any node a lost
+/// session left). `ZK_ECONNECTIONLOSS` (or the last attempt's `ZK_ESESSIONEXPIRED` or
+/// `ZK_EOPERATIONTIMEOUT`; `ZK_ECLOSED` for a stopped client) when the node could not be
+/// deleted in that time: it may remain until the server expires the session that
+/// made it, so no other contender holds the lock before then; the next acquire deletes it
+/// first. Either way the lock is no longer held. Blocks the calling thread meanwhile.
 ///
 /// # Safety
 /// `lock` NULL or live.
@@ -364,9 +371,12 @@ pub unsafe extern "C" fn zk_lock_contenders(
     })
 }
 
-/// A fencing token for the held lock: the sequence number of its node, larger for every
-/// later holder of the same lock path. `ZK_EINVAL` (and `*out_token` unmodified) when the
-/// lock is not held.
+/// A fencing token for the held lock: a signed 64-bit integer, the `czxid` of the lock's
+/// contender node (the zxid of the transaction that created it). Strictly larger for every
+/// later grant of the same lock path, for the life of the ensemble, even when the lock's
+/// parent node is deleted and made again. Hand it to the guarded resource, which refuses any
+/// token smaller than the largest it has accepted. `ZK_EINVAL` (and `*out_token` unmodified)
+/// when the lock is not held.
 ///
 /// # Safety
 /// `lock` NULL or live; `out_token` NULL or writable.

@@ -28,7 +28,9 @@ pub enum zk_partition_state {
     /// `zk_partitioner_release_set()` (the locks are held until then).
     ZK_PARTITION_RELEASE = 2,
     /// Terminal: the session was lost, an unexpected error happened, or
-    /// `zk_partitioner_finish()` was called. Make a new partitioner to take part again.
+    /// `zk_partitioner_finish()` was called. Make a new partitioner to take part again (after
+    /// `zk_partitioner_finish()`, which waits until the party node and item locks of a lost
+    /// session are deleted).
     ZK_PARTITION_FAILURE = 3,
 }
 
@@ -386,7 +388,12 @@ pub unsafe extern "C" fn zk_partitioner_release_set(partitioner: *mut zk_partiti
 
 /// Releases the items' locks, leaves the party and stops the partitioner's thread; the state
 /// becomes `ZK_PARTITION_FAILURE` (kazoo's `finish`). Calling it again does nothing. The
-/// handle stays valid until `zk_partitioner_free()`.
+/// handle stays valid until `zk_partitioner_free()`. After a LOST session the partitioner's
+/// thread deletes its party node and item lock nodes through the client's new session (the
+/// server may still hold the lost one), retrying connection losses for up to twice the
+/// session timeout each; this call waits for it, so that a new partitioner of this member is
+/// counted once and finds no item held by its predecessor. A node that could not be deleted
+/// in that time goes when the server expires its session.
 ///
 /// # Safety
 /// `partitioner` NULL or live.

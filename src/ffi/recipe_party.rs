@@ -4,7 +4,9 @@ use std::ffi::c_char;
 
 use super::client::{client_arg, zk_client};
 use super::types::zk_string_list;
-use super::{bytes_arg, guard, guard_value, path_arg, required, required_out, zk_error};
+use super::{
+    guard, guard_value, listed_identifier_arg, path_arg, required, required_out, zk_error,
+};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::recipe::party::{Party, ShallowParty};
@@ -38,7 +40,7 @@ unsafe fn new_party(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         // SAFETY: per the contract.
-        let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
+        let identifier = unsafe { listed_identifier_arg(identifier, identifier_len) }?;
         let identifier = std::str::from_utf8(identifier)
             .map_err(|_| Error::InvalidArgument("identifier is not valid UTF-8".into()))?;
         let out_party = required_out(out_party, "out_party")?;
@@ -51,7 +53,8 @@ unsafe fn new_party(
 
 /// A member of the party at `path` (kazoo's `zk.Party(path, identifier)`), whose node
 /// `<path>/<32 hex digits>__party__` holds `identifier` (`identifier_len` bytes of UTF-8,
-/// copied; NULL only with length 0). Nothing is sent until `zk_party_join()`. On success
+/// copied; NULL only with length 0; no NUL byte, as member listings return it as a C string:
+/// `ZK_EINVAL`). Nothing is sent until `zk_party_join()`. On success
 /// `*out_party` owns the handle (release with `zk_party_free()`); on failure it is unmodified.
 ///
 /// # Safety
@@ -113,7 +116,9 @@ pub unsafe extern "C" fn zk_shallow_party_new(
 }
 
 /// Joins: creates this member's ephemeral node (and the party path if missing). Joining
-/// twice is fine.
+/// twice is fine. The node is ours only while its `ephemeralOwner` is the client's current
+/// session: this member's node left by a session the client declared LOST (the server may
+/// still hold it) is deleted and made again, never adopted.
 ///
 /// # Safety
 /// `party` NULL or live.
@@ -129,8 +134,13 @@ pub unsafe extern "C" fn zk_party_join(party: *mut zk_party) -> zk_error {
     })
 }
 
-/// Leaves: deletes this member's node. `*out_left` (if not NULL) is false when it was not
-/// there. On failure `*out_left` is unmodified.
+/// Leaves: deletes this member's node (one left by a lost session too), retrying connection
+/// losses through reconnects and new sessions for up to twice the session timeout; blocks
+/// the calling thread meanwhile. `ZK_OK` only once the node is gone from the server:
+/// `*out_left` (if not NULL) is false when it was not there. `ZK_ECONNECTIONLOSS` (or
+/// `ZK_ECLOSED` for a stopped client) when it could not be deleted in that time: it may
+/// remain, and count as a member, until the server expires the session that made it. On
+/// failure `*out_left` is unmodified.
 ///
 /// # Safety
 /// `party` NULL or live; `out_left` NULL or writable.
@@ -150,7 +160,8 @@ pub unsafe extern "C" fn zk_party_leave(party: *mut zk_party, out_left: *mut boo
 }
 
 /// Lists the members' identifiers (kazoo's `list(party)`) into `*out_members`, in node-name
-/// order; the caller releases it with `zk_string_list_free()`. On failure `*out_members` is
+/// order (this member's own node counts only while it belongs to the current session); the
+/// caller releases it with `zk_string_list_free()`. On failure `*out_members` is
 /// unmodified.
 ///
 /// # Safety
@@ -175,7 +186,8 @@ pub unsafe extern "C" fn zk_party_members(
     })
 }
 
-/// Counts the members (kazoo's `len(party)`) into `*out_count`. On failure `*out_count` is
+/// Counts the members (kazoo's `len(party)`) into `*out_count`, this member's own node only
+/// while it belongs to the current session. On failure `*out_count` is
 /// unmodified.
 ///
 /// # Safety
@@ -196,8 +208,9 @@ pub unsafe extern "C" fn zk_party_len(party: *mut zk_party, out_count: *mut usiz
     })
 }
 
-/// Leaves the party (best effort: errors are ignored; the node is ephemeral and goes with the
-/// session anyway) and releases the handle. NULL is fine.
+/// Leaves the party as `zk_party_leave()` does (blocking for up to twice the session timeout
+/// while the server cannot be reached; errors are ignored: a node that could not be deleted
+/// goes when the server expires its session) and releases the handle. NULL is fine.
 ///
 /// # Safety
 /// `party` NULL or from `zk_party_new()`/`zk_shallow_party_new()`, not freed before.

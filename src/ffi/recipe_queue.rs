@@ -281,9 +281,10 @@ pub unsafe extern "C" fn zk_locking_queue_put_all(
     })
 }
 
-/// Whether this handle has claimed an entry and its claim still holds the handle's id
-/// (kazoo's `holds_lock()`; asked of the server after a sync), into `*out_holds`. False after
-/// the session that made the claim ended. On failure it is unmodified.
+/// Whether this handle has claimed an entry and its claim still holds the handle's id and
+/// belongs to the client's current session (kazoo's `holds_lock()`; asked of the server after
+/// a sync), into `*out_holds`. False once the client has declared the session that made the
+/// claim LOST, even while the server still holds it. On failure it is unmodified.
 ///
 /// # Safety
 /// `queue` NULL or live; `out_holds` NULL or writable.
@@ -305,7 +306,9 @@ pub unsafe extern "C" fn zk_locking_queue_holds_lock(
 
 /// Claims the first unclaimed entry and returns its data as `zk_queue_get()` does (same
 /// `timeout_ms`, `*out_data` released with `zk_buffer_free()`). While a claimed entry is not
-/// yet consumed or released, returns that entry again. On failure the outputs are unmodified.
+/// yet consumed or released, returns that entry again. A claim of ours left by a session the
+/// client declared LOST is deleted and the entry claimed afresh, never adopted. On failure
+/// the outputs are unmodified.
 ///
 /// # Safety
 /// `queue` NULL or live; `out_data` and `out_got` NULL or writable.
@@ -329,8 +332,17 @@ pub unsafe extern "C" fn zk_locking_queue_get(
     })
 }
 
-/// Removes the claimed entry and its claim in one transaction; `*out_done` is false when
-/// nothing was claimed or the claim was lost. On failure it is unmodified.
+/// Removes the claimed entry and its claim in one transaction, only while the claim belongs
+/// to the client's current session; `*out_done` is true once both are gone. It is false when
+/// nothing was claimed or the claim was lost: gone with an expired session, or of a session
+/// the client declared LOST (that claim is deleted, retrying through new sessions for up to
+/// twice the session timeout): the entry is not consumed and stays for whoever claims it
+/// next. `ZK_ECONNECTIONLOSS` when the commit's reply was lost and, the session having
+/// changed meanwhile, the entry is gone without telling whether this consumer or another
+/// removed it (it may or may not have happened; nothing is claimed afterwards), and when a
+/// claim of a lost session could not be deleted (it may block the entry until the server
+/// expires that session). On other failures `*out_done` is unmodified and the claim is kept,
+/// for a later call.
 ///
 /// # Safety
 /// `queue` NULL or live; `out_done` NULL or writable.
@@ -350,8 +362,12 @@ pub unsafe extern "C" fn zk_locking_queue_consume(
     })
 }
 
-/// Gives the claim up, leaving the entry to others; `*out_done` is false when nothing was
-/// claimed or the claim was lost. On failure it is unmodified.
+/// Gives the claim up, leaving the entry to others; `*out_done` is true once the claim is
+/// gone from the server, false when nothing was claimed or the claim was lost (a claim of a
+/// session the client declared LOST is deleted then too, retrying through new sessions for
+/// up to twice the session timeout). `ZK_ECONNECTIONLOSS` when such a claim could not be
+/// deleted in that time: it may block the entry until the server expires that session. On
+/// failure `*out_done` is unmodified.
 ///
 /// # Safety
 /// `queue` NULL or live; `out_done` NULL or writable.
@@ -392,8 +408,8 @@ pub unsafe extern "C" fn zk_locking_queue_len(
     })
 }
 
-/// Releases a locking queue handle (a claim stays until released, consumed or the session
-/// ends). NULL is fine.
+/// Releases a locking queue handle (a claim stays until released, consumed or the server
+/// expires the session that made it). NULL is fine.
 ///
 /// # Safety
 /// `queue` NULL or from `zk_locking_queue_new()`, not freed before.

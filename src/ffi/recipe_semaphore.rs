@@ -5,7 +5,9 @@ use std::ffi::c_char;
 use super::client::{client_arg, zk_client};
 use super::timeout_arg;
 use super::types::zk_string_list;
-use super::{bytes_arg, guard, guard_value, path_arg, required, required_out, zk_error};
+use super::{
+    guard, guard_value, listed_identifier_arg, path_arg, required, required_out, zk_error,
+};
 use crate::recipe::semaphore::Semaphore;
 
 /// A counting semaphore (kazoo's `Semaphore`, interoperable with it): see
@@ -19,9 +21,10 @@ pub struct zk_semaphore {
 /// max_leases)`): leases are ephemeral children `<path>/<guid>` holding their identifier, taken
 /// under a lock at `<path>-__lock__`; `<path>`'s data records `max_leases` (an acquire fails
 /// with `ZK_EINVAL` when it records another number). Nothing is sent until the first acquire.
-/// `path` and `identifier` (`identifier_len` bytes, NULL when 0) are borrowed for the call.
-/// `ZK_EINVAL` when `max_leases` is 0. On success `*out_semaphore` owns the handle: release it
-/// with `zk_semaphore_free()`.
+/// `path` and `identifier` (`identifier_len` bytes, NULL when 0; no NUL byte, as
+/// `zk_semaphore_lease_holders()` returns it as a C string) are borrowed for the call.
+/// `ZK_EINVAL` when `max_leases` is 0 or the identifier has a NUL byte. On success
+/// `*out_semaphore` owns the handle: release it with `zk_semaphore_free()`.
 ///
 /// # Safety
 /// `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
@@ -41,7 +44,7 @@ pub unsafe extern "C" fn zk_semaphore_new(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         // SAFETY: per the contract.
-        let identifier = unsafe { bytes_arg(identifier, identifier_len, "identifier") }?;
+        let identifier = unsafe { listed_identifier_arg(identifier, identifier_len) }?;
         let out_semaphore = required_out(out_semaphore, "out_semaphore")?;
         let semaphore = Semaphore::new(client, path, identifier, max_leases)?;
         // SAFETY: checked non-NULL; writable per the contract.
@@ -52,7 +55,10 @@ pub unsafe extern "C" fn zk_semaphore_new(
 
 /// Waits up to `timeout_ms` milliseconds (-1: forever) for a lease: `*out_acquired` is true
 /// once one is held (at once if already held), false on timeout or `zk_semaphore_cancel()`.
-/// Blocks the calling thread; it may be called from any callback, of this client too.
+/// A lease is held only on a node of the client's current session: a lease of ours that a
+/// session the client declared lost left on the server is deleted first, never adopted.
+/// Connection losses and session expiry are retried until the timeout. Blocks the calling
+/// thread; it may be called from any callback, of this client too.
 ///
 /// # Safety
 /// `semaphore` NULL or live; `out_acquired` NULL or writable.
@@ -74,8 +80,15 @@ pub unsafe extern "C" fn zk_semaphore_acquire(
     })
 }
 
-/// Gives the lease back (deletes its node, retrying connection losses). Releasing when no
-/// lease is held does nothing.
+/// Gives the lease back: deletes its node, retrying connection losses through reconnects and
+/// new sessions for up to twice the session timeout. `ZK_OK` only once the node is gone from
+/// the server (releasing when no lease is held is `ZK_OK` too, after deleting any lease a lost
+/// session left). `ZK_ECONNECTIONLOSS` (or the last attempt's `ZK_ESESSIONEXPIRED` or
+/// `ZK_EOPERATIONTIMEOUT`; `ZK_ECLOSED` for a stopped client), with a last-error message
+/// saying the node may remain, when it could not be deleted in that time: the lease may stay
+/// on the server, and count against `max_leases`, until the server expires the session that
+/// made it; the next acquire or release deletes it first. Either way the lease is no longer
+/// held. Blocks the calling thread meanwhile.
 ///
 /// # Safety
 /// `semaphore` NULL or live.
@@ -126,8 +139,9 @@ pub unsafe extern "C" fn zk_semaphore_lease_holders(
     })
 }
 
-/// Releases the lease if held (best effort) and frees the handle. NULL is fine. Not while
-/// another thread is in a call on the same handle.
+/// Releases the lease if held (as `zk_semaphore_release()`, best effort: its error is not
+/// reported, and it may block as long) and frees the handle. NULL is fine. Not while another
+/// thread is in a call on the same handle.
 ///
 /// # Safety
 /// `semaphore` NULL or from `zk_semaphore_new()`, not freed before.

@@ -94,9 +94,11 @@ pub extern "C" fn zk_retry_policy_default() -> zk_retry_policy {
 }
 
 /// A function run under `zk_retry()`: it receives the client and the user data, and returns
-/// `ZK_OK`, an error, or `ZK_EFORCERETRY` to ask for another attempt.
+/// a `zk_error` value as a plain integer: `ZK_OK`, an error, or `ZK_EFORCERETRY` to ask for
+/// another attempt. A number that is not a `zk_error` code ends `zk_retry()` with `ZK_EINVAL`
+/// (the message names the number). Runs on the thread that called `zk_retry()`.
 pub type zk_retry_fn =
-    Option<unsafe extern "C" fn(client: *mut zk_client, user_data: *mut c_void) -> zk_error>;
+    Option<unsafe extern "C" fn(client: *mut zk_client, user_data: *mut c_void) -> i32>;
 
 /// The Rust error a C function's result stands for (`ZK_OK` is not an error).
 fn error_from_code(code: zk_error) -> Error {
@@ -134,7 +136,8 @@ pub unsafe extern "C" fn zk_retry(
         };
         policy.run(|| {
             // SAFETY: the caller gave this function for this client and user data.
-            match unsafe { function(client, user_data) } {
+            let returned = unsafe { function(client, user_data) };
+            match zk_error::from_callback(returned, "the function run by zk_retry")? {
                 zk_error::ZK_OK => Ok(()),
                 code => Err(error_from_code(code)),
             }

@@ -5,14 +5,24 @@
 //! arrived and at `leave` until all have left: each participant is an ephemeral
 //! `<path>/<32 hex digits>` holding its identifier, and the last to arrive creates
 //! `<path>/ready` (kazoo's layout and algorithm, so the two interoperate).
+//!
+//! A participant's node is its own only while its `ephemeralOwner` is the client's current
+//! session: one left by a session the client declared LOST (the server may hold it for a
+//! while yet) is deleted and made again by `enter`, never counted as this participant. A
+//! `leave`, and the cleanup after a failed `enter`, report the node gone only once it is gone
+//! from the server.
 
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::client::{Client, CreateOptions, WatchId, WatchedEvent};
+use crate::client::{Client, WatchId, WatchedEvent};
 use crate::error::Result;
-use crate::proto::{CreateMode, ErrorCode, EventType};
+use crate::proto::{ErrorCode, EventType};
 use crate::runtime::Wait;
+
+use super::common::Waker;
+use super::ephemeral::{create_current, delete_own};
 
 /// The name of the node a DoubleBarrier's last arrival creates.
 pub const READY_NODE: &str = "ready";
@@ -132,6 +142,8 @@ pub struct DoubleBarrier {
     num_clients: usize,
     identifier: String,
     node_name: String,
+    /// Paces the retries of a node's deletion.
+    waker: Arc<Waker>,
 }
 
 impl DoubleBarrier {
@@ -145,6 +157,7 @@ impl DoubleBarrier {
             num_clients,
             identifier: identifier.to_string(),
             node_name: super::common::guid(),
+            waker: Arc::new(Waker::default()),
         }
     }
 
@@ -154,31 +167,25 @@ impl DoubleBarrier {
     }
 
     /// Enters: blocks until `num_clients` participants have entered, at most `timeout`
-    /// (`None`: no limit). True once all are in. On a timeout or an error this participant's
-    /// node is removed (kazoo's best-effort cleanup) and false or the error is returned.
+    /// (`None`: no limit). True once all are in. This participant's node is made in the
+    /// current session: one of ours left by an earlier session (which the server may still
+    /// hold) is deleted first, never counted. On a timeout or an error this participant's
+    /// node is removed (retrying connection losses, through new sessions, for up to twice the
+    /// session timeout) and false or the error is returned;
+    /// [`Error::MayRemain`](crate::Error::MayRemain) instead when the node could not be
+    /// removed: it may stay (and count as a participant) until the server expires its session.
     pub fn enter(&self, timeout: Option<Duration>) -> Result<bool> {
         let deadline = deadline(timeout);
         let result = self.client.retry(|| self.try_enter(deadline));
         if !matches!(result, Ok(true)) {
-            self.cleanup();
+            self.cleanup()?;
         }
         result
     }
 
     fn try_enter(&self, deadline: Option<Instant>) -> Result<bool> {
         self.client.ensure_path(&self.path, None).wait()?;
-        let options = CreateOptions {
-            mode: CreateMode::Ephemeral,
-            ..CreateOptions::default()
-        };
-        match self
-            .client
-            .create(&self.node_path(), self.identifier.as_bytes(), &options)
-            .wait()
-        {
-            Err(error) if !error.is(ErrorCode::NODE_EXISTS) => return Err(error),
-            _ => {}
-        }
+        create_current(&self.client, &self.node_path(), self.identifier.as_bytes())?;
         let ready = child_path(&self.path, READY_NODE);
         let (ready_exists, events) = watch_exists(&self.client, &ready)?;
         if ready_exists {
@@ -198,13 +205,16 @@ impl DoubleBarrier {
     }
 
     /// Leaves: blocks until every participant has left, at most `timeout` (`None`: no
-    /// limit). True once all are out. On a timeout or an error this participant's node is
-    /// removed (kazoo's best-effort cleanup) and false or the error is returned.
+    /// limit). True once all are out (our node is gone from the server then). On a timeout
+    /// or an error this participant's node is removed (retrying connection losses, through
+    /// new sessions, for up to twice the session timeout) and false or the error is
+    /// returned; [`Error::MayRemain`](crate::Error::MayRemain) instead when the node could not
+    /// be removed: it may stay until the server expires the session that made it.
     pub fn leave(&self, timeout: Option<Duration>) -> Result<bool> {
         let deadline = deadline(timeout);
         let result = self.client.retry(|| self.try_leave(deadline));
         if !matches!(result, Ok(true)) {
-            self.cleanup();
+            self.cleanup()?;
         }
         result
     }
@@ -255,7 +265,8 @@ impl DoubleBarrier {
         }
     }
 
-    fn cleanup(&self) {
-        let _ = self.client.retry(|| self.delete_own_node());
+    /// Removes our node (of whichever session) for good, or says it may remain.
+    fn cleanup(&self) -> Result<()> {
+        delete_own(&self.client, &self.waker, &self.node_path()).map(drop)
     }
 }

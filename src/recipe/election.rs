@@ -77,7 +77,13 @@ impl Election {
     }
 
     /// Joins the election, waits until elected, then calls `leader` and gives leadership up
-    /// when it returns (or panics). `Ok(Some(value))`: `leader` ran and returned `value`;
+    /// when it returns (or panics). Elected means our contender node, of the client's current
+    /// session, is first: a node of a session the client declared lost is deleted before we
+    /// join again, never counted as ours. Giving up deletes the node as [`Lock::release`]
+    /// does (blocking up to twice the session timeout while the server cannot be reached);
+    /// if it could not, the node may remain until the server expires that session (nobody
+    /// else is elected before then) and the next run deletes it first; that failure is not
+    /// reported. `Ok(Some(value))`: `leader` ran and returned `value`;
     /// `Ok(None)`: [`Election::cancel`] stopped the wait (`leader` did not run). A cancel made
     /// while no run is waiting stops the next run at once. Connection losses and session
     /// expiry while waiting are ridden out (a new session joins again).

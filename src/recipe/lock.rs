@@ -13,6 +13,12 @@
 //! Beyond kazoo: creation is protected (after a connection loss the guid finds the node the
 //! server may have made before another is created); [`Lock::fencing_token`]; an optional
 //! state listener told when the connection state changes while the lock is held.
+//!
+//! A node is ours only while its `ephemeralOwner` is the client's current session. After the
+//! client declared a session LOST (on its own timer, or told by the server) the server may
+//! still hold that session, and with it our node, for a while: such a node is deleted (it
+//! carries our guid) before a new one is made, never adopted, so the lock is never granted on
+//! it. A release returns `Ok` only once the node is gone from the server.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -75,11 +81,25 @@ pub struct Lock {
     inner: Arc<Inner>,
 }
 
+/// Our contender node, as the server described it when it was made or found.
+#[derive(Clone)]
+struct Node {
+    /// Its name (not path).
+    name: String,
+    /// The session it belongs to (its `ephemeralOwner`).
+    owner: i64,
+    /// The zxid that created it: the fencing token.
+    czxid: i64,
+}
+
 struct Held {
-    /// Our contender node's name (not path), once created.
-    node: Option<String>,
-    /// A create was sent: look for our guid before sending another.
-    create_tried: bool,
+    /// Our contender node, once created (or found) in the session it belongs to.
+    node: Option<Node>,
+    /// A node of ours may be on the server that `node` does not name: a create whose reply
+    /// was lost, a node of a session the client has given up on, a release that could not
+    /// reach the server. Looked for by our guid (and deleted, unless it belongs to the current
+    /// session) before another is made.
+    unsure: bool,
     /// The session the lock was acquired in, while held: it is held no longer once that
     /// session is over, even before the state listener has been told.
     acquired_in: Option<i64>,
@@ -213,7 +233,7 @@ impl Lock {
             waits_for,
             held: Mutex::new(Held {
                 node: None,
-                create_tried: false,
+                unsure: false,
                 acquired_in: None,
             }),
             acquiring: Mutex::new(()),
@@ -261,8 +281,13 @@ impl Lock {
         self.inner.waker.wake();
     }
 
-    /// Releases the lock: deletes our node, retrying connection losses until it is gone or
-    /// the session is. Ok(false) if the lock was not held.
+    /// Releases the lock: deletes our node, retrying connection losses, across reconnects and
+    /// new sessions, for up to twice the session timeout ([`RELEASE_TIMEOUTS`]). Ok(true) once
+    /// the node is gone from the server; Ok(false) if the lock was not held (a node a lost
+    /// session may have left is deleted then too). [`Error::MayRemain`] when the node could
+    /// not be deleted in that time: it may stay until the server expires the session that made
+    /// it (another contender cannot take the lock before then), and the next acquire deletes
+    /// it first. Either way the lock is no longer held.
     pub fn release(&self) -> Result<bool> {
         self.inner.release()
     }
@@ -297,24 +322,26 @@ impl Lock {
         Ok(identifiers)
     }
 
-    /// A fencing token while the lock is held: the sequence number of our contender node.
-    /// ZooKeeper numbers the children of `<path>` from one counter, so every later holder of
-    /// this lock has a larger token. `None` when not held.
+    /// A fencing token while the lock is held: the `czxid` of our contender node, the zxid of
+    /// the transaction that created it. Zxids order every change of the ensemble, so each
+    /// later grant of this lock path has a strictly larger token for the life of the ensemble,
+    /// even when `<path>` is deleted and made again (a sequence number would start again).
+    /// Hand it to the guarded resource, which refuses any token below the largest it has seen.
+    /// `None` when not held.
     pub fn fencing_token(&self) -> Option<i64> {
         let held = lock(&self.inner.held);
         if !self.inner.holds(&held) {
             return None;
         }
-        let node = held.node.as_deref()?;
-        node.get(self.inner.prefix.len()..)?.parse().ok()
+        held.node.as_ref().map(|node| node.czxid)
     }
 
     /// The path of our contender node, if one exists now.
     pub fn node(&self) -> Option<String> {
         let held = lock(&self.inner.held);
         held.node
-            .as_deref()
-            .map(|node| join(&self.inner.path, node))
+            .as_ref()
+            .map(|node| join(&self.inner.path, &node.name))
     }
 }
 
@@ -337,10 +364,11 @@ impl Inner {
         let was_held = {
             let mut held = lock(&self.held);
             let was_held = held.acquired_in.is_some();
-            if state == State::Lost && was_held {
+            if state == State::Lost && held.node.is_some() {
+                // The server may hold the lost session, and our node, for a while yet.
                 held.acquired_in = None;
                 held.node = None;
-                held.create_tried = false;
+                held.unsure = true;
             }
             was_held
         };
@@ -371,22 +399,27 @@ impl Inner {
         }
     }
 
-    /// Our node, created if need be (protected: a create that may have happened is looked for
-    /// by our guid first).
-    fn ensure_node(&self) -> Result<String> {
-        {
+    /// Our node in the current session, created if need be. Creation is protected: when a
+    /// node of ours may be on the server already, our guid finds it first; one of the current
+    /// session is taken, any other deleted.
+    fn ensure_node(&self) -> Result<Node> {
+        let unsure = {
             let held = lock(&self.held);
             if let Some(node) = &held.node {
                 return Ok(node.clone());
             }
-        }
-        if lock(&self.held).create_tried {
-            if let Some(node) = self.find_node()? {
-                lock(&self.held).node = Some(node.clone());
+            held.unsure
+        };
+        if unsure {
+            let found = self.remove_stale_nodes(true)?;
+            let mut held = lock(&self.held);
+            held.unsure = false;
+            if let Some(node) = found {
+                held.node = Some(node.clone());
                 return Ok(node);
             }
         }
-        lock(&self.held).create_tried = true;
+        lock(&self.held).unsure = true;
         let options = CreateOptions {
             mode: CreateMode::EphemeralSequential,
             makepath: true,
@@ -396,30 +429,57 @@ impl Inner {
             .client
             .create(&join(&self.path, &self.prefix), &self.data, &options)
             .wait()?;
-        let node = created
-            .path
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        lock(&self.held).node = Some(node.clone());
+        let node = Node {
+            name: created
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            owner: created.stat.ephemeral_owner,
+            czxid: created.stat.czxid,
+        };
+        let mut held = lock(&self.held);
+        held.unsure = false;
+        held.node = Some(node.clone());
         Ok(node)
     }
 
-    fn find_node(&self) -> Result<Option<String>> {
+    /// Deletes every node of ours (by our guid) on the server, except, with `keep_current`,
+    /// one that belongs to the current session, which is returned.
+    fn remove_stale_nodes(&self, keep_current: bool) -> Result<Option<Node>> {
         let (children, _) = match self.client.get_children(&self.path).wait() {
             Err(error) if error.is(ErrorCode::NO_NODE) => return Ok(None),
             result => result?,
         };
-        Ok(children
-            .into_iter()
-            .find(|child| child.starts_with(&self.prefix)))
+        let mut kept = None;
+        for name in children.into_iter().filter(|c| c.starts_with(&self.prefix)) {
+            let path = join(&self.path, &name);
+            let Some(stat) = self.client.exists(&path).wait()? else {
+                continue;
+            };
+            let current = self.client.session_info().session_id;
+            if keep_current && kept.is_none() && stat.ephemeral_owner == current {
+                kept = Some(Node {
+                    name,
+                    owner: stat.ephemeral_owner,
+                    czxid: stat.czxid,
+                });
+                continue;
+            }
+            match self.client.delete(&path, -1).wait() {
+                Err(error) if error.is(ErrorCode::NO_NODE) => {}
+                result => result?,
+            }
+        }
+        Ok(kept)
     }
 
     /// One pass: Ok(true) held, Ok(false) timed out or cancelled.
     fn attempt(self: &Arc<Self>, deadline: Option<Instant>) -> Result<bool> {
         let node = self.ensure_node()?;
         let ours = node
+            .name
             .get(self.prefix.len()..)
             .unwrap_or_default()
             .to_string();
@@ -429,15 +489,26 @@ impl Inner {
                 return Ok(false);
             }
             let (children, _) = self.client.get_children(&self.path).wait()?;
-            if !children.contains(&node) {
+            if !children.contains(&node.name) {
                 // Gone with an expired session: make another.
+                lock(&self.held).node = None;
+                return Err(Error::ForceRetry);
+            }
+            if node.owner != self.client.session_info().session_id {
+                // A node of a session the client has given up on, which the server still
+                // holds: never ours to be granted on. Delete it and make another.
                 let mut held = lock(&self.held);
                 held.node = None;
+                held.unsure = true;
                 return Err(Error::ForceRetry);
             }
             let Some(before) = predecessor(&children, &self.waits_for, &ours) else {
-                let session = self.client.session_info().session_id;
-                lock(&self.held).acquired_in = Some(session);
+                let mut held = lock(&self.held);
+                held.acquired_in = Some(node.owner);
+                if !self.holds(&held) {
+                    held.acquired_in = None;
+                    return Err(Error::ForceRetry); // the session changed meanwhile
+                }
                 return Ok(true);
             };
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
@@ -459,93 +530,103 @@ impl Inner {
         let _ = self.client.remove_watch(id).wait();
     }
 
-    /// Deletes our node after a failed acquire, retrying connection losses until it is gone
-    /// or the session is.
+    /// Deletes our node after a failed acquire (and any a lost create reply or a lost
+    /// session may have left), retrying connection losses for up to [`RELEASE_TIMEOUTS`]
+    /// session timeouts. What could not be deleted is looked for again by the next acquire.
     fn cleanup(&self) {
-        let node = {
+        {
             let mut held = lock(&self.held);
             held.acquired_in = None;
-            let node = held.node.take();
-            let tried = std::mem::replace(&mut held.create_tried, false);
-            (node, tried)
-        };
-        let node = match node {
-            (Some(node), _) => Some(node),
-            // A create was sent and its answer lost: look for the node it may have made, for
-            // as long as it can be there. Left behind, it would stand in line (and block
-            // every later contender) for as long as the session lives.
-            (None, true) => while_session_lives(&self.client, &self.waker, || self.find_node())
-                .ok()
-                .flatten()
-                .flatten(),
-            (None, false) => None,
-        };
-        if let Some(node) = node {
-            let _ = self.delete_node(&node);
+            if held.node.take().is_some() {
+                held.unsure = true;
+            }
+            if !held.unsure {
+                return;
+            }
+        }
+        if self.remove_until_gone().is_ok() {
+            lock(&self.held).unsure = false;
         }
     }
 
     fn release(&self) -> Result<bool> {
-        let node = {
+        let was_held = {
             let mut held = lock(&self.held);
-            if held.acquired_in.take().is_none() {
-                return Ok(false);
+            let was_held = held.acquired_in.take().is_some();
+            if held.node.take().is_some() {
+                held.unsure = true;
             }
-            held.create_tried = false;
-            held.node.take()
+            if !held.unsure {
+                return Ok(was_held);
+            }
+            was_held
         };
-        if let Some(node) = node {
-            self.delete_node(&node)?;
-        }
-        Ok(true)
+        self.remove_until_gone()?;
+        lock(&self.held).unsure = false;
+        Ok(was_held)
     }
 
-    /// Deletes a node of ours, retrying connection losses until it or the session is gone.
-    fn delete_node(&self, node: &str) -> Result<()> {
-        delete_ephemeral(&self.client, &self.waker, &join(&self.path, node))
+    /// Deletes every node of ours on the server, retrying connection losses (through
+    /// reconnects and new sessions: a node of a lost session may outlive it on the server)
+    /// for up to [`RELEASE_TIMEOUTS`] session timeouts.
+    fn remove_until_gone(&self) -> Result<()> {
+        retry_for_session_timeouts(&self.client, &self.waker, RELEASE_TIMEOUTS, || {
+            self.remove_stale_nodes(false)
+        })
+        .map(drop)
+        .map_err(|cause| Error::MayRemain {
+            path: join(&self.path, &self.prefix),
+            cause: Box::new(cause),
+        })
     }
 }
 
-/// Runs `operation` until it succeeds (`Some`) or this session is gone (`None`): LOST, or
-/// disconnected for longer than the session timeout (the server has expired the session
-/// then, and deleted its ephemeral nodes with it). Connection losses are retried on each
-/// state change, at least every [`RETRY_PAUSE`]; other errors are returned.
-pub(crate) fn while_session_lives<T>(
+/// How many session timeouts a release keeps trying to delete a node before it reports that
+/// the node may remain ([`Error::MayRemain`]).
+pub const RELEASE_TIMEOUTS: u32 = 2;
+
+/// Runs `operation` until it succeeds, retrying connection losses and session expiry (on
+/// each state change, at least every [`RETRY_PAUSE`]) for up to `timeouts` times the session
+/// timeout. The last error once that time is up, or at once for any other error (a stopped
+/// client included).
+pub(crate) fn retry_for_session_timeouts<T>(
     client: &Client,
     waker: &Waker,
+    timeouts: u32,
     mut operation: impl FnMut() -> Result<T>,
-) -> Result<Option<T>> {
-    let mut disconnected_since: Option<Instant> = None;
+) -> Result<T> {
+    let started = Instant::now();
     loop {
         let seen = waker.generation();
         match operation() {
-            Ok(value) => return Ok(Some(value)),
-            Err(error)
-                if error.is(ErrorCode::SESSION_EXPIRED) || matches!(error, Error::Closed) =>
-            {
-                return Ok(None)
-            }
+            Ok(value) => return Ok(value),
             Err(error) if is_retryable(&error) => {
-                let since = *disconnected_since.get_or_insert_with(Instant::now);
-                let timeout = client.session_info().negotiated_timeout;
-                if client.state() == State::Lost || since.elapsed() > timeout + RETRY_PAUSE {
-                    return Ok(None);
+                let bound = client.session_info().negotiated_timeout * timeouts;
+                let deadline = started + bound.max(RETRY_PAUSE);
+                if Instant::now() >= deadline {
+                    return Err(error);
                 }
-                waker.pause(seen, None);
+                waker.pause(seen, Some(deadline));
             }
             Err(error) => return Err(error),
         }
     }
 }
 
-/// Deletes an ephemeral node of this session, retrying connection losses until it is gone or
-/// the session is.
+/// Deletes an ephemeral node of ours, retrying connection losses through reconnects and new
+/// sessions (the server may keep a node of a session the client has given up on) for up to
+/// [`RELEASE_TIMEOUTS`] session timeouts; [`Error::MayRemain`] if it could not.
 pub(crate) fn delete_ephemeral(client: &Client, waker: &Waker, path: &str) -> Result<()> {
-    while_session_lives(client, waker, || match client.delete(path, -1).wait() {
-        Err(error) if error.is(ErrorCode::NO_NODE) => Ok(()),
-        other => other,
+    retry_for_session_timeouts(client, waker, RELEASE_TIMEOUTS, || {
+        match client.delete(path, -1).wait() {
+            Err(error) if error.is(ErrorCode::NO_NODE) => Ok(()),
+            other => other,
+        }
     })
-    .map(drop)
+    .map_err(|cause| Error::MayRemain {
+        path: path.to_string(),
+        cause: Box::new(cause),
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod barrier;
 mod common;
 pub mod counter;
 pub mod election;
+mod ephemeral;
 pub mod lease;
 pub mod lock;
 pub mod partitioner;

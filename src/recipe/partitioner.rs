@@ -17,6 +17,12 @@
 //! connection state changed: the caller calls [`SetPartitioner::release_set`]) → `Allocating`;
 //! `Failure` is terminal (session lost, an unexpected error, or [`SetPartitioner::finish`]).
 //!
+//! A LOST session is the client's view: the server may still hold it, and with it our party
+//! node and item lock nodes. On its way out the worker deletes them through the client's new
+//! session (for up to two session timeouts each, as [`Lock::release`] and
+//! [`ShallowParty::leave`] do), so that a new partitioner of this member neither finds the
+//! items held by its predecessor nor is counted twice in the party.
+//!
 //! One worker thread per partitioner runs the allocations (never the client's network or
 //! callback threads); it is joined by [`SetPartitioner::finish`] and on drop.
 
@@ -236,8 +242,6 @@ struct Status {
     allocate: bool,
     /// `finish` was called: the worker stops.
     finishing: bool,
-    /// The session was lost: the party node went with it.
-    lost: bool,
     /// The worker thread has released what it held and left the party.
     worker_done: bool,
     /// States not yet told to `on_state_change`, and the thread telling them now.
@@ -324,7 +328,6 @@ impl SetPartitioner {
                 watch: None,
                 allocate: true,
                 finishing: false,
-                lost: false,
                 worker_done: false,
                 pending: VecDeque::new(),
                 deliverer: None,
@@ -428,7 +431,10 @@ impl SetPartitioner {
 
     /// Releases the items' locks and leaves the party; the state becomes FAILURE (as
     /// kazoo's `finish`). Waits for the worker thread to stop (unless called from a state
-    /// callback on it). Calling it again does nothing.
+    /// callback on it), which deletes the party node and the item lock nodes, after a LOST
+    /// session too (through the new session: the server may still hold the old one),
+    /// retrying connection losses for up to twice the session timeout for each before
+    /// leaving a node to the server's expiry of its session. Calling it again does nothing.
     pub fn finish(&self) {
         let shared = &self.shared;
         {
@@ -591,7 +597,6 @@ impl Shared {
                 return;
             }
             if state == State::Lost {
-                status.lost = true;
                 self.set_state(&mut status, PartitionState::Failure);
             } else if status.state != PartitionState::Release {
                 self.set_state(&mut status, PartitionState::Release);
@@ -704,23 +709,20 @@ impl Shared {
                 self.fail();
             }
         }
-        let (held, watch, lost) = {
+        let (held, watch) = {
             let mut status = self.status();
             status.partitions.clear();
-            (
-                std::mem::take(&mut status.held),
-                status.watch.take(),
-                status.lost,
-            )
+            (std::mem::take(&mut status.held), status.watch.take())
         };
         let _ = self.release_locks(held);
         if let Some(watch) = watch {
             let _ = self.client.remove_watch(watch).wait();
         }
-        if !lost {
-            // After LOST the node went with the session.
-            let _ = self.party.leave();
-        }
+        // After LOST too: the server may still hold the lost session and our party node, and
+        // a member counted twice (this node and the next partitioner's) skews every share.
+        // The leave deletes it through the new session, or says it may remain until the
+        // server expires the old one (nothing else can be done about it then).
+        let _ = self.party.leave();
     }
 
     /// One allocation (kazoo's `_child_watching` + `_allocate_transition`).

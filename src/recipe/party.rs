@@ -3,13 +3,22 @@
 //! A [`Party`] member is `<path>/<32 hex digits>__party__` holding the member's identifier;
 //! a [`ShallowParty`] member is `<path>/<32 hex digits>-<identifier>` (holding the identifier
 //! too, as kazoo 2.11 does), so its members are listed with one call. Both interoperate with kazoo's recipes of the same names.
+//!
+//! The member node is ours only while its `ephemeralOwner` is the client's current session.
+//! After the client declared a session LOST the server may still hold that session and our
+//! node for a while: joining again deletes that node and makes it anew (never adopts it), our
+//! own listings do not count it, and a leave returns only once the node is gone from the
+//! server (or says it may remain, [`Error::MayRemain`](crate::Error::MayRemain)).
 
-use crate::client::{Client, CreateOptions};
+use std::sync::Arc;
+
+use crate::client::Client;
 use crate::error::Result;
-use crate::proto::{CreateMode, ErrorCode};
+use crate::proto::ErrorCode;
 use crate::runtime::Wait;
 
-use super::common::guid;
+use super::common::{guid, Waker};
+use super::ephemeral::{create_current, delete_own, is_current};
 
 /// What kazoo's Party puts after the guid of each member node.
 pub const PARTY_NODE_SUFFIX: &str = "__party__";
@@ -22,6 +31,8 @@ struct Member {
     /// This member's node name (no path).
     node: String,
     data: Vec<u8>,
+    /// Paces the retries of a leave.
+    waker: Arc<Waker>,
 }
 
 impl Member {
@@ -29,31 +40,39 @@ impl Member {
         format!("{}/{}", self.path.trim_end_matches('/'), self.node)
     }
 
+    fn new(client: &Client, path: &str, node: String, identifier: &str) -> Member {
+        Member {
+            client: client.clone(),
+            path: path.to_string(),
+            node,
+            data: identifier.as_bytes().to_vec(),
+            waker: Arc::new(Waker::default()),
+        }
+    }
+
+    /// Makes our node in the current session; one of an earlier session is deleted first.
     fn join(&self) -> Result<()> {
         self.client.retry(|| {
             self.client.ensure_path(&self.path, None).wait()?;
-            let options = CreateOptions {
-                mode: CreateMode::Ephemeral,
-                ..CreateOptions::default()
-            };
-            match self
-                .client
-                .create(&self.node_path(), &self.data, &options)
-                .wait()
-            {
-                Err(error) if !error.is(ErrorCode::NODE_EXISTS) => Err(error),
-                _ => Ok(()),
-            }
+            create_current(&self.client, &self.node_path(), &self.data).map(drop)
         })
     }
 
     fn leave(&self) -> Result<bool> {
-        self.client
-            .retry(|| match self.client.delete(&self.node_path(), -1).wait() {
-                Ok(()) => Ok(true),
-                Err(error) if error.is(ErrorCode::NO_NODE) => Ok(false),
-                Err(error) => Err(error),
-            })
+        delete_own(&self.client, &self.waker, &self.node_path())
+    }
+
+    /// Drops our own node from `children` unless it belongs to the current session (a node
+    /// of a lost session is no membership of ours; the next join or leave deletes it).
+    fn without_stale_self(&self, mut children: Vec<String>) -> Result<Vec<String>> {
+        if children.contains(&self.node) {
+            let path = self.node_path();
+            let stat = self.client.retry(|| self.client.exists(&path).wait())?;
+            if !stat.is_some_and(|stat| is_current(&self.client, &stat)) {
+                children.retain(|child| *child != self.node);
+            }
+        }
+        Ok(children)
     }
 
     fn children(&self) -> Result<Vec<String>> {
@@ -78,12 +97,12 @@ impl Party {
     /// `zk.Party(path, identifier)`). Nothing is sent until a call.
     pub fn new(client: &Client, path: &str, identifier: &str) -> Party {
         Party {
-            member: Member {
-                client: client.clone(),
-                path: path.to_string(),
-                node: format!("{}{PARTY_NODE_SUFFIX}", guid()),
-                data: identifier.as_bytes().to_vec(),
-            },
+            member: Member::new(
+                client,
+                path,
+                format!("{}{PARTY_NODE_SUFFIX}", guid()),
+                identifier,
+            ),
         }
     }
 
@@ -93,25 +112,32 @@ impl Party {
     }
 
     /// Joins: creates the member node (ephemeral) and the party path if missing. Joining
-    /// twice is fine.
+    /// twice is fine. Our node left by a session the client has given up on (the server may
+    /// still hold it) is deleted and made again in the current session, never adopted.
     pub fn join(&self) -> Result<()> {
         self.member.join()
     }
 
-    /// Leaves: deletes the member node. False when it was not there.
+    /// Leaves: deletes the member node (one of an earlier session of ours too), retrying
+    /// connection losses through reconnects and new sessions for up to twice the session
+    /// timeout. Ok(true) once a delete removed it, Ok(false) when it was not there (a delete
+    /// whose reply was lost may have removed it): either way it is gone from the server.
+    /// [`Error::MayRemain`](crate::Error::MayRemain) when it could not be deleted in that
+    /// time: it may stay until the server expires the session that made it.
     pub fn leave(&self) -> Result<bool> {
         self.member.leave()
     }
 
     /// The identifiers of the members (kazoo's `list(party)`), in node-name order; a member
     /// that leaves while being listed is skipped. Identifiers that are not UTF-8 are converted
-    /// lossily.
+    /// lossily. Our own node counts only while it belongs to the current session.
     pub fn members(&self) -> Result<Vec<String>> {
         let mut members = Vec::new();
         for child in self.member_nodes()? {
             let path = format!("{}/{child}", self.member.path.trim_end_matches('/'));
             let client = &self.member.client;
             match client.retry(|| client.get(&path).wait()) {
+                Ok((_, stat)) if child == self.member.node && !is_current(client, &stat) => {}
                 Ok((data, _)) => members.push(String::from_utf8_lossy(&data).into_owned()),
                 Err(error) if error.is(ErrorCode::NO_NODE) => {}
                 Err(error) => return Err(error),
@@ -120,9 +146,10 @@ impl Party {
         Ok(members)
     }
 
-    /// How many members there are (kazoo's `len(party)`).
+    /// How many members there are (kazoo's `len(party)`); our own node counts only while it
+    /// belongs to the current session.
     pub fn len(&self) -> Result<usize> {
-        Ok(self.member_nodes()?.len())
+        Ok(self.member.without_stale_self(self.member_nodes()?)?.len())
     }
 
     /// True when nobody is a member.
@@ -149,12 +176,7 @@ impl ShallowParty {
     /// which must be usable in a node name (no `/`). Nothing is sent until a call.
     pub fn new(client: &Client, path: &str, identifier: &str) -> ShallowParty {
         ShallowParty {
-            member: Member {
-                client: client.clone(),
-                path: path.to_string(),
-                node: format!("{}-{identifier}", guid()),
-                data: identifier.as_bytes().to_vec(),
-            },
+            member: Member::new(client, path, format!("{}-{identifier}", guid()), identifier),
         }
     }
 
@@ -174,19 +196,23 @@ impl ShallowParty {
     }
 
     /// The identifiers of the members: each child's name after its first `-` (the whole name
-    /// when it has none, as kazoo does), in node-name order.
+    /// when it has none, as kazoo does), in node-name order. Our own node counts only while
+    /// it belongs to the current session.
     pub fn members(&self) -> Result<Vec<String>> {
+        let children = self.member.children()?;
         Ok(self
             .member
-            .children()?
+            .without_stale_self(children)?
             .into_iter()
             .map(|child| identifier_of(&child).to_string())
             .collect())
     }
 
-    /// How many members there are: every child of the path, as kazoo counts.
+    /// How many members there are: every child of the path, as kazoo counts, except our own
+    /// node while it belongs to an earlier session.
     pub fn len(&self) -> Result<usize> {
-        Ok(self.member.children()?.len())
+        let children = self.member.children()?;
+        Ok(self.member.without_stale_self(children)?.len())
     }
 
     /// True when nobody is a member.

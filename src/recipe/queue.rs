@@ -6,6 +6,13 @@
 //! [`LockingQueue`]: entries under `<path>/entries/entry-<priority>-<seq>`; a consumer claims
 //! one with an ephemeral `<path>/taken/<entry name>` holding its id, and removes entry and
 //! claim in one transaction when done (`consume`), or gives the claim up (`release`).
+//!
+//! A claim is ours only while it holds our id and its `ephemeralOwner` is the client's
+//! current session. After the client declared a session LOST the server may still hold it,
+//! and its claim, for a while; the server may also expire it at any moment and let another
+//! consumer claim the entry. So an entry is consumed only under a claim of the current
+//! session; a claim of an earlier session is deleted (given up), never adopted, and the
+//! entry stays for whoever claims it next.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,6 +24,7 @@ use crate::proto::{CreateMode, ErrorCode};
 use crate::runtime::Wait;
 
 use super::common::{guid, lock, wake_on_event, Waker};
+use super::ephemeral::{delete_own, is_current};
 use super::lock::is_retryable;
 
 /// The lowest and highest priorities kazoo accepts.
@@ -351,6 +359,17 @@ impl LockingQueue {
                     Ok(_) => Ok(true),
                     Err(error) if error.is(ErrorCode::NODE_EXISTS) => {
                         match inner.client.get(&claim).wait() {
+                            Ok((owner, stat))
+                                if owner == inner.id && !is_current(&inner.client, &stat) =>
+                            {
+                                // Ours, of a session the client has given up on (the server
+                                // still holds it): give it up and claim the entry afresh.
+                                match inner.client.delete(&claim, -1).wait() {
+                                    Err(error) if error.is(ErrorCode::NO_NODE) => {}
+                                    result => result?,
+                                }
+                                Err(Error::ForceRetry)
+                            }
                             Ok((owner, _)) => Ok(owner == inner.id),
                             // Released meanwhile: try to claim it again.
                             Err(error) if error.is(ErrorCode::NO_NODE) => Err(Error::ForceRetry),
@@ -382,65 +401,109 @@ impl LockingQueue {
         Ok(None)
     }
 
-    /// True when this handle has claimed an entry and its claim node still holds our id.
+    /// True when this handle has claimed an entry and its claim node still holds our id and
+    /// belongs to the client's current session (a claim of a session the client has given up
+    /// on is not held: the server may expire it at any moment).
     pub fn holds_lock(&self) -> Result<bool> {
         let inner = &self.inner;
         let Some(entry) = lock(&inner.processing).as_ref().map(|(e, _)| e.clone()) else {
             return Ok(false);
         };
-        let claim = join(&inner.taken, &entry);
-        inner.client.sync(&claim).wait()?;
-        match inner.client.get(&claim).wait() {
-            Ok((data, _)) => Ok(data == inner.id),
-            Err(error) if error.is(ErrorCode::NO_NODE) => Ok(false),
+        Ok(self.claim_state(&join(&inner.taken, &entry))? == Claim::Held)
+    }
+
+    /// What the claim node at `claim` is to us, read after a sync.
+    fn claim_state(&self, claim: &str) -> Result<Claim> {
+        let inner = &self.inner;
+        inner.client.sync(claim).wait()?;
+        match inner.client.get(claim).wait() {
+            Ok((data, _)) if data != inner.id => Ok(Claim::Lost),
+            Ok((_, stat)) if is_current(&inner.client, &stat) => Ok(Claim::Held),
+            Ok(_) => Ok(Claim::Stale),
+            Err(error) if error.is(ErrorCode::NO_NODE) => Ok(Claim::Lost),
             Err(error) => Err(error),
         }
     }
 
-    /// Removes the claimed entry and its claim in one transaction. False when nothing is
-    /// claimed or the claim was lost.
+    /// Removes the claimed entry and its claim in one transaction, only while the claim
+    /// belongs to the client's current session: Ok(true) once both are gone. Ok(false) when
+    /// nothing is claimed or the claim was lost (gone with an expired session, or of a
+    /// session the client has given up on, which is then deleted): the entry is not consumed
+    /// and stays for whoever claims it next. When the commit's reply was lost and the client's
+    /// session changed before it could find out whether the commit happened, and the entry is
+    /// gone, it cannot tell whether this consumer or another removed it: connection loss
+    /// (`CONNECTION_LOSS`: it may or may not have happened). A claim of an earlier session
+    /// that cannot be deleted (retrying for up to twice the session timeout):
+    /// [`Error::MayRemain`]. Either way nothing is claimed afterwards.
     pub fn consume(&self) -> Result<bool> {
         self.finish(true)
     }
 
-    /// Gives the claim up, leaving the entry for others. False when nothing is claimed or the
-    /// claim was lost.
+    /// Gives the claim up, leaving the entry for others: Ok(true) once the claim is gone from
+    /// the server, Ok(false) when nothing is claimed or the claim was lost (a claim of an
+    /// earlier session of ours is deleted then too). [`Error::MayRemain`] when such a claim
+    /// could not be deleted (retrying for up to twice the session timeout): it may block the
+    /// entry until the server expires the session that made it.
     pub fn release(&self) -> Result<bool> {
         self.finish(false)
     }
 
     fn finish(&self, consume: bool) -> Result<bool> {
         let inner = &self.inner;
-        if !self.holds_lock()? {
-            return Ok(false);
-        }
         let Some(entry) = lock(&inner.processing).as_ref().map(|(e, _)| e.clone()) else {
             return Ok(false);
         };
         let (entry_path, claim) = (join(&inner.entries, &entry), join(&inner.taken, &entry));
-        let mut sent = false;
-        let done = inner.client.retry(|| {
-            if std::mem::replace(&mut sent, true) {
-                // The last commit's reply was lost: find out whether it happened. Our claim
-                // goes only with that commit or with our session.
-                if inner.client.exists(&claim).wait()?.is_none() {
+        // The session the last commit was sent in.
+        let mut sent_in: Option<i64> = None;
+        let outcome = inner.client.retry(|| {
+            let state = self.claim_state(&claim)?;
+            if let Some(session) = sent_in {
+                // The last commit's reply was lost: find out whether it happened. It removed
+                // our claim if it did; in the session it was sent in, our claim goes only
+                // with that commit (a claim of that session found means it did not happen).
+                if state != Claim::Held && state != Claim::Stale {
+                    if !consume || inner.client.session_info().session_id == session {
+                        return Ok(Outcome::Done);
+                    }
+                    // Another session now: ours may have expired and another consumer
+                    // consumed the entry under its own claim.
                     let entry_gone = inner.client.exists(&entry_path).wait()?.is_none();
-                    return Ok(!consume || entry_gone);
+                    return Ok(if entry_gone {
+                        Outcome::InDoubt
+                    } else {
+                        Outcome::NotHeld
+                    });
                 }
+            }
+            match state {
+                Claim::Lost => return Ok(Outcome::NotHeld),
+                Claim::Stale => return Ok(Outcome::Stale),
+                Claim::Held => {}
             }
             let mut transaction = inner.client.transaction();
             if consume {
                 transaction.delete(&entry_path, -1);
             }
             transaction.delete(&claim, -1);
+            sent_in = Some(inner.client.session_info().session_id);
             let results = transaction.commit().wait()?;
             match Transaction::first_error(&results) {
                 Some(code) => Err(Error::Keeper(code)),
-                None => Ok(true),
+                None => Ok(Outcome::Done),
             }
-        })?;
+        });
+        // An error keeps the claim, for the caller to try again.
+        let outcome = outcome?;
         *lock(&inner.processing) = None;
-        Ok(done)
+        match outcome {
+            Outcome::Done => Ok(true),
+            Outcome::NotHeld => Ok(false),
+            Outcome::InDoubt => Err(Error::connection_loss()),
+            // A claim of a session the client has given up on: the entry is not ours to
+            // consume. Give the claim up so that it does not block the entry.
+            Outcome::Stale => delete_own(&inner.client, &inner.waker, &claim).map(|_| false),
+        }
     }
 
     /// How many entries the queue holds, claimed ones included.
@@ -457,6 +520,25 @@ impl LockingQueue {
     pub fn is_empty(&self) -> Result<bool> {
         self.len().map(|len| len == 0)
     }
+}
+
+/// What a claim node is to the consumer that made it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    /// Ours, of the current session.
+    Held,
+    /// Ours, of a session the client has given up on (the server still holds it).
+    Stale,
+    /// Gone, or another consumer's.
+    Lost,
+}
+
+/// How a consume or release ended.
+enum Outcome {
+    Done,
+    NotHeld,
+    Stale,
+    InDoubt,
 }
 
 #[cfg(test)]

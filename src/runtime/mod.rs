@@ -1,9 +1,16 @@
 //! The process-wide tokio runtime every session runs on, and a tiny `block_on` that lets any
 //! thread (a C caller, a dispatcher thread running a callback) wait for a future without
 //! entering the runtime's scheduler.
+//!
+//! `fork()` copies the runtime's memory but none of its threads: in a child the runtime
+//! inherited from the parent is dead. Each runtime records the process that built it; a
+//! process that finds only another process's runtime builds its own (the dead one is leaked:
+//! dropping it would wait for threads that do not exist). Nothing here takes a lock that a
+//! thread of the parent could have held at the moment of the fork.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
@@ -12,36 +19,159 @@ use std::time::Duration;
 use once_cell::sync::OnceCell;
 use tokio::runtime::{Builder, Handle, Runtime};
 
-static RUNTIME: OnceCell<Runtime> = OnceCell::new();
+use crate::error::{Error, Result};
+
+/// The most runtime worker threads [`set_worker_threads`] accepts.
+pub const MAX_WORKER_THREADS: usize = 64;
+
+/// How many processes of one line of descent (a process, its child, the child's child, ...)
+/// can each build a runtime; `fork()` nested deeper than this cannot create clients.
+const MAX_GENERATIONS: usize = 32;
+
+/// A runtime and the process that built it.
+struct ProcessRuntime {
+    pid: u32,
+    runtime: Runtime,
+}
+
+/// One slot per generation, each filled at most once: a child never writes to the slot of a
+/// runtime its parent may have been building at the moment of the fork.
+static RUNTIMES: [OnceCell<ProcessRuntime>; MAX_GENERATIONS] =
+    [const { OnceCell::new() }; MAX_GENERATIONS];
+/// The slot of the newest runtime (`usize::MAX`: none yet).
+static CURRENT: AtomicUsize = AtomicUsize::new(usize::MAX);
+/// The next free slot.
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+/// The process holding the build lock (0: free). A lock held by another process was held by
+/// a parent's thread when it forked: that thread does not exist here, so it is taken over.
+static BUILDER: AtomicU32 = AtomicU32::new(0);
 static WORKER_THREADS: AtomicUsize = AtomicUsize::new(1);
 
 /// How long an idle callback-dispatcher thread lingers before it retires.
 const DISPATCHER_KEEP_ALIVE: Duration = Duration::from_secs(10);
 
-/// Sets the number of runtime worker threads. Takes effect only before the first client is
-/// created; returns false (and changes nothing) afterwards.
-pub fn set_worker_threads(threads: usize) -> bool {
-    if RUNTIME.get().is_some() || threads == 0 {
-        return false;
+/// Serialises building a runtime and setting the thread count, within one process.
+struct BuildLock;
+
+impl BuildLock {
+    fn take() -> BuildLock {
+        let me = std::process::id();
+        loop {
+            let holder = BUILDER.load(Ordering::Acquire);
+            if holder != me
+                && BUILDER
+                    .compare_exchange(holder, me, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+            {
+                return BuildLock;
+            }
+            // Another thread of this process builds a runtime: a short wait, once per process.
+            thread::yield_now();
+        }
     }
-    WORKER_THREADS.store(threads, Ordering::SeqCst);
-    RUNTIME.get().is_none()
 }
 
-/// The shared runtime's handle, creating the runtime on first use.
+impl Drop for BuildLock {
+    fn drop(&mut self) {
+        BUILDER.store(0, Ordering::Release);
+    }
+}
+
+/// This process's runtime, if it has built one.
+fn current() -> Option<&'static Runtime> {
+    let slot = RUNTIMES.get(CURRENT.load(Ordering::Acquire))?;
+    slot.get()
+        .filter(|built| built.pid == std::process::id())
+        .map(|built| &built.runtime)
+}
+
+/// True when this process has built its runtime (a client was created in it). A runtime
+/// inherited over `fork()` does not count.
+pub fn is_running() -> bool {
+    current().is_some()
+}
+
+/// Sets the number of runtime worker threads (1 to [`MAX_WORKER_THREADS`]). Only before this
+/// process's runtime exists, that is before its first client: afterwards, or out of range,
+/// an [`Error::InvalidArgument`] and nothing changes. A child of `fork()` may set it again
+/// before its own first client.
+pub fn set_worker_threads(threads: usize) -> Result<()> {
+    if !(1..=MAX_WORKER_THREADS).contains(&threads) {
+        return Err(Error::InvalidArgument(format!(
+            "io threads must be between 1 and {MAX_WORKER_THREADS}, not {threads}"
+        )));
+    }
+    let _lock = BuildLock::take();
+    if current().is_some() {
+        return Err(Error::InvalidArgument(
+            "io threads can only be set before the first client of this process is created".into(),
+        ));
+    }
+    WORKER_THREADS.store(threads, Ordering::SeqCst);
+    Ok(())
+}
+
+fn build(threads: usize) -> Result<Runtime> {
+    let built = catch_unwind(AssertUnwindSafe(|| {
+        Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("zkclient-io")
+            .thread_keep_alive(DISPATCHER_KEEP_ALIVE)
+            .enable_io()
+            .enable_time()
+            .build()
+    }));
+    match built {
+        Ok(Ok(runtime)) => Ok(runtime),
+        Ok(Err(error)) => Err(Error::Runtime(format!(
+            "the zkclient runtime ({threads} io thread(s)) could not be created: {error}"
+        ))),
+        // tokio panics when a worker thread cannot be spawned.
+        Err(_) => Err(Error::Runtime(format!(
+            "the zkclient runtime could not start its {threads} io thread(s) (out of threads?)"
+        ))),
+    }
+}
+
+/// This process's runtime, built on first use (in a child of `fork()`: its own, not the
+/// parent's). [`Error::Runtime`] when it cannot be built (out of threads or file descriptors);
+/// a later call tries again.
+pub fn try_handle() -> Result<&'static Handle> {
+    if let Some(runtime) = current() {
+        return Ok(runtime.handle());
+    }
+    let _lock = BuildLock::take();
+    if let Some(runtime) = current() {
+        return Ok(runtime.handle());
+    }
+    let index = NEXT.load(Ordering::SeqCst);
+    let Some(slot) = RUNTIMES.get(index) else {
+        return Err(Error::Runtime(format!(
+            "no runtime can be built: {MAX_GENERATIONS} generations of fork() built one already"
+        )));
+    };
+    let runtime = build(WORKER_THREADS.load(Ordering::SeqCst))?;
+    // The slot is taken before it is filled: a child forked in between uses the next one.
+    NEXT.store(index + 1, Ordering::SeqCst);
+    let pid = std::process::id();
+    if let Err(ProcessRuntime { runtime, .. }) = slot.set(ProcessRuntime { pid, runtime }) {
+        // Unreachable: each slot is handed out once, under the build lock.
+        runtime.shutdown_background();
+        return Err(Error::Runtime("the runtime's slot was taken".into()));
+    }
+    CURRENT.store(index, Ordering::Release);
+    slot.get()
+        .map(|built| built.runtime.handle())
+        .ok_or_else(|| Error::Runtime("the runtime's slot is empty".into()))
+}
+
+/// The shared runtime's handle. For code that runs once a client exists in this process (its
+/// creation built the runtime, see [`try_handle`]); panics if the runtime cannot be built.
 pub fn handle() -> &'static Handle {
-    RUNTIME
-        .get_or_init(|| {
-            Builder::new_multi_thread()
-                .worker_threads(WORKER_THREADS.load(Ordering::SeqCst))
-                .thread_name("zkclient-io")
-                .thread_keep_alive(DISPATCHER_KEEP_ALIVE)
-                .enable_io()
-                .enable_time()
-                .build()
-                .expect("the zkclient runtime could not be created (out of threads or file descriptors)")
-        })
-        .handle()
+    match try_handle() {
+        Ok(handle) => handle,
+        Err(error) => panic!("{error}"),
+    }
 }
 
 struct ThreadWaker(Thread);

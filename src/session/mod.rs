@@ -194,6 +194,9 @@ pub struct SessionInfo {
     pub generation: u64,
     /// A session task is running (between `spawn` and the end of the task).
     pub running: bool,
+    /// Why the last session task ended on its own (a refused credential, a session to resume
+    /// that the server no longer has); `None` while one runs or when it was closed.
+    pub end_reason: Option<Error>,
 }
 
 /// The shared [`SessionInfo`] and a condition variable for waiting on its changes.
@@ -215,6 +218,7 @@ impl Status {
                 last_zxid: 0,
                 generation: 0,
                 running: false,
+                end_reason: None,
             }),
             changed: Condvar::new(),
         }
@@ -274,7 +278,10 @@ pub fn spawn(
     watches: Arc<Mutex<WatchRegistry>>,
 ) -> mpsc::UnboundedSender<Command> {
     let (sender, receiver) = mpsc::unbounded_channel();
-    status.update(|info| info.running = true);
+    status.update(|info| {
+        info.running = true;
+        info.end_reason = None;
+    });
     crate::runtime::handle().spawn(task::run(config, receiver, status, events, watches));
     sender
 }

@@ -34,6 +34,10 @@ const MAX_HANDSHAKE_REPLY: usize = 4096;
 const REPLY_HEADER_LEN: usize = 16;
 /// The shortest connect attempt, however many hosts share the session timeout.
 const MIN_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// A connection that answered but lived less than this still counts as a failed attempt for
+/// the backoff: a server that answers one ping and closes every connection is not retried
+/// at once, again and again.
+const MIN_GOOD_CONNECTION: Duration = Duration::from_secs(1);
 
 struct Pending {
     xid: i32,
@@ -80,6 +84,12 @@ struct Task {
     auth: Vec<(String, Vec<u8>)>,
     /// The server of the current (or last) connection.
     server: Option<HostAddr>,
+    /// A connection of this task has proven itself (answered something) and announced
+    /// CONNECTED: a session to resume that the server no longer has is then an ordinary
+    /// expiry, not a failed resume.
+    ever_connected: bool,
+    /// Why the task ends on its own (a refused credential, a failed resume).
+    end_reason: Option<Error>,
 }
 
 /// A fresh connection, its session established, before CONNECTED is announced.
@@ -88,8 +98,11 @@ struct Established {
     leftover: BytesMut,
     /// Auth packets, then watch re-arming, sent before anything else.
     first_frames: Vec<u8>,
-    /// How many auth packets are among them (CONNECTED waits for their answers).
-    auth_replays: usize,
+    /// The schemes of the auth packets among them, in order (CONNECTED waits for their
+    /// answers).
+    auth_replays: Vec<String>,
+    /// How many SetWatches packets are among them.
+    rearm_batches: usize,
     /// The state to announce.
     state: KeeperState,
 }
@@ -132,18 +145,26 @@ pub(super) async fn run(
         state: KeeperState::Closed,
         auth: Vec::new(),
         server: None,
+        ever_connected: false,
+        end_reason: None,
     };
     task.auth = task.config.auth.clone();
     let Stop(done) = task.run(&mut commands).await;
+    // Published before the channel closes: a call refused from now on finds why.
+    let end_reason = task.end_reason.clone();
+    task.status.update(|info| info.end_reason = end_reason);
     commands.close();
+    let closed = task.end_reason.clone().unwrap_or(Error::Closed);
     while let Ok(command) = commands.try_recv() {
         match command {
-            Command::Request(request) => task.release(request.fail(Error::Closed, &*task.events)),
+            Command::Request(request) => {
+                task.release(request.fail(closed.clone(), &*task.events));
+            }
             Command::Close(done) => {
                 let _ = done.send(());
             }
             Command::AddAuth { done, .. } => {
-                let _ = done.send(Err(Error::Closed));
+                let _ = done.send(Err(closed.clone()));
             }
             Command::RemoveWatch { id, done } => {
                 let _ = done.send(task.lock_watches().remove(id).map(|removed| removed.3));
@@ -155,13 +176,14 @@ pub(super) async fn run(
                 removed,
             } => {
                 let _ = removed.send(task.lock_watches().remove_path(&path, kinds));
-                task.release(request.fail(Error::Closed, &*task.events));
+                task.release(request.fail(closed.clone(), &*task.events));
             }
         }
     }
-    // A session ended by a refused credential stays AUTH_FAILED (LOST): it says why.
-    let end = if task.state == KeeperState::AuthFailed {
-        KeeperState::AuthFailed
+    // A session ended by a refused credential stays AUTH_FAILED (LOST), one whose resume
+    // failed EXPIRED: the state says why.
+    let end = if task.end_reason.is_some() {
+        task.state
     } else {
         KeeperState::Closed
     };
@@ -180,9 +202,8 @@ impl Task {
                 Ok(established) => established,
                 Err(stop) => return stop,
             };
-            match self.serve(established, commands).await {
-                Some(stop) => return stop,
-                None => self.set_state(KeeperState::Disconnected),
+            if let Some(stop) = self.serve(established, commands).await {
+                return stop;
             }
         }
     }
@@ -329,19 +350,31 @@ impl Task {
                 Some(Ok(connected)) => connected,
             };
             let asked = self.session_id;
-            if response.timeout <= 0
-                || response.session_id == 0
-                || (asked != 0 && response.session_id != asked)
-            {
-                self.expire();
-                continue;
+            match judge_handshake(asked, &response) {
+                Handshake::Valid => {}
+                // Not a ZooKeeper answer: a failed attempt, backed off like any other.
+                Handshake::Invalid => {
+                    self.hosts.failed();
+                    continue;
+                }
+                // The session to resume, given by the user, was gone before this client ever
+                // had it: `start` says so instead of handing out a new session as if resumed.
+                Handshake::Expired if !self.ever_connected && asked == self.config.session_id => {
+                    self.end_reason = Some(Error::SessionExpired { session_id: asked });
+                    self.expire();
+                    return Err(Stop(None));
+                }
+                Handshake::Expired => {
+                    self.expire();
+                    continue;
+                }
             }
-            self.hosts.connected();
+            // Not yet a success for the backoff, nor a sign of life for the local expiry: the
+            // connection has to prove itself by answering something (see `proven`).
             let resumed = asked != 0;
             self.session_id = response.session_id;
             self.password = response.passwd;
             self.negotiated_timeout = Duration::from_millis(response.timeout as u64);
-            self.last_heard = Some(Instant::now());
             self.status.update(|info| info.server = Some(host.clone()));
             self.server = Some(host);
             let state = if response.read_only {
@@ -357,15 +390,19 @@ impl Task {
                 .iter()
                 .flat_map(|(scheme, credential)| auth_frame(scheme, credential))
                 .collect();
+            let mut rearm_batches = 0;
             if resumed {
-                first_frames.extend(self.lock_watches().rearm_frames(self.last_zxid).concat());
+                let batches = self.lock_watches().rearm_frames(self.last_zxid);
+                rearm_batches = batches.len();
+                first_frames.extend(batches.concat());
             }
-            let auth_replays = self.auth.len();
+            let auth_replays = self.auth.iter().map(|(scheme, _)| scheme.clone()).collect();
             return Ok(Established {
                 stream,
                 leftover,
                 first_frames,
                 auth_replays,
+                rearm_batches,
                 state,
             });
         }
@@ -398,31 +435,49 @@ impl Task {
             leftover: mut inbound,
             first_frames: mut outbound,
             auth_replays,
+            rearm_batches,
             state,
         } = established;
         let (mut reader, mut writer) = stream.split();
         let mut conn = Connection {
-            auth_replays,
+            auth_replays: auth_replays.len(),
+            auth_schemes: auth_replays.into(),
+            set_watches: rearm_batches,
             announce: Some(state),
             ..Connection::default()
         };
-        if auth_replays == 0 {
-            self.announce(&mut conn);
-        }
+        // A ping behind the credentials and the watches: its answer proves the connection (a
+        // server that closes or misbehaves right after the handshake never gets CONNECTED
+        // announced, nor counts as a success for the backoff), one round trip after the
+        // handshake.
+        let ping_frame = encode_empty_request(PING_XID, OpCode::Ping);
+        outbound.extend_from_slice(&ping_frame);
+        conn.ping_sent();
         // While on a read-only server, look for a read-write one to move to.
         let probe = find_read_write_server(self.hosts.all(), self.server.clone());
         tokio::pin!(probe);
         let read_timeout = self.negotiated_timeout * 2 / 3;
         let ping_interval = read_timeout / 2;
-        let ping_frame = encode_empty_request(PING_XID, OpCode::Ping);
-        let mut last_received = Instant::now();
-        let mut last_sent = Instant::now();
+        let opened = Instant::now();
+        let mut last_received = opened;
+        let mut last_sent = opened;
         let timer = sleep_until(last_received + read_timeout);
         tokio::pin!(timer);
 
         let mut broken = self.process(&mut inbound, &mut conn).err();
-        while broken.is_none() && !conn.closed && !conn.auth_failed {
+        while broken.is_none() && !conn.closed && conn.auth_failed.is_none() {
+            // Whatever the server sends meanwhile (events, a drip of bytes), an answer awaited
+            // for a whole read timeout means the connection is broken: every request ends by
+            // then, with connection-loss.
+            if !conn.awaiting() {
+                conn.answer_due = None;
+            } else if conn.answer_due.is_none() {
+                conn.answer_due = Some(Instant::now() + read_timeout);
+            }
             let mut deadline = last_received + read_timeout;
+            if let Some(due) = conn.answer_due {
+                deadline = deadline.min(due);
+            }
             if !conn.ping_outstanding && conn.closing.is_none() {
                 deadline = deadline.min(last_sent + ping_interval);
             }
@@ -445,8 +500,10 @@ impl Task {
                         // A read that filled the spare room: expect more, read bigger.
                         conn.busy = n >= READ_CHUNK / 2;
                         last_received = Instant::now();
-                        self.last_heard = Some(last_received);
                         broken = self.process(&mut inbound, &mut conn).err();
+                        if conn.proven {
+                            self.last_heard = Some(last_received);
+                        }
                     }
                     Err(error) => broken = Some(format!("read failed: {error}")),
                 },
@@ -474,6 +531,7 @@ impl Task {
                             Some(Command::AddAuth { scheme, credential, done }) => {
                                 outbound.extend_from_slice(&auth_frame(&scheme, &credential));
                                 conn.auth_waiters.push_back(done);
+                                conn.auth_schemes.push_back(scheme.clone());
                                 self.remember_auth(scheme, credential);
                             }
                             None => self.begin_close(None, &mut outbound, &mut conn),
@@ -495,22 +553,39 @@ impl Task {
                     let now = Instant::now();
                     if now >= last_received + read_timeout {
                         broken = Some(format!("no answer from the server for {read_timeout:?}"));
+                    } else if conn.answer_due.is_some_and(|due| now >= due) {
+                        broken = Some(format!(
+                            "the server answered none of the requests waiting for {read_timeout:?}"
+                        ));
                     } else if !conn.ping_outstanding && now >= last_sent + ping_interval {
                         outbound.extend_from_slice(&ping_frame);
-                        conn.ping_outstanding = true;
+                        conn.ping_sent();
                     }
                 }
             }
         }
         let _ = writer.shutdown().await;
-        // Terminal, as in every ZooKeeper client (the credentials will not change); the state
-        // is set before any caller is answered, so none sees CONNECTED after its failure.
-        if conn.auth_failed {
-            self.set_state(KeeperState::AuthFailed);
-        }
-        let failure = if conn.auth_failed {
-            Error::Keeper(ErrorCode::AUTH_FAILED)
+        // A connection that never answered anything (or only briefly) was a failed attempt:
+        // the next one backs off, however well its handshake went.
+        if conn.proven && opened.elapsed() >= MIN_GOOD_CONNECTION {
+            self.hosts.connected();
         } else {
+            self.hosts.failed();
+        }
+        // The state is set before any caller is answered, so none sees CONNECTED after its
+        // failure. A refused credential is terminal, as in every ZooKeeper client (the
+        // credentials will not change); later calls say so (`end_reason`).
+        let failure = if let Some(scheme) = conn.auth_failed.take() {
+            self.set_state(KeeperState::AuthFailed);
+            let failure = Error::AuthFailed { scheme };
+            self.end_reason = Some(failure.clone());
+            failure
+        } else {
+            // Only a connection that announced CONNECTED announces its loss: listeners of a
+            // server that fails every connection hear one SUSPENDED, not one per attempt.
+            if conn.announce.is_none() && conn.closing.is_none() {
+                self.set_state(KeeperState::Disconnected);
+            }
             Error::connection_loss()
         };
         for pending in conn.pending.drain(..) {
@@ -519,33 +594,48 @@ impl Task {
         for waiter in conn.auth_waiters.drain(..) {
             let _ = waiter.send(Err(failure.clone()));
         }
-        if conn.auth_failed {
+        if self.end_reason.is_some() {
             return Some(Stop(conn.closing.flatten()));
         }
         conn.closing.map(Stop)
     }
 
+    /// The connection answered something: it is good for the local expiry (and, once it
+    /// has lived a while, for the backoff); CONNECTED is announced once the replayed
+    /// credentials are accepted too.
+    fn answered(&mut self, conn: &mut Connection) {
+        conn.answer_due = None;
+        if !conn.proven {
+            conn.proven = true;
+            self.last_heard = Some(Instant::now());
+        }
+        if conn.auth_replays == 0 {
+            self.announce(conn);
+        }
+    }
+
     /// Announces the connection's state (CONNECTED or read-only), once.
     fn announce(&mut self, conn: &mut Connection) {
         if let Some(state) = conn.announce.take() {
+            self.ever_connected = true;
             self.set_state(state);
         }
     }
 
     /// The server answered an auth packet: replayed ones come first, in order.
     fn auth_answered(&mut self, err: ErrorCode, conn: &mut Connection) {
+        conn.answer_ahead_of_ping();
+        let scheme = conn.auth_schemes.pop_front();
         if !err.is_ok() {
-            conn.auth_failed = true;
+            conn.auth_failed = Some(scheme.unwrap_or_default());
             return;
         }
         if conn.auth_replays > 0 {
             conn.auth_replays -= 1;
-            if conn.auth_replays == 0 {
-                self.announce(conn);
-            }
         } else if let Some(waiter) = conn.auth_waiters.pop_front() {
             let _ = waiter.send(Ok(()));
         }
+        self.answered(conn);
     }
 
     /// Removes a registration; tells the server (in order with the requests around it) when
@@ -659,14 +749,6 @@ impl Task {
         conn: &mut Connection,
     ) -> std::result::Result<(), String> {
         loop {
-            if conn.skip > 0 {
-                let n = conn.skip.min(inbound.len());
-                inbound.advance(n);
-                conn.skip -= n;
-                if conn.skip > 0 {
-                    return Ok(());
-                }
-            }
             let split = split_frame(inbound, self.config.max_reply_size)
                 .map_err(|e| format!("malformed frame: {e}"))?;
             let len = match split {
@@ -674,17 +756,7 @@ impl Task {
                     inbound.reserve(needed);
                     return Ok(());
                 }
-                Split::Oversize { declared: len } => {
-                    if inbound.len() < 4 + REPLY_HEADER_LEN {
-                        return Ok(());
-                    }
-                    let (header, _) =
-                        decode_prefix::<ReplyHeader>(&inbound[4..4 + REPLY_HEADER_LEN])
-                            .map_err(|e| e.to_string())?;
-                    self.oversized(header, len, conn)?;
-                    conn.skip = 4 + len;
-                    continue;
-                }
+                Split::Oversize { declared } => return Err(self.oversized(declared, conn)),
                 Split::Frame { len, .. } => len,
             };
             if len < REPLY_HEADER_LEN {
@@ -696,19 +768,17 @@ impl Task {
         }
     }
 
-    fn oversized(
-        &mut self,
-        header: ReplyHeader,
-        len: usize,
-        conn: &mut Connection,
-    ) -> std::result::Result<(), String> {
-        if header.xid < 0 {
-            return Ok(()); // a notification or ping too big to keep: dropped
-        }
-        let pending = self.reply_slot(header, conn)?;
+    /// A frame over the inbound limit, known from its 4 length bytes: it is not read (a
+    /// hostile length of 2^31-1 dripped byte by byte would hold every later reply back), the
+    /// connection is given up. Replies come in order and nothing else a server sends is that
+    /// big, so it is the reply to the oldest request: that request fails with
+    /// `ReplyTooLarge` (the server did apply it), the others with connection-loss.
+    fn oversized(&mut self, len: usize, conn: &mut Connection) -> String {
         let limit = self.config.max_reply_size;
-        pending.answer(Err(Error::ReplyTooLarge { size: len, limit }), self);
-        Ok(())
+        if let Some(pending) = conn.pending.pop_front() {
+            pending.answer(Err(Error::ReplyTooLarge { size: len, limit }), self);
+        }
+        format!("the server sent a frame of {len} bytes, over the {limit}-byte inbound limit")
     }
 
     /// The pending request a reply answers: always the oldest, since replies come in order.
@@ -732,6 +802,8 @@ impl Task {
         if header.zxid > 0 && header.zxid > self.last_zxid {
             self.last_zxid = header.zxid;
         }
+        conn.answer_ahead_of_ping();
+        self.answered(conn);
         // The watch is registered before the reply is handed over, so no later notification
         // can miss it.
         if let Some(watch) = pending.watch.take() {
@@ -754,9 +826,24 @@ impl Task {
                 let fired = self.lock_watches().fire(&event);
                 self.deliver(fired);
             }
-            PING_XID => conn.ping_outstanding = false,
+            PING_XID => {
+                // Answers come in request order: a ping answered before a request sent
+                // ahead of it means the server lost or dropped that request.
+                if !conn.ping_outstanding || conn.ping_ahead > 0 {
+                    return Err(format!(
+                        "a ping reply overtook {} earlier request(s): the connection is broken",
+                        conn.ping_ahead
+                    ));
+                }
+                conn.ping_outstanding = false;
+                self.answered(conn);
+            }
             AUTH_XID => self.auth_answered(ErrorCode(header.err), conn),
-            SET_WATCHES_XID => {}
+            SET_WATCHES_XID => {
+                conn.set_watches = conn.set_watches.saturating_sub(1);
+                conn.answer_ahead_of_ping();
+                self.answered(conn);
+            }
             _ => {
                 let pending = self.reply_slot(header, conn)?;
                 if pending.op == OpCode::CloseSession {
@@ -780,20 +867,79 @@ struct Connection {
     busy: bool,
     /// Replayed credentials not answered yet (CONNECTED waits for them).
     auth_replays: usize,
-    /// The state to announce once the credentials are accepted.
+    /// The schemes of every auth packet not answered yet, in order.
+    auth_schemes: VecDeque<String>,
+    /// SetWatches packets not answered yet.
+    set_watches: usize,
+    /// The state to announce once the connection answered and the credentials are accepted;
+    /// `None` once announced.
     announce: Option<KeeperState>,
     /// Callers of add_auth waiting for the server's answer, in order.
     auth_waiters: VecDeque<oneshot::Sender<Result<()>>>,
-    /// The server refused a credential.
-    auth_failed: bool,
+    /// The server refused a credential of this scheme.
+    auth_failed: Option<String>,
     pending: VecDeque<Pending>,
     ping_outstanding: bool,
+    /// Answers due before the outstanding ping's (sent ahead of it, not answered yet).
+    ping_ahead: usize,
+    /// The connection answered something since its handshake.
+    proven: bool,
+    /// When the awaited answers are overdue (none came for a read timeout).
+    answer_due: Option<Instant>,
     /// Set once closeSession was queued; holds whom to tell when the task has stopped.
     closing: Option<Option<oneshot::Sender<()>>>,
     /// The server answered closeSession.
     closed: bool,
-    /// Bytes of an oversized frame still to be discarded.
-    skip: usize,
+}
+
+impl Connection {
+    /// Answers the server owes (requests, auth packets, SetWatches), pings aside.
+    fn answers_owed(&self) -> usize {
+        self.pending.len() + self.auth_schemes.len() + self.set_watches
+    }
+
+    /// Something sent waits for its answer.
+    fn awaiting(&self) -> bool {
+        self.ping_outstanding || self.answers_owed() > 0
+    }
+
+    /// A ping was queued behind everything sent so far.
+    fn ping_sent(&mut self) {
+        self.ping_outstanding = true;
+        self.ping_ahead = self.answers_owed();
+    }
+
+    /// An answer other than a ping's came: one fewer that the ping's must follow.
+    fn answer_ahead_of_ping(&mut self) {
+        if self.ping_outstanding {
+            self.ping_ahead = self.ping_ahead.saturating_sub(1);
+        }
+    }
+}
+
+/// What a ConnectResponse says.
+#[derive(Debug, PartialEq, Eq)]
+enum Handshake {
+    /// A session, the one asked for (or a new one when none was).
+    Valid,
+    /// The session asked for is gone (the server's answer: timeOut 0 and session id 0; a
+    /// different session id means the same).
+    Expired,
+    /// Not an answer a ZooKeeper server gives (no timeout or session for a new session, a
+    /// password that is not 16 bytes): a failed attempt.
+    Invalid,
+}
+
+fn judge_handshake(asked: i64, response: &ConnectResponse) -> Handshake {
+    if asked != 0
+        && (response.timeout <= 0 || response.session_id == 0 || response.session_id != asked)
+    {
+        return Handshake::Expired;
+    }
+    if response.timeout <= 0 || response.session_id == 0 || response.passwd.len() != 16 {
+        return Handshake::Invalid;
+    }
+    Handshake::Valid
 }
 
 fn millis_i32(duration: Duration) -> i32 {
@@ -874,6 +1020,41 @@ async fn handshake(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn response(timeout: i32, session_id: i64, passwd: usize) -> ConnectResponse {
+        ConnectResponse {
+            protocol_version: 0,
+            timeout,
+            session_id,
+            passwd: vec![7; passwd],
+            read_only: false,
+        }
+    }
+
+    #[test]
+    fn a_handshake_without_a_timeout_or_a_session_is_expiry_when_resuming_else_invalid() {
+        assert_eq!(judge_handshake(0, &response(4000, 9, 16)), Handshake::Valid);
+        assert_eq!(judge_handshake(9, &response(4000, 9, 16)), Handshake::Valid);
+        for (timeout, session) in [(0, 9), (-1, 9), (4000, 0), (0, 0)] {
+            let answer = response(timeout, session, 16);
+            assert_eq!(judge_handshake(0, &answer), Handshake::Invalid);
+            assert_eq!(judge_handshake(9, &answer), Handshake::Expired);
+        }
+        assert_eq!(
+            judge_handshake(9, &response(4000, 8, 16)),
+            Handshake::Expired
+        );
+        for length in [0, 15, 17] {
+            assert_eq!(
+                judge_handshake(0, &response(4000, 9, length)),
+                Handshake::Invalid
+            );
+            assert_eq!(
+                judge_handshake(9, &response(4000, 9, length)),
+                Handshake::Invalid
+            );
+        }
+    }
 
     #[test]
     fn a_connect_attempt_gets_its_share_of_the_session_timeout_but_at_most_a_third() {

@@ -92,6 +92,13 @@ impl StateRecorder {
         }
     }
 
+    /// Takes every change reported so far into `seen`, without waiting.
+    pub fn drain(&mut self) {
+        while let Ok(event) = self.events.try_recv() {
+            self.seen.push(event);
+        }
+    }
+
     /// Waits until the listener reports `want`; panics with what was seen otherwise.
     pub fn wait_for(&mut self, want: KeeperState, timeout: Duration) {
         let deadline = Instant::now() + timeout;
@@ -233,7 +240,23 @@ pub struct Proxy {
     /// Hang the next connection: take it and never answer (see `hang_next_handshake`).
     hang_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
     handshakes_hung: std::sync::Arc<AtomicU64>,
+    /// The connections [`Proxy::partition`] holds: silent towards the client, pinged towards
+    /// the server (which keeps their sessions) until [`Proxy::release_held`].
+    held: std::sync::Arc<std::sync::Mutex<Vec<Held>>>,
+    live: std::sync::Arc<std::sync::Mutex<Vec<Held>>>,
 }
+
+/// One proxied connection as [`Proxy::partition`] sees it: its server side (shared by the
+/// forwarding thread and the pinger, so that their frames never interleave) and whether it is
+/// held.
+#[derive(Clone)]
+struct Held {
+    to_server: std::sync::Arc<std::sync::Mutex<std::net::TcpStream>>,
+    held: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// A ping request: xid -2, opcode 11, no body.
+const PING_FRAME: [u8; 12] = [0, 0, 0, 8, 0xff, 0xff, 0xff, 0xfe, 0, 0, 0, 11];
 
 /// The proxy passes on frames of any size a test server sends (its replies can exceed 1 MiB).
 const PROXY_MAX_FRAME: usize = 64 << 20;
@@ -293,7 +316,10 @@ impl Proxy {
             replies_lost: Arc::new(AtomicU64::new(0)),
             hang_next: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             handshakes_hung: Arc::new(AtomicU64::new(0)),
+            held: Arc::new(Mutex::new(Vec::new())),
+            live: Arc::new(Mutex::new(Vec::new())),
         };
+        let live = proxy.live.clone();
         let (open, connections) = (proxy.open.clone(), proxy.connections.clone());
         let (hang_next, handshakes_hung) = (proxy.hang_next.clone(), proxy.handshakes_hung.clone());
         let (lose_reply, replies_lost) = (proxy.lose_reply.clone(), proxy.replies_lost.clone());
@@ -317,6 +343,11 @@ impl Proxy {
                     tracked.push(stream.try_clone().unwrap());
                 }
                 drop(tracked);
+                let this = Held {
+                    to_server: Arc::new(Mutex::new(server.try_clone().unwrap())),
+                    held: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+                };
+                live.lock().unwrap().push(this.clone());
                 // The xid of the request whose reply is to be lost, on this connection.
                 let doomed: Arc<Mutex<Option<i32>>> = Arc::new(Mutex::new(None));
                 let both = Arc::new((client.try_clone().unwrap(), server.try_clone().unwrap()));
@@ -324,14 +355,17 @@ impl Proxy {
                     let _ = both.0.shutdown(Shutdown::Both);
                     let _ = both.1.shutdown(Shutdown::Both);
                 };
-                let (mut from_client, mut to_server) =
-                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let mut from_client = client.try_clone().unwrap();
                 let (lose_reply, doomed_out) = (lose_reply.clone(), doomed.clone());
                 let replies_lost_out = replies_lost.clone();
                 let close = close_both.clone();
+                let (out, back) = (this.clone(), this);
                 std::thread::spawn(move || {
                     let mut first = true; // the connect request has no request header
                     while let Ok(frame) = read_frame(&mut from_client) {
+                        if out.held.load(Ordering::SeqCst) {
+                            continue; // partitioned: never reaches the server
+                        }
                         if !std::mem::take(&mut first) {
                             if let Some((xid, op, path)) = request_header(&frame) {
                                 let mut filter = lose_reply.lock().unwrap();
@@ -346,17 +380,22 @@ impl Proxy {
                                 }
                             }
                         }
-                        if to_server.write_all(&frame).is_err() {
+                        if out.to_server.lock().unwrap().write_all(&frame).is_err() {
                             break;
                         }
                     }
-                    close();
+                    if !out.held.load(Ordering::SeqCst) {
+                        close(); // a held connection stays open towards the server
+                    }
                 });
                 let (mut from_server, mut to_client) = (server, client);
                 let replies_lost = replies_lost.clone();
                 std::thread::spawn(move || {
                     let mut first = true; // the connect response has no reply header
                     while let Ok(frame) = read_frame(&mut from_server) {
+                        if back.held.load(Ordering::SeqCst) {
+                            continue; // partitioned: the client never hears
+                        }
                         let xid = if std::mem::take(&mut first) {
                             None
                         } else {
@@ -424,6 +463,54 @@ impl Proxy {
     /// Accepts connections again.
     pub fn restore(&self) {
         self.open.store(true, Ordering::SeqCst);
+    }
+
+    /// A partition the server outlives: new connections are refused, and every proxied
+    /// connection goes silent both ways while the proxy pings the server on it every
+    /// `ping_every`, so that the server keeps its session (as it does for longer than the
+    /// client expects, after a leader election). The client loses touch, declares its session
+    /// LOST on its own timer and, once [`Proxy::heal`] lets it back, opens a new one, while
+    /// the old session and its ephemeral nodes live on until [`Proxy::release_held`].
+    pub fn partition(&self, ping_every: Duration) {
+        self.open.store(false, Ordering::SeqCst);
+        let connections: Vec<Held> = self.live.lock().unwrap().drain(..).collect();
+        for connection in &connections {
+            connection.held.store(true, Ordering::SeqCst);
+        }
+        self.held.lock().unwrap().extend(connections);
+        let held = std::sync::Arc::downgrade(&self.held);
+        std::thread::spawn(move || {
+            use std::io::Write;
+            while let Some(held) = held.upgrade() {
+                let mut held = held.lock().unwrap();
+                if held.is_empty() {
+                    return;
+                }
+                held.retain(|c| c.to_server.lock().unwrap().write_all(&PING_FRAME).is_ok());
+                drop(held);
+                std::thread::sleep(ping_every); // a pacing interval, not synchronisation
+            }
+        });
+    }
+
+    /// Ends a [`Proxy::partition`]: new connections are proxied again. The connections it
+    /// holds stay held.
+    pub fn heal(&self) {
+        self.restore();
+    }
+
+    /// Closes the server side of every connection [`Proxy::partition`] held: the server
+    /// expires their sessions one session timeout later. Returns how many there were.
+    pub fn release_held(&self) -> usize {
+        let held: Vec<Held> = self.held.lock().unwrap().drain(..).collect();
+        for connection in &held {
+            let _ = connection
+                .to_server
+                .lock()
+                .unwrap()
+                .shutdown(std::net::Shutdown::Both);
+        }
+        held.len()
     }
 
     /// Ends the session of `client` (connected through this proxy) behind its back: the client
@@ -527,6 +614,26 @@ pub fn wait_for_children(zk: &Client, path: &str, count: usize) {
     }
 }
 
+/// Waits (on an exists watch, not by polling) until `path` no longer exists.
+pub fn wait_until_gone(zk: &Client, path: &str) {
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let (tx, rx) = channel();
+        let (stat, _) = zk
+            .exists_watch(path, move |_| {
+                let _ = tx.send(());
+            })
+            .wait()
+            .expect("exists");
+        if stat.is_none() {
+            return;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        rx.recv_timeout(left)
+            .unwrap_or_else(|_| panic!("{path} still exists after {EVENT_TIMEOUT:?}"));
+    }
+}
+
 /// A client behind a [`Proxy`] to the shared server (with a 6 s session, so that its end
 /// comes quickly), and an observer straight to the server, both under one fresh chroot.
 pub struct BehindProxy {
@@ -590,5 +697,41 @@ impl Cluster {
         for states in &mut states {
             states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
         }
+    }
+}
+
+impl Cluster {
+    /// SIGKILLs server `id` (a crash, no clean shutdown) and returns once it is gone.
+    pub fn kill_server(&self, id: usize) {
+        script(&["kill-one", path_str(&self.dir), &id.to_string()]);
+    }
+
+    /// Starts server `id` again and returns once it serves as leader or follower (so a quorum
+    /// must be up with it).
+    pub fn start_server_serving(&self, id: usize) {
+        script(&[
+            "start-one",
+            path_str(&self.dir),
+            &id.to_string(),
+            "--wait-serving",
+        ]);
+    }
+
+    /// The id of the server that leads now, or `None` while none does (an election, no
+    /// quorum, or two servers briefly claiming it).
+    pub fn leader(&self) -> Option<usize> {
+        let output = Command::new(repo_root().join("scripts/zk-server.sh"))
+            .args(["leader", path_str(&self.dir)])
+            .output()
+            .ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .lines()
+            .last()?
+            .parse()
+            .ok()
     }
 }
