@@ -629,11 +629,16 @@ fn kazoo_and_zkclient_locks_exclude_each_other() {
     let thread = std::thread::spawn(move || {
         tx.send(common::kazoo(
             &kazoo_hosts,
-            // zkclient's try_acquire makes a node for a moment: wait until its queued
-            // contender is there, re-checking on every change of the children.
+            // zkclient's try_acquire makes a node for a moment: wait until zkclient says its
+            // acquire is under way (/queued), then until its queued contender is there,
+            // re-checking on every change of the children.
             "import threading\n\
              lock = zk.Lock('/lock', 'py')\n\
              lock.acquire()\n\
+             queued = threading.Event()\n\
+             if zk.exists('/queued', watch=lambda event: queued.set()):\n\
+             \x20   queued.set()\n\
+             queued.wait(30)\n\
              changed = threading.Event()\n\
              zk.ChildrenWatch('/lock', lambda c: changed.set())\n\
              found = False\n\
@@ -649,6 +654,9 @@ fn kazoo_and_zkclient_locks_exclude_each_other() {
     wait_for_children(zk, "/lock", 1);
     assert!(!lock.try_acquire().unwrap());
     assert_eq!(lock.contenders().unwrap(), ["py"]);
+    zk.create("/queued", b"", &CreateOptions::default())
+        .wait()
+        .unwrap();
     assert!(lock.acquire(Some(EVENT_TIMEOUT)).unwrap());
     assert_eq!(recv(&rx), "True\n['py', 'rust']\n");
     thread.join().unwrap();

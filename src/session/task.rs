@@ -605,6 +605,15 @@ impl Task {
     /// credentials are accepted too.
     fn answered(&mut self, conn: &mut Connection) {
         conn.answer_due = None;
+        self.heard(conn);
+    }
+
+    /// The server sent something that only a ZooKeeper server in this session sends (an
+    /// answer, or a watch event): the connection is proven, and CONNECTED is announced once
+    /// the replayed credentials are accepted, before the event is delivered. (The watch
+    /// events that re-armed watches bring come ahead of any answer after the handshake, and
+    /// listeners hear CONNECTED before them, as in every ZooKeeper client.)
+    fn heard(&mut self, conn: &mut Connection) {
         if !conn.proven {
             conn.proven = true;
             self.last_heard = Some(Instant::now());
@@ -823,6 +832,7 @@ impl Task {
             NOTIFICATION_XID => {
                 let event: WatcherEvent =
                     decode_all(&body).map_err(|e| format!("bad notification: {e}"))?;
+                self.heard(conn);
                 let fired = self.lock_watches().fire(&event);
                 self.deliver(fired);
             }
