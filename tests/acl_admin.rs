@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, CStr};
 use std::ptr::{null, null_mut};
 use std::time::Duration;
 
@@ -328,16 +328,7 @@ fn four_letter_words_and_the_server_version() {
 
 // ---- The C API ----
 
-fn c(text: &str) -> CString {
-    CString::new(text).unwrap()
-}
-
-fn last_message() -> String {
-    // SAFETY: the library returns a valid NUL-terminated string.
-    unsafe { CStr::from_ptr(zk_last_error_message()) }
-        .to_string_lossy()
-        .into_owned()
-}
+use crate::common::{c, last_message};
 
 /// Takes a string the library returned and frees it.
 fn take_string(text: *mut c_char) -> String {

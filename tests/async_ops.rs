@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::ffi::{c_char, c_void, CStr, CString};
+use std::ffi::{c_char, c_void, CStr};
 use std::ptr::{null, null_mut};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -12,9 +12,7 @@ use std::sync::{Condvar, Mutex};
 use common::{shared_hosts, unique_chroot, EVENT_TIMEOUT};
 use zkclient::ffi::*;
 
-fn c(text: &str) -> CString {
-    CString::new(text).unwrap()
-}
+use crate::common::c;
 
 /// What the completions of one test saw.
 #[derive(Default)]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::ffi::{c_void, CStr, CString};
+use std::ffi::{c_void, CStr};
 use std::ptr::{null, null_mut};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -14,16 +14,7 @@ use zkclient::ffi::recipe_party::*;
 use zkclient::ffi::recipe_semaphore::*;
 use zkclient::ffi::*;
 
-fn last_message() -> String {
-    // SAFETY: the library returns a valid NUL-terminated string.
-    unsafe { CStr::from_ptr(zk_last_error_message()) }
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn c(text: &str) -> CString {
-    CString::new(text).unwrap()
-}
+use crate::common::{c, last_message};
 
 /// A started client on the shared server under a fresh chroot.
 fn started_client(name: &str) -> *mut zk_client {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::ffi::{c_void, CStr, CString};
+use std::ffi::{c_void, CStr};
 use std::ptr::{null, null_mut};
 use std::time::Instant;
 
@@ -14,16 +14,7 @@ use common::{shared_hosts, unique_chroot};
 use zkclient::ffi::recipe_lock::*;
 use zkclient::ffi::*;
 
-fn c(text: &str) -> CString {
-    CString::new(text).unwrap()
-}
-
-fn last_message() -> String {
-    // SAFETY: the library returns a valid NUL-terminated string.
-    unsafe { CStr::from_ptr(zk_last_error_message()) }
-        .to_string_lossy()
-        .into_owned()
-}
+use crate::common::{c, last_message};
 
 /// A started client on `connect_string`.
 fn started(connect_string: &str) -> Result<*mut zk_client, String> {

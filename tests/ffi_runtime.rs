@@ -4,22 +4,12 @@
 
 mod common;
 
-use std::ffi::{CStr, CString};
 use std::ptr::{null, null_mut};
 
 use common::shared_hosts;
 use zkclient::ffi::*;
 
-fn c(text: &str) -> CString {
-    CString::new(text).unwrap()
-}
-
-fn last_message() -> String {
-    // SAFETY: the library returns a valid NUL-terminated string.
-    unsafe { CStr::from_ptr(zk_last_error_message()) }
-        .to_string_lossy()
-        .into_owned()
-}
+use crate::common::{c, last_message};
 
 fn open_files_limit() -> libc::rlimit {
     let mut limit = libc::rlimit {

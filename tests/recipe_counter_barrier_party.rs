@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::ffi::{CStr, CString};
+use std::ffi::CStr;
 use std::ptr::{null, null_mut};
 use std::sync::mpsc::channel;
 use std::sync::{Arc, Barrier as Rendezvous};
@@ -542,16 +542,7 @@ fn kazoo_and_zkclient_see_each_others_party_members() {
     assert_eq!(shallow.members().unwrap(), ["rust"]);
 }
 
-fn c(text: &str) -> CString {
-    CString::new(text).unwrap()
-}
-
-fn last_message() -> String {
-    // SAFETY: the library returns a valid NUL-terminated string.
-    unsafe { CStr::from_ptr(zk_last_error_message()) }
-        .to_string_lossy()
-        .into_owned()
-}
+use crate::common::{c, last_message};
 
 /// A started C client under a fresh chroot.
 fn c_client(name: &str) -> *mut zk_client {

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::ffi::{CStr, CString};
 use std::ptr::{null, null_mut};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::channel;
@@ -424,16 +423,7 @@ fn no_identifier_means_the_host_name_as_in_kazoo() {
     assert_eq!(out, format!("{host}\nTrue\nFalse\n"));
 }
 
-fn c(text: &str) -> CString {
-    CString::new(text).unwrap()
-}
-
-fn last_message() -> String {
-    // SAFETY: the library returns a valid NUL-terminated string.
-    unsafe { CStr::from_ptr(zk_last_error_message()) }
-        .to_string_lossy()
-        .into_owned()
-}
+use crate::common::{c, last_message};
 
 #[test]
 fn leases_through_the_c_api() {

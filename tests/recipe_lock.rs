@@ -727,12 +727,7 @@ mod c_api {
     use zkclient::ffi::recipe_semaphore::*;
     use zkclient::ffi::*;
 
-    fn last_message() -> String {
-        // SAFETY: the library returns a valid NUL-terminated string.
-        unsafe { CStr::from_ptr(zk_last_error_message()) }
-            .to_string_lossy()
-            .into_owned()
-    }
+    use crate::common::last_message;
 
     fn strings(list: &zk_string_list) -> Vec<String> {
         (0..list.count)

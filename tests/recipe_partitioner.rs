@@ -785,12 +785,7 @@ mod c_api {
 
     use super::EVENT_TIMEOUT;
 
-    fn last_message() -> String {
-        // SAFETY: the library returns a valid NUL-terminated string.
-        unsafe { CStr::from_ptr(zk_last_error_message()) }
-            .to_string_lossy()
-            .into_owned()
-    }
+    use crate::common::last_message;
 
     /// # Safety
     /// `list` was filled by the library.

@@ -5,7 +5,7 @@
 mod common;
 
 use std::collections::HashSet;
-use std::ffi::{c_void, CStr, CString};
+use std::ffi::{c_void, CStr};
 use std::ptr::{null, null_mut};
 use std::sync::mpsc::channel;
 use std::sync::{Arc, Mutex};
@@ -515,9 +515,7 @@ fn election_interop_with_kazoo() {
     );
 }
 
-fn c(text: &str) -> CString {
-    CString::new(text).unwrap()
-}
+use crate::common::{c, last_message};
 
 fn c_client(name: &str) -> *mut zk_client {
     let hosts = shared_hosts();
@@ -547,13 +545,6 @@ unsafe fn bytes(mut buffer: zk_buffer) -> Vec<u8> {
     // SAFETY: from the library, freed once.
     unsafe { zk_buffer_free(&mut buffer) };
     out
-}
-
-fn last_message() -> String {
-    // SAFETY: the library returns a valid NUL-terminated string.
-    unsafe { CStr::from_ptr(zk_last_error_message()) }
-        .to_string_lossy()
-        .into_owned()
 }
 
 fn empty_buffer() -> zk_buffer {

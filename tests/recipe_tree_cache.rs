@@ -690,23 +690,14 @@ fn stays_consistent_under_concurrent_random_changes() {
 
 mod through_the_c_api {
     use super::*;
-    use std::ffi::{c_void, CStr, CString};
+    use std::ffi::{c_void, CStr};
     use std::ptr::{null, null_mut};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::mpsc::Sender;
     use zkclient::ffi::recipe_tree_cache::*;
     use zkclient::ffi::*;
 
-    fn c(text: &str) -> CString {
-        CString::new(text).unwrap()
-    }
-
-    fn last_message() -> String {
-        // SAFETY: the library returns a valid NUL-terminated string.
-        unsafe { CStr::from_ptr(zk_last_error_message()) }
-            .to_string_lossy()
-            .into_owned()
-    }
+    use crate::common::{c, last_message};
 
     static FREED: AtomicUsize = AtomicUsize::new(0);
 

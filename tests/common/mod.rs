@@ -634,6 +634,19 @@ pub fn wait_until_gone(zk: &Client, path: &str) {
     }
 }
 
+/// A C string for the tests of the C API.
+pub fn c(text: &str) -> std::ffi::CString {
+    std::ffi::CString::new(text).expect("no NUL in a test string")
+}
+
+/// The C API's last error message on this thread.
+pub fn last_message() -> String {
+    // SAFETY: the library returns a valid NUL-terminated string.
+    unsafe { std::ffi::CStr::from_ptr(zkclient::ffi::zk_last_error_message()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// A client behind a [`Proxy`] to the shared server (with a 6 s session, so that its end
 /// comes quickly), and an observer straight to the server, both under one fresh chroot.
 pub struct BehindProxy {
