@@ -176,17 +176,21 @@ fn a_listener_finds_the_client_in_the_state_it_is_told() {
     zk.add_listener(move |told, _| {
         let _ = tx.send((told, observed.state()));
     });
+    // Each change is awaited before the next is made, so the client can be in no other
+    // state than the one the listener is told, unless the listener reads a stale one.
+    let mut next = |want: State| {
+        let (told, found) = rx.recv_timeout(EVENT_TIMEOUT).expect("a state change");
+        assert_eq!(told, want);
+        assert_eq!(told, found, "told {told:?}, the client said {found:?}");
+    };
     for _ in 0..20 {
         zk.stop().unwrap();
+        next(State::Lost);
         zk.start(EVENT_TIMEOUT).unwrap();
+        next(State::Connected);
     }
     zk.stop().unwrap();
-    let mut seen = 0;
-    while seen < 40 {
-        let (told, found) = rx.recv_timeout(EVENT_TIMEOUT).expect("a state change");
-        assert_eq!(told, found, "told {told:?}, the client said {found:?}");
-        seen += 1;
-    }
+    next(State::Lost);
     // The listener holds a clone of the client: let it go.
     zk.clear_listeners();
 }
