@@ -78,6 +78,22 @@ pub fn shared_client(name: &str) -> Client {
     )
 }
 
+/// `count` clients on the shared server under one fresh chroot, and the connect string (with
+/// the chroot) for kazoo.
+pub fn shared_clients(name: &str, count: usize) -> (String, Vec<Client>) {
+    let hosts = shared_hosts();
+    let chroot = unique_chroot(name);
+    let clients = (0..count)
+        .map(|_| connect(&hosts, &chroot, ClientOptions::default()))
+        .collect();
+    (format!("{hosts}{chroot}"), clients)
+}
+
+/// The data of `path`.
+pub fn data(zk: &Client, path: &str) -> Vec<u8> {
+    zk.get(path).wait().unwrap().0
+}
+
 /// Records every state change a client's listener sees, for tests to wait on.
 pub struct StateRecorder {
     events: Receiver<(State, KeeperState)>,
@@ -319,6 +335,29 @@ pub fn last_message() -> String {
     unsafe { std::ffi::CStr::from_ptr(zkclient::ffi::zk_last_error_message()) }
         .to_string_lossy()
         .into_owned()
+}
+
+/// A started C client on the shared server under a fresh chroot.
+pub fn c_client(name: &str) -> *mut zkclient::ffi::zk_client {
+    use zkclient::ffi::{zk_client_new, zk_client_start, zk_error};
+    let hosts = shared_hosts();
+    let chroot = unique_chroot(name);
+    let root = connect(&hosts, &chroot, ClientOptions::default());
+    root.stop().unwrap();
+    let mut client = std::ptr::null_mut();
+    // SAFETY: valid arguments.
+    unsafe {
+        assert_eq!(
+            zk_client_new(
+                c(&format!("{hosts}{chroot}")).as_ptr(),
+                std::ptr::null(),
+                &mut client
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_client_start(client, 30_000), zk_error::ZK_OK);
+    }
+    client
 }
 
 impl Cluster {
