@@ -7,7 +7,7 @@ use std::sync::mpsc::channel;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{shared_clients, EVENT_TIMEOUT};
+use common::{shared_clients, wait_for_watches, EVENT_TIMEOUT};
 use zkclient::recipe::queue::{LockingQueue, Queue};
 use zkclient::Wait;
 
@@ -89,7 +89,7 @@ fn get_blocking_returns_when_another_client_puts() {
     let (tx, rx) = channel();
     let waiting = consumer.clone();
     thread::spawn(move || tx.send(waiting.get_blocking(None)).unwrap());
-    thread::sleep(Duration::from_millis(200));
+    wait_for_watches(&zk[0], 1); // the waiter has seen the queue empty and watches it
     assert!(rx.try_recv().is_err(), "still waiting on an empty queue");
     Queue::new(&zk[1], "/q").put(b"hello", 100).unwrap();
     let got = rx.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap();
@@ -150,7 +150,7 @@ fn locking_queue_get_waits_for_a_put_and_a_lost_session_frees_the_claim() {
     let (tx, rx) = channel();
     let waiting = waiter.clone();
     thread::spawn(move || tx.send(waiting.get(None)).unwrap());
-    thread::sleep(Duration::from_millis(200));
+    wait_for_watches(&zk[1], 2); // the waiter watches the entries and the claims
     assert!(rx.try_recv().is_err());
     let claimer = LockingQueue::new(&zk[0], "/lq");
     claimer.put(b"job", 100).unwrap();
@@ -160,7 +160,7 @@ fn locking_queue_get_waits_for_a_put_and_a_lost_session_frees_the_claim() {
     let other = LockingQueue::new(&zk[2], "/lq");
     let (tx, rx) = channel();
     thread::spawn(move || tx.send(other.get(Some(EVENT_TIMEOUT))).unwrap());
-    thread::sleep(Duration::from_millis(200));
+    wait_for_watches(&zk[2], 2); // it has seen the entry claimed, and watches
     assert!(rx.try_recv().is_err(), "claimed by the waiter");
     zk[1].stop().unwrap();
     let got = rx.recv_timeout(EVENT_TIMEOUT * 2).unwrap().unwrap();

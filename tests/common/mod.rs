@@ -324,6 +324,22 @@ pub fn wait_until_gone(zk: &Client, path: &str) {
     }
 }
 
+/// Waits until `zk` holds `count` watch registrations, e.g. until a thread blocked on a watch
+/// has set it. A watch is counted once the server has answered the request that set it, so
+/// the server holds it too: what the thread saw then is what it waits on. No event marks a
+/// watch set, so this polls the client's count (no sleep).
+pub fn wait_for_watches(zk: &Client, count: usize) {
+    let deadline = Instant::now() + EVENT_TIMEOUT;
+    while zk.watch_count() != count {
+        assert!(
+            Instant::now() < deadline,
+            "the client holds {} watches, not {count}, after {EVENT_TIMEOUT:?}",
+            zk.watch_count()
+        );
+        std::thread::yield_now();
+    }
+}
+
 /// A C string for the tests of the C API.
 pub fn c(text: &str) -> std::ffi::CString {
     std::ffi::CString::new(text).expect("no NUL in a test string")
