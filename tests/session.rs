@@ -178,7 +178,7 @@ fn a_listener_finds_the_client_in_the_state_it_is_told() {
     });
     // Each change is awaited before the next is made, so the client can be in no other
     // state than the one the listener is told, unless the listener reads a stale one.
-    let mut next = |want: State| {
+    let next = |want: State| {
         let (told, found) = rx.recv_timeout(EVENT_TIMEOUT).expect("a state change");
         assert_eq!(told, want);
         assert_eq!(told, found, "told {told:?}, the client said {found:?}");
