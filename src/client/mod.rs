@@ -8,6 +8,7 @@ mod dispatch;
 mod listeners;
 mod ops;
 pub mod path;
+mod pipelined;
 mod transaction;
 mod watch;
 
