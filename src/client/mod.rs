@@ -21,11 +21,10 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{Error, Result};
 use crate::proto::{Acl, KeeperState};
 use crate::runtime::Wait;
-use crate::session::{
-    self, parse_hosts, Command, HostAddr, SessionConfig, SessionInfo, Status, WatchRegistry,
-};
+use crate::session::{self, parse_hosts, Command, SessionConfig, Status, WatchRegistry};
 
 pub use crate::retry::RetryPolicy;
+pub use crate::session::{HostAddr, SessionInfo, DEFAULT_PORT};
 pub use acl::{digest_acl, digest_acl_id};
 pub use admin::{four_letter_word, MAX_FOUR_LETTER_WORD_REPLY};
 pub use listeners::{Listener, ListenerId, State};
