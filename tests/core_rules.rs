@@ -144,10 +144,7 @@ fn queue_get_with_a_zero_timeout_does_not_wait_and_otherwise_waits_that_long() {
         queue.get(Some(Duration::ZERO)).unwrap().as_deref(),
         Some(&b"first"[..])
     );
-    assert_eq!(
-        queue.get(None).unwrap().as_deref(),
-        Some(&b"second"[..])
-    );
+    assert_eq!(queue.get(None).unwrap().as_deref(), Some(&b"second"[..]));
 }
 
 fn one_answer<T: Send + 'static>() -> (
@@ -170,7 +167,11 @@ fn create_then_with_makepath_creates_the_parents_before_answering() {
     zk.create_then("/deep/er/item-", b"v", &makepath, done)
         .unwrap();
     let created = answer.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap();
-    assert!(created.path.starts_with("/deep/er/item-"), "{}", created.path);
+    assert!(
+        created.path.starts_with("/deep/er/item-"),
+        "{}",
+        created.path
+    );
     assert!(answer.recv_timeout(Duration::from_millis(200)).is_err());
 
     // Without makepath, a missing parent is the server's answer, through `done`.
@@ -178,7 +179,10 @@ fn create_then_with_makepath_creates_the_parents_before_answering() {
     zk.create_then("/missing/item", b"", &CreateOptions::default(), done)
         .unwrap();
     let missing = answer.recv_timeout(EVENT_TIMEOUT).unwrap();
-    assert!(matches!(&missing, Err(e) if e.is(ErrorCode::NO_NODE)), "{missing:?}");
+    assert!(
+        matches!(&missing, Err(e) if e.is(ErrorCode::NO_NODE)),
+        "{missing:?}"
+    );
 
     // An invalid path is refused at once, with or without makepath; `done` never runs.
     for options in [makepath.clone(), CreateOptions::default()] {
@@ -202,7 +206,10 @@ fn every_callback_submit_answers_once_with_its_result() {
 
     let (done, answer) = one_answer();
     zk.set_then("/n", b"two", 0, done).unwrap();
-    assert_eq!(answer.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap().version, 1);
+    assert_eq!(
+        answer.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap().version,
+        1
+    );
 
     let (done, answer) = one_answer();
     zk.get_then("/n", done).unwrap();

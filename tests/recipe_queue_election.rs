@@ -99,9 +99,7 @@ fn get_blocking_returns_when_another_client_puts() {
     let consumer = Queue::new(&zk[0], "/q");
     let started = Instant::now();
     assert_eq!(
-        consumer
-            .get(Some(Duration::from_millis(300)))
-            .unwrap(),
+        consumer.get(Some(Duration::from_millis(300))).unwrap(),
         None
     );
     assert!(started.elapsed() >= Duration::from_millis(300));
@@ -199,7 +197,10 @@ fn a_taken_entry_whose_delete_reply_is_lost_is_delivered_not_dropped() {
     let queue = Queue::new(&zk, "/q");
     queue.put_all(&[b"one", b"two"], 100).unwrap();
     proxy.lose_reply_to(|op, path| op == 2 && path.contains("/q/entry-"));
-    assert_eq!(queue.get(Some(Duration::ZERO)).unwrap().as_deref(), Some(&b"one"[..]));
+    assert_eq!(
+        queue.get(Some(Duration::ZERO)).unwrap().as_deref(),
+        Some(&b"one"[..])
+    );
     assert_eq!(proxy.lost(), 1, "the delete's reply was not lost");
     let rest = Queue::new(&observer, "/q");
     assert_eq!(take_all(&rest), [&b"two"[..]]);

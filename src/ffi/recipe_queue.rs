@@ -182,7 +182,11 @@ pub unsafe extern "C" fn zk_queue_get(
         // SAFETY: per the contract.
         let queue = unsafe { required(queue, "queue") }?;
         // SAFETY: per the contract.
-        unsafe { get_entry(timeout_ms, out_data, out_got, |timeout| queue.queue.get(timeout)) }
+        unsafe {
+            get_entry(timeout_ms, out_data, out_got, |timeout| {
+                queue.queue.get(timeout)
+            })
+        }
     })
 }
 
@@ -327,7 +331,11 @@ pub unsafe extern "C" fn zk_locking_queue_get(
         // SAFETY: per the contract.
         let queue = unsafe { required(queue, "queue") }?;
         // SAFETY: per the contract.
-        unsafe { get_entry(timeout_ms, out_data, out_got, |timeout| queue.queue.get(timeout)) }
+        unsafe {
+            get_entry(timeout_ms, out_data, out_got, |timeout| {
+                queue.queue.get(timeout)
+            })
+        }
     })
 }
 

@@ -249,7 +249,10 @@ mod tests {
         assert!(check_shallow_identifier("").is_ok());
         for bad in ["a/b", "/", "a\0b"] {
             assert!(
-                matches!(check_shallow_identifier(bad), Err(Error::InvalidArgument(_))),
+                matches!(
+                    check_shallow_identifier(bad),
+                    Err(Error::InvalidArgument(_))
+                ),
                 "{bad:?}"
             );
         }
