@@ -1406,7 +1406,8 @@ zk_error zk_server_version(struct zk_client *client,
 /**
  * Submits the creation of `path` (see `zk_create()` for the arguments; `data` and `options`
  * are copied before this returns). With `makepath`, missing parents are created first and
- * the completion comes when the node itself has been answered.
+ * the completion comes when the node itself has been answered; an invalid path or TTL is
+ * refused at once, as without it.
  *
  * # Safety
  * As `zk_create()`; `completion` safe to call with `user_data` from another thread.

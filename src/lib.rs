@@ -1,8 +1,9 @@
 //! zkclient: a ZooKeeper client with kazoo's features, written in Rust and shipped as a C
 //! library (`libzkclient`, `include/zkclient.h`).
 //!
-//! Layers (see ARCHITECTURE.md): [`proto`] (the wire format), [`session`] (the task that owns
-//! the socket), [`client`] (the Rust API) and `ffi` (the C API over it).
+//! Layers (see ARCHITECTURE.md): [`proto`] (the wire format), `session` (the task that owns
+//! the socket, crate-private: [`SessionInfo`] is what it shows), [`client`] (the Rust API)
+//! and `ffi` (the C API over it).
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -25,11 +26,11 @@ pub mod proto;
 pub mod recipe;
 mod retry;
 pub mod runtime;
-pub mod session;
+pub(crate) mod session;
 
 pub use client::{
-    Client, ClientOptions, CreateOptions, Created, ListenerId, RetryPolicy, State, WatchId,
-    WatchedEvent,
+    four_letter_word, Client, ClientOptions, CreateOptions, Created, HostAddr, ListenerId,
+    RetryPolicy, SessionInfo, State, WatchId, WatchedEvent,
 };
 pub use error::{Error, Result};
 pub use proto::{Acl, CreateMode, ErrorCode, Id, KeeperState, Stat};

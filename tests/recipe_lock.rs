@@ -552,7 +552,7 @@ fn blocking_recipe_calls_work_inside_a_callback_of_the_same_client() {
             let semaphore = Semaphore::new(&client, "/sem", "in-callback", 1).unwrap();
             tx.send(("semaphore", semaphore.acquire(limit).unwrap()))
                 .unwrap();
-            let job = Queue::new(&client, "/q").get_blocking(limit).unwrap();
+            let job = Queue::new(&client, "/q").get(limit).unwrap();
             tx.send(("queue", job == Some(b"job".to_vec()))).unwrap();
         })
         .wait()

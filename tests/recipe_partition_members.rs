@@ -101,7 +101,7 @@ fn a_party_member_joining_again_after_lost_makes_its_node_in_the_new_session() {
 #[test]
 fn a_shallow_party_leave_cut_off_from_the_server_returns_only_once_the_node_is_gone() {
     let mut w = BehindProxy::start("partition-shallow-party");
-    let party = Arc::new(ShallowParty::new(&w.client, "/party", "me"));
+    let party = Arc::new(ShallowParty::new(&w.client, "/party", "me").unwrap());
     party.join().unwrap();
     let node = party.node_path();
     let old = w.client.session_info().session_id;

@@ -44,8 +44,8 @@ fn party_members_join_list_and_leave() {
 #[test]
 fn shallow_party_members_are_in_the_node_names() {
     let (_, zk) = shared_clients("shallow-party", 2);
-    let a = ShallowParty::new(&zk[0], "/sp", "worker-1");
-    let b = ShallowParty::new(&zk[1], "/sp", "worker-2");
+    let a = ShallowParty::new(&zk[0], "/sp", "worker-1").unwrap();
+    let b = ShallowParty::new(&zk[1], "/sp", "worker-2").unwrap();
     a.join().unwrap();
     b.join().unwrap();
     let node = a.node_path();
@@ -68,10 +68,11 @@ fn party_members_leave_with_their_session() {
     let (doomed_zk, zk) = (&doomed_session.client, &doomed_session.observer);
     Party::new(doomed_zk, "/party", "doomed").join().unwrap();
     ShallowParty::new(doomed_zk, "/shallow", "doomed")
+        .unwrap()
         .join()
         .unwrap();
     let party = Party::new(zk, "/party", "stays");
-    let shallow = ShallowParty::new(zk, "/shallow", "stays");
+    let shallow = ShallowParty::new(zk, "/shallow", "stays").unwrap();
     party.join().unwrap();
     shallow.join().unwrap();
     let mut members = party.members().unwrap();
@@ -93,7 +94,7 @@ fn kazoo_and_zkclient_see_each_others_party_members() {
     let zk = &zk[0];
     let party = Party::new(zk, "/party", "rust");
     party.join().unwrap();
-    let shallow = ShallowParty::new(zk, "/shallow", "rust");
+    let shallow = ShallowParty::new(zk, "/shallow", "rust").unwrap();
     shallow.join().unwrap();
     // kazoo joins both, lists them, and stays in until zkclient creates /done.
     let kazoo_hosts = hosts.clone();

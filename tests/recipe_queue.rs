@@ -13,7 +13,7 @@ use zkclient::Wait;
 
 fn take_all(queue: &Queue) -> Vec<Vec<u8>> {
     let mut taken = Vec::new();
-    while let Some(data) = queue.get().unwrap() {
+    while let Some(data) = queue.get(Some(Duration::ZERO)).unwrap() {
         taken.push(data);
     }
     taken
@@ -23,7 +23,7 @@ fn take_all(queue: &Queue) -> Vec<Vec<u8>> {
 fn queue_is_fifo_within_a_priority_and_lower_priority_first() {
     let (_, zk) = shared_clients("queue-order", 1);
     let queue = Queue::new(&zk[0], "/q");
-    assert_eq!(queue.get().unwrap(), None);
+    assert_eq!(queue.get(Some(Duration::ZERO)).unwrap(), None);
     queue.put(b"late-1", 500).unwrap();
     queue.put(b"mid-1", 100).unwrap();
     queue.put(b"late-2", 500).unwrap();
@@ -44,7 +44,7 @@ fn queue_is_fifo_within_a_priority_and_lower_priority_first() {
             b"late-2"
         ]
     );
-    assert_eq!(queue.get().unwrap(), None);
+    assert_eq!(queue.get(Some(Duration::ZERO)).unwrap(), None);
     assert_eq!(queue.len().unwrap(), 0);
 }
 
@@ -80,15 +80,13 @@ fn get_blocking_returns_when_another_client_puts() {
     let consumer = Queue::new(&zk[0], "/q");
     let started = Instant::now();
     assert_eq!(
-        consumer
-            .get_blocking(Some(Duration::from_millis(300)))
-            .unwrap(),
+        consumer.get(Some(Duration::from_millis(300))).unwrap(),
         None
     );
     assert!(started.elapsed() >= Duration::from_millis(300));
     let (tx, rx) = channel();
     let waiting = consumer.clone();
-    thread::spawn(move || tx.send(waiting.get_blocking(None)).unwrap());
+    thread::spawn(move || tx.send(waiting.get(None)).unwrap());
     wait_for_watches(&zk[0], 1); // the waiter has seen the queue empty and watches it
     assert!(rx.try_recv().is_err(), "still waiting on an empty queue");
     Queue::new(&zk[1], "/q").put(b"hello", 100).unwrap();
@@ -180,7 +178,10 @@ fn a_taken_entry_whose_delete_reply_is_lost_is_delivered_not_dropped() {
     let queue = Queue::new(&zk, "/q");
     queue.put_all(&[b"one", b"two"], 100).unwrap();
     proxy.lose_reply_to(|op, path| op == 2 && path.contains("/q/entry-"));
-    assert_eq!(queue.get().unwrap().as_deref(), Some(&b"one"[..]));
+    assert_eq!(
+        queue.get(Some(Duration::ZERO)).unwrap().as_deref(),
+        Some(&b"one"[..])
+    );
     assert_eq!(proxy.lost(), 1, "the delete's reply was not lost");
     let rest = Queue::new(&observer, "/q");
     assert_eq!(take_all(&rest), [&b"two"[..]]);
@@ -240,10 +241,10 @@ fn queues_survive_a_server_restart() {
         Some(&b"claimed"[..])
     );
     let queue = Queue::new(consumer, "/q");
-    assert_eq!(queue.get().unwrap(), None);
+    assert_eq!(queue.get(Some(Duration::ZERO)).unwrap(), None);
     let (tx, rx) = channel();
     let waiting = queue.clone();
-    thread::spawn(move || tx.send(waiting.get_blocking(None)).unwrap());
+    thread::spawn(move || tx.send(waiting.get(None)).unwrap());
     cluster.restart_server(1, &[producer, consumer]);
     Queue::new(producer, "/q").put(b"after", 100).unwrap();
     let got = rx.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap();

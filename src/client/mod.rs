@@ -8,6 +8,7 @@ mod dispatch;
 mod listeners;
 mod ops;
 pub mod path;
+mod pipelined;
 mod transaction;
 mod watch;
 
@@ -20,11 +21,10 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{Error, Result};
 use crate::proto::{Acl, KeeperState};
 use crate::runtime::Wait;
-use crate::session::{
-    self, parse_hosts, Command, HostAddr, SessionConfig, SessionInfo, Status, WatchRegistry,
-};
+use crate::session::{self, parse_hosts, Command, SessionConfig, Status, WatchRegistry};
 
 pub use crate::retry::RetryPolicy;
+pub use crate::session::{HostAddr, SessionInfo, DEFAULT_PORT};
 pub use acl::{digest_acl, digest_acl_id};
 pub use admin::{four_letter_word, MAX_FOUR_LETTER_WORD_REPLY};
 pub use listeners::{Listener, ListenerId, State};
@@ -36,6 +36,10 @@ pub use watch::{WatchId, WatchedEvent};
 pub const DEFAULT_MAX_REQUEST_SIZE: usize = 0xfffff;
 /// The default inbound limit: large enough for a listing of 100,000 children.
 pub const DEFAULT_MAX_REPLY_SIZE: usize = 16 << 20;
+/// The smallest `max_reply_size` accepted: room for any reply header and a small node.
+pub const MIN_MAX_REPLY_SIZE: usize = 1024;
+/// The length of a session password, as the server hands it out.
+pub const SESSION_PASSWORD_LEN: usize = 16;
 /// kazoo's default session timeout.
 pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -48,7 +52,7 @@ pub struct ClientOptions {
     pub randomize_hosts: bool,
     /// Resume this session (with `session_password`) instead of creating one; 0 = new.
     pub session_id: i64,
-    /// The password of the session to resume.
+    /// The password of the session to resume: [`SESSION_PASSWORD_LEN`] bytes, or empty.
     pub session_password: Vec<u8>,
     /// Accept a read-only server when no read-write one answers (default false).
     pub can_be_read_only: bool,
@@ -56,9 +60,10 @@ pub struct ClientOptions {
     pub max_request_size: usize,
     /// Replies larger than this fail their request, as soon as their length is read; the
     /// connection is reopened (the session is kept), and requests in flight with it fail
-    /// with connection-loss.
+    /// with connection-loss. At least [`MIN_MAX_REPLY_SIZE`].
     pub max_reply_size: usize,
-    /// The ACL of nodes created without an explicit one (default: open to everyone).
+    /// The ACL of nodes created without an explicit one (default: open to everyone); not
+    /// empty.
     pub default_acl: Vec<Acl>,
     /// Credentials (scheme, credential) sent on every connection before CONNECTED is
     /// announced, e.g. `("digest", b"user:password")` (kazoo's `auth_data`).
@@ -85,6 +90,54 @@ pub fn default_connection_retry() -> RetryPolicy {
 }
 
 impl ClientOptions {
+    /// Checks every option, as [`Client::new`] does before it takes them: the session timeout
+    /// is 1 ms to `i32::MAX` ms (24 days, what the handshake carries); the session password is
+    /// empty (a new session) or [`SESSION_PASSWORD_LEN`] bytes; `max_reply_size` is
+    /// [`MIN_MAX_REPLY_SIZE`] to `i32::MAX` bytes (a frame length is an `i32`); the default ACL
+    /// has at least one entry; both retry policies are valid; and every credential passes the
+    /// checks of [`ClientOptions::add_auth`]. [`Error::InvalidArgument`] names the first
+    /// option that breaks its rule ([`Error::RequestTooLarge`] for a credential).
+    pub fn validate(&self) -> Result<()> {
+        let timeout_ms = self.session_timeout.as_millis();
+        if timeout_ms == 0 || timeout_ms > i32::MAX as u128 {
+            return Err(Error::InvalidArgument(format!(
+                "session timeout {:?} is out of range (1 ms to 24 days)",
+                self.session_timeout
+            )));
+        }
+        if !self.session_password.is_empty() {
+            check_session_password(&self.session_password)?;
+        }
+        if self.max_reply_size < MIN_MAX_REPLY_SIZE || self.max_reply_size > i32::MAX as usize {
+            return Err(Error::InvalidArgument(format!(
+                "max reply size {} is out of range ({MIN_MAX_REPLY_SIZE} to {} bytes)",
+                self.max_reply_size,
+                i32::MAX
+            )));
+        }
+        if self.default_acl.is_empty() {
+            return Err(Error::InvalidArgument(
+                "the default ACL needs at least one entry".into(),
+            ));
+        }
+        self.command_retry.validate()?;
+        self.connection_retry.validate()?;
+        for (scheme, credential) in &self.auth {
+            check_credential(scheme, credential, self.max_request_size)?;
+        }
+        Ok(())
+    }
+
+    /// Resumes the session `session_id` with its password (from [`Client::session_info`] of
+    /// another client) instead of creating one: refused, and nothing changed, unless the
+    /// password is [`SESSION_PASSWORD_LEN`] bytes.
+    pub fn resume_session(&mut self, session_id: i64, password: &[u8]) -> Result<()> {
+        check_session_password(password)?;
+        self.session_id = session_id;
+        self.session_password = password.to_vec();
+        Ok(())
+    }
+
     /// Adds a credential to [`ClientOptions::auth`] (kazoo's `auth_data`): refused, and not
     /// stored, when the scheme is empty or the auth packet would be over
     /// [`ClientOptions::max_request_size`] ([`Error::RequestTooLarge`]: the server would close
@@ -93,6 +146,18 @@ impl ClientOptions {
         check_credential(scheme, credential, self.max_request_size)?;
         self.auth.push((scheme.to_string(), credential.to_vec()));
         Ok(())
+    }
+}
+
+/// A session password has exactly this many bytes.
+fn check_session_password(password: &[u8]) -> Result<()> {
+    if password.len() == SESSION_PASSWORD_LEN {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "a session password is {SESSION_PASSWORD_LEN} bytes, not {}",
+            password.len()
+        )))
     }
 }
 
@@ -199,23 +264,7 @@ impl Client {
     /// is connected until [`Client::start`].
     pub fn new(connect_string: &str, options: ClientOptions) -> Result<Client> {
         let (hosts, chroot) = parse_connect_string(connect_string)?;
-        let timeout_ms = options.session_timeout.as_millis();
-        if timeout_ms == 0 || timeout_ms > i32::MAX as u128 {
-            return Err(Error::InvalidArgument(format!(
-                "session timeout {:?} is out of range (1 ms to 24 days)",
-                options.session_timeout
-            )));
-        }
-        options.command_retry.validate()?;
-        options.connection_retry.validate()?;
-        for (scheme, credential) in &options.auth {
-            check_credential(scheme, credential, options.max_request_size)?;
-        }
-        if !options.session_password.is_empty() && options.session_password.len() != 16 {
-            return Err(Error::InvalidArgument(
-                "a session password is 16 bytes".into(),
-            ));
-        }
+        options.validate()?;
         let config = Self::session_config(
             &hosts,
             &options,

@@ -77,7 +77,8 @@ fn stat_ptr(stat: &Option<zk_stat>) -> *const zk_stat {
 
 /// Submits the creation of `path` (see `zk_create()` for the arguments; `data` and `options`
 /// are copied before this returns). With `makepath`, missing parents are created first and
-/// the completion comes when the node itself has been answered.
+/// the completion comes when the node itself has been answered; an invalid path or TTL is
+/// refused at once, as without it.
 ///
 /// # Safety
 /// As `zk_create()`; `completion` safe to call with `user_data` from another thread.
@@ -113,16 +114,7 @@ pub unsafe extern "C" fn zk_create_async(
             // the call.
             unsafe { completion(rc, path_ptr, stat_ptr(&stat), user_data.ptr()) };
         };
-        if options.makepath {
-            let (runner, path, data) = (client.clone(), path.to_string(), data.to_vec());
-            client.spawn_then(
-                async move { runner.create(&path, &data, &options).await },
-                done,
-            );
-            Ok(())
-        } else {
-            client.submit(client.prepare_create(path, data, &options)?, done)
-        }
+        client.create_then(path, data, &options, done)
     })
 }
 
@@ -146,7 +138,7 @@ pub unsafe extern "C" fn zk_exists_async(
         let path = unsafe { path_arg(path) }?;
         let completion = completion_arg(completion)?;
         let user_data = UserData::new(user_data, None);
-        client.submit(client.prepare_exists(path)?, move |result| {
+        client.exists_then(path, move |result| {
             let rc = code_of(&result);
             let stat = result.ok().flatten().map(zk_stat::from);
             // SAFETY: as in zk_create_async.
@@ -173,7 +165,7 @@ pub unsafe extern "C" fn zk_get_async(
         let path = unsafe { path_arg(path) }?;
         let completion = completion_arg(completion)?;
         let user_data = UserData::new(user_data, None);
-        client.submit(client.prepare_get(path)?, move |result| {
+        client.get_then(path, move |result| {
             let rc = code_of(&result);
             let (data, stat) = match &result {
                 Ok((data, stat)) => (data.as_slice(), Some(zk_stat::from(*stat))),
@@ -208,7 +200,7 @@ pub unsafe extern "C" fn zk_get_children_async(
         let path = unsafe { path_arg(path) }?;
         let completion = completion_arg(completion)?;
         let user_data = UserData::new(user_data, None);
-        client.submit(client.prepare_get_children(path)?, move |result| {
+        client.get_children_then(path, move |result| {
             let (result, stat) = match result {
                 Ok((children, stat)) => (
                     zk_string_list::from_strings(children),
@@ -253,7 +245,7 @@ pub unsafe extern "C" fn zk_set_async(
         let data = unsafe { bytes_arg(data, data_len, "data") }?;
         let completion = completion_arg(completion)?;
         let user_data = UserData::new(user_data, None);
-        client.submit(client.prepare_set(path, data, version)?, move |result| {
+        client.set_then(path, data, version, move |result| {
             let rc = code_of(&result);
             let stat = result.ok().map(zk_stat::from);
             // SAFETY: as in zk_create_async.
@@ -292,7 +284,7 @@ pub unsafe extern "C" fn zk_delete_async(
         let path = unsafe { path_arg(path) }?;
         let completion = completion_arg(completion)?;
         let done = void_done(completion, UserData::new(user_data, None));
-        client.submit(client.prepare_delete(path, version)?, done)
+        client.delete_then(path, version, done)
     })
 }
 
@@ -314,6 +306,6 @@ pub unsafe extern "C" fn zk_sync_async(
         let path = unsafe { path_arg(path) }?;
         let completion = completion_arg(completion)?;
         let done = void_done(completion, UserData::new(user_data, None));
-        client.submit(client.prepare_sync(path)?, done)
+        client.sync_then(path, done)
     })
 }

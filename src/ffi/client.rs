@@ -91,6 +91,24 @@ unsafe fn options_mut<'a>(options: *mut zk_options) -> crate::Result<&'a mut Cli
         .ok_or_else(|| Error::InvalidArgument("options is NULL".into()))
 }
 
+/// Applies `change` to the options only if they pass [`ClientOptions::validate`] afterwards:
+/// a setter refuses a value at once, and leaves the options as they were.
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+unsafe fn change_options(
+    options: *mut zk_options,
+    change: impl FnOnce(&mut ClientOptions),
+) -> crate::Result<()> {
+    // SAFETY: per the contract.
+    let options = unsafe { options_mut(options) }?;
+    let mut changed = options.clone();
+    change(&mut changed);
+    changed.validate()?;
+    *options = changed;
+    Ok(())
+}
+
 /// Sets the session timeout to ask for, in milliseconds (the server clamps it to between 2 and
 /// 20 times its tickTime). 0 is `ZK_EINVAL`.
 ///
@@ -103,14 +121,11 @@ pub unsafe extern "C" fn zk_options_set_session_timeout(
 ) -> zk_error {
     guard(|| {
         // SAFETY: per the contract.
-        let options = unsafe { options_mut(options) }?;
-        if timeout_ms == 0 || timeout_ms > i32::MAX as u32 {
-            return Err(Error::InvalidArgument(format!(
-                "session timeout {timeout_ms} ms is out of range"
-            )));
+        unsafe {
+            change_options(options, |options| {
+                options.session_timeout = Duration::from_millis(timeout_ms.into());
+            })
         }
-        options.session_timeout = Duration::from_millis(timeout_ms.into());
-        Ok(())
     })
 }
 
@@ -148,15 +163,7 @@ pub unsafe extern "C" fn zk_options_set_session(
         let options = unsafe { options_mut(options) }?;
         // SAFETY: per the contract.
         let password = unsafe { bytes_arg(password, password_len, "password") }?;
-        if password.len() != 16 {
-            return Err(Error::InvalidArgument(format!(
-                "a session password is 16 bytes, not {}",
-                password.len()
-            )));
-        }
-        options.session_id = session_id;
-        options.session_password = password.to_vec();
-        Ok(())
+        options.resume_session(session_id, password)
     })
 }
 
@@ -190,14 +197,7 @@ pub unsafe extern "C" fn zk_options_set_max_reply_size(
 ) -> zk_error {
     guard(|| {
         // SAFETY: per the contract.
-        let options = unsafe { options_mut(options) }?;
-        if bytes < 1024 || bytes > i32::MAX as usize {
-            return Err(Error::InvalidArgument(format!(
-                "max reply size {bytes} is out of range"
-            )));
-        }
-        options.max_reply_size = bytes;
-        Ok(())
+        unsafe { change_options(options, |options| options.max_reply_size = bytes) }
     })
 }
 
@@ -512,17 +512,9 @@ pub unsafe extern "C" fn zk_options_set_default_acl(
 ) -> zk_error {
     guard(|| {
         // SAFETY: per the contract.
-        let options = unsafe { options_mut(options) }?;
+        let acl = unsafe { acl_arg(acl, acl_count) }?.unwrap_or_default();
         // SAFETY: per the contract.
-        match unsafe { acl_arg(acl, acl_count) }? {
-            Some(acl) if !acl.is_empty() => {
-                options.default_acl = acl;
-                Ok(())
-            }
-            _ => Err(Error::InvalidArgument(
-                "the default ACL needs at least one entry".into(),
-            )),
-        }
+        unsafe { change_options(options, |options| options.default_acl = acl) }
     })
 }
 

@@ -103,14 +103,7 @@ pub unsafe extern "C" fn zk_shallow_party_new(
             identifier,
             identifier_len,
             out_party,
-            |c, p, i| {
-                if i.contains('/') || i.contains('\0') {
-                    return Err(Error::InvalidArgument(
-                        "a shallow party identifier must not contain '/' or NUL".into(),
-                    ));
-                }
-                Ok(Kind::Shallow(ShallowParty::new(c, p, i)))
-            },
+            |c, p, i| ShallowParty::new(c, p, i).map(Kind::Shallow),
         )
     }
 }

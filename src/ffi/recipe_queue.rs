@@ -1,6 +1,7 @@
 //! kazoo's Queue and LockingQueue from C.
 
 use std::ffi::c_char;
+use std::time::Duration;
 
 use super::client::{client_arg, zk_client};
 use super::types::zk_buffer;
@@ -64,17 +65,29 @@ pub struct zk_locking_queue {
     queue: LockingQueue,
 }
 
-/// Writes what a get returned: the data (or `{NULL, 0}`) and whether there was any.
+/// The one path of `zk_queue_get()` and `zk_locking_queue_get()`: checks the arguments, runs
+/// `get` with the timeout, and writes what it returned: the data (or `{NULL, 0}`) and whether
+/// there was any. On failure the outputs are unmodified.
 ///
 /// # Safety
-/// Both pointers checked non-NULL and writable.
-unsafe fn write_got(taken: Option<Vec<u8>>, out_data: *mut zk_buffer, out_got: *mut bool) {
+/// `out_data` and `out_got` NULL or writable.
+unsafe fn get_entry(
+    timeout_ms: i64,
+    out_data: *mut zk_buffer,
+    out_got: *mut bool,
+    get: impl FnOnce(Option<Duration>) -> Result<Option<Vec<u8>>>,
+) -> Result<()> {
+    let timeout = timeout_arg(timeout_ms)?;
+    let out_data = required_out(out_data, "out_data")?;
+    let out_got = required_out(out_got, "out_got")?;
+    let taken = get(timeout)?;
     let got = taken.is_some();
-    // SAFETY: per the caller's contract.
+    // SAFETY: checked non-NULL; writable per the contract.
     unsafe {
         out_data.write(zk_buffer::from_vec(taken.unwrap_or_default()));
         out_got.write(got);
     }
+    Ok(())
 }
 
 /// A queue at `path` (kazoo's `zk.Queue(path)`): entries are persistent sequential children
@@ -168,17 +181,12 @@ pub unsafe extern "C" fn zk_queue_get(
     guard(|| {
         // SAFETY: per the contract.
         let queue = unsafe { required(queue, "queue") }?;
-        let timeout = timeout_arg(timeout_ms)?;
-        let out_data = required_out(out_data, "out_data")?;
-        let out_got = required_out(out_got, "out_got")?;
-        let taken = if timeout_ms == 0 {
-            queue.queue.get()?
-        } else {
-            queue.queue.get_blocking(timeout)?
-        };
-        // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { write_got(taken, out_data, out_got) };
-        Ok(())
+        // SAFETY: per the contract.
+        unsafe {
+            get_entry(timeout_ms, out_data, out_got, |timeout| {
+                queue.queue.get(timeout)
+            })
+        }
     })
 }
 
@@ -322,13 +330,12 @@ pub unsafe extern "C" fn zk_locking_queue_get(
     guard(|| {
         // SAFETY: per the contract.
         let queue = unsafe { required(queue, "queue") }?;
-        let timeout = timeout_arg(timeout_ms)?;
-        let out_data = required_out(out_data, "out_data")?;
-        let out_got = required_out(out_got, "out_got")?;
-        let taken = queue.queue.get(timeout)?;
-        // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { write_got(taken, out_data, out_got) };
-        Ok(())
+        // SAFETY: per the contract.
+        unsafe {
+            get_entry(timeout_ms, out_data, out_got, |timeout| {
+                queue.queue.get(timeout)
+            })
+        }
     })
 }
 

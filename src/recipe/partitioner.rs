@@ -299,7 +299,7 @@ impl SetPartitioner {
             client.ensure_path(&locks_path, None).wait()?;
             client.ensure_path(&party_path, None).wait()
         })?;
-        let party = ShallowParty::new(client, &party_path, &identifier);
+        let party = ShallowParty::new(client, &party_path, &identifier)?;
         party.join()?;
 
         let shared = Arc::new(Shared {

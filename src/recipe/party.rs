@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::proto::ErrorCode;
 use crate::runtime::Wait;
 
@@ -173,11 +173,13 @@ pub struct ShallowParty {
 
 impl ShallowParty {
     /// A shallow party at `path` with this process's member identified by `identifier`,
-    /// which must be usable in a node name (no `/`). Nothing is sent until a call.
-    pub fn new(client: &Client, path: &str, identifier: &str) -> ShallowParty {
-        ShallowParty {
+    /// which goes into the member's node name: one with a `/` or a NUL is refused with
+    /// [`Error::InvalidArgument`]. Nothing is sent until a call.
+    pub fn new(client: &Client, path: &str, identifier: &str) -> Result<ShallowParty> {
+        check_shallow_identifier(identifier)?;
+        Ok(ShallowParty {
             member: Member::new(client, path, format!("{}-{identifier}", guid()), identifier),
-        }
+        })
     }
 
     /// This member's node: `<path>/<guid>-<identifier>`.
@@ -221,6 +223,17 @@ impl ShallowParty {
     }
 }
 
+/// A shallow member's identifier is part of a node name: no `/` (it would make a deeper
+/// path) and no NUL.
+fn check_shallow_identifier(identifier: &str) -> Result<()> {
+    if identifier.contains(['/', '\0']) {
+        return Err(Error::InvalidArgument(format!(
+            "a shallow party identifier must not contain '/' or NUL: {identifier:?}"
+        )));
+    }
+    Ok(())
+}
+
 /// A shallow member's identifier: what follows the first `-` of its node name.
 fn identifier_of(child: &str) -> &str {
     child.find('-').map_or(child, |dash| &child[dash + 1..])
@@ -229,6 +242,21 @@ fn identifier_of(child: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shallow_identifier_must_fit_in_a_node_name() {
+        assert!(check_shallow_identifier("worker-1").is_ok());
+        assert!(check_shallow_identifier("").is_ok());
+        for bad in ["a/b", "/", "a\0b"] {
+            assert!(
+                matches!(
+                    check_shallow_identifier(bad),
+                    Err(Error::InvalidArgument(_))
+                ),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn shallow_identifiers_follow_the_first_dash() {

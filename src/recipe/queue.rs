@@ -131,20 +131,18 @@ impl Queue {
         put_all_under(&self.client, &self.path, values, priority)
     }
 
-    /// Takes the first entry (lowest priority number, then oldest), or `None` when the queue
-    /// is empty. Does not wait.
-    pub fn get(&self) -> Result<Option<Vec<u8>>> {
+    /// Takes the first entry (lowest priority number, then oldest), waiting (on a children
+    /// watch) up to `timeout` (`None`: for ever) for one to appear, as
+    /// [`LockingQueue::get`] does. `Some(Duration::ZERO)` does not wait (and sets no watch).
+    /// `None` when the queue stayed empty.
+    pub fn get(&self, timeout: Option<Duration>) -> Result<Option<Vec<u8>>> {
         self.ensure()?;
-        self.client.retry(|| {
-            let (children, _) = self.client.get_children(&self.path).wait()?;
-            self.take_first(children)
-        })
-    }
-
-    /// Takes the first entry, waiting (on a children watch) up to `timeout` (`None`: for
-    /// ever) for one to appear. `None` when the time ran out.
-    pub fn get_blocking(&self, timeout: Option<Duration>) -> Result<Option<Vec<u8>>> {
-        self.ensure()?;
+        if timeout == Some(Duration::ZERO) {
+            return self.client.retry(|| {
+                let (children, _) = self.client.get_children(&self.path).wait()?;
+                self.take_first(children)
+            });
+        }
         let deadline = timeout.map(|timeout| Instant::now() + timeout);
         loop {
             let seen = self.waker.generation();

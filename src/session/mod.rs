@@ -19,7 +19,7 @@ use crate::proto::{ErrorCode, KeeperState, OpCode};
 pub use hosts::{parse_hosts, HostAddr, DEFAULT_PORT};
 pub use probe::four_letter_word;
 pub use watches::{
-    Fired, OnceWatcher, PendingWatch, PersistentWatcher, WatchEvent, WatchKind, WatchRegistry,
+    OnceWatcher, PendingWatch, PersistentWatcher, WatchEvent, WatchKind, WatchRegistry,
 };
 
 /// What a session needs to know to run.
@@ -48,7 +48,9 @@ pub struct SessionConfig {
 /// A reply from the server: the header's zxid and error, and the body that follows it.
 #[derive(Debug)]
 pub struct Reply {
-    /// The zxid of the reply header.
+    /// The zxid of the reply header. Nothing reads it since `session` is crate-private: its
+    /// one writer is in `task.rs`, to be removed with it.
+    #[allow(dead_code)]
     pub zxid: i64,
     /// The error of the reply header.
     pub err: ErrorCode,

@@ -369,6 +369,7 @@ impl WatchRegistry {
     }
 
     /// True when nothing is registered.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.kinds.values().all(HashMap::is_empty)
     }
