@@ -12,9 +12,9 @@ use std::sync::{Arc, Barrier as Rendezvous};
 use std::time::Duration;
 
 use common::{connect, shared_hosts, unique_chroot, wait_for_children, EVENT_TIMEOUT};
-use zkclient::ffi::recipe_barrier::*;
-use zkclient::ffi::recipe_counter::*;
-use zkclient::ffi::recipe_party::*;
+use zkclient::ffi::recipe::barrier::*;
+use zkclient::ffi::recipe::counter::*;
+use zkclient::ffi::recipe::party::*;
 use zkclient::ffi::*;
 use zkclient::recipe::barrier::{Barrier, DoubleBarrier};
 use zkclient::recipe::counter::{Counter, CounterFormat};

@@ -13,8 +13,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{connect, shared_hosts, unique_chroot, wait_for_children, EVENT_TIMEOUT};
-use zkclient::ffi::recipe_election::*;
-use zkclient::ffi::recipe_queue::*;
+use zkclient::ffi::recipe::election::*;
+use zkclient::ffi::recipe::queue::*;
 use zkclient::ffi::*;
 use zkclient::recipe::election::Election;
 use zkclient::recipe::queue::{LockingQueue, Queue};

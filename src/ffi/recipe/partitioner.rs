@@ -3,9 +3,9 @@
 use std::ffi::{c_char, c_void, CStr};
 use std::sync::Arc;
 
-use super::client::{client_arg, zk_client};
-use super::types::{zk_free_fn, zk_string_list, zk_string_list_free};
-use super::{
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::{zk_free_fn, zk_string_list, zk_string_list_free};
+use crate::ffi::{
     guard, guard_value, path_arg, required, required_out, string_array_arg, timeout_arg, zk_error,
     UserData,
 };

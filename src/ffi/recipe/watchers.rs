@@ -2,10 +2,10 @@
 
 use std::ffi::{c_char, c_void, CString};
 
-use super::client::{client_arg, zk_client};
-use super::types::{zk_free_fn, zk_stat, zk_string_list};
-use super::watch::zk_watch_event;
-use super::{guard, guard_value, path_arg, required_out, zk_error, UserData};
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::{zk_free_fn, zk_stat, zk_string_list};
+use crate::ffi::watch::zk_watch_event;
+use crate::ffi::{guard, guard_value, path_arg, required_out, zk_error, UserData};
 use crate::client::WatchedEvent;
 use crate::error::Error;
 use crate::recipe::{ChildrenWatch, DataWatch};
@@ -104,7 +104,7 @@ pub unsafe extern "C" fn zk_data_watch_new(
                 Some((data, stat)) => (
                     data.as_ptr(),
                     data.len(),
-                    Some(super::types::zk_stat::from(*stat)),
+                    Some(crate::ffi::types::zk_stat::from(*stat)),
                 ),
                 None => (std::ptr::null(), 0, None),
             };
@@ -133,7 +133,7 @@ pub unsafe extern "C" fn zk_data_watch_new(
 pub unsafe extern "C" fn zk_data_watch_cancel(watch: *mut zk_data_watch) -> zk_error {
     guard(|| {
         // SAFETY: per the contract.
-        let watch = unsafe { super::required(watch, "watch") }?;
+        let watch = unsafe { crate::ffi::required(watch, "watch") }?;
         watch.watch.cancel();
         Ok(())
     })
@@ -202,7 +202,7 @@ pub unsafe extern "C" fn zk_children_watch_new(
             });
             if let Some(list) = list.as_mut() {
                 // SAFETY: the list was made by from_strings just above.
-                unsafe { super::types::zk_string_list_free(list) };
+                unsafe { crate::ffi::types::zk_string_list_free(list) };
             }
             keep
         })?;
@@ -220,7 +220,7 @@ pub unsafe extern "C" fn zk_children_watch_new(
 pub unsafe extern "C" fn zk_children_watch_cancel(watch: *mut zk_children_watch) -> zk_error {
     guard(|| {
         // SAFETY: per the contract.
-        let watch = unsafe { super::required(watch, "watch") }?;
+        let watch = unsafe { crate::ffi::required(watch, "watch") }?;
         watch.watch.cancel();
         Ok(())
     })

@@ -2,9 +2,9 @@
 
 use std::ffi::c_char;
 
-use super::client::{client_arg, zk_client};
-use super::types::zk_string_list;
-use super::{
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::zk_string_list;
+use crate::ffi::{
     guard, guard_value, listed_identifier_arg, path_arg, required, required_out, zk_error,
 };
 use crate::client::Client;
@@ -154,7 +154,7 @@ pub unsafe extern "C" fn zk_party_leave(party: *mut zk_party, out_left: *mut boo
             Kind::Shallow(party) => party.leave(),
         }?;
         // SAFETY: NULL or writable per the contract.
-        unsafe { super::write_optional(out_left, left) };
+        unsafe { crate::ffi::write_optional(out_left, left) };
         Ok(())
     })
 }

@@ -2,8 +2,8 @@
 
 use std::ffi::c_char;
 
-use super::client::{client_arg, zk_client};
-use super::{
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::{
     bytes_arg, guard, guard_value, path_arg, required, required_out, timeout_arg, zk_error,
 };
 use crate::error::Error;
@@ -74,7 +74,7 @@ pub unsafe extern "C" fn zk_barrier_remove(
         let barrier = unsafe { required(barrier, "barrier") }?;
         let removed = barrier.barrier.remove()?;
         // SAFETY: NULL or writable per the contract.
-        unsafe { super::write_optional(out_removed, removed) };
+        unsafe { crate::ffi::write_optional(out_removed, removed) };
         Ok(())
     })
 }

@@ -2,8 +2,8 @@
 
 use std::ffi::c_char;
 
-use super::client::{client_arg, zk_client};
-use super::{guard, guard_value, path_arg, required, required_out, zk_error};
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::{guard, guard_value, path_arg, required, required_out, zk_error};
 use crate::error::Error;
 use crate::recipe::counter::{Counter, CounterFormat};
 
@@ -162,7 +162,7 @@ pub unsafe extern "C" fn zk_counter_add(
         let counter = unsafe { required(counter, "counter") }?;
         let value = counter.counter.add(delta)?;
         // SAFETY: NULL or writable per the contract.
-        unsafe { super::write_optional(out_new_value, value) };
+        unsafe { crate::ffi::write_optional(out_new_value, value) };
         Ok(())
     })
 }

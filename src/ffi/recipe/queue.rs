@@ -2,9 +2,9 @@
 
 use std::ffi::c_char;
 
-use super::client::{client_arg, zk_client};
-use super::types::zk_buffer;
-use super::{
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::zk_buffer;
+use crate::ffi::{
     bytes_arg, guard, guard_value, path_arg, required, required_out, timeout_arg, zk_error,
 };
 use crate::error::{Error, Result};

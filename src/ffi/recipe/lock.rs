@@ -2,9 +2,9 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::client::{client_arg, zk_client};
-use super::types::{zk_free_fn, zk_state, zk_string_list};
-use super::{
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::{zk_free_fn, zk_state, zk_string_list};
+use crate::ffi::{
     guard, guard_value, listed_identifier_arg, path_arg, required, required_out, string_array_arg,
     timeout_arg, zk_error, UserData,
 };

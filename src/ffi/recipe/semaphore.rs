@@ -2,10 +2,10 @@
 
 use std::ffi::c_char;
 
-use super::client::{client_arg, zk_client};
-use super::timeout_arg;
-use super::types::zk_string_list;
-use super::{
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::timeout_arg;
+use crate::ffi::types::zk_string_list;
+use crate::ffi::{
     guard, guard_value, listed_identifier_arg, path_arg, required, required_out, zk_error,
 };
 use crate::recipe::semaphore::Semaphore;

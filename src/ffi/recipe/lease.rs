@@ -3,8 +3,8 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use super::client::{client_arg, zk_client};
-use super::{bytes_arg, guard, path_arg, required_out, timeout_arg, zk_error};
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::{bytes_arg, guard, path_arg, required_out, timeout_arg, zk_error};
 use crate::error::{Error, Result};
 use crate::recipe::lease::{LeaseOptions, MultiNonBlockingLease, NonBlockingLease};
 

@@ -2,10 +2,10 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::client::{client_arg, zk_client};
-use super::recipe_lock::{state_listener, zk_lock_state_fn};
-use super::types::{zk_free_fn, zk_string_list};
-use super::{
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::recipe::lock::{state_listener, zk_lock_state_fn};
+use crate::ffi::types::{zk_free_fn, zk_string_list};
+use crate::ffi::{
     guard, guard_value, listed_identifier_arg, path_arg, required, required_out, set_last_error,
     zk_error, UserData,
 };

@@ -2,9 +2,9 @@
 
 use std::ffi::{c_char, c_void, CString};
 
-use super::client::{client_arg, zk_client};
-use super::types::{zk_buffer, zk_free_fn, zk_stat, zk_string_list};
-use super::{
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::{zk_buffer, zk_free_fn, zk_stat, zk_string_list};
+use crate::ffi::{
     guard, guard_value, path_arg, required, required_out, write_optional, write_optional_with,
     zk_error, UserData,
 };
