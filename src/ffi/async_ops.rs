@@ -14,8 +14,8 @@ use std::ffi::{c_char, c_void, CString};
 use super::client::{client_arg, zk_client};
 use super::ops::{create_options_arg, zk_create_options};
 use super::types::{zk_stat, zk_string_list};
-use super::{bytes_arg, guard, path_arg, set_last_error, zk_error, UserData};
-use crate::error::{Error, Result};
+use super::{bytes_arg, guard, path_arg, required_fn, set_last_error, zk_error, UserData};
+use crate::error::Result;
 
 /// Completion of `zk_create_async()`: the created path (sequence number included, chroot
 /// removed) and the new node's stat; both NULL when `rc` is not `ZK_OK`.
@@ -66,10 +66,6 @@ fn code_of<T>(result: &Result<T>) -> zk_error {
     }
 }
 
-fn completion_arg<F>(completion: Option<F>) -> Result<F> {
-    completion.ok_or_else(|| Error::InvalidArgument("completion is NULL".into()))
-}
-
 fn stat_ptr(stat: &Option<zk_stat>) -> *const zk_stat {
     stat.as_ref()
         .map_or(std::ptr::null(), |stat| stat as *const zk_stat)
@@ -97,7 +93,7 @@ pub unsafe extern "C" fn zk_create_async(
         let path = unsafe { path_arg(path) }?;
         let data = unsafe { bytes_arg(data, data_len, "data") }?;
         let options = unsafe { create_options_arg(options) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
         let done = move |result: Result<crate::client::Created>| {
             let rc = code_of(&result);
@@ -144,7 +140,7 @@ pub unsafe extern "C" fn zk_exists_async(
         let client = unsafe { client_arg(client) }?;
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
         client.submit(client.prepare_exists(path)?, move |result| {
             let rc = code_of(&result);
@@ -171,7 +167,7 @@ pub unsafe extern "C" fn zk_get_async(
         let client = unsafe { client_arg(client) }?;
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
         client.submit(client.prepare_get(path)?, move |result| {
             let rc = code_of(&result);
@@ -206,7 +202,7 @@ pub unsafe extern "C" fn zk_get_children_async(
         let client = unsafe { client_arg(client) }?;
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
         client.submit(client.prepare_get_children(path)?, move |result| {
             let (result, stat) = match result {
@@ -251,7 +247,7 @@ pub unsafe extern "C" fn zk_set_async(
         let client = unsafe { client_arg(client) }?;
         let path = unsafe { path_arg(path) }?;
         let data = unsafe { bytes_arg(data, data_len, "data") }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
         client.submit(client.prepare_set(path, data, version)?, move |result| {
             let rc = code_of(&result);
@@ -290,7 +286,7 @@ pub unsafe extern "C" fn zk_delete_async(
         let client = unsafe { client_arg(client) }?;
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let done = void_done(completion, UserData::new(user_data, None));
         client.submit(client.prepare_delete(path, version)?, done)
     })
@@ -312,7 +308,7 @@ pub unsafe extern "C" fn zk_sync_async(
         let client = unsafe { client_arg(client) }?;
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let done = void_done(completion, UserData::new(user_data, None));
         client.submit(client.prepare_sync(path)?, done)
     })

@@ -35,7 +35,10 @@ pub use transaction::*;
 pub use types::*;
 pub use watch::*;
 
+use crate::client::State;
 use crate::error::{Error, Result};
+use crate::recipe::lock::StateListener;
+use recipe::lock::zk_lock_state_fn;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
@@ -114,7 +117,8 @@ pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     }
 }
 
-fn null_argument(name: &str) -> Error {
+/// The error for a required argument given as NULL: `ZK_EINVAL`, "`name` is NULL".
+pub(crate) fn null_argument(name: &str) -> Error {
     Error::InvalidArgument(format!("{name} is NULL"))
 }
 
@@ -125,6 +129,20 @@ fn null_argument(name: &str) -> Error {
 pub(crate) unsafe fn required<'a, T>(ptr: *const T, name: &str) -> Result<&'a T> {
     // SAFETY: the caller guarantees ptr is NULL or valid; NULL is checked here.
     unsafe { ptr.as_ref() }.ok_or_else(|| null_argument(name))
+}
+
+/// A required pointer argument as a mutable reference (a handle the call changes).
+///
+/// # Safety
+/// `ptr` is NULL or valid for reads and writes for `'a`, and nothing else uses it meanwhile.
+pub(crate) unsafe fn required_mut<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T> {
+    // SAFETY: the caller guarantees ptr is NULL or valid and unshared; NULL is checked here.
+    unsafe { ptr.as_mut() }.ok_or_else(|| null_argument(name))
+}
+
+/// A required callback argument (the C types are `Option<extern "C" fn>`, NULL being `None`).
+pub(crate) fn required_fn<F>(callback: Option<F>, name: &str) -> Result<F> {
+    callback.ok_or_else(|| null_argument(name))
 }
 
 /// A required NUL-terminated UTF-8 string argument.
@@ -283,6 +301,49 @@ pub(crate) fn required_out<T>(out: *mut T, name: &str) -> Result<*mut T> {
     } else {
         Ok(out)
     }
+}
+
+/// Hands a new handle to C: boxes `handle` and writes the pointer to `out`. The handle's
+/// `zk_*_free()` releases it with [`free_handle`] (or [`take_handle`]).
+///
+/// # Safety
+/// `out` is non-NULL (checked with [`required_out`]) and valid for writes.
+pub(crate) unsafe fn new_handle<T>(out: *mut *mut T, handle: T) {
+    // SAFETY: non-NULL and writable per the caller's contract.
+    unsafe { out.write(Box::into_raw(Box::new(handle))) };
+}
+
+/// Takes back a handle that [`new_handle`] gave to C, to release it after some last work;
+/// `None` for NULL.
+///
+/// # Safety
+/// `handle` is NULL or came from [`new_handle`] and was not taken back before.
+pub(crate) unsafe fn take_handle<T>(handle: *mut T) -> Option<Box<T>> {
+    // SAFETY: NULL, or boxed by new_handle and not taken back since, per the caller's contract.
+    (!handle.is_null()).then(|| unsafe { Box::from_raw(handle) })
+}
+
+/// Releases a handle that [`new_handle`] gave to C; NULL is a no-op.
+///
+/// # Safety
+/// As [`take_handle`].
+pub(crate) unsafe fn free_handle<T>(handle: *mut T) {
+    // SAFETY: per the caller's contract.
+    drop(unsafe { take_handle(handle) });
+}
+
+/// A recipe's C state callback (`on_state` of a lock or an election) as a Rust one; it owns
+/// `user_data` (freed when it goes, or now when there is no callback).
+pub(crate) fn state_listener(
+    on_state: zk_lock_state_fn,
+    user_data: UserData,
+) -> Option<StateListener> {
+    on_state.map(|callback| {
+        Box::new(move |state: State| {
+            // SAFETY: the caller registered this callback for this user data.
+            unsafe { callback(state.into(), user_data.ptr()) }
+        }) as StateListener
+    })
 }
 
 /// User data handed to a registration, with its optional destructor, run exactly once when the

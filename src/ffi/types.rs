@@ -169,7 +169,7 @@ pub(crate) unsafe fn acl_arg(acl: *const zk_acl, count: usize) -> Result<Option<
         return if count == 0 {
             Ok(None)
         } else {
-            Err(Error::InvalidArgument("acl is NULL".into()))
+            Err(super::null_argument("acl"))
         };
     }
     // SAFETY: non-NULL with `count` entries per the caller's contract.
