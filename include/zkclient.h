@@ -1509,7 +1509,8 @@ const char *zk_version(void);
 /**
  * New options with the defaults: 10 s session timeout, hosts shuffled, a new session,
  * read-write servers only, replies up to 16 MiB. Release with `zk_options_free()`. Returns
- * NULL only if memory ran out.
+ * NULL only on an internal error (`zk_last_error_message()` says which); running out of
+ * memory aborts the process.
  */
 struct zk_options *zk_options_new(void);
 
@@ -2171,7 +2172,8 @@ zk_error zk_election_contenders(struct zk_election *election,
  * Releases an election handle; no run may be in progress on it. NULL is fine.
  *
  * # Safety
- * `election` NULL or from `zk_election_new()`, not freed before.
+ * `election` NULL or from `zk_election_new()` or `zk_election_new_with_listener()`, not freed
+ * before.
  */
 void zk_election_free(struct zk_election *election);
 
@@ -2392,7 +2394,8 @@ bool zk_lock_is_acquired(const struct zk_lock *lock);
  * NULL is fine. Not while another thread is in a call on the same handle.
  *
  * # Safety
- * `lock` NULL or from a `zk_*lock_new()`, not freed before.
+ * `lock` NULL or from `zk_lock_new()`, `zk_read_lock_new()`, `zk_write_lock_new()` or
+ * `zk_lock_new_with_options()`, not freed before.
  */
 void zk_lock_free(struct zk_lock *lock);
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::types::{acl_arg, zk_acl, zk_free_fn, zk_keeper_state, zk_state};
 use super::{
-    bytes_arg, free_handle, guard, guard_value, new_handle, required, required_fn, required_mut,
-    required_out, required_str, take_handle, write_optional, zk_error, UserData,
+    bytes_arg, free_handle, guard, guard_value, into_handle, new_handle, required, required_fn,
+    required_mut, required_out, required_str, take_handle, write_optional, zk_error, UserData,
 };
 use crate::client::{Client, ClientOptions, ListenerId, State};
 use crate::error::Error;
@@ -58,13 +58,14 @@ pub extern "C" fn zk_version() -> *const c_char {
 
 /// New options with the defaults: 10 s session timeout, hosts shuffled, a new session,
 /// read-write servers only, replies up to 16 MiB. Release with `zk_options_free()`. Returns
-/// NULL only if memory ran out.
+/// NULL only on an internal error (`zk_last_error_message()` says which); running out of
+/// memory aborts the process.
 #[no_mangle]
 pub extern "C" fn zk_options_new() -> *mut zk_options {
     guard_value(std::ptr::null_mut(), || {
-        Box::into_raw(Box::new(zk_options {
+        into_handle(zk_options {
             options: ClientOptions::default(),
-        }))
+        })
     })
 }
 

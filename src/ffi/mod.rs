@@ -2,7 +2,10 @@
 //! callbacks with user data, and owned buffers. It marshals and nothing else.
 //!
 //! Every exported function runs its body through [`guard`]: a panic becomes `ZK_EPANIC`,
-//! an error becomes its code plus a per-thread message (`zk_last_error_message`).
+//! an error becomes its code plus a per-thread message (`zk_last_error_message`). The
+//! helpers below do the rest of what every function needs: arguments checked for NULL
+//! (`required*`, `path_arg`, ...), handles boxed for C and released (`new_handle`,
+//! `free_handle`), outputs written only on success.
 
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)] // each function's doc comment states its contract
@@ -303,23 +306,28 @@ pub(crate) fn required_out<T>(out: *mut T, name: &str) -> Result<*mut T> {
     }
 }
 
-/// Hands a new handle to C: boxes `handle` and writes the pointer to `out`. The handle's
-/// `zk_*_free()` releases it with [`free_handle`] (or [`take_handle`]).
+/// `handle` boxed, as the pointer C holds; the handle's `zk_*_free()` releases it with
+/// [`free_handle`] (or [`take_handle`]).
+pub(crate) fn into_handle<T>(handle: T) -> *mut T {
+    Box::into_raw(Box::new(handle))
+}
+
+/// Hands a new handle to C through an out-parameter: [`into_handle`], written to `out`.
 ///
 /// # Safety
 /// `out` is non-NULL (checked with [`required_out`]) and valid for writes.
 pub(crate) unsafe fn new_handle<T>(out: *mut *mut T, handle: T) {
     // SAFETY: non-NULL and writable per the caller's contract.
-    unsafe { out.write(Box::into_raw(Box::new(handle))) };
+    unsafe { out.write(into_handle(handle)) };
 }
 
-/// Takes back a handle that [`new_handle`] gave to C, to release it after some last work;
-/// `None` for NULL.
+/// Takes back a handle that [`into_handle`] (or [`new_handle`]) gave to C, to release it
+/// after some last work; `None` for NULL.
 ///
 /// # Safety
-/// `handle` is NULL or came from [`new_handle`] and was not taken back before.
+/// `handle` is NULL or came from [`into_handle`] and was not taken back before.
 pub(crate) unsafe fn take_handle<T>(handle: *mut T) -> Option<Box<T>> {
-    // SAFETY: NULL, or boxed by new_handle and not taken back since, per the caller's contract.
+    // SAFETY: NULL, or boxed by into_handle and not taken back since, per the caller's contract.
     (!handle.is_null()).then(|| unsafe { Box::from_raw(handle) })
 }
 

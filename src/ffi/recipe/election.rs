@@ -198,7 +198,8 @@ pub unsafe extern "C" fn zk_election_contenders(
 /// Releases an election handle; no run may be in progress on it. NULL is fine.
 ///
 /// # Safety
-/// `election` NULL or from `zk_election_new()`, not freed before.
+/// `election` NULL or from `zk_election_new()` or `zk_election_new_with_listener()`, not freed
+/// before.
 #[no_mangle]
 pub unsafe extern "C" fn zk_election_free(election: *mut zk_election) {
     guard_value((), || {

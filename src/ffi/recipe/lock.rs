@@ -401,7 +401,8 @@ pub unsafe extern "C" fn zk_lock_is_acquired(lock: *const zk_lock) -> bool {
 /// NULL is fine. Not while another thread is in a call on the same handle.
 ///
 /// # Safety
-/// `lock` NULL or from a `zk_*lock_new()`, not freed before.
+/// `lock` NULL or from `zk_lock_new()`, `zk_read_lock_new()`, `zk_write_lock_new()` or
+/// `zk_lock_new_with_options()`, not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn zk_lock_free(lock: *mut zk_lock) {
     guard_value((), || {
