@@ -340,6 +340,22 @@ pub(crate) unsafe fn free_handle<T>(handle: *mut T) {
     drop(unsafe { take_handle(handle) });
 }
 
+/// Takes back an array the library handed to C as `(items, count)`, a boxed slice (a list's
+/// entries, a buffer's bytes), and resets the pair to `{NULL, 0}`; `None` when `items` is NULL.
+///
+/// # Safety
+/// `items` is NULL, or it and `count` came from a `Box<[T]>` of `count` entries that was not
+/// taken back before.
+pub(crate) unsafe fn take_array<T>(items: &mut *mut T, count: &mut usize) -> Option<Box<[T]>> {
+    let slice = std::ptr::slice_from_raw_parts_mut(
+        std::mem::replace(items, std::ptr::null_mut()),
+        std::mem::take(count),
+    );
+    // SAFETY: NULL, or a boxed slice of `count` entries not taken back since, per the caller's
+    // contract.
+    (!slice.is_null()).then(|| unsafe { Box::from_raw(slice) })
+}
+
 /// A recipe's C state callback (`on_state` of a lock or an election) as a Rust one; it owns
 /// `user_data` (freed when it goes, or now when there is no callback).
 pub(crate) fn state_listener(

@@ -7,7 +7,7 @@ use super::ops::{create_options_arg, zk_create_options};
 use super::types::{zk_buffer, zk_stat, zk_string_list};
 use super::{
     bytes_arg, free_handle, guard, guard_value, new_handle, path_arg, required, required_fn,
-    required_mut, required_out, set_last_error, write_optional_with, zk_error,
+    required_mut, required_out, set_last_error, take_array, write_optional_with, zk_error,
 };
 use crate::client::{OpResult, Transaction};
 use crate::error::{Error, Result};
@@ -399,10 +399,8 @@ pub unsafe extern "C" fn zk_op_results_free(results: *mut zk_op_results) {
         let Some(results) = (unsafe { results.as_mut() }) else {
             return;
         };
-        if !results.items.is_null() {
-            let slice = std::ptr::slice_from_raw_parts_mut(results.items, results.count);
-            // SAFETY: items/count came from Box<[zk_op_result]>::into_raw in c_results.
-            let mut items = unsafe { Box::from_raw(slice) };
+        // SAFETY: items/count came from Box<[zk_op_result]>::into_raw in c_results.
+        if let Some(mut items) = unsafe { take_array(&mut results.items, &mut results.count) } {
             for item in items.iter_mut() {
                 // SAFETY: each part was made by this library.
                 unsafe {
@@ -412,7 +410,5 @@ pub unsafe extern "C" fn zk_op_results_free(results: *mut zk_op_results) {
                 }
             }
         }
-        results.items = std::ptr::null_mut();
-        results.count = 0;
     })
 }
