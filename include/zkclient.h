@@ -296,56 +296,6 @@ typedef int32_t zk_keeper_state;
 #endif // __cplusplus
 
 /**
- * What happened to a watched node, with ZooKeeper's numbers.
- */
-enum zk_event_type
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : int32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-    /**
-     * A session event, not a node event: the session expired or the client was stopped.
-     * The watch is gone; no more events follow for it.
-     */
-    ZK_EVENT_SESSION = -1,
-    /**
-     * The node was created.
-     */
-    ZK_EVENT_CREATED = 1,
-    /**
-     * The node was deleted.
-     */
-    ZK_EVENT_DELETED = 2,
-    /**
-     * The node's data changed.
-     */
-    ZK_EVENT_CHANGED = 3,
-    /**
-     * The node's children changed.
-     */
-    ZK_EVENT_CHILD = 4,
-    /**
-     * A data watch was removed (server notice).
-     */
-    ZK_EVENT_DATA_WATCH_REMOVED = 5,
-    /**
-     * A child watch was removed (server notice).
-     */
-    ZK_EVENT_CHILD_WATCH_REMOVED = 6,
-    /**
-     * A persistent watch was removed (server notice).
-     */
-    ZK_EVENT_PERSISTENT_WATCH_REMOVED = 7,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum zk_event_type zk_event_type;
-#else
-typedef int32_t zk_event_type;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
  * A partitioner's state (kazoo's `PartitionState`); `zk_partition_state_str()` names it.
  */
 enum zk_partition_state
@@ -432,6 +382,56 @@ enum zk_tree_event_type
 typedef enum zk_tree_event_type zk_tree_event_type;
 #else
 typedef int32_t zk_tree_event_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What happened to a watched node, with ZooKeeper's numbers.
+ */
+enum zk_event_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * A session event, not a node event: the session expired or the client was stopped.
+     * The watch is gone; no more events follow for it.
+     */
+    ZK_EVENT_SESSION = -1,
+    /**
+     * The node was created.
+     */
+    ZK_EVENT_CREATED = 1,
+    /**
+     * The node was deleted.
+     */
+    ZK_EVENT_DELETED = 2,
+    /**
+     * The node's data changed.
+     */
+    ZK_EVENT_CHANGED = 3,
+    /**
+     * The node's children changed.
+     */
+    ZK_EVENT_CHILD = 4,
+    /**
+     * A data watch was removed (server notice).
+     */
+    ZK_EVENT_DATA_WATCH_REMOVED = 5,
+    /**
+     * A child watch was removed (server notice).
+     */
+    ZK_EVENT_CHILD_WATCH_REMOVED = 6,
+    /**
+     * A persistent watch was removed (server notice).
+     */
+    ZK_EVENT_PERSISTENT_WATCH_REMOVED = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_event_type zk_event_type;
+#else
+typedef int32_t zk_event_type;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -949,55 +949,6 @@ typedef void (*zk_state_listener)(zk_state state, zk_keeper_state keeper_state, 
 typedef void (*zk_free_fn)(void *user_data);
 
 /**
- * A watch event, borrowed by the watcher for the duration of its call.
- */
-typedef struct zk_watch_event {
-    /**
-     * What happened.
-     */
-    zk_event_type event_type;
-    /**
-     * The connection's keeper state when it happened (`ZK_KEEPER_EXPIRED` or
-     * `ZK_KEEPER_CLOSED` with `ZK_EVENT_SESSION`).
-     */
-    zk_keeper_state keeper_state;
-    /**
-     * The watched node's path, without the chroot.
-     */
-    const char *path;
-} zk_watch_event;
-
-/**
- * Called with a node's data by a `zk_data_watch`: at once, then after every change. `data`
- * (`len` bytes) and `stat` describe the node; `stat` is NULL (and `data` NULL, `len` 0)
- * while the node does not exist. An existing node with empty data also has `data` NULL and
- * `len` 0: only `stat` tells the two apart. `event` is the change that caused the call, or NULL for the
- * first call and for re-reads after a reconnect or a new session (which call back only if
- * something changed). Everything is borrowed for the call. Return true to keep watching,
- * false to stop.
- *
- * The first call runs on the thread calling `zk_data_watch_new()`; later ones on the client's
- * dispatcher thread (one callback of this client at a time, in order). It may call any
- * zkclient function, `zk_data_watch_cancel()` on its own watch included.
- */
-typedef bool (*zk_data_watch_fn)(const uint8_t *data,
-                                 size_t len,
-                                 const struct zk_stat *stat,
-                                 const struct zk_watch_event *event,
-                                 void *user_data);
-
-/**
- * Called with a node's children (sorted) by a `zk_children_watch`: at once, then after every
- * change of them. `children` and `stat` are NULL while the node does not exist (kazoo's
- * ChildrenWatch goes silent there; this one reports it and resumes when the node is
- * created). `event` and threading as for `zk_data_watch_fn`. Return true to keep watching.
- */
-typedef bool (*zk_children_watch_fn)(const struct zk_string_list *children,
-                                     const struct zk_stat *stat,
-                                     const struct zk_watch_event *event,
-                                     void *user_data);
-
-/**
  * Bytes owned by the caller, returned by the library (for example a node's data). Release
  * with `zk_buffer_free()`. Empty data is `{NULL, 0}`.
  */
@@ -1150,6 +1101,55 @@ typedef struct zk_tree_event {
  * `zk_tree_cache_close()`…). Everything it receives is borrowed for the call.
  */
 typedef void (*zk_tree_cache_fn)(const struct zk_tree_event *event, void *user_data);
+
+/**
+ * A watch event, borrowed by the watcher for the duration of its call.
+ */
+typedef struct zk_watch_event {
+    /**
+     * What happened.
+     */
+    zk_event_type event_type;
+    /**
+     * The connection's keeper state when it happened (`ZK_KEEPER_EXPIRED` or
+     * `ZK_KEEPER_CLOSED` with `ZK_EVENT_SESSION`).
+     */
+    zk_keeper_state keeper_state;
+    /**
+     * The watched node's path, without the chroot.
+     */
+    const char *path;
+} zk_watch_event;
+
+/**
+ * Called with a node's data by a `zk_data_watch`: at once, then after every change. `data`
+ * (`len` bytes) and `stat` describe the node; `stat` is NULL (and `data` NULL, `len` 0)
+ * while the node does not exist. An existing node with empty data also has `data` NULL and
+ * `len` 0: only `stat` tells the two apart. `event` is the change that caused the call, or NULL for the
+ * first call and for re-reads after a reconnect or a new session (which call back only if
+ * something changed). Everything is borrowed for the call. Return true to keep watching,
+ * false to stop.
+ *
+ * The first call runs on the thread calling `zk_data_watch_new()`; later ones on the client's
+ * dispatcher thread (one callback of this client at a time, in order). It may call any
+ * zkclient function, `zk_data_watch_cancel()` on its own watch included.
+ */
+typedef bool (*zk_data_watch_fn)(const uint8_t *data,
+                                 size_t len,
+                                 const struct zk_stat *stat,
+                                 const struct zk_watch_event *event,
+                                 void *user_data);
+
+/**
+ * Called with a node's children (sorted) by a `zk_children_watch`: at once, then after every
+ * change of them. `children` and `stat` are NULL while the node does not exist (kazoo's
+ * ChildrenWatch goes silent there; this one reports it and resumes when the node is
+ * created). `event` and threading as for `zk_data_watch_fn`. Return true to keep watching.
+ */
+typedef bool (*zk_children_watch_fn)(const struct zk_string_list *children,
+                                     const struct zk_stat *stat,
+                                     const struct zk_watch_event *event,
+                                     void *user_data);
 
 /**
  * How to retry (kazoo's `KazooRetry`). Start from `zk_retry_policy_default()` and change what
@@ -1510,7 +1510,8 @@ const char *zk_version(void);
 /**
  * New options with the defaults: 10 s session timeout, hosts shuffled, a new session,
  * read-write servers only, replies up to 16 MiB. Release with `zk_options_free()`. Returns
- * NULL only if memory ran out.
+ * NULL only on an internal error (`zk_last_error_message()` says which); running out of
+ * memory aborts the process.
  */
 struct zk_options *zk_options_new(void);
 
@@ -1781,76 +1782,6 @@ const char *zk_error_str(int32_t code);
  * until the next zkclient call that fails on this thread; copy it to keep it.
  */
 const char *zk_last_error_message(void);
-
-/**
- * Starts a DataWatch on `path` (kazoo's `DataWatch`): `callback` is called at once with the
- * current data, then after every change, until it returns false or the watch is cancelled.
- * It follows the node through deletion and re-creation. On success `*out_watch` owns the
- * handle (release with `zk_data_watch_free()`). `user_data` belongs to the library from this
- * call on: `free_user_data` runs exactly once, after the last callback (or at once if the
- * call fails).
- *
- * # Safety
- * `client` NULL or live; `path` NULL or a string; `out_watch` NULL or writable.
- */
-zk_error zk_data_watch_new(struct zk_client *client,
-                           const char *path,
-                           zk_data_watch_fn callback,
-                           void *user_data,
-                           zk_free_fn free_user_data,
-                           struct zk_data_watch **out_watch);
-
-/**
- * Stops a DataWatch: no callback starts afterwards. Any thread may call it, its own callback
- * included; calling it again is fine.
- *
- * # Safety
- * `watch` NULL or a live handle.
- */
-zk_error zk_data_watch_cancel(struct zk_data_watch *watch);
-
-/**
- * Cancels (as `zk_data_watch_cancel()`) and releases a DataWatch handle. NULL is fine. Not
- * from inside its own callback (cancel there, free later). The user data is released once no
- * callback of the watch is running or queued: usually before this returns, at the latest
- * when the client's dispatcher has run what was queued (`zk_client_free()` waits for that).
- *
- * # Safety
- * `watch` NULL or from `zk_data_watch_new()`, not freed before.
- */
-void zk_data_watch_free(struct zk_data_watch *watch);
-
-/**
- * Starts a ChildrenWatch on `path` (kazoo's `ChildrenWatch`): `callback` is called at once
- * with the current children, then after every change of them, until it returns false or the
- * watch is cancelled. Handle and user data as for `zk_data_watch_new()`; release with
- * `zk_children_watch_free()`.
- *
- * # Safety
- * `client` NULL or live; `path` NULL or a string; `out_watch` NULL or writable.
- */
-zk_error zk_children_watch_new(struct zk_client *client,
-                               const char *path,
-                               zk_children_watch_fn callback,
-                               void *user_data,
-                               zk_free_fn free_user_data,
-                               struct zk_children_watch **out_watch);
-
-/**
- * Stops a ChildrenWatch, as `zk_data_watch_cancel()`.
- *
- * # Safety
- * `watch` NULL or a live handle.
- */
-zk_error zk_children_watch_cancel(struct zk_children_watch *watch);
-
-/**
- * Cancels and releases a ChildrenWatch handle, as `zk_data_watch_free()`.
- *
- * # Safety
- * `watch` NULL or from `zk_children_watch_new()`, not freed before.
- */
-void zk_children_watch_free(struct zk_children_watch *watch);
 
 /**
  * The default create options: a persistent node with the client's default ACL, no parents
@@ -2242,7 +2173,8 @@ zk_error zk_election_contenders(struct zk_election *election,
  * Releases an election handle; no run may be in progress on it. NULL is fine.
  *
  * # Safety
- * `election` NULL or from `zk_election_new()`, not freed before.
+ * `election` NULL or from `zk_election_new()` or `zk_election_new_with_listener()`, not freed
+ * before.
  */
 void zk_election_free(struct zk_election *election);
 
@@ -2463,7 +2395,8 @@ bool zk_lock_is_acquired(const struct zk_lock *lock);
  * NULL is fine. Not while another thread is in a call on the same handle.
  *
  * # Safety
- * `lock` NULL or from a `zk_*lock_new()`, not freed before.
+ * `lock` NULL or from `zk_lock_new()`, `zk_read_lock_new()`, `zk_write_lock_new()` or
+ * `zk_lock_new_with_options()`, not freed before.
  */
 void zk_lock_free(struct zk_lock *lock);
 
@@ -3065,6 +2998,76 @@ bool zk_tree_cache_is_initialized(const struct zk_tree_cache *cache);
  * `cache` NULL or from `zk_tree_cache_new()`, not freed before.
  */
 void zk_tree_cache_free(struct zk_tree_cache *cache);
+
+/**
+ * Starts a DataWatch on `path` (kazoo's `DataWatch`): `callback` is called at once with the
+ * current data, then after every change, until it returns false or the watch is cancelled.
+ * It follows the node through deletion and re-creation. On success `*out_watch` owns the
+ * handle (release with `zk_data_watch_free()`). `user_data` belongs to the library from this
+ * call on: `free_user_data` runs exactly once, after the last callback (or at once if the
+ * call fails).
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `out_watch` NULL or writable.
+ */
+zk_error zk_data_watch_new(struct zk_client *client,
+                           const char *path,
+                           zk_data_watch_fn callback,
+                           void *user_data,
+                           zk_free_fn free_user_data,
+                           struct zk_data_watch **out_watch);
+
+/**
+ * Stops a DataWatch: no callback starts afterwards. Any thread may call it, its own callback
+ * included; calling it again is fine.
+ *
+ * # Safety
+ * `watch` NULL or a live handle.
+ */
+zk_error zk_data_watch_cancel(struct zk_data_watch *watch);
+
+/**
+ * Cancels (as `zk_data_watch_cancel()`) and releases a DataWatch handle. NULL is fine. Not
+ * from inside its own callback (cancel there, free later). The user data is released once no
+ * callback of the watch is running or queued: usually before this returns, at the latest
+ * when the client's dispatcher has run what was queued (`zk_client_free()` waits for that).
+ *
+ * # Safety
+ * `watch` NULL or from `zk_data_watch_new()`, not freed before.
+ */
+void zk_data_watch_free(struct zk_data_watch *watch);
+
+/**
+ * Starts a ChildrenWatch on `path` (kazoo's `ChildrenWatch`): `callback` is called at once
+ * with the current children, then after every change of them, until it returns false or the
+ * watch is cancelled. Handle and user data as for `zk_data_watch_new()`; release with
+ * `zk_children_watch_free()`.
+ *
+ * # Safety
+ * `client` NULL or live; `path` NULL or a string; `out_watch` NULL or writable.
+ */
+zk_error zk_children_watch_new(struct zk_client *client,
+                               const char *path,
+                               zk_children_watch_fn callback,
+                               void *user_data,
+                               zk_free_fn free_user_data,
+                               struct zk_children_watch **out_watch);
+
+/**
+ * Stops a ChildrenWatch, as `zk_data_watch_cancel()`.
+ *
+ * # Safety
+ * `watch` NULL or a live handle.
+ */
+zk_error zk_children_watch_cancel(struct zk_children_watch *watch);
+
+/**
+ * Cancels and releases a ChildrenWatch handle, as `zk_data_watch_free()`.
+ *
+ * # Safety
+ * `watch` NULL or from `zk_children_watch_new()`, not freed before.
+ */
+void zk_children_watch_free(struct zk_children_watch *watch);
 
 /**
  * The default command retry policy: 5 attempts, pauses from 100 ms doubling up to 60 s with

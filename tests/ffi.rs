@@ -8,10 +8,10 @@ use std::ptr::{null, null_mut};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{shared_hosts, unique_chroot};
-use zkclient::ffi::recipe_election::*;
-use zkclient::ffi::recipe_lock::*;
-use zkclient::ffi::recipe_party::*;
-use zkclient::ffi::recipe_semaphore::*;
+use zkclient::ffi::recipe::election::*;
+use zkclient::ffi::recipe::lock::*;
+use zkclient::ffi::recipe::party::*;
+use zkclient::ffi::recipe::semaphore::*;
 use zkclient::ffi::*;
 
 use crate::common::{c, last_message};

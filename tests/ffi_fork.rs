@@ -11,7 +11,7 @@ use std::ptr::{null, null_mut};
 use std::time::Instant;
 
 use common::{shared_hosts, unique_chroot};
-use zkclient::ffi::recipe_lock::*;
+use zkclient::ffi::recipe::lock::*;
 use zkclient::ffi::*;
 
 use crate::common::{c, last_message};

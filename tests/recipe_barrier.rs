@@ -196,7 +196,7 @@ fn kazoo_and_zkclient_pass_barriers_together() {
 mod c_api {
     use std::ptr::{null, null_mut};
 
-    use zkclient::ffi::recipe_barrier::*;
+    use zkclient::ffi::recipe::barrier::*;
     use zkclient::ffi::*;
 
     use crate::common::{c, c_client, last_message};

@@ -209,7 +209,7 @@ fn kazoo_and_zkclient_share_a_counter() {
 mod c_api {
     use std::ptr::null_mut;
 
-    use zkclient::ffi::recipe_counter::*;
+    use zkclient::ffi::recipe::counter::*;
     use zkclient::ffi::*;
 
     use crate::common::{c, c_client, last_message};

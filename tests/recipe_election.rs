@@ -213,7 +213,7 @@ mod c_api {
     use std::ptr::{null, null_mut};
     use std::thread;
 
-    use zkclient::ffi::recipe_election::*;
+    use zkclient::ffi::recipe::election::*;
     use zkclient::ffi::*;
 
     use crate::common::{c, c_client};

@@ -12,7 +12,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, UNIX_EPOCH};
 
 use common::{connect, shared_hosts, unique_chroot};
-use zkclient::ffi::recipe_lease::*;
+use zkclient::ffi::recipe::lease::*;
 use zkclient::ffi::*;
 use zkclient::recipe::lease::{
     default_identifier, LeaseOptions, MultiNonBlockingLease, NonBlockingLease,

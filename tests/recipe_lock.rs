@@ -723,8 +723,8 @@ mod c_api {
     use std::ffi::{CStr, CString};
     use std::ptr::{null, null_mut};
 
-    use zkclient::ffi::recipe_lock::*;
-    use zkclient::ffi::recipe_semaphore::*;
+    use zkclient::ffi::recipe::lock::*;
+    use zkclient::ffi::recipe::semaphore::*;
     use zkclient::ffi::*;
 
     use crate::common::last_message;

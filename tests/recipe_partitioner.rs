@@ -780,7 +780,7 @@ mod c_api {
     use std::sync::{Arc, Mutex};
     use std::time::Instant;
 
-    use zkclient::ffi::recipe_partitioner::*;
+    use zkclient::ffi::recipe::partitioner::*;
     use zkclient::ffi::*;
 
     use super::EVENT_TIMEOUT;

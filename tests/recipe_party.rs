@@ -137,7 +137,7 @@ mod c_api {
     use std::ffi::CStr;
     use std::ptr::null_mut;
 
-    use zkclient::ffi::recipe_party::*;
+    use zkclient::ffi::recipe::party::*;
     use zkclient::ffi::*;
 
     use crate::common::{c, c_client, last_message};

@@ -302,7 +302,7 @@ fn queue_interop_with_kazoo_both_ways() {
 mod c_api {
     use std::ptr::{null, null_mut};
 
-    use zkclient::ffi::recipe_queue::*;
+    use zkclient::ffi::recipe::queue::*;
     use zkclient::ffi::*;
 
     use crate::common::{c, c_client, last_message};

@@ -694,7 +694,7 @@ mod through_the_c_api {
     use std::ptr::{null, null_mut};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::mpsc::Sender;
-    use zkclient::ffi::recipe_tree_cache::*;
+    use zkclient::ffi::recipe::tree_cache::*;
     use zkclient::ffi::*;
 
     use crate::common::{c, last_message};

@@ -5,8 +5,8 @@ use std::ffi::{c_char, CString};
 use super::client::{client_arg, zk_client};
 use super::types::{acl_arg, owned_c_string, zk_acl, zk_stat};
 use super::{
-    guard, guard_value, path_arg, required_out, required_str, write_optional, write_optional_with,
-    zk_error,
+    guard, guard_value, path_arg, required_out, required_str, take_array, write_optional,
+    write_optional_with, zk_error,
 };
 use crate::client::digest_acl_id;
 use crate::error::Result;
@@ -88,15 +88,11 @@ pub unsafe extern "C" fn zk_acl_list_free(list: *mut zk_acl_list) {
         let Some(list) = (unsafe { list.as_mut() }) else {
             return;
         };
-        if !list.items.is_null() {
-            let slice = std::ptr::slice_from_raw_parts_mut(list.items, list.count);
-            // SAFETY: items/count came from Box<[zk_acl]>::into_raw in from_acl.
-            let items = unsafe { Box::from_raw(slice) };
+        // SAFETY: items/count came from Box<[zk_acl]>::into_raw in from_acl.
+        if let Some(items) = unsafe { take_array(&mut list.items, &mut list.count) } {
             // SAFETY: the entries' strings came from CString::into_raw in from_acl.
             unsafe { free_entries(&items) };
         }
-        list.items = std::ptr::null_mut();
-        list.count = 0;
     })
 }
 

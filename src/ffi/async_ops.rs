@@ -14,8 +14,8 @@ use std::ffi::{c_char, c_void, CString};
 use super::client::{client_arg, zk_client};
 use super::ops::{create_options_arg, zk_create_options};
 use super::types::{zk_stat, zk_string_list};
-use super::{bytes_arg, guard, path_arg, set_last_error, zk_error, UserData};
-use crate::error::{Error, Result};
+use super::{bytes_arg, guard, path_arg, required_fn, set_last_error, zk_error, UserData};
+use crate::error::Result;
 
 /// Completion of `zk_create_async()`: the created path (sequence number included, chroot
 /// removed) and the new node's stat; both NULL when `rc` is not `ZK_OK`.
@@ -66,10 +66,6 @@ fn code_of<T>(result: &Result<T>) -> zk_error {
     }
 }
 
-fn completion_arg<F>(completion: Option<F>) -> Result<F> {
-    completion.ok_or_else(|| Error::InvalidArgument("completion is NULL".into()))
-}
-
 fn stat_ptr(stat: &Option<zk_stat>) -> *const zk_stat {
     stat.as_ref()
         .map_or(std::ptr::null(), |stat| stat as *const zk_stat)
@@ -98,7 +94,7 @@ pub unsafe extern "C" fn zk_create_async(
         let path = unsafe { path_arg(path) }?;
         let data = unsafe { bytes_arg(data, data_len, "data") }?;
         let options = unsafe { create_options_arg(options) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
         let done = move |result: Result<crate::client::Created>| {
             let rc = code_of(&result);
@@ -136,7 +132,7 @@ pub unsafe extern "C" fn zk_exists_async(
         let client = unsafe { client_arg(client) }?;
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
         client.exists_then(path, move |result| {
             let rc = code_of(&result);
@@ -163,7 +159,7 @@ pub unsafe extern "C" fn zk_get_async(
         let client = unsafe { client_arg(client) }?;
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
         client.get_then(path, move |result| {
             let rc = code_of(&result);
@@ -198,7 +194,7 @@ pub unsafe extern "C" fn zk_get_children_async(
         let client = unsafe { client_arg(client) }?;
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
         client.get_children_then(path, move |result| {
             let (result, stat) = match result {
@@ -243,7 +239,7 @@ pub unsafe extern "C" fn zk_set_async(
         let client = unsafe { client_arg(client) }?;
         let path = unsafe { path_arg(path) }?;
         let data = unsafe { bytes_arg(data, data_len, "data") }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
         client.set_then(path, data, version, move |result| {
             let rc = code_of(&result);
@@ -282,7 +278,7 @@ pub unsafe extern "C" fn zk_delete_async(
         let client = unsafe { client_arg(client) }?;
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let done = void_done(completion, UserData::new(user_data, None));
         client.delete_then(path, version, done)
     })
@@ -304,7 +300,7 @@ pub unsafe extern "C" fn zk_sync_async(
         let client = unsafe { client_arg(client) }?;
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
-        let completion = completion_arg(completion)?;
+        let completion = required_fn(completion, "completion")?;
         let done = void_done(completion, UserData::new(user_data, None));
         client.sync_then(path, done)
     })

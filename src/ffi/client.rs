@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::types::{acl_arg, zk_acl, zk_free_fn, zk_keeper_state, zk_state};
 use super::{
-    bytes_arg, guard, guard_value, required, required_out, required_str, write_optional, zk_error,
-    UserData,
+    bytes_arg, free_handle, guard, guard_value, into_handle, new_handle, required, required_fn,
+    required_mut, required_out, required_str, take_handle, write_optional, zk_error, UserData,
 };
 use crate::client::{Client, ClientOptions, ListenerId, State};
 use crate::error::Error;
@@ -58,13 +58,14 @@ pub extern "C" fn zk_version() -> *const c_char {
 
 /// New options with the defaults: 10 s session timeout, hosts shuffled, a new session,
 /// read-write servers only, replies up to 16 MiB. Release with `zk_options_free()`. Returns
-/// NULL only if memory ran out.
+/// NULL only on an internal error (`zk_last_error_message()` says which); running out of
+/// memory aborts the process.
 #[no_mangle]
 pub extern "C" fn zk_options_new() -> *mut zk_options {
     guard_value(std::ptr::null_mut(), || {
-        Box::into_raw(Box::new(zk_options {
+        into_handle(zk_options {
             options: ClientOptions::default(),
-        }))
+        })
     })
 }
 
@@ -75,10 +76,8 @@ pub extern "C" fn zk_options_new() -> *mut zk_options {
 #[no_mangle]
 pub unsafe extern "C" fn zk_options_free(options: *mut zk_options) {
     guard_value((), || {
-        if !options.is_null() {
-            // SAFETY: came from Box::into_raw in zk_options_new.
-            drop(unsafe { Box::from_raw(options) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(options) };
     })
 }
 
@@ -86,9 +85,7 @@ pub unsafe extern "C" fn zk_options_free(options: *mut zk_options) {
 /// `options` is NULL or a live options object.
 unsafe fn options_mut<'a>(options: *mut zk_options) -> crate::Result<&'a mut ClientOptions> {
     // SAFETY: NULL or valid per the contract.
-    unsafe { options.as_mut() }
-        .map(|o| &mut o.options)
-        .ok_or_else(|| Error::InvalidArgument("options is NULL".into()))
+    unsafe { required_mut(options, "options") }.map(|o| &mut o.options)
 }
 
 /// Applies `change` to the options only if they pass [`ClientOptions::validate`] afterwards:
@@ -236,7 +233,7 @@ pub unsafe extern "C" fn zk_client_new(
             .unwrap_or_default();
         let client = Client::new(connect_string, options)?;
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_client.write(Box::into_raw(Box::new(zk_client { client }))) };
+        unsafe { new_handle(out_client, zk_client { client }) };
         Ok(())
     })
 }
@@ -294,11 +291,10 @@ pub unsafe extern "C" fn zk_client_stop(client: *mut zk_client) -> zk_error {
 #[no_mangle]
 pub unsafe extern "C" fn zk_client_free(client: *mut zk_client) {
     guard_value((), || {
-        if client.is_null() {
+        // SAFETY: NULL or from zk_client_new(), not freed before, per the contract.
+        let Some(client) = (unsafe { take_handle(client) }) else {
             return;
-        }
-        // SAFETY: came from Box::into_raw in zk_client_new.
-        let client = unsafe { Box::from_raw(client) };
+        };
         if client.client.is_inherited() {
             // Dropping an inherited client frees nothing (see `Client`).
             return;
@@ -387,7 +383,7 @@ pub unsafe extern "C" fn zk_client_add_listener(
         let user_data = UserData::new(user_data, free_user_data);
         // SAFETY: per the contract.
         let client = unsafe { client_arg(client) }?;
-        let listener = listener.ok_or_else(|| Error::InvalidArgument("listener is NULL".into()))?;
+        let listener = required_fn(listener, "listener")?;
         let id = client.add_listener(move |state: State, keeper: KeeperState| {
             // SAFETY: the caller registered this function for this user data.
             unsafe { listener(state.into(), keeper.into(), user_data.ptr()) }

@@ -2,7 +2,10 @@
 //! callbacks with user data, and owned buffers. It marshals and nothing else.
 //!
 //! Every exported function runs its body through [`guard`]: a panic becomes `ZK_EPANIC`,
-//! an error becomes its code plus a per-thread message (`zk_last_error_message`).
+//! an error becomes its code plus a per-thread message (`zk_last_error_message`). The
+//! helpers below do the rest of what every function needs: arguments checked for NULL
+//! (`required*`, `path_arg`, ...), handles boxed for C and released (`new_handle`,
+//! `free_handle`), outputs written only on success.
 
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)] // each function's doc comment states its contract
@@ -12,18 +15,8 @@ mod admin;
 mod async_ops;
 mod client;
 mod error;
-mod node_watch;
 mod ops;
-pub mod recipe_barrier;
-pub mod recipe_counter;
-pub mod recipe_election;
-pub mod recipe_lease;
-pub mod recipe_lock;
-pub mod recipe_partitioner;
-pub mod recipe_party;
-pub mod recipe_queue;
-pub mod recipe_semaphore;
-pub mod recipe_tree_cache;
+pub mod recipe;
 mod retry;
 mod transaction;
 mod types;
@@ -38,14 +31,17 @@ pub use admin::*;
 pub use async_ops::*;
 pub use client::*;
 pub use error::*;
-pub use node_watch::*;
 pub use ops::*;
+pub use recipe::watchers::*;
 pub use retry::*;
 pub use transaction::*;
 pub use types::*;
 pub use watch::*;
 
+use crate::client::State;
 use crate::error::{Error, Result};
+use crate::recipe::lock::StateListener;
+use recipe::lock::zk_lock_state_fn;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
@@ -124,7 +120,8 @@ pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     }
 }
 
-fn null_argument(name: &str) -> Error {
+/// The error for a required argument given as NULL: `ZK_EINVAL`, "`name` is NULL".
+pub(crate) fn null_argument(name: &str) -> Error {
     Error::InvalidArgument(format!("{name} is NULL"))
 }
 
@@ -135,6 +132,20 @@ fn null_argument(name: &str) -> Error {
 pub(crate) unsafe fn required<'a, T>(ptr: *const T, name: &str) -> Result<&'a T> {
     // SAFETY: the caller guarantees ptr is NULL or valid; NULL is checked here.
     unsafe { ptr.as_ref() }.ok_or_else(|| null_argument(name))
+}
+
+/// A required pointer argument as a mutable reference (a handle the call changes).
+///
+/// # Safety
+/// `ptr` is NULL or valid for reads and writes for `'a`, and nothing else uses it meanwhile.
+pub(crate) unsafe fn required_mut<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T> {
+    // SAFETY: the caller guarantees ptr is NULL or valid and unshared; NULL is checked here.
+    unsafe { ptr.as_mut() }.ok_or_else(|| null_argument(name))
+}
+
+/// A required callback argument (the C types are `Option<extern "C" fn>`, NULL being `None`).
+pub(crate) fn required_fn<F>(callback: Option<F>, name: &str) -> Result<F> {
+    callback.ok_or_else(|| null_argument(name))
 }
 
 /// A required NUL-terminated UTF-8 string argument.
@@ -293,6 +304,70 @@ pub(crate) fn required_out<T>(out: *mut T, name: &str) -> Result<*mut T> {
     } else {
         Ok(out)
     }
+}
+
+/// `handle` boxed, as the pointer C holds; the handle's `zk_*_free()` releases it with
+/// [`free_handle`] (or [`take_handle`]).
+pub(crate) fn into_handle<T>(handle: T) -> *mut T {
+    Box::into_raw(Box::new(handle))
+}
+
+/// Hands a new handle to C through an out-parameter: [`into_handle`], written to `out`.
+///
+/// # Safety
+/// `out` is non-NULL (checked with [`required_out`]) and valid for writes.
+pub(crate) unsafe fn new_handle<T>(out: *mut *mut T, handle: T) {
+    // SAFETY: non-NULL and writable per the caller's contract.
+    unsafe { out.write(into_handle(handle)) };
+}
+
+/// Takes back a handle that [`into_handle`] (or [`new_handle`]) gave to C, to release it
+/// after some last work; `None` for NULL.
+///
+/// # Safety
+/// `handle` is NULL or came from [`into_handle`] and was not taken back before.
+pub(crate) unsafe fn take_handle<T>(handle: *mut T) -> Option<Box<T>> {
+    // SAFETY: NULL, or boxed by into_handle and not taken back since, per the caller's contract.
+    (!handle.is_null()).then(|| unsafe { Box::from_raw(handle) })
+}
+
+/// Releases a handle that [`new_handle`] gave to C; NULL is a no-op.
+///
+/// # Safety
+/// As [`take_handle`].
+pub(crate) unsafe fn free_handle<T>(handle: *mut T) {
+    // SAFETY: per the caller's contract.
+    drop(unsafe { take_handle(handle) });
+}
+
+/// Takes back an array the library handed to C as `(items, count)`, a boxed slice (a list's
+/// entries, a buffer's bytes), and resets the pair to `{NULL, 0}`; `None` when `items` is NULL.
+///
+/// # Safety
+/// `items` is NULL, or it and `count` came from a `Box<[T]>` of `count` entries that was not
+/// taken back before.
+pub(crate) unsafe fn take_array<T>(items: &mut *mut T, count: &mut usize) -> Option<Box<[T]>> {
+    let slice = std::ptr::slice_from_raw_parts_mut(
+        std::mem::replace(items, std::ptr::null_mut()),
+        std::mem::take(count),
+    );
+    // SAFETY: NULL, or a boxed slice of `count` entries not taken back since, per the caller's
+    // contract.
+    (!slice.is_null()).then(|| unsafe { Box::from_raw(slice) })
+}
+
+/// A recipe's C state callback (`on_state` of a lock or an election) as a Rust one; it owns
+/// `user_data` (freed when it goes, or now when there is no callback).
+pub(crate) fn state_listener(
+    on_state: zk_lock_state_fn,
+    user_data: UserData,
+) -> Option<StateListener> {
+    on_state.map(|callback| {
+        Box::new(move |state: State| {
+            // SAFETY: the caller registered this callback for this user data.
+            unsafe { callback(state.into(), user_data.ptr()) }
+        }) as StateListener
+    })
 }
 
 /// User data handed to a registration, with its optional destructor, run exactly once when the

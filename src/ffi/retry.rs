@@ -5,7 +5,7 @@ use std::ffi::c_void;
 use std::time::Duration;
 
 use super::client::{client_arg, zk_client, zk_options};
-use super::{guard, required, zk_error};
+use super::{guard, required, required_fn, required_mut, zk_error};
 use crate::client::RetryPolicy;
 use crate::error::{Error, Result};
 use crate::proto::ErrorCode;
@@ -128,7 +128,7 @@ pub unsafe extern "C" fn zk_retry(
     guard(|| {
         // SAFETY: per the contract.
         let rust_client = unsafe { client_arg(client) }?;
-        let function = function.ok_or_else(|| Error::InvalidArgument("function is NULL".into()))?;
+        let function = required_fn(function, "function")?;
         // SAFETY: per the contract.
         let policy = match unsafe { policy.as_ref() } {
             Some(policy) => policy.to_policy()?,
@@ -154,8 +154,7 @@ unsafe fn set_policy(
 ) -> zk_error {
     guard(|| {
         // SAFETY: per the contract.
-        let options = unsafe { options.as_mut() }
-            .ok_or_else(|| Error::InvalidArgument("options is NULL".into()))?;
+        let options = unsafe { required_mut(options, "options") }?;
         // SAFETY: per the contract.
         let policy = unsafe { required(policy, "policy") }?.to_policy()?;
         set(&mut options.options, policy);

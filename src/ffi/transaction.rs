@@ -6,8 +6,8 @@ use super::client::{client_arg, zk_client};
 use super::ops::{create_options_arg, zk_create_options};
 use super::types::{zk_buffer, zk_stat, zk_string_list};
 use super::{
-    bytes_arg, guard, guard_value, path_arg, required, required_out, set_last_error,
-    write_optional_with, zk_error,
+    bytes_arg, free_handle, guard, guard_value, new_handle, path_arg, required, required_fn,
+    required_mut, required_out, set_last_error, take_array, write_optional_with, zk_error,
 };
 use crate::client::{OpResult, Transaction};
 use crate::error::{Error, Result};
@@ -153,11 +153,11 @@ pub unsafe extern "C" fn zk_transaction_new(
         // SAFETY: per the contract.
         let client = unsafe { client_arg(client) }?;
         let out = required_out(out_transaction, "out_transaction")?;
-        let transaction = Box::new(zk_transaction {
+        let transaction = zk_transaction {
             transaction: client.transaction(),
-        });
+        };
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out.write(Box::into_raw(transaction)) };
+        unsafe { new_handle(out, transaction) };
         Ok(())
     })
 }
@@ -166,9 +166,7 @@ pub unsafe extern "C" fn zk_transaction_new(
 /// `transaction` NULL or live.
 unsafe fn transaction_mut<'a>(transaction: *mut zk_transaction) -> Result<&'a mut Transaction> {
     // SAFETY: per the contract.
-    unsafe { transaction.as_mut() }
-        .map(|t| &mut t.transaction)
-        .ok_or_else(|| Error::InvalidArgument("transaction is NULL".into()))
+    unsafe { required_mut(transaction, "transaction") }.map(|t| &mut t.transaction)
 }
 
 /// Adds a create of `path` with `data_len` bytes of `data` (copied). `options` as for
@@ -345,8 +343,7 @@ pub unsafe extern "C" fn zk_transaction_commit_async(
     guard(|| {
         // SAFETY: per the contract.
         let transaction = unsafe { required(transaction, "transaction") }?;
-        let completion =
-            completion.ok_or_else(|| Error::InvalidArgument("completion is NULL".into()))?;
+        let completion = required_fn(completion, "completion")?;
         let user_data = super::UserData::new(user_data, None);
         let prepared = transaction.transaction.prepare()?;
         transaction
@@ -386,10 +383,8 @@ pub unsafe extern "C" fn zk_transaction_commit_async(
 #[no_mangle]
 pub unsafe extern "C" fn zk_transaction_free(transaction: *mut zk_transaction) {
     guard_value((), || {
-        if !transaction.is_null() {
-            // SAFETY: came from Box::into_raw in zk_transaction_new.
-            drop(unsafe { Box::from_raw(transaction) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(transaction) };
     })
 }
 
@@ -404,10 +399,8 @@ pub unsafe extern "C" fn zk_op_results_free(results: *mut zk_op_results) {
         let Some(results) = (unsafe { results.as_mut() }) else {
             return;
         };
-        if !results.items.is_null() {
-            let slice = std::ptr::slice_from_raw_parts_mut(results.items, results.count);
-            // SAFETY: items/count came from Box<[zk_op_result]>::into_raw in c_results.
-            let mut items = unsafe { Box::from_raw(slice) };
+        // SAFETY: items/count came from Box<[zk_op_result]>::into_raw in c_results.
+        if let Some(mut items) = unsafe { take_array(&mut results.items, &mut results.count) } {
             for item in items.iter_mut() {
                 // SAFETY: each part was made by this library.
                 unsafe {
@@ -417,7 +410,5 @@ pub unsafe extern "C" fn zk_op_results_free(results: *mut zk_op_results) {
                 }
             }
         }
-        results.items = std::ptr::null_mut();
-        results.count = 0;
     })
 }

@@ -169,7 +169,7 @@ pub(crate) unsafe fn acl_arg(acl: *const zk_acl, count: usize) -> Result<Option<
         return if count == 0 {
             Ok(None)
         } else {
-            Err(Error::InvalidArgument("acl is NULL".into()))
+            Err(super::null_argument("acl"))
         };
     }
     // SAFETY: non-NULL with `count` entries per the caller's contract.
@@ -288,13 +288,8 @@ pub unsafe extern "C" fn zk_buffer_free(buffer: *mut zk_buffer) {
         let Some(buffer) = (unsafe { buffer.as_mut() }) else {
             return;
         };
-        if !buffer.data.is_null() {
-            let slice = std::ptr::slice_from_raw_parts_mut(buffer.data, buffer.len);
-            // SAFETY: data/len came from Box<[u8]>::into_raw in zk_buffer::from_vec.
-            drop(unsafe { Box::from_raw(slice) });
-        }
-        buffer.data = std::ptr::null_mut();
-        buffer.len = 0;
+        // SAFETY: data/len came from Box<[u8]>::into_raw in zk_buffer::from_vec.
+        drop(unsafe { super::take_array(&mut buffer.data, &mut buffer.len) });
     })
 }
 
@@ -309,17 +304,13 @@ pub unsafe extern "C" fn zk_string_list_free(list: *mut zk_string_list) {
         let Some(list) = (unsafe { list.as_mut() }) else {
             return;
         };
-        if !list.items.is_null() {
-            let slice = std::ptr::slice_from_raw_parts_mut(list.items, list.count);
-            // SAFETY: items/count came from Box<[*mut c_char]>::into_raw in from_strings.
-            let items = unsafe { Box::from_raw(slice) };
+        // SAFETY: items/count came from Box<[*mut c_char]>::into_raw in from_strings.
+        if let Some(items) = unsafe { super::take_array(&mut list.items, &mut list.count) } {
             for item in items.iter() {
                 // SAFETY: each item came from CString::into_raw.
                 drop(unsafe { CString::from_raw(*item) });
             }
         }
-        list.items = std::ptr::null_mut();
-        list.count = 0;
     })
 }
 

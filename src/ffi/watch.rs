@@ -6,7 +6,8 @@ use std::ffi::{c_char, c_void, CString};
 use super::client::{client_arg, zk_client};
 use super::types::{zk_buffer, zk_free_fn, zk_keeper_state, zk_stat, zk_string_list};
 use super::{
-    guard, path_arg, required_out, write_optional, write_optional_with, zk_error, UserData,
+    guard, path_arg, required_fn, required_out, write_optional, write_optional_with, zk_error,
+    UserData,
 };
 use crate::client::{Client, WatchId, WatchedEvent};
 use crate::error::{Error, Result};
@@ -141,7 +142,7 @@ unsafe fn watch_args<'a>(
     let client = unsafe { client_arg(client) }?;
     // SAFETY: per the contract.
     let path = unsafe { path_arg(path) }?;
-    let watcher = watcher.ok_or_else(|| Error::InvalidArgument("watcher is NULL".into()))?;
+    let watcher = required_fn(watcher, "watcher")?;
     Ok((client, path, c_watcher(watcher, user_data)))
 }
 

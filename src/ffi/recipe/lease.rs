@@ -3,9 +3,9 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use super::client::{client_arg, zk_client};
-use super::{bytes_arg, guard, path_arg, required_out, timeout_arg, zk_error};
 use crate::error::{Error, Result};
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::{bytes_arg, guard, path_arg, required_out, timeout_arg, zk_error};
 use crate::recipe::lease::{LeaseOptions, MultiNonBlockingLease, NonBlockingLease};
 
 /// A lease duration from C: 0 or more milliseconds.

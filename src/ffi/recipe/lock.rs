@@ -2,15 +2,14 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::client::{client_arg, zk_client};
-use super::types::{zk_free_fn, zk_state, zk_string_list};
-use super::{
-    guard, guard_value, listed_identifier_arg, path_arg, required, required_out, string_array_arg,
-    timeout_arg, zk_error, UserData,
-};
-use crate::client::State;
 use crate::error::{Error, Result};
-use crate::recipe::lock::{Lock, LockKind, LockOptions, StateListener};
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::{zk_free_fn, zk_state, zk_string_list};
+use crate::ffi::{
+    free_handle, guard, guard_value, listed_identifier_arg, new_handle, path_arg, required,
+    required_out, state_listener, string_array_arg, timeout_arg, zk_error, UserData,
+};
+use crate::recipe::lock::{Lock, LockKind, LockOptions};
 
 /// A lock (kazoo's `Lock`, `ReadLock` or `WriteLock`, interoperable with them): see
 /// `zk_lock_new()`. Thread-safe: `zk_lock_cancel()` may be called from another thread while
@@ -79,20 +78,6 @@ pub extern "C" fn zk_lock_options_default() -> zk_lock_options {
 /// (`zk_lock_acquire()` with a timeout other than 0) and `zk_lock_free()` of this handle.
 pub type zk_lock_state_fn = Option<unsafe extern "C" fn(state: zk_state, user_data: *mut c_void)>;
 
-/// A C state callback as a Rust one; it owns `user_data` (freed when it goes, or now when
-/// there is no callback).
-pub(crate) fn state_listener(
-    on_state: zk_lock_state_fn,
-    user_data: UserData,
-) -> Option<StateListener> {
-    on_state.map(|callback| {
-        Box::new(move |state: State| {
-            // SAFETY: the caller registered this callback for this user data.
-            unsafe { callback(state.into(), user_data.ptr()) }
-        }) as StateListener
-    })
-}
-
 /// Makes a lock on `path` as `options` say (NULL: `zk_lock_options_default()`), with kazoo's
 /// node layout for its kind. `on_state` (may be NULL) is told of connection-state changes
 /// while the lock is held (see `zk_lock_state_fn`). `user_data` goes to `on_state`; it belongs
@@ -154,7 +139,7 @@ pub unsafe extern "C" fn zk_lock_new_with_options(
             },
         )?;
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_lock.write(Box::into_raw(Box::new(zk_lock { lock }))) };
+        unsafe { new_handle(out_lock, zk_lock { lock }) };
         Ok(())
     })
 }
@@ -416,13 +401,12 @@ pub unsafe extern "C" fn zk_lock_is_acquired(lock: *const zk_lock) -> bool {
 /// NULL is fine. Not while another thread is in a call on the same handle.
 ///
 /// # Safety
-/// `lock` NULL or from a `zk_*lock_new()`, not freed before.
+/// `lock` NULL or from `zk_lock_new()`, `zk_read_lock_new()`, `zk_write_lock_new()` or
+/// `zk_lock_new_with_options()`, not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn zk_lock_free(lock: *mut zk_lock) {
     guard_value((), || {
-        if !lock.is_null() {
-            // SAFETY: came from Box::into_raw in new_lock.
-            drop(unsafe { Box::from_raw(lock) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(lock) };
     })
 }

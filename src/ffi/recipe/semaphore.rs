@@ -2,11 +2,12 @@
 
 use std::ffi::c_char;
 
-use super::client::{client_arg, zk_client};
-use super::timeout_arg;
-use super::types::zk_string_list;
-use super::{
-    guard, guard_value, listed_identifier_arg, path_arg, required, required_out, zk_error,
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::timeout_arg;
+use crate::ffi::types::zk_string_list;
+use crate::ffi::{
+    free_handle, guard, guard_value, listed_identifier_arg, new_handle, path_arg, required,
+    required_out, zk_error,
 };
 use crate::recipe::semaphore::Semaphore;
 
@@ -48,7 +49,7 @@ pub unsafe extern "C" fn zk_semaphore_new(
         let out_semaphore = required_out(out_semaphore, "out_semaphore")?;
         let semaphore = Semaphore::new(client, path, identifier, max_leases)?;
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_semaphore.write(Box::into_raw(Box::new(zk_semaphore { semaphore }))) };
+        unsafe { new_handle(out_semaphore, zk_semaphore { semaphore }) };
         Ok(())
     })
 }
@@ -148,9 +149,7 @@ pub unsafe extern "C" fn zk_semaphore_lease_holders(
 #[no_mangle]
 pub unsafe extern "C" fn zk_semaphore_free(semaphore: *mut zk_semaphore) {
     guard_value((), || {
-        if !semaphore.is_null() {
-            // SAFETY: came from Box::into_raw in zk_semaphore_new.
-            drop(unsafe { Box::from_raw(semaphore) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(semaphore) };
     })
 }

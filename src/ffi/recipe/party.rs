@@ -2,13 +2,14 @@
 
 use std::ffi::c_char;
 
-use super::client::{client_arg, zk_client};
-use super::types::zk_string_list;
-use super::{
-    guard, guard_value, listed_identifier_arg, path_arg, required, required_out, zk_error,
-};
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::zk_string_list;
+use crate::ffi::{
+    guard, guard_value, listed_identifier_arg, new_handle, path_arg, required, required_out,
+    take_handle, zk_error,
+};
 use crate::recipe::party::{Party, ShallowParty};
 
 enum Kind {
@@ -46,7 +47,7 @@ unsafe fn new_party(
         let out_party = required_out(out_party, "out_party")?;
         let kind = make(client, path, identifier)?;
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_party.write(Box::into_raw(Box::new(zk_party { kind }))) };
+        unsafe { new_handle(out_party, zk_party { kind }) };
         Ok(())
     })
 }
@@ -147,7 +148,7 @@ pub unsafe extern "C" fn zk_party_leave(party: *mut zk_party, out_left: *mut boo
             Kind::Shallow(party) => party.leave(),
         }?;
         // SAFETY: NULL or writable per the contract.
-        unsafe { super::write_optional(out_left, left) };
+        unsafe { crate::ffi::write_optional(out_left, left) };
         Ok(())
     })
 }
@@ -210,9 +211,8 @@ pub unsafe extern "C" fn zk_party_len(party: *mut zk_party, out_count: *mut usiz
 #[no_mangle]
 pub unsafe extern "C" fn zk_party_free(party: *mut zk_party) {
     guard_value((), || {
-        if !party.is_null() {
-            // SAFETY: came from Box::into_raw in new_party.
-            let party = unsafe { Box::from_raw(party) };
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        if let Some(party) = unsafe { take_handle(party) } {
             let _ = match &party.kind {
                 Kind::Deep(party) => party.leave(),
                 Kind::Shallow(party) => party.leave(),

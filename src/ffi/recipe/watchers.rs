@@ -2,12 +2,14 @@
 
 use std::ffi::{c_char, c_void, CString};
 
-use super::client::{client_arg, zk_client};
-use super::types::{zk_free_fn, zk_stat, zk_string_list};
-use super::watch::zk_watch_event;
-use super::{guard, guard_value, path_arg, required_out, zk_error, UserData};
 use crate::client::WatchedEvent;
-use crate::error::Error;
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::{zk_free_fn, zk_stat, zk_string_list};
+use crate::ffi::watch::zk_watch_event;
+use crate::ffi::{
+    guard, guard_value, new_handle, path_arg, required_fn, required_out, take_handle, zk_error,
+    UserData,
+};
 use crate::recipe::{ChildrenWatch, DataWatch};
 
 /// Called with a node's data by a `zk_data_watch`: at once, then after every change. `data`
@@ -98,13 +100,13 @@ pub unsafe extern "C" fn zk_data_watch_new(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         let out_watch = required_out(out_watch, "out_watch")?;
-        let callback = callback.ok_or_else(|| Error::InvalidArgument("callback is NULL".into()))?;
+        let callback = required_fn(callback, "callback")?;
         let watch = DataWatch::new(client, path, move |value, event| {
             let (data, len, stat) = match value {
                 Some((data, stat)) => (
                     data.as_ptr(),
                     data.len(),
-                    Some(super::types::zk_stat::from(*stat)),
+                    Some(crate::ffi::types::zk_stat::from(*stat)),
                 ),
                 None => (std::ptr::null(), 0, None),
             };
@@ -119,7 +121,7 @@ pub unsafe extern "C" fn zk_data_watch_new(
             })
         })?;
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_watch.write(Box::into_raw(Box::new(zk_data_watch { watch }))) };
+        unsafe { new_handle(out_watch, zk_data_watch { watch }) };
         Ok(())
     })
 }
@@ -133,7 +135,7 @@ pub unsafe extern "C" fn zk_data_watch_new(
 pub unsafe extern "C" fn zk_data_watch_cancel(watch: *mut zk_data_watch) -> zk_error {
     guard(|| {
         // SAFETY: per the contract.
-        let watch = unsafe { super::required(watch, "watch") }?;
+        let watch = unsafe { crate::ffi::required(watch, "watch") }?;
         watch.watch.cancel();
         Ok(())
     })
@@ -149,9 +151,8 @@ pub unsafe extern "C" fn zk_data_watch_cancel(watch: *mut zk_data_watch) -> zk_e
 #[no_mangle]
 pub unsafe extern "C" fn zk_data_watch_free(watch: *mut zk_data_watch) {
     guard_value((), || {
-        if !watch.is_null() {
-            // SAFETY: came from Box::into_raw in zk_data_watch_new.
-            let watch = unsafe { Box::from_raw(watch) };
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        if let Some(watch) = unsafe { take_handle(watch) } {
             watch.watch.cancel();
         }
     })
@@ -180,7 +181,7 @@ pub unsafe extern "C" fn zk_children_watch_new(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         let out_watch = required_out(out_watch, "out_watch")?;
-        let callback = callback.ok_or_else(|| Error::InvalidArgument("callback is NULL".into()))?;
+        let callback = required_fn(callback, "callback")?;
         let watch = ChildrenWatch::new(client, path, move |value, event| {
             let (mut list, stat) = match value {
                 Some((children, stat)) => match zk_string_list::from_strings(children.clone()) {
@@ -202,12 +203,12 @@ pub unsafe extern "C" fn zk_children_watch_new(
             });
             if let Some(list) = list.as_mut() {
                 // SAFETY: the list was made by from_strings just above.
-                unsafe { super::types::zk_string_list_free(list) };
+                unsafe { crate::ffi::types::zk_string_list_free(list) };
             }
             keep
         })?;
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_watch.write(Box::into_raw(Box::new(zk_children_watch { watch }))) };
+        unsafe { new_handle(out_watch, zk_children_watch { watch }) };
         Ok(())
     })
 }
@@ -220,7 +221,7 @@ pub unsafe extern "C" fn zk_children_watch_new(
 pub unsafe extern "C" fn zk_children_watch_cancel(watch: *mut zk_children_watch) -> zk_error {
     guard(|| {
         // SAFETY: per the contract.
-        let watch = unsafe { super::required(watch, "watch") }?;
+        let watch = unsafe { crate::ffi::required(watch, "watch") }?;
         watch.watch.cancel();
         Ok(())
     })
@@ -233,9 +234,8 @@ pub unsafe extern "C" fn zk_children_watch_cancel(watch: *mut zk_children_watch)
 #[no_mangle]
 pub unsafe extern "C" fn zk_children_watch_free(watch: *mut zk_children_watch) {
     guard_value((), || {
-        if !watch.is_null() {
-            // SAFETY: came from Box::into_raw in zk_children_watch_new.
-            let watch = unsafe { Box::from_raw(watch) };
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        if let Some(watch) = unsafe { take_handle(watch) } {
             watch.watch.cancel();
         }
     })

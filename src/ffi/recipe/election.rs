@@ -2,14 +2,13 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::client::{client_arg, zk_client};
-use super::recipe_lock::{state_listener, zk_lock_state_fn};
-use super::types::{zk_free_fn, zk_string_list};
-use super::{
-    guard, guard_value, listed_identifier_arg, path_arg, required, required_out, set_last_error,
-    zk_error, UserData,
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::recipe::lock::zk_lock_state_fn;
+use crate::ffi::types::{zk_free_fn, zk_string_list};
+use crate::ffi::{
+    free_handle, guard, guard_value, listed_identifier_arg, new_handle, path_arg, required,
+    required_fn, required_out, set_last_error, state_listener, zk_error, UserData,
 };
-use crate::error::Error;
 use crate::recipe::election::Election;
 
 /// A leader election (kazoo's `Election`, interoperable with it): see `zk_election_new()`.
@@ -96,7 +95,7 @@ pub unsafe extern "C" fn zk_election_new_with_listener(
         let on_state = state_listener(on_state, user_data);
         let election = Election::with_listener(client, path, identifier, on_state);
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_election.write(Box::into_raw(Box::new(zk_election { election }))) };
+        unsafe { new_handle(out_election, zk_election { election }) };
         Ok(())
     })
 }
@@ -141,7 +140,7 @@ pub unsafe extern "C" fn zk_election_run(
     let code = guard(|| {
         // SAFETY: per the contract.
         let election = unsafe { required(election, "election") }?;
-        let leader = leader.ok_or_else(|| Error::InvalidArgument("leader is NULL".into()))?;
+        let leader = required_fn(leader, "leader")?;
         // SAFETY: per the contract, leader may be called with user_data.
         match election.election.run(|| unsafe { leader(user_data) })? {
             Some(returned) => result = zk_error::from_callback(returned, "the leader function")?,
@@ -199,13 +198,12 @@ pub unsafe extern "C" fn zk_election_contenders(
 /// Releases an election handle; no run may be in progress on it. NULL is fine.
 ///
 /// # Safety
-/// `election` NULL or from `zk_election_new()`, not freed before.
+/// `election` NULL or from `zk_election_new()` or `zk_election_new_with_listener()`, not freed
+/// before.
 #[no_mangle]
 pub unsafe extern "C" fn zk_election_free(election: *mut zk_election) {
     guard_value((), || {
-        if !election.is_null() {
-            // SAFETY: came from Box::into_raw in zk_election_new.
-            drop(unsafe { Box::from_raw(election) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(election) };
     })
 }

@@ -2,11 +2,12 @@
 
 use std::ffi::c_char;
 
-use super::client::{client_arg, zk_client};
-use super::{
-    bytes_arg, guard, guard_value, path_arg, required, required_out, timeout_arg, zk_error,
-};
 use crate::error::Error;
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::{
+    bytes_arg, free_handle, guard, guard_value, new_handle, path_arg, required, required_out,
+    timeout_arg, zk_error,
+};
 use crate::recipe::barrier::{Barrier, DoubleBarrier};
 
 /// A barrier (kazoo's `Barrier`), up while its node exists: see `zk_barrier_new()`.
@@ -41,7 +42,7 @@ pub unsafe extern "C" fn zk_barrier_new(
         let out_barrier = required_out(out_barrier, "out_barrier")?;
         let barrier = Barrier::new(client, path);
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_barrier.write(Box::into_raw(Box::new(zk_barrier { barrier }))) };
+        unsafe { new_handle(out_barrier, zk_barrier { barrier }) };
         Ok(())
     })
 }
@@ -74,7 +75,7 @@ pub unsafe extern "C" fn zk_barrier_remove(
         let barrier = unsafe { required(barrier, "barrier") }?;
         let removed = barrier.barrier.remove()?;
         // SAFETY: NULL or writable per the contract.
-        unsafe { super::write_optional(out_removed, removed) };
+        unsafe { crate::ffi::write_optional(out_removed, removed) };
         Ok(())
     })
 }
@@ -110,10 +111,8 @@ pub unsafe extern "C" fn zk_barrier_wait(
 #[no_mangle]
 pub unsafe extern "C" fn zk_barrier_free(barrier: *mut zk_barrier) {
     guard_value((), || {
-        if !barrier.is_null() {
-            // SAFETY: came from Box::into_raw in zk_barrier_new.
-            drop(unsafe { Box::from_raw(barrier) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(barrier) };
     })
 }
 
@@ -150,7 +149,7 @@ pub unsafe extern "C" fn zk_double_barrier_new(
         }
         let barrier = DoubleBarrier::new(client, path, num_clients as usize, identifier);
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_barrier.write(Box::into_raw(Box::new(zk_double_barrier { barrier }))) };
+        unsafe { new_handle(out_barrier, zk_double_barrier { barrier }) };
         Ok(())
     })
 }
@@ -222,9 +221,7 @@ pub unsafe extern "C" fn zk_double_barrier_leave(
 #[no_mangle]
 pub unsafe extern "C" fn zk_double_barrier_free(barrier: *mut zk_double_barrier) {
     guard_value((), || {
-        if !barrier.is_null() {
-            // SAFETY: came from Box::into_raw in zk_double_barrier_new.
-            drop(unsafe { Box::from_raw(barrier) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(barrier) };
     })
 }

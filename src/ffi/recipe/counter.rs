@@ -2,9 +2,11 @@
 
 use std::ffi::c_char;
 
-use super::client::{client_arg, zk_client};
-use super::{guard, guard_value, path_arg, required, required_out, zk_error};
 use crate::error::Error;
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::{
+    free_handle, guard, guard_value, new_handle, path_arg, required, required_out, zk_error,
+};
 use crate::recipe::counter::{Counter, CounterFormat};
 
 /// A shared counter (kazoo's `Counter`): see `zk_counter_new()`. Thread-safe: any thread may
@@ -37,7 +39,7 @@ unsafe fn new_counter(
         }
         let counter = Counter::with_format(client, path, default_value, format);
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_counter.write(Box::into_raw(Box::new(zk_counter { counter }))) };
+        unsafe { new_handle(out_counter, zk_counter { counter }) };
         Ok(())
     })
 }
@@ -162,7 +164,7 @@ pub unsafe extern "C" fn zk_counter_add(
         let counter = unsafe { required(counter, "counter") }?;
         let value = counter.counter.add(delta)?;
         // SAFETY: NULL or writable per the contract.
-        unsafe { super::write_optional(out_new_value, value) };
+        unsafe { crate::ffi::write_optional(out_new_value, value) };
         Ok(())
     })
 }
@@ -174,9 +176,7 @@ pub unsafe extern "C" fn zk_counter_add(
 #[no_mangle]
 pub unsafe extern "C" fn zk_counter_free(counter: *mut zk_counter) {
     guard_value((), || {
-        if !counter.is_null() {
-            // SAFETY: came from Box::into_raw in new_counter.
-            drop(unsafe { Box::from_raw(counter) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(counter) };
     })
 }

@@ -2,13 +2,13 @@
 
 use std::ffi::{c_char, c_void, CString};
 
-use super::client::{client_arg, zk_client};
-use super::types::{zk_buffer, zk_free_fn, zk_stat, zk_string_list};
-use super::{
-    guard, guard_value, path_arg, required, required_out, write_optional, write_optional_with,
-    zk_error, UserData,
-};
 use crate::error::Error;
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::{zk_buffer, zk_free_fn, zk_stat, zk_string_list};
+use crate::ffi::{
+    free_handle, guard, guard_value, new_handle, path_arg, required, required_fn, required_out,
+    write_optional, write_optional_with, zk_error, UserData,
+};
 use crate::proto::ErrorCode;
 use crate::recipe::tree_cache::{TreeCache, TreeCacheOptions, TreeEvent};
 
@@ -98,7 +98,7 @@ pub unsafe extern "C" fn zk_tree_cache_new(
             };
         let cache = TreeCache::new(client, path, TreeCacheOptions { max_depth })?;
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_cache.write(Box::into_raw(Box::new(zk_tree_cache { cache }))) };
+        unsafe { new_handle(out_cache, zk_tree_cache { cache }) };
         Ok(())
     })
 }
@@ -159,7 +159,7 @@ pub unsafe extern "C" fn zk_tree_cache_listen(
         let user_data = UserData::new(user_data, free_user_data);
         // SAFETY: per the contract.
         let cache = unsafe { required(cache, "cache") }?;
-        let listener = listener.ok_or_else(|| Error::InvalidArgument("listener is NULL".into()))?;
+        let listener = required_fn(listener, "listener")?;
         let id = cache.cache.listen(move |event| {
             with_c_event(event, |c_event| {
                 // SAFETY: the caller registered this listener for this user data; the event
@@ -320,9 +320,7 @@ pub unsafe extern "C" fn zk_tree_cache_is_initialized(cache: *const zk_tree_cach
 #[no_mangle]
 pub unsafe extern "C" fn zk_tree_cache_free(cache: *mut zk_tree_cache) {
     guard_value((), || {
-        if !cache.is_null() {
-            // SAFETY: came from Box::into_raw in zk_tree_cache_new.
-            drop(unsafe { Box::from_raw(cache) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(cache) };
     })
 }

@@ -3,12 +3,13 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use super::client::{client_arg, zk_client};
-use super::types::zk_buffer;
-use super::{
-    bytes_arg, guard, guard_value, path_arg, required, required_out, timeout_arg, zk_error,
-};
 use crate::error::{Error, Result};
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::zk_buffer;
+use crate::ffi::{
+    bytes_arg, free_handle, guard, guard_value, new_handle, path_arg, required, required_out,
+    timeout_arg, zk_error,
+};
 use crate::recipe::queue::{LockingQueue, Queue};
 
 /// `count` byte buffers given as two parallel arrays: `values[i]` holds `lens[i]` bytes
@@ -27,7 +28,7 @@ unsafe fn buffers_arg<'a>(
     }
     if values.is_null() || lens.is_null() {
         let name = if values.is_null() { "values" } else { "lens" };
-        return Err(Error::InvalidArgument(format!("{name} is NULL")));
+        return Err(crate::ffi::null_argument(name));
     }
     if count > isize::MAX as usize / std::mem::size_of::<usize>() {
         return Err(Error::InvalidArgument(format!(
@@ -111,7 +112,7 @@ pub unsafe extern "C" fn zk_queue_new(
         let out_queue = required_out(out_queue, "out_queue")?;
         let queue = Queue::new(client, path);
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_queue.write(Box::into_raw(Box::new(zk_queue { queue }))) };
+        unsafe { new_handle(out_queue, zk_queue { queue }) };
         Ok(())
     })
 }
@@ -214,10 +215,8 @@ pub unsafe extern "C" fn zk_queue_len(queue: *mut zk_queue, out_len: *mut usize)
 #[no_mangle]
 pub unsafe extern "C" fn zk_queue_free(queue: *mut zk_queue) {
     guard_value((), || {
-        if !queue.is_null() {
-            // SAFETY: came from Box::into_raw in zk_queue_new.
-            drop(unsafe { Box::from_raw(queue) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(queue) };
     })
 }
 
@@ -243,7 +242,7 @@ pub unsafe extern "C" fn zk_locking_queue_new(
         let out_queue = required_out(out_queue, "out_queue")?;
         let queue = LockingQueue::new(client, path);
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_queue.write(Box::into_raw(Box::new(zk_locking_queue { queue }))) };
+        unsafe { new_handle(out_queue, zk_locking_queue { queue }) };
         Ok(())
     })
 }
@@ -423,9 +422,7 @@ pub unsafe extern "C" fn zk_locking_queue_len(
 #[no_mangle]
 pub unsafe extern "C" fn zk_locking_queue_free(queue: *mut zk_locking_queue) {
     guard_value((), || {
-        if !queue.is_null() {
-            // SAFETY: came from Box::into_raw in zk_locking_queue_new.
-            drop(unsafe { Box::from_raw(queue) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(queue) };
     })
 }

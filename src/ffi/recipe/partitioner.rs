@@ -3,13 +3,13 @@
 use std::ffi::{c_char, c_void, CStr};
 use std::sync::Arc;
 
-use super::client::{client_arg, zk_client};
-use super::types::{zk_free_fn, zk_string_list, zk_string_list_free};
-use super::{
-    guard, guard_value, path_arg, required, required_out, string_array_arg, timeout_arg, zk_error,
-    UserData,
-};
 use crate::error::Error;
+use crate::ffi::client::{client_arg, zk_client};
+use crate::ffi::types::{zk_free_fn, zk_string_list, zk_string_list_free};
+use crate::ffi::{
+    free_handle, guard, guard_value, new_handle, path_arg, required, required_out,
+    string_array_arg, timeout_arg, zk_error, UserData,
+};
 use crate::recipe::partitioner::{
     PartitionFn, PartitionState, PartitionerOptions, SetPartitioner, StateChangeFn,
     DEFAULT_MAX_REACTION_TIME, DEFAULT_TIME_BOUNDARY,
@@ -253,9 +253,8 @@ pub unsafe extern "C" fn zk_partitioner_new(
                 on_state_change,
             },
         )?;
-        let handle = Box::new(zk_partitioner { partitioner });
         // SAFETY: checked non-NULL; writable per the contract.
-        unsafe { out_partitioner.write(Box::into_raw(handle)) };
+        unsafe { new_handle(out_partitioner, zk_partitioner { partitioner }) };
         Ok(())
     })
 }
@@ -417,9 +416,7 @@ pub unsafe extern "C" fn zk_partitioner_finish(partitioner: *mut zk_partitioner)
 #[no_mangle]
 pub unsafe extern "C" fn zk_partitioner_free(partitioner: *mut zk_partitioner) {
     guard_value((), || {
-        if !partitioner.is_null() {
-            // SAFETY: came from Box::into_raw in zk_partitioner_new.
-            drop(unsafe { Box::from_raw(partitioner) });
-        }
+        // SAFETY: NULL or a handle from its constructor, not freed before, per the contract.
+        unsafe { free_handle(partitioner) };
     })
 }
