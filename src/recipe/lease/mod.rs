@@ -32,6 +32,7 @@ use crate::client::path::join;
 use crate::client::{Client, CreateOptions, Transaction};
 use crate::error::{Error, Result};
 use crate::proto::ErrorCode;
+use crate::recipe::common::host_name;
 use crate::recipe::lock::Lock;
 use crate::runtime::Wait;
 
@@ -189,21 +190,14 @@ impl MultiNonBlockingLease {
     }
 }
 
-/// The identifier kazoo uses when none is given: this host's name (`socket.gethostname()`),
-/// read from `/proc/sys/kernel/hostname` or `/etc/hostname`. [`Error::InvalidArgument`] when
-/// neither can be read.
+/// The identifier kazoo uses when none is given: this host's name (`socket.gethostname()`).
+/// [`Error::InvalidArgument`] when it cannot be read.
 pub fn default_identifier() -> Result<String> {
-    ["/proc/sys/kernel/hostname", "/etc/hostname"]
-        .iter()
-        .filter_map(|file| std::fs::read_to_string(file).ok())
-        .map(|name| name.trim().to_string())
-        .find(|name| !name.is_empty())
-        .ok_or_else(|| {
-            Error::InvalidArgument(
-                "no identifier was given and the host name cannot be read; pass an identifier"
-                    .into(),
-            )
-        })
+    host_name().ok_or_else(|| {
+        Error::InvalidArgument(
+            "no identifier was given and the host name cannot be read; pass an identifier".into(),
+        )
+    })
 }
 
 /// One decision under the lock: reads the record, and writes ours when the lease may be
