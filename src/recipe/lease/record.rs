@@ -8,7 +8,11 @@ use super::RECORD_VERSION;
 /// judged as kazoo judges it: a record of another version is never taken; another holder's is
 /// taken only once `now` has reached its end. Err says why `data` is not a lease record
 /// (where kazoo raises an exception).
-pub(super) fn may_take(data: &[u8], identifier: &str, now: i64) -> std::result::Result<bool, String> {
+pub(super) fn may_take(
+    data: &[u8],
+    identifier: &str,
+    now: i64,
+) -> std::result::Result<bool, String> {
     let text = std::str::from_utf8(data).map_err(|_| "not UTF-8".to_string())?;
     let Json::Object(fields) = parse_json(text)? else {
         return Err("not a JSON object".into());

@@ -178,7 +178,6 @@ impl Cursor<'_> {
 mod tests {
     use super::*;
 
-
     const NOW: i64 = 1_795_600_800; // 2026-11-25T10:00:00
 
     fn at(seconds: i64) -> SystemTime {
