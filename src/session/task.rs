@@ -63,7 +63,7 @@ impl Pending {
     }
 }
 
-/// Why the task stops, and whom to tell when it has.
+/// The task stops; whom to tell when it has (the caller of a close, if one asked).
 struct Stop(Option<oneshot::Sender<()>>);
 
 struct Task {
@@ -84,8 +84,8 @@ struct Task {
     auth: Vec<(String, Vec<u8>)>,
     /// The server of the current (or last) connection.
     server: Option<HostAddr>,
-    /// A connection of this task has proven itself (answered something) and announced
-    /// CONNECTED: a session to resume that the server no longer has is then an ordinary
+    /// A connection of this task has proven itself (answered something or sent a watch
+    /// event) and announced CONNECTED: a session to resume that the server no longer has is then an ordinary
     /// expiry, not a failed resume.
     ever_connected: bool,
     /// Why the task ends on its own (a refused credential, a failed resume).
@@ -316,25 +316,11 @@ impl Task {
             let outcome = loop {
                 tokio::select! {
                     result = &mut attempt => break Some(result),
-                    command = commands.recv() => match command {
-                        None => return Err(Stop(None)),
-                        Some(Command::Close(done)) => return Err(Stop(Some(done))),
-                        Some(Command::Request(request)) => self.release(request.fail(Error::connection_loss(), &*self.events)),
-                        Some(Command::RemoveWatch { id, done }) => {
-                            // Not re-armed on the next connection: nothing to tell the server.
-                            let _ = done.send(self.lock_watches().remove(id).map(|removed| removed.3));
+                    command = commands.recv() => {
+                        if let Some(stop) = self.handle_command_unconnected(command) {
+                            return Err(stop);
                         }
-                        Some(Command::RemoveWatches { path, kinds, request, removed }) => {
-                            // Not re-armed either; the caller is told the server was not.
-                            let _ = removed.send(self.lock_watches().remove_path(&path, kinds));
-                            self.release(request.fail(Error::connection_loss(), &*self.events));
-                        }
-                        Some(Command::AddAuth { scheme, credential, done }) => {
-                            // Kept and replayed once connected; not confirmed now.
-                            self.remember_auth(scheme, credential);
-                            let _ = done.send(Err(Error::connection_loss()));
-                        }
-                    },
+                    }
                     () = sleep_until_or_never(expiry) => break None,
                 }
             };
@@ -370,7 +356,8 @@ impl Task {
                 }
             }
             // Not yet a success for the backoff, nor a sign of life for the local expiry: the
-            // connection has to prove itself by answering something (see `proven`).
+            // connection has to prove itself by answering something or sending a watch event
+            // (see `heard`).
             let resumed = asked != 0;
             self.session_id = response.session_id;
             self.password = response.passwd;
@@ -406,6 +393,43 @@ impl Task {
                 state,
             });
         }
+    }
+
+    /// One command while no connection is up: requests fail with connection-loss, watches are
+    /// removed here only, credentials are kept for the next connection. `Some` when the
+    /// command ends the task.
+    fn handle_command_unconnected(&mut self, command: Option<Command>) -> Option<Stop> {
+        match command {
+            None => return Some(Stop(None)),
+            Some(Command::Close(done)) => return Some(Stop(Some(done))),
+            Some(Command::Request(request)) => {
+                self.release(request.fail(Error::connection_loss(), &*self.events));
+            }
+            Some(Command::RemoveWatch { id, done }) => {
+                // Not re-armed on the next connection: nothing to tell the server.
+                let _ = done.send(self.lock_watches().remove(id).map(|removed| removed.3));
+            }
+            Some(Command::RemoveWatches {
+                path,
+                kinds,
+                request,
+                removed,
+            }) => {
+                // Not re-armed either; the caller is told the server was not.
+                let _ = removed.send(self.lock_watches().remove_path(&path, kinds));
+                self.release(request.fail(Error::connection_loss(), &*self.events));
+            }
+            Some(Command::AddAuth {
+                scheme,
+                credential,
+                done,
+            }) => {
+                // Kept and replayed once connected; not confirmed now.
+                self.remember_auth(scheme, credential);
+                let _ = done.send(Err(Error::connection_loss()));
+            }
+        }
+        None
     }
 
     fn remember_auth(&mut self, scheme: String, credential: Vec<u8>) {
@@ -579,7 +603,7 @@ impl Task {
     /// The connection is over: counts it for the backoff, sets the state and fails everything
     /// still waiting on it. `Some` when the task stops.
     fn end_connection(&mut self, mut conn: Connection, opened: Instant) -> Option<Stop> {
-        // A connection that never answered anything (or only briefly) was a failed attempt:
+        // A connection that never proved itself, or lived only briefly, was a failed attempt:
         // the next one backs off, however well its handshake went.
         if conn.proven && opened.elapsed() >= MIN_GOOD_CONNECTION {
             self.hosts.connected();
@@ -618,9 +642,8 @@ impl Task {
         Error::connection_loss()
     }
 
-    /// The connection answered something: it is good for the local expiry (and, once it
-    /// has lived a while, for the backoff); CONNECTED is announced once the replayed
-    /// credentials are accepted too.
+    /// The connection answered something: the clock on the awaited answers starts over, and
+    /// the connection is proven (see `heard`).
     fn answered(&mut self, conn: &mut Connection) {
         conn.answer_due = None;
         self.heard(conn);
@@ -910,7 +933,8 @@ struct Connection {
     ping_outstanding: bool,
     /// Answers due before the outstanding ping's (sent ahead of it, not answered yet).
     ping_ahead: usize,
-    /// The connection answered something since its handshake.
+    /// The connection answered something or sent a watch event since its handshake: it is
+    /// good for the local expiry (and, once it has lived a while, for the backoff).
     proven: bool,
     /// When the awaited answers are overdue (none came for a read timeout).
     answer_due: Option<Instant>,
@@ -1078,8 +1102,8 @@ async fn sleep_until_or_never(deadline: Option<Instant>) {
 /// How long one connect attempt (TCP connect and handshake) may take: the session timeout
 /// shared among the hosts, as the Java and C clients share it, but at most a third of it. A
 /// server that takes the connection and never answers (one still starting up) then leaves
-/// time for more attempts before the session would expire; with one host and the whole
-/// timeout for each attempt, one such connection cost the session.
+/// time for more attempts before the session would expire: with one host given the whole
+/// timeout for each attempt, one such connection would cost the session.
 fn connect_attempt_timeout(session_timeout: Duration, hosts: usize) -> Duration {
     let hosts = u32::try_from(hosts.max(1)).unwrap_or(u32::MAX);
     (session_timeout / hosts)
