@@ -1,6 +1,6 @@
 //! Small pieces the recipes share: kazoo-style guids, this host's name, a poison-tolerant
-//! mutex lock, and a generation counter that waiters sleep on until a watch, a state change or a cancel wakes
-//! them.
+//! mutex lock, and a generation counter that waiters sleep on until a watch, a state change
+//! or a cancel wakes them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};

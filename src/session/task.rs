@@ -85,8 +85,8 @@ struct Task {
     /// The server of the current (or last) connection.
     server: Option<HostAddr>,
     /// A connection of this task has proven itself (answered something or sent a watch
-    /// event) and announced CONNECTED: a session to resume that the server no longer has is then an ordinary
-    /// expiry, not a failed resume.
+    /// event) and announced CONNECTED: a session to resume that the server no longer has is
+    /// then an ordinary expiry, not a failed resume.
     ever_connected: bool,
     /// Why the task ends on its own (a refused credential, a failed resume).
     end_reason: Option<Error>,
