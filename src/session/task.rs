@@ -156,29 +156,7 @@ pub(super) async fn run(
     commands.close();
     let closed = task.end_reason.clone().unwrap_or(Error::Closed);
     while let Ok(command) = commands.try_recv() {
-        match command {
-            Command::Request(request) => {
-                task.release(request.fail(closed.clone(), &*task.events));
-            }
-            Command::Close(done) => {
-                let _ = done.send(());
-            }
-            Command::AddAuth { done, .. } => {
-                let _ = done.send(Err(closed.clone()));
-            }
-            Command::RemoveWatch { id, done } => {
-                let _ = done.send(task.lock_watches().remove(id).map(|removed| removed.3));
-            }
-            Command::RemoveWatches {
-                path,
-                kinds,
-                request,
-                removed,
-            } => {
-                let _ = removed.send(task.lock_watches().remove_path(&path, kinds));
-                task.release(request.fail(closed.clone(), &*task.events));
-            }
-        }
+        task.refuse_command(command, &closed);
     }
     // A session ended by a refused credential stays AUTH_FAILED (LOST), one whose resume
     // failed EXPIRED: the state says why.
@@ -430,6 +408,34 @@ impl Task {
             }
         }
         None
+    }
+
+    /// One command left when the task has stopped: refused with `closed` (the reason the
+    /// session ended); a watch removal still takes the watches out here.
+    fn refuse_command(&self, command: Command, closed: &Error) {
+        match command {
+            Command::Request(request) => {
+                self.release(request.fail(closed.clone(), &*self.events));
+            }
+            Command::Close(done) => {
+                let _ = done.send(());
+            }
+            Command::AddAuth { done, .. } => {
+                let _ = done.send(Err(closed.clone()));
+            }
+            Command::RemoveWatch { id, done } => {
+                let _ = done.send(self.lock_watches().remove(id).map(|removed| removed.3));
+            }
+            Command::RemoveWatches {
+                path,
+                kinds,
+                request,
+                removed,
+            } => {
+                let _ = removed.send(self.lock_watches().remove_path(&path, kinds));
+                self.release(request.fail(closed.clone(), &*self.events));
+            }
+        }
     }
 
     fn remember_auth(&mut self, scheme: String, credential: Vec<u8>) {
