@@ -1,6 +1,6 @@
-//! Small pieces the recipes share: kazoo-style guids, a poison-tolerant mutex lock, and a
-//! generation counter that waiters sleep on until a watch, a state change or a cancel wakes
-//! them.
+//! Small pieces the recipes share: kazoo-style guids, this host's name, a poison-tolerant
+//! mutex lock, and a generation counter that waiters sleep on until a watch, a state change
+//! or a cancel wakes them.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -27,6 +27,21 @@ pub(crate) fn guid() -> String {
         hasher.finish()
     };
     format!("{:016x}{:016x}", half(), half())
+}
+
+/// This host's name, as Python's `socket.gethostname()` gives it; None when it cannot be read
+/// or is empty.
+pub(crate) fn host_name() -> Option<String> {
+    let mut buffer = [0u8; 256];
+    // SAFETY: the buffer is writable for its length; gethostname NUL-terminates on success
+    // (the last byte stays 0 if it truncates).
+    let ok = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len() - 1) } == 0;
+    if !ok {
+        return None;
+    }
+    let end = buffer.iter().position(|b| *b == 0).unwrap_or(buffer.len());
+    let name = String::from_utf8_lossy(&buffer[..end]).into_owned();
+    (!name.is_empty()).then_some(name)
 }
 
 /// A generation counter bumped by watches, state changes and `cancel`; waiters sleep on it.
@@ -109,5 +124,11 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_host_name_is_read() {
+        let name = host_name();
+        assert!(name.is_some_and(|name| !name.is_empty() && !name.contains('\0')));
     }
 }

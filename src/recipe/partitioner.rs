@@ -38,7 +38,7 @@ use crate::error::{Error, Result};
 use crate::proto::EventType;
 use crate::runtime::Wait;
 
-use super::common::{lock, RETRY_PAUSE};
+use super::common::{host_name, lock, RETRY_PAUSE};
 use super::lock::{is_retryable, Lock};
 use super::party::ShallowParty;
 
@@ -140,23 +140,10 @@ pub fn kazoo_partition(identifier: &str, members: &[String], items: &[String]) -
         .collect()
 }
 
-/// kazoo's default identifier: `<host name>-<process id>`.
+/// kazoo's default identifier: `<host name>-<process id>` (`localhost` when the host name
+/// cannot be read).
 fn default_identifier() -> String {
-    let mut buffer = [0u8; 256];
-    // SAFETY: the buffer is writable for its length; gethostname NUL-terminates on success
-    // (the last byte stays 0 if it truncates).
-    let ok = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len() - 1) } == 0;
-    let host = if ok {
-        let end = buffer.iter().position(|b| *b == 0).unwrap_or(buffer.len());
-        String::from_utf8_lossy(&buffer[..end]).into_owned()
-    } else {
-        String::new()
-    };
-    let host = if host.is_empty() {
-        "localhost".to_string()
-    } else {
-        host
-    };
+    let host = host_name().unwrap_or_else(|| "localhost".to_string());
     format!("{host}-{}", std::process::id())
 }
 

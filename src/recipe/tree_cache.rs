@@ -254,7 +254,8 @@ impl TreeCache {
     }
 
     /// The cached data of `path` (kazoo's `get_data`), or `None` when the node is not in the
-    /// cache (missing, or not read yet). `INVALID_ARGUMENT` when `path` is outside the subtree.
+    /// cache (missing, or not read yet). [`Error::InvalidArgument`] when `path` is outside the
+    /// subtree.
     pub fn get_data(&self, path: &str) -> Result<Option<Arc<NodeData>>> {
         self.inner.check_inside(path)?;
         let tree = lock(&self.inner.tree);

@@ -156,7 +156,7 @@ impl HostList {
         self.failing_since.get_or_insert_with(Instant::now);
     }
 
-    /// Records a session established: failures start over.
+    /// Records a connection that proved itself and lived a while: failures start over.
     pub fn connected(&mut self) {
         self.failures_in_round = 0;
         self.failing_since = None;

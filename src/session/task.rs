@@ -63,7 +63,7 @@ impl Pending {
     }
 }
 
-/// Why the task stops, and whom to tell when it has.
+/// The task stops; whom to tell when it has (the caller of a close, if one asked).
 struct Stop(Option<oneshot::Sender<()>>);
 
 struct Task {
@@ -84,9 +84,9 @@ struct Task {
     auth: Vec<(String, Vec<u8>)>,
     /// The server of the current (or last) connection.
     server: Option<HostAddr>,
-    /// A connection of this task has proven itself (answered something) and announced
-    /// CONNECTED: a session to resume that the server no longer has is then an ordinary
-    /// expiry, not a failed resume.
+    /// A connection of this task has proven itself (answered something or sent a watch
+    /// event) and announced CONNECTED: a session to resume that the server no longer has is
+    /// then an ordinary expiry, not a failed resume.
     ever_connected: bool,
     /// Why the task ends on its own (a refused credential, a failed resume).
     end_reason: Option<Error>,
@@ -156,29 +156,7 @@ pub(super) async fn run(
     commands.close();
     let closed = task.end_reason.clone().unwrap_or(Error::Closed);
     while let Ok(command) = commands.try_recv() {
-        match command {
-            Command::Request(request) => {
-                task.release(request.fail(closed.clone(), &*task.events));
-            }
-            Command::Close(done) => {
-                let _ = done.send(());
-            }
-            Command::AddAuth { done, .. } => {
-                let _ = done.send(Err(closed.clone()));
-            }
-            Command::RemoveWatch { id, done } => {
-                let _ = done.send(task.lock_watches().remove(id).map(|removed| removed.3));
-            }
-            Command::RemoveWatches {
-                path,
-                kinds,
-                request,
-                removed,
-            } => {
-                let _ = removed.send(task.lock_watches().remove_path(&path, kinds));
-                task.release(request.fail(closed.clone(), &*task.events));
-            }
-        }
+        task.refuse_command(command, &closed);
     }
     // A session ended by a refused credential stays AUTH_FAILED (LOST), one whose resume
     // failed EXPIRED: the state says why.
@@ -316,25 +294,11 @@ impl Task {
             let outcome = loop {
                 tokio::select! {
                     result = &mut attempt => break Some(result),
-                    command = commands.recv() => match command {
-                        None => return Err(Stop(None)),
-                        Some(Command::Close(done)) => return Err(Stop(Some(done))),
-                        Some(Command::Request(request)) => self.release(request.fail(Error::connection_loss(), &*self.events)),
-                        Some(Command::RemoveWatch { id, done }) => {
-                            // Not re-armed on the next connection: nothing to tell the server.
-                            let _ = done.send(self.lock_watches().remove(id).map(|removed| removed.3));
+                    command = commands.recv() => {
+                        if let Some(stop) = self.handle_command_unconnected(command) {
+                            return Err(stop);
                         }
-                        Some(Command::RemoveWatches { path, kinds, request, removed }) => {
-                            // Not re-armed either; the caller is told the server was not.
-                            let _ = removed.send(self.lock_watches().remove_path(&path, kinds));
-                            self.release(request.fail(Error::connection_loss(), &*self.events));
-                        }
-                        Some(Command::AddAuth { scheme, credential, done }) => {
-                            // Kept and replayed once connected; not confirmed now.
-                            self.remember_auth(scheme, credential);
-                            let _ = done.send(Err(Error::connection_loss()));
-                        }
-                    },
+                    }
                     () = sleep_until_or_never(expiry) => break None,
                 }
             };
@@ -370,7 +334,8 @@ impl Task {
                 }
             }
             // Not yet a success for the backoff, nor a sign of life for the local expiry: the
-            // connection has to prove itself by answering something (see `proven`).
+            // connection has to prove itself by answering something or sending a watch event
+            // (see `heard`).
             let resumed = asked != 0;
             self.session_id = response.session_id;
             self.password = response.passwd;
@@ -405,6 +370,71 @@ impl Task {
                 rearm_batches,
                 state,
             });
+        }
+    }
+
+    /// One command while no connection is up: requests fail with connection-loss, watches are
+    /// removed here only, credentials are kept for the next connection. `Some` when the
+    /// command ends the task.
+    fn handle_command_unconnected(&mut self, command: Option<Command>) -> Option<Stop> {
+        match command {
+            None => return Some(Stop(None)),
+            Some(Command::Close(done)) => return Some(Stop(Some(done))),
+            Some(Command::Request(request)) => {
+                self.release(request.fail(Error::connection_loss(), &*self.events));
+            }
+            Some(Command::RemoveWatch { id, done }) => {
+                // Not re-armed on the next connection: nothing to tell the server.
+                let _ = done.send(self.lock_watches().remove(id).map(|removed| removed.3));
+            }
+            Some(Command::RemoveWatches {
+                path,
+                kinds,
+                request,
+                removed,
+            }) => {
+                // Not re-armed either; the caller is told the server was not.
+                let _ = removed.send(self.lock_watches().remove_path(&path, kinds));
+                self.release(request.fail(Error::connection_loss(), &*self.events));
+            }
+            Some(Command::AddAuth {
+                scheme,
+                credential,
+                done,
+            }) => {
+                // Kept and replayed once connected; not confirmed now.
+                self.remember_auth(scheme, credential);
+                let _ = done.send(Err(Error::connection_loss()));
+            }
+        }
+        None
+    }
+
+    /// One command left when the task has stopped: refused with `closed` (the reason the
+    /// session ended); a watch removal still takes the watches out here.
+    fn refuse_command(&self, command: Command, closed: &Error) {
+        match command {
+            Command::Request(request) => {
+                self.release(request.fail(closed.clone(), &*self.events));
+            }
+            Command::Close(done) => {
+                let _ = done.send(());
+            }
+            Command::AddAuth { done, .. } => {
+                let _ = done.send(Err(closed.clone()));
+            }
+            Command::RemoveWatch { id, done } => {
+                let _ = done.send(self.lock_watches().remove(id).map(|removed| removed.3));
+            }
+            Command::RemoveWatches {
+                path,
+                kinds,
+                request,
+                removed,
+            } => {
+                let _ = removed.send(self.lock_watches().remove_path(&path, kinds));
+                self.release(request.fail(closed.clone(), &*self.events));
+            }
         }
     }
 
@@ -450,144 +480,143 @@ impl Task {
         // server that closes or misbehaves right after the handshake never gets CONNECTED
         // announced, nor counts as a success for the backoff), one round trip after the
         // handshake.
-        let ping_frame = encode_empty_request(PING_XID, OpCode::Ping);
-        outbound.extend_from_slice(&ping_frame);
-        conn.ping_sent();
+        conn.queue_ping(&mut outbound);
         // While on a read-only server, look for a read-write one to move to.
         let probe = find_read_write_server(self.hosts.all(), self.server.clone());
         tokio::pin!(probe);
-        let read_timeout = self.negotiated_timeout * 2 / 3;
-        let ping_interval = read_timeout / 2;
-        let opened = Instant::now();
-        let mut last_received = opened;
-        let mut last_sent = opened;
-        let timer = sleep_until(last_received + read_timeout);
+        let mut liveness = Liveness::new(self.negotiated_timeout);
+        let timer = sleep_until(liveness.silent_from());
         tokio::pin!(timer);
 
         let mut broken = self.process(&mut inbound, &mut conn).err();
         while broken.is_none() && !conn.closed && conn.auth_failed.is_none() {
-            // Whatever the server sends meanwhile (events, a drip of bytes), an answer awaited
-            // for a whole read timeout means the connection is broken: every request ends by
-            // then, with connection-loss.
-            if !conn.awaiting() {
-                conn.answer_due = None;
-            } else if conn.answer_due.is_none() {
-                conn.answer_due = Some(Instant::now() + read_timeout);
-            }
-            let mut deadline = last_received + read_timeout;
-            if let Some(due) = conn.answer_due {
-                deadline = deadline.min(due);
-            }
-            if !conn.ping_outstanding && conn.closing.is_none() {
-                deadline = deadline.min(last_sent + ping_interval);
-            }
+            conn.time_awaited_answers(liveness.read_timeout);
+            let deadline = liveness.next_deadline(&conn);
             if timer.deadline() != deadline {
                 timer.as_mut().reset(deadline);
             }
-            if inbound.capacity() - inbound.len() < READ_CHUNK / 4 {
-                inbound.reserve(if conn.busy {
-                    BUSY_READ_CHUNK
-                } else {
-                    READ_CHUNK
-                });
-            }
+            conn.make_read_room(&mut inbound);
             let accepting = conn.closing.is_none() && outbound.len() < OUTBOUND_HIGH_WATER;
             tokio::select! {
                 biased;
-                read = reader.read_buf(&mut inbound) => match read {
-                    Ok(0) => broken = Some("the server closed the connection".to_string()),
-                    Ok(n) => {
-                        // A read that filled the spare room: expect more, read bigger.
-                        conn.busy = n >= READ_CHUNK / 2;
-                        last_received = Instant::now();
-                        broken = self.process(&mut inbound, &mut conn).err();
-                        if conn.proven {
-                            self.last_heard = Some(last_received);
-                        }
-                    }
-                    Err(error) => broken = Some(format!("read failed: {error}")),
-                },
+                read = reader.read_buf(&mut inbound) => {
+                    broken = self.take_in(read, &mut inbound, &mut conn, &mut liveness);
+                }
                 written = writer.write(&outbound), if !outbound.is_empty() => match written {
                     Ok(n) => {
                         outbound.drain(..n);
-                        last_sent = Instant::now();
+                        liveness.last_sent = Instant::now();
                     }
                     Err(error) => broken = Some(format!("write failed: {error}")),
                 },
                 command = commands.recv(), if accepting => {
-                    let mut next = command;
-                    loop {
-                        match next {
-                            Some(Command::Request(request)) => self.enqueue(request, &mut outbound, &mut conn),
-                            Some(Command::Close(done)) => self.begin_close(Some(done), &mut outbound, &mut conn),
-                            Some(Command::RemoveWatch { id, done }) => {
-                                let watcher = self.remove_watch(id, &mut outbound, &mut conn);
-                                let _ = done.send(watcher);
-                            }
-                            Some(Command::RemoveWatches { path, kinds, request, removed }) => {
-                                let _ = removed.send(self.remove_path_watches(&path, kinds, &mut conn));
-                                self.enqueue(request, &mut outbound, &mut conn);
-                            }
-                            Some(Command::AddAuth { scheme, credential, done }) => {
-                                outbound.extend_from_slice(&auth_frame(&scheme, &credential));
-                                conn.auth_waiters.push_back(done);
-                                conn.auth_schemes.push_back(scheme.clone());
-                                self.remember_auth(scheme, credential);
-                            }
-                            None => self.begin_close(None, &mut outbound, &mut conn),
-                        }
-                        if conn.closing.is_some() || outbound.len() >= OUTBOUND_HIGH_WATER {
-                            break;
-                        }
-                        match commands.try_recv() {
-                            Ok(command) => next = Some(command),
-                            Err(_) => break,
-                        }
-                    }
-                },
+                    self.handle_commands(command, commands, &mut outbound, &mut conn);
+                }
                 found = &mut probe, if self.state == KeeperState::ConnectedReadOnly => {
                     self.hosts.prefer(&found);
                     broken = Some(format!("{found} is read-write: moving there"));
                 }
-                () = &mut timer => {
-                    let now = Instant::now();
-                    if now >= last_received + read_timeout {
-                        broken = Some(format!("no answer from the server for {read_timeout:?}"));
-                    } else if conn.answer_due.is_some_and(|due| now >= due) {
-                        broken = Some(format!(
-                            "the server answered none of the requests waiting for {read_timeout:?}"
-                        ));
-                    } else if !conn.ping_outstanding && now >= last_sent + ping_interval {
-                        outbound.extend_from_slice(&ping_frame);
-                        conn.ping_sent();
-                    }
-                }
+                () = &mut timer => broken = liveness.on_timer(&mut outbound, &mut conn),
             }
         }
         let _ = writer.shutdown().await;
-        // A connection that never answered anything (or only briefly) was a failed attempt:
+        self.end_connection(conn, liveness.opened)
+    }
+
+    /// Takes in what a read brought. `Some` says why the connection is broken.
+    fn take_in(
+        &mut self,
+        read: std::io::Result<usize>,
+        inbound: &mut BytesMut,
+        conn: &mut Connection,
+        liveness: &mut Liveness,
+    ) -> Option<String> {
+        let n = match read {
+            Ok(0) => return Some("the server closed the connection".to_string()),
+            Ok(n) => n,
+            Err(error) => return Some(format!("read failed: {error}")),
+        };
+        // A read that filled the spare room: expect more, read bigger.
+        conn.busy = n >= READ_CHUNK / 2;
+        liveness.last_received = Instant::now();
+        let broken = self.process(inbound, conn).err();
+        if conn.proven {
+            self.last_heard = Some(liveness.last_received);
+        }
+        broken
+    }
+
+    /// Handles `first` and the commands already waiting behind it, until the session is
+    /// closing or the outbound buffer is full.
+    fn handle_commands(
+        &mut self,
+        first: Option<Command>,
+        commands: &mut mpsc::UnboundedReceiver<Command>,
+        outbound: &mut Vec<u8>,
+        conn: &mut Connection,
+    ) {
+        let mut next = first;
+        loop {
+            self.handle_command(next, outbound, conn);
+            if conn.closing.is_some() || outbound.len() >= OUTBOUND_HIGH_WATER {
+                return;
+            }
+            match commands.try_recv() {
+                Ok(command) => next = Some(command),
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// One command on a live connection. `None` (every handle of the client is gone) closes
+    /// the session.
+    fn handle_command(
+        &mut self,
+        command: Option<Command>,
+        outbound: &mut Vec<u8>,
+        conn: &mut Connection,
+    ) {
+        match command {
+            Some(Command::Request(request)) => self.enqueue(request, outbound, conn),
+            Some(Command::Close(done)) => self.begin_close(Some(done), outbound, conn),
+            Some(Command::RemoveWatch { id, done }) => {
+                let watcher = self.remove_watch(id, outbound, conn);
+                let _ = done.send(watcher);
+            }
+            Some(Command::RemoveWatches {
+                path,
+                kinds,
+                request,
+                removed,
+            }) => {
+                let _ = removed.send(self.remove_path_watches(&path, kinds, conn));
+                self.enqueue(request, outbound, conn);
+            }
+            Some(Command::AddAuth {
+                scheme,
+                credential,
+                done,
+            }) => {
+                outbound.extend_from_slice(&auth_frame(&scheme, &credential));
+                conn.auth_waiters.push_back(done);
+                conn.auth_schemes.push_back(scheme.clone());
+                self.remember_auth(scheme, credential);
+            }
+            None => self.begin_close(None, outbound, conn),
+        }
+    }
+
+    /// The connection is over: counts it for the backoff, sets the state and fails everything
+    /// still waiting on it. `Some` when the task stops.
+    fn end_connection(&mut self, mut conn: Connection, opened: Instant) -> Option<Stop> {
+        // A connection that never proved itself, or lived only briefly, was a failed attempt:
         // the next one backs off, however well its handshake went.
         if conn.proven && opened.elapsed() >= MIN_GOOD_CONNECTION {
             self.hosts.connected();
         } else {
             self.hosts.failed();
         }
-        // The state is set before any caller is answered, so none sees CONNECTED after its
-        // failure. A refused credential is terminal, as in every ZooKeeper client (the
-        // credentials will not change); later calls say so (`end_reason`).
-        let failure = if let Some(scheme) = conn.auth_failed.take() {
-            self.set_state(KeeperState::AuthFailed);
-            let failure = Error::AuthFailed { scheme };
-            self.end_reason = Some(failure.clone());
-            failure
-        } else {
-            // Only a connection that announced CONNECTED announces its loss: listeners of a
-            // server that fails every connection hear one SUSPENDED, not one per attempt.
-            if conn.announce.is_none() && conn.closing.is_none() {
-                self.set_state(KeeperState::Disconnected);
-            }
-            Error::connection_loss()
-        };
+        let failure = self.connection_ended(&mut conn);
         for pending in conn.pending.drain(..) {
             pending.answer(Err(failure.clone()), self);
         }
@@ -600,9 +629,27 @@ impl Task {
         conn.closing.map(Stop)
     }
 
-    /// The connection answered something: it is good for the local expiry (and, once it
-    /// has lived a while, for the backoff); CONNECTED is announced once the replayed
-    /// credentials are accepted too.
+    /// Sets the state a connection's end leaves, and gives the error its waiting callers get.
+    /// The state is set before any caller is answered, so none sees CONNECTED after its
+    /// failure. A refused credential is terminal, as in every ZooKeeper client (the
+    /// credentials will not change); later calls say so (`end_reason`).
+    fn connection_ended(&mut self, conn: &mut Connection) -> Error {
+        if let Some(scheme) = conn.auth_failed.take() {
+            self.set_state(KeeperState::AuthFailed);
+            let failure = Error::AuthFailed { scheme };
+            self.end_reason = Some(failure.clone());
+            return failure;
+        }
+        // Only a connection that announced CONNECTED announces its loss: listeners of a
+        // server that fails every connection hear one SUSPENDED, not one per attempt.
+        if conn.announce.is_none() && conn.closing.is_none() {
+            self.set_state(KeeperState::Disconnected);
+        }
+        Error::connection_loss()
+    }
+
+    /// The connection answered something: the clock on the awaited answers starts over, and
+    /// the connection is proven (see `heard`).
     fn answered(&mut self, conn: &mut Connection) {
         conn.answer_due = None;
         self.heard(conn);
@@ -892,7 +939,8 @@ struct Connection {
     ping_outstanding: bool,
     /// Answers due before the outstanding ping's (sent ahead of it, not answered yet).
     ping_ahead: usize,
-    /// The connection answered something since its handshake.
+    /// The connection answered something or sent a watch event since its handshake: it is
+    /// good for the local expiry (and, once it has lived a while, for the backoff).
     proven: bool,
     /// When the awaited answers are overdue (none came for a read timeout).
     answer_due: Option<Instant>,
@@ -903,6 +951,36 @@ struct Connection {
 }
 
 impl Connection {
+    /// Queues a ping behind everything queued so far.
+    fn queue_ping(&mut self, outbound: &mut Vec<u8>) {
+        outbound.extend_from_slice(&encode_empty_request(PING_XID, OpCode::Ping));
+        self.ping_sent();
+    }
+
+    /// Starts the clock on the awaited answers when something begins to wait, stops it when
+    /// nothing does. Whatever the server sends meanwhile (events, a drip of bytes), an answer
+    /// awaited for a whole read timeout means the connection is broken: every request ends by
+    /// then, with connection-loss.
+    fn time_awaited_answers(&mut self, read_timeout: Duration) {
+        if !self.awaiting() {
+            self.answer_due = None;
+        } else if self.answer_due.is_none() {
+            self.answer_due = Some(Instant::now() + read_timeout);
+        }
+    }
+
+    /// Makes room for the next read when little is left: a big buffer while the connection is
+    /// busy, a small one while it is quiet.
+    fn make_read_room(&self, inbound: &mut BytesMut) {
+        if inbound.capacity() - inbound.len() < READ_CHUNK / 4 {
+            inbound.reserve(if self.busy {
+                BUSY_READ_CHUNK
+            } else {
+                READ_CHUNK
+            });
+        }
+    }
+
     /// Answers the server owes (requests, auth packets, SetWatches), pings aside.
     fn answers_owed(&self) -> usize {
         self.pending.len() + self.auth_schemes.len() + self.set_watches
@@ -924,6 +1002,70 @@ impl Connection {
         if self.ping_outstanding {
             self.ping_ahead = self.ping_ahead.saturating_sub(1);
         }
+    }
+}
+
+/// The clocks of one connection: when it opened, last brought something and last sent
+/// something, against the limits the negotiated session timeout sets.
+struct Liveness {
+    opened: Instant,
+    last_received: Instant,
+    last_sent: Instant,
+    /// Silence (or awaited answers) this long breaks the connection: two thirds of the
+    /// session timeout.
+    read_timeout: Duration,
+    /// A ping is sent this long after the last write, unless one is outstanding.
+    ping_interval: Duration,
+}
+
+impl Liveness {
+    fn new(session_timeout: Duration) -> Self {
+        let read_timeout = session_timeout * 2 / 3;
+        let opened = Instant::now();
+        Liveness {
+            opened,
+            last_received: opened,
+            last_sent: opened,
+            read_timeout,
+            ping_interval: read_timeout / 2,
+        }
+    }
+
+    /// When the connection has been silent for a read timeout.
+    fn silent_from(&self) -> Instant {
+        self.last_received + self.read_timeout
+    }
+
+    /// When the timer must next look at the connection: when it falls silent, when the
+    /// awaited answers are overdue, or when a ping is due.
+    fn next_deadline(&self, conn: &Connection) -> Instant {
+        let mut deadline = self.silent_from();
+        if let Some(due) = conn.answer_due {
+            deadline = deadline.min(due);
+        }
+        if !conn.ping_outstanding && conn.closing.is_none() {
+            deadline = deadline.min(self.last_sent + self.ping_interval);
+        }
+        deadline
+    }
+
+    /// The timer fired: says why the connection is broken when it fell silent or left the
+    /// awaited answers overdue; else queues a ping when one is due.
+    fn on_timer(&self, outbound: &mut Vec<u8>, conn: &mut Connection) -> Option<String> {
+        let now = Instant::now();
+        let read_timeout = self.read_timeout;
+        if now >= self.silent_from() {
+            return Some(format!("no answer from the server for {read_timeout:?}"));
+        }
+        if conn.answer_due.is_some_and(|due| now >= due) {
+            return Some(format!(
+                "the server answered none of the requests waiting for {read_timeout:?}"
+            ));
+        }
+        if !conn.ping_outstanding && now >= self.last_sent + self.ping_interval {
+            conn.queue_ping(outbound);
+        }
+        None
     }
 }
 
@@ -966,8 +1108,8 @@ async fn sleep_until_or_never(deadline: Option<Instant>) {
 /// How long one connect attempt (TCP connect and handshake) may take: the session timeout
 /// shared among the hosts, as the Java and C clients share it, but at most a third of it. A
 /// server that takes the connection and never answers (one still starting up) then leaves
-/// time for more attempts before the session would expire; with one host and the whole
-/// timeout for each attempt, one such connection cost the session.
+/// time for more attempts before the session would expire: with one host given the whole
+/// timeout for each attempt, one such connection would cost the session.
 fn connect_attempt_timeout(session_timeout: Duration, hosts: usize) -> Duration {
     let hosts = u32::try_from(hosts.max(1)).unwrap_or(u32::MAX);
     (session_timeout / hosts)
