@@ -2,8 +2,8 @@
 //! library (`libzkclient`, `include/zkclient.h`).
 //!
 //! Layers (see ARCHITECTURE.md): [`proto`] (the wire format), `session` (the task that owns
-//! the socket, crate-private: [`SessionInfo`] is what it shows), [`client`] (the Rust API)
-//! and `ffi` (the C API over it).
+//! the socket, crate-private: [`SessionInfo`] is what it shows), [`client`] (the Rust API),
+//! [`recipe`] (kazoo's recipes on that API) and [`ffi`] (the C API over both).
 //!
 //! ```no_run
 //! use std::time::Duration;

@@ -2,7 +2,8 @@
 //!
 //! A [`Party`] member is `<path>/<32 hex digits>__party__` holding the member's identifier;
 //! a [`ShallowParty`] member is `<path>/<32 hex digits>-<identifier>` (holding the identifier
-//! too, as kazoo 2.11 does), so its members are listed with one call. Both interoperate with kazoo's recipes of the same names.
+//! too, as kazoo 2.11 does), so its members are listed with one call. Both interoperate with
+//! kazoo's recipes of the same names.
 //!
 //! The member node is ours only while its `ephemeralOwner` is the client's current session.
 //! After the client declared a session LOST the server may still hold that session and our

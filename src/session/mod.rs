@@ -45,13 +45,9 @@ pub struct SessionConfig {
     pub auth: Vec<(String, Vec<u8>)>,
 }
 
-/// A reply from the server: the header's zxid and error, and the body that follows it.
+/// A reply from the server: the header's error, and the body that follows it.
 #[derive(Debug)]
 pub struct Reply {
-    /// The zxid of the reply header. Nothing reads it since `session` is crate-private: its
-    /// one writer is in `task.rs`, to be removed with it.
-    #[allow(dead_code)]
-    pub zxid: i64,
     /// The error of the reply header.
     pub err: ErrorCode,
     /// The reply record (empty when `err` is not OK).

@@ -907,7 +907,6 @@ impl Task {
                     conn.closed = true;
                 }
                 let reply = Reply {
-                    zxid: header.zxid,
                     err: ErrorCode(header.err),
                     body,
                 };
