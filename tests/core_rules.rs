@@ -1,6 +1,7 @@
 //! The rules the C API once enforced alone, proved in the Rust core: client options, the
-//! shallow party identifier, the queue's one `get(timeout)`, the callback-style submits
-//! (create with makepath included), and what the crate root shows of the session.
+//! shallow party identifier, the double barrier's count, the 32-bit counter's default, the
+//! queue's one `get(timeout)`, the callback-style submits (create with makepath and a
+//! transaction's commit included), and what the crate root shows of the session.
 
 mod common;
 
@@ -8,6 +9,9 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
 use common::{shared_client, EVENT_TIMEOUT};
+use zkclient::client::OpResult;
+use zkclient::recipe::barrier::DoubleBarrier;
+use zkclient::recipe::counter::{Counter, CounterFormat};
 use zkclient::recipe::party::ShallowParty;
 use zkclient::recipe::queue::Queue;
 use zkclient::{
@@ -246,4 +250,53 @@ fn the_session_shows_through_the_crate_root() {
     assert_eq!(info.session_id, 0);
     let refused = zkclient::four_letter_word("127.0.0.1:2181", "RUOK", Duration::from_secs(1));
     assert!(is_invalid(refused.wait()));
+}
+
+#[test]
+fn a_double_barrier_needs_at_least_one_client() {
+    let client = unstarted();
+    assert!(is_invalid(DoubleBarrier::new(&client, "/b", 0, "x")));
+    assert!(DoubleBarrier::new(&client, "/b", 1, "x").is_ok());
+}
+
+#[test]
+fn a_32_bit_counter_refuses_a_default_outside_32_bits() {
+    let client = unstarted();
+    let too_big = i64::from(i32::MAX) + 1;
+    let too_small = i64::from(i32::MIN) - 1;
+    for default in [too_big, too_small] {
+        assert!(is_invalid(Counter::with_format(
+            &client,
+            "/c",
+            default,
+            CounterFormat::Int32Be
+        )));
+        assert!(Counter::with_format(&client, "/c", default, CounterFormat::Int64Be).is_ok());
+    }
+    assert!(
+        Counter::with_format(&client, "/c", i64::from(i32::MAX), CounterFormat::Int32Be).is_ok()
+    );
+}
+
+#[test]
+fn a_transaction_commit_then_answers_once_or_refuses_at_once() {
+    let zk = shared_client("core-commit-then");
+    let mut transaction = zk.transaction();
+    transaction.create("/t", b"", &CreateOptions::default());
+    let (done, answer) = one_answer();
+    transaction.commit_then(done).unwrap();
+    let results = answer.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap();
+    assert!(
+        matches!(results.as_slice(), [OpResult::Create { .. }]),
+        "{results:?}"
+    );
+    assert!(zk.exists("/t").wait().unwrap().is_some());
+
+    // Reads and writes together are refused before anything is sent; `done` is dropped.
+    let mut mixed = zk.transaction();
+    mixed.check("/t", 0);
+    mixed.get("/t");
+    let (done, answer) = one_answer::<Vec<OpResult>>();
+    assert!(is_invalid(mixed.commit_then(done)));
+    assert!(answer.recv().is_err(), "done ran for a refused transaction");
 }

@@ -58,7 +58,7 @@ fn double_barrier_opens_on_the_last_arrival_and_closes_on_the_last_departure() {
     for (index, client) in zk[..2].iter().cloned().enumerate() {
         let (tx, rendezvous) = (tx.clone(), rendezvous.clone());
         threads.push(std::thread::spawn(move || {
-            let barrier = DoubleBarrier::new(&client, "/work", 3, &format!("p{index}"));
+            let barrier = DoubleBarrier::new(&client, "/work", 3, &format!("p{index}")).unwrap();
             tx.send(("enter", barrier.enter(None).unwrap())).unwrap();
             rendezvous.wait();
             tx.send(("leave", barrier.leave(None).unwrap())).unwrap();
@@ -72,7 +72,7 @@ fn double_barrier_opens_on_the_last_arrival_and_closes_on_the_last_departure() {
     assert_eq!(child.len(), 32, "{child}");
     assert!(data(&zk[3], &format!("/work/{child}")).starts_with(b"p"));
 
-    let third = DoubleBarrier::new(&zk[2], "/work", 3, "p2");
+    let third = DoubleBarrier::new(&zk[2], "/work", 3, "p2").unwrap();
     assert!(third.enter(Some(EVENT_TIMEOUT)).unwrap());
     for _ in 0..2 {
         assert_eq!(rx.recv_timeout(EVENT_TIMEOUT).unwrap(), ("enter", true));
@@ -99,6 +99,7 @@ fn double_barrier_enter_times_out_when_too_few_come() {
         .map(|client| {
             std::thread::spawn(move || {
                 DoubleBarrier::new(&client, "/few", 3, "x")
+                    .unwrap()
                     .enter(Some(Duration::from_millis(500)))
                     .unwrap()
             })
@@ -127,7 +128,7 @@ fn barriers_hold_across_a_server_restart() {
             .send(("barrier", waiter.wait(None).unwrap()))
             .unwrap()
     });
-    let first = DoubleBarrier::new(&zk[1], "/work", 2, "first");
+    let first = DoubleBarrier::new(&zk[1], "/work", 2, "first").unwrap();
     std::thread::spawn(move || tx.send(("double", first.enter(None).unwrap())).unwrap());
     cluster.restart_server(1, &[&zk[0], &zk[1], &zk[2]]);
     assert!(
@@ -136,7 +137,7 @@ fn barriers_hold_across_a_server_restart() {
     );
     assert!(barrier.remove().unwrap());
     assert_eq!(rx.recv_timeout(EVENT_TIMEOUT).unwrap(), ("barrier", true));
-    let second = DoubleBarrier::new(&zk[2], "/work", 2, "second");
+    let second = DoubleBarrier::new(&zk[2], "/work", 2, "second").unwrap();
     assert!(second.enter(Some(EVENT_TIMEOUT)).unwrap());
     assert_eq!(rx.recv_timeout(EVENT_TIMEOUT).unwrap(), ("double", true));
 }
@@ -148,7 +149,7 @@ fn barriers_hold_across_a_server_restart() {
 fn a_double_barrier_participant_whose_session_is_lost_enters_again() {
     let mut doomed_session = common::BehindProxy::start("double-barrier-expire");
     let zk = doomed_session.observer.clone();
-    let doomed = DoubleBarrier::new(&doomed_session.client, "/work", 2, "doomed");
+    let doomed = DoubleBarrier::new(&doomed_session.client, "/work", 2, "doomed").unwrap();
     let (tx, rx) = channel();
     std::thread::spawn(move || tx.send(doomed.enter(Some(EVENT_TIMEOUT))).unwrap());
     wait_for_children(&zk, "/work", 1);
@@ -156,7 +157,7 @@ fn a_double_barrier_participant_whose_session_is_lost_enters_again() {
         assert!(zk.get_children("/work").wait().unwrap().0.is_empty());
     });
     wait_for_children(&zk, "/work", 1); // entered again, in the new session
-    let survivor = DoubleBarrier::new(&zk, "/work", 2, "survivor");
+    let survivor = DoubleBarrier::new(&zk, "/work", 2, "survivor").unwrap();
     assert!(survivor.enter(Some(EVENT_TIMEOUT)).unwrap());
     assert!(rx.recv_timeout(EVENT_TIMEOUT).unwrap().unwrap());
 }
@@ -174,7 +175,7 @@ fn kazoo_and_zkclient_pass_barriers_together() {
              b.leave()\nprint('out', b.participating)",
         )
     });
-    let barrier = DoubleBarrier::new(zk, "/db", 2, "rust");
+    let barrier = DoubleBarrier::new(zk, "/db", 2, "rust").unwrap();
     assert!(barrier.enter(Some(Duration::from_secs(60))).unwrap());
     assert!(barrier.leave(Some(Duration::from_secs(60))).unwrap());
     assert_eq!(

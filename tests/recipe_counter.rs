@@ -55,7 +55,7 @@ fn concurrent_increments_from_eight_clients_lose_nothing() {
 fn curator_formats_store_big_endian_integers() {
     let (_, zk) = shared_clients("counter-curator", 1);
     let zk = &zk[0];
-    let counter = Counter::with_format(zk, "/shared", 0, CounterFormat::Int32Be);
+    let counter = Counter::with_format(zk, "/shared", 0, CounterFormat::Int32Be).unwrap();
     assert_eq!(counter.add(258).unwrap(), 258);
     assert_eq!(data(zk, "/shared"), [0, 0, 1, 2]);
     assert_eq!(counter.add(-259).unwrap(), -1);
@@ -68,7 +68,7 @@ fn curator_formats_store_big_endian_integers() {
     ));
     assert_eq!(counter.value().unwrap(), -1);
 
-    let long = Counter::with_format(zk, "/long", 0, CounterFormat::Int64Be);
+    let long = Counter::with_format(zk, "/long", 0, CounterFormat::Int64Be).unwrap();
     assert_eq!(long.add(1 << 40).unwrap(), 1 << 40);
     assert_eq!(data(zk, "/long"), [0, 0, 1, 0, 0, 0, 0, 0]);
 }
@@ -97,6 +97,7 @@ fn a_node_that_is_not_an_integer_gives_a_clear_error() {
     // Three bytes are not a 32-bit integer.
     zk.set("/text", b"abc", -1).wait().unwrap();
     assert!(Counter::with_format(zk, "/text", 0, CounterFormat::Int32Be)
+        .unwrap()
         .value()
         .is_err());
 }
@@ -196,7 +197,7 @@ fn kazoo_and_zkclient_share_a_counter() {
     assert_eq!(out.lines().collect::<Vec<_>>(), ["8", "-2"]);
     assert_eq!(counter.value().unwrap(), -2);
     // Curator mode: kazoo's support_curator reads zkclient's 4 bytes, and back.
-    let curator = Counter::with_format(zk, "/curator", 0, CounterFormat::Int32Be);
+    let curator = Counter::with_format(zk, "/curator", 0, CounterFormat::Int32Be).unwrap();
     assert_eq!(curator.add(70000).unwrap(), 70000);
     let out = common::kazoo(
         &hosts,

@@ -198,8 +198,8 @@ fn a_consumer_never_consumes_an_entry_under_a_claim_of_its_lost_session() {
 #[test]
 fn a_double_barrier_participant_across_lost_enters_and_leaves_with_its_current_node() {
     let mut w = BehindProxy::start("partition-double-barrier");
-    let a = Arc::new(DoubleBarrier::new(&w.client, "/barrier", 2, "a"));
-    let b = Arc::new(DoubleBarrier::new(&w.observer, "/barrier", 2, "b"));
+    let a = Arc::new(DoubleBarrier::new(&w.client, "/barrier", 2, "a").unwrap());
+    let b = Arc::new(DoubleBarrier::new(&w.observer, "/barrier", 2, "b").unwrap());
     let node = a.node_path();
     let (entered_tx, entered) = channel();
     let entering = a.clone();

@@ -306,6 +306,17 @@ impl Transaction {
         self.client.run(self.prepare()?).await
     }
 
+    /// Submits [`Transaction::commit`] without waiting, as the `*_then` methods of
+    /// [`Client`] do: an error (an invalid operation, a closed client) means nothing was sent
+    /// and `done` is never called; otherwise `done` gets the results exactly once, on the
+    /// dispatcher thread, in server order with the client's other callbacks.
+    pub fn commit_then(
+        &self,
+        done: impl FnOnce(Result<Vec<OpResult>>) + Send + 'static,
+    ) -> Result<()> {
+        self.client.submit(self.prepare()?, done)
+    }
+
     /// The first error among `results` (the reason a transaction was refused), if any.
     pub fn first_error(results: &[OpResult]) -> Option<ErrorCode> {
         let failing =

@@ -345,11 +345,9 @@ pub unsafe extern "C" fn zk_transaction_commit_async(
         let transaction = unsafe { required(transaction, "transaction") }?;
         let completion = required_fn(completion, "completion")?;
         let user_data = super::UserData::new(user_data, None);
-        let prepared = transaction.transaction.prepare()?;
         transaction
             .transaction
-            .client()
-            .submit(prepared, move |result: Result<Vec<OpResult>>| {
+            .commit_then(move |result: Result<Vec<OpResult>>| {
                 let (rc, mut results) = match result {
                     Ok(results) => {
                         let rc = outcome(&results);

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::client::{Client, WatchId, WatchedEvent};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::proto::{ErrorCode, EventType};
 use crate::runtime::Wait;
 
@@ -149,16 +149,27 @@ pub struct DoubleBarrier {
 impl DoubleBarrier {
     /// A participant of the double barrier at `path` that opens when `num_clients`
     /// participants are in. `identifier` is stored in the participant's node (kazoo defaults
-    /// it to `<fqdn>-<pid>`). Nothing is sent until a call.
-    pub fn new(client: &Client, path: &str, num_clients: usize, identifier: &str) -> DoubleBarrier {
-        DoubleBarrier {
+    /// it to `<fqdn>-<pid>`). Nothing is sent until a call. `InvalidArgument` when
+    /// `num_clients` is 0 (a barrier nobody needs to enter would never open).
+    pub fn new(
+        client: &Client,
+        path: &str,
+        num_clients: usize,
+        identifier: &str,
+    ) -> Result<DoubleBarrier> {
+        if num_clients == 0 {
+            return Err(Error::InvalidArgument(
+                "a double barrier needs num_clients of at least 1".into(),
+            ));
+        }
+        Ok(DoubleBarrier {
             client: client.clone(),
             path: path.to_string(),
             num_clients,
             identifier: identifier.to_string(),
             node_name: super::common::guid(),
             waker: Arc::new(Waker::default()),
-        }
+        })
     }
 
     /// This participant's node: `<path>/<guid>`.

@@ -39,23 +39,34 @@ impl Counter {
     /// A counter at `path` (kazoo's `zk.Counter(path, default)`), stored as ASCII decimal.
     /// Nothing is sent until the first read or change.
     pub fn new(client: &Client, path: &str, default: i64) -> Counter {
-        Counter::with_format(client, path, default, CounterFormat::Ascii)
+        Counter {
+            client: client.clone(),
+            path: path.to_string(),
+            default,
+            format: CounterFormat::Ascii,
+        }
     }
 
-    /// A counter stored in `format`. For [`CounterFormat::Int32Be`] the default must fit in
-    /// 32 bits; a value that does not is reported by the read or change that meets it.
+    /// A counter stored in `format`. `InvalidArgument` for a default that `format` cannot
+    /// hold (outside 32 bits for [`CounterFormat::Int32Be`]); a result of a change that does
+    /// not fit is reported by that change.
     pub fn with_format(
         client: &Client,
         path: &str,
         default: i64,
         format: CounterFormat,
-    ) -> Counter {
-        Counter {
+    ) -> Result<Counter> {
+        if format == CounterFormat::Int32Be && i32::try_from(default).is_err() {
+            return Err(Error::InvalidArgument(format!(
+                "the default {default} does not fit the 32-bit counter format"
+            )));
+        }
+        Ok(Counter {
             client: client.clone(),
             path: path.to_string(),
             default,
             format,
-        }
+        })
     }
 
     /// The node's path.

@@ -144,10 +144,7 @@ pub unsafe extern "C" fn zk_double_barrier_new(
         let identifier = std::str::from_utf8(identifier)
             .map_err(|_| Error::InvalidArgument("identifier is not valid UTF-8".into()))?;
         let out_barrier = required_out(out_barrier, "out_barrier")?;
-        if num_clients == 0 {
-            return Err(Error::InvalidArgument("num_clients is 0".into()));
-        }
-        let barrier = DoubleBarrier::new(client, path, num_clients as usize, identifier);
+        let barrier = DoubleBarrier::new(client, path, num_clients as usize, identifier)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { new_handle(out_barrier, zk_double_barrier { barrier }) };
         Ok(())

@@ -2,7 +2,6 @@
 
 use std::ffi::c_char;
 
-use crate::error::Error;
 use crate::ffi::client::{client_arg, zk_client};
 use crate::ffi::{
     free_handle, guard, guard_value, new_handle, path_arg, required, required_out, zk_error,
@@ -32,12 +31,7 @@ unsafe fn new_counter(
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
         let out_counter = required_out(out_counter, "out_counter")?;
-        if format == CounterFormat::Int32Be && i32::try_from(default_value).is_err() {
-            return Err(Error::InvalidArgument(format!(
-                "default_value {default_value} does not fit the 32-bit format"
-            )));
-        }
-        let counter = Counter::with_format(client, path, default_value, format);
+        let counter = Counter::with_format(client, path, default_value, format)?;
         // SAFETY: checked non-NULL; writable per the contract.
         unsafe { new_handle(out_counter, zk_counter { counter }) };
         Ok(())
