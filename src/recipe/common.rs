@@ -6,6 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use crate::error::Error;
+use crate::proto::ErrorCode;
+
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -109,6 +112,14 @@ pub(crate) fn wake_on_event(
             waker.wake();
         }
     }
+}
+
+/// Errors after which an acquire tries again (the client reconnects or opens a new session).
+pub(crate) fn is_retryable(error: &Error) -> bool {
+    matches!(error, Error::ForceRetry)
+        || error.is(ErrorCode::CONNECTION_LOSS)
+        || error.is(ErrorCode::OPERATION_TIMEOUT)
+        || error.is(ErrorCode::SESSION_EXPIRED)
 }
 
 /// The longest wait before retrying after a connection loss that brings no state change.

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::proto::ErrorCode;
 use crate::runtime::Wait;
 
-use super::lock::is_retryable;
+use super::common::is_retryable;
 
 /// How a counter's value is stored in its node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -12,8 +12,9 @@ use crate::error::{Error, Result};
 use crate::proto::{CreateMode, ErrorCode, Stat};
 use crate::runtime::Wait;
 
-use super::common::Waker;
-use super::lock::{retry_for_session_timeouts, RELEASE_TIMEOUTS};
+use std::time::Instant;
+
+use super::common::{is_retryable, Waker, RETRY_PAUSE};
 
 /// True when `stat` is of a node that belongs to the client's current session.
 pub(crate) fn is_current(client: &Client, stat: &Stat) -> bool {
@@ -64,4 +65,36 @@ pub(crate) fn delete_own(client: &Client, waker: &Waker, path: &str) -> Result<b
         path: path.to_string(),
         cause: Box::new(cause),
     })
+}
+
+/// How many session timeouts a release keeps trying to delete a node before it reports that
+/// the node may remain ([`Error::MayRemain`]).
+pub const RELEASE_TIMEOUTS: u32 = 2;
+
+/// Runs `operation` until it succeeds, retrying connection losses and session expiry (on
+/// each state change, at least every [`RETRY_PAUSE`]) for up to `timeouts` times the session
+/// timeout. The last error once that time is up, or at once for any other error (a stopped
+/// client included).
+pub(crate) fn retry_for_session_timeouts<T>(
+    client: &Client,
+    waker: &Waker,
+    timeouts: u32,
+    mut operation: impl FnMut() -> Result<T>,
+) -> Result<T> {
+    let started = Instant::now();
+    loop {
+        let seen = waker.generation();
+        match operation() {
+            Ok(value) => return Ok(value),
+            Err(error) if is_retryable(&error) => {
+                let bound = client.session_info().negotiated_timeout * timeouts;
+                let deadline = started + bound.max(RETRY_PAUSE);
+                if Instant::now() >= deadline {
+                    return Err(error);
+                }
+                waker.pause(seen, Some(deadline));
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }

@@ -29,7 +29,9 @@ use crate::error::{Error, Result};
 use crate::proto::{CreateMode, ErrorCode};
 use crate::runtime::Wait;
 
-pub(crate) use super::common::{guid, lock, wake_on_event, Waker, RETRY_PAUSE};
+use super::common::{guid, is_retryable, lock, wake_on_event, Waker};
+use super::ephemeral::retry_for_session_timeouts;
+pub use super::ephemeral::RELEASE_TIMEOUTS;
 use crate::client::path::join;
 
 /// Told the connection state ([`State::Suspended`], [`State::Connected`], [`State::Lost`])
@@ -121,14 +123,6 @@ struct Inner {
     cancelled: AtomicBool,
     listener: Mutex<Option<ListenerId>>,
     on_state: Option<StateListener>,
-}
-
-/// Errors after which an acquire tries again (the client reconnects or opens a new session).
-pub(crate) fn is_retryable(error: &Error) -> bool {
-    matches!(error, Error::ForceRetry)
-        || error.is(ErrorCode::CONNECTION_LOSS)
-        || error.is(ErrorCode::OPERATION_TIMEOUT)
-        || error.is(ErrorCode::SESSION_EXPIRED)
 }
 
 /// The sequence part of a contender node named with one of `names` (kazoo's
@@ -579,54 +573,6 @@ impl Inner {
             cause: Box::new(cause),
         })
     }
-}
-
-/// How many session timeouts a release keeps trying to delete a node before it reports that
-/// the node may remain ([`Error::MayRemain`]).
-pub const RELEASE_TIMEOUTS: u32 = 2;
-
-/// Runs `operation` until it succeeds, retrying connection losses and session expiry (on
-/// each state change, at least every [`RETRY_PAUSE`]) for up to `timeouts` times the session
-/// timeout. The last error once that time is up, or at once for any other error (a stopped
-/// client included).
-pub(crate) fn retry_for_session_timeouts<T>(
-    client: &Client,
-    waker: &Waker,
-    timeouts: u32,
-    mut operation: impl FnMut() -> Result<T>,
-) -> Result<T> {
-    let started = Instant::now();
-    loop {
-        let seen = waker.generation();
-        match operation() {
-            Ok(value) => return Ok(value),
-            Err(error) if is_retryable(&error) => {
-                let bound = client.session_info().negotiated_timeout * timeouts;
-                let deadline = started + bound.max(RETRY_PAUSE);
-                if Instant::now() >= deadline {
-                    return Err(error);
-                }
-                waker.pause(seen, Some(deadline));
-            }
-            Err(error) => return Err(error),
-        }
-    }
-}
-
-/// Deletes an ephemeral node of ours, retrying connection losses through reconnects and new
-/// sessions (the server may keep a node of a session the client has given up on) for up to
-/// [`RELEASE_TIMEOUTS`] session timeouts; [`Error::MayRemain`] if it could not.
-pub(crate) fn delete_ephemeral(client: &Client, waker: &Waker, path: &str) -> Result<()> {
-    retry_for_session_timeouts(client, waker, RELEASE_TIMEOUTS, || {
-        match client.delete(path, -1).wait() {
-            Err(error) if error.is(ErrorCode::NO_NODE) => Ok(()),
-            other => other,
-        }
-    })
-    .map_err(|cause| Error::MayRemain {
-        path: path.to_string(),
-        cause: Box::new(cause),
-    })
 }
 
 #[cfg(test)]

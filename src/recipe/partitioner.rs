@@ -38,8 +38,9 @@ use crate::error::{Error, Result};
 use crate::proto::EventType;
 use crate::runtime::Wait;
 
+use super::common::is_retryable;
 use super::common::{host_name, lock, RETRY_PAUSE};
-use super::lock::{is_retryable, Lock};
+use super::lock::Lock;
 use super::party::ShallowParty;
 
 /// kazoo's default `time_boundary`: how long the party must be unchanged before allocating.

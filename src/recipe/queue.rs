@@ -23,9 +23,9 @@ use crate::error::{Error, Result};
 use crate::proto::{CreateMode, ErrorCode};
 use crate::runtime::Wait;
 
+use super::common::is_retryable;
 use super::common::{guid, lock, wake_on_event, Waker};
 use super::ephemeral::{delete_own, is_current};
-use super::lock::is_retryable;
 
 /// The lowest and highest priorities kazoo accepts.
 const PRIORITIES: std::ops::RangeInclusive<i32> = 0..=999;

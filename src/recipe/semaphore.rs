@@ -20,8 +20,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::common::{guid, lock, wake_on_event, Waker};
-use super::lock::{delete_ephemeral, is_retryable, Lock};
+use super::common::{guid, is_retryable, lock, wake_on_event, Waker};
+use super::ephemeral::delete_own;
+use super::lock::Lock;
 use crate::client::path::join;
 use crate::client::{Client, CreateOptions, ListenerId, State, Transaction};
 use crate::error::{Error, Result};
@@ -386,7 +387,7 @@ impl Inner {
                 return Ok(());
             }
         }
-        delete_ephemeral(&self.client, &self.waker, &self.lease_path)?;
+        delete_own(&self.client, &self.waker, &self.lease_path)?;
         lock(&self.held).unsure = false;
         Ok(())
     }
