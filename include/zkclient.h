@@ -210,6 +210,35 @@ enum zk_error
      * descriptors); nothing was sent. A later call may succeed.
      */
     ZK_ERUNTIME = -1010,
+    /**
+     * A TLS connection failed for a reason without a code of its own (no common protocol
+     * version or cipher, a malformed certificate, ...); the message says which.
+     */
+    ZK_ETLS = -1011,
+    /**
+     * TLS: the server's certificate is not signed by a CA the client trusts (see
+     * `zk_tls_options_set_ca_file()`).
+     */
+    ZK_ETLSUNKNOWNCA = -1012,
+    /**
+     * TLS: the server's certificate is not valid for the server name checked (the host of
+     * the connect string, or `zk_tls_options_set_server_name()`).
+     */
+    ZK_ETLSHOSTNAME = -1013,
+    /**
+     * TLS: the server's certificate has expired (or is not valid yet).
+     */
+    ZK_ETLSEXPIRED = -1014,
+    /**
+     * TLS: the server requires a client certificate and none is configured, or it refused
+     * the one given (see `zk_tls_options_set_client_cert_file()`).
+     */
+    ZK_ETLSCLIENTCERT = -1015,
+    /**
+     * TLS: the server does not speak TLS on this port (a plain `clientPort`, or another
+     * service).
+     */
+    ZK_ENOTTLS = -1016,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

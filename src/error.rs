@@ -85,6 +85,35 @@ pub enum Error {
     /// that process (its threads and connections did not come along). Nothing was sent.
     #[error("this client was created before fork() and belongs to the parent process: the child cannot use it (free it, nothing is sent), and must create its own client")]
     Forked,
+    /// A TLS connection to `host` failed: its certificate, its protocol, or ours. Counted as a
+    /// failed connection attempt; a session that never connected ends with it once every host
+    /// of the connect string failed this way (a configuration no server accepts).
+    #[error("TLS with {host}: {failure}: {detail}")]
+    Tls {
+        /// The server (`host:port`).
+        host: String,
+        /// What went wrong, for programs.
+        failure: TlsFailure,
+        /// The details, for people.
+        detail: String,
+    },
+    /// SASL authentication could not be done on the client's side (GSSAPI found no
+    /// credentials, the KDC did not answer, the server failed to prove itself): the session
+    /// ends (AUTH_FAILED). Never contains a secret.
+    #[error("SASL {mechanism} authentication failed: {reason}")]
+    SaslFailed {
+        /// The mechanism (`DIGEST-MD5`, `GSSAPI`).
+        mechanism: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The server demands SASL authentication (`sessionRequireClientSASLAuth=true`) and this
+    /// client has no SASL credentials: the session ends.
+    #[error("the server closed the session because it requires SASL authentication (sessionRequireClientSASLAuth): configure SASL credentials (ClientOptions::sasl; in C zk_options_set_sasl with zk_sasl_options_new_digest or zk_sasl_options_new_gssapi)")]
+    SaslRequired,
+    /// A feature this build of zkclient does not have.
+    #[error("not available: {0}")]
+    Unimplemented(String),
     /// The runtime that runs the sessions could not be built (out of threads or file
     /// descriptors). Nothing was sent; a later attempt may succeed.
     #[error("{0}")]
@@ -103,6 +132,8 @@ impl Error {
             Error::Keeper(code) => Some(*code),
             Error::AuthFailed { .. } => Some(ErrorCode::AUTH_FAILED),
             Error::SessionExpired { .. } => Some(ErrorCode::SESSION_EXPIRED),
+            Error::SaslFailed { .. } => Some(ErrorCode::AUTH_FAILED),
+            Error::SaslRequired => Some(ErrorCode::SESSION_CLOSED_REQUIRE_SASL_AUTH),
             _ => None,
         }
     }
@@ -110,6 +141,46 @@ impl Error {
     /// True when this is ZooKeeper error `code`.
     pub fn is(&self, code: ErrorCode) -> bool {
         self.keeper_code() == Some(code)
+    }
+}
+
+/// What failed in a TLS connection ([`Error::Tls`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TlsFailure {
+    /// The server's certificate is not signed by a CA the client trusts.
+    UnknownCa,
+    /// The server's certificate is not valid for the name the client checked (the host of the
+    /// connect string, or the configured server name).
+    HostnameMismatch,
+    /// The server's certificate has expired (or is not valid yet).
+    CertificateExpired,
+    /// The server demands a client certificate and none was configured.
+    ClientCertificateRequired,
+    /// The server refused the client's certificate.
+    ClientCertificateRejected,
+    /// The peer does not speak TLS on this port (a plain ZooKeeper port, or another service).
+    NotTls,
+    /// Any other TLS failure (a bad certificate, no common protocol version or cipher, ...).
+    Other,
+}
+
+impl std::fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TlsFailure::UnknownCa => "the server's certificate is not signed by a trusted CA",
+            TlsFailure::HostnameMismatch => {
+                "the server's certificate is not valid for the server name checked"
+            }
+            TlsFailure::CertificateExpired => {
+                "the server's certificate has expired or is not valid yet"
+            }
+            TlsFailure::ClientCertificateRequired => {
+                "the server requires a client certificate and none is configured"
+            }
+            TlsFailure::ClientCertificateRejected => "the server refused the client certificate",
+            TlsFailure::NotTls => "the server does not speak TLS on this port",
+            TlsFailure::Other => "the TLS handshake failed",
+        })
     }
 }
 

@@ -21,10 +21,14 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{Error, Result};
 use crate::proto::{Acl, KeeperState};
 use crate::runtime::Wait;
-use crate::session::{self, parse_hosts, Command, SessionConfig, Status, WatchRegistry};
+use crate::session::{
+    self, parse_hosts, Command, SessionConfig, Status, TlsConnector, WatchRegistry,
+};
 
 pub use crate::retry::RetryPolicy;
-pub use crate::session::{HostAddr, SessionInfo, DEFAULT_PORT};
+pub use crate::session::{
+    GssapiOptions, HostAddr, Pem, SaslOptions, SessionInfo, TlsOptions, DEFAULT_PORT,
+};
 pub use acl::{digest_acl, digest_acl_id};
 pub use admin::{four_letter_word, MAX_FOUR_LETTER_WORD_REPLY};
 pub use listeners::{Listener, ListenerId, State};
@@ -68,6 +72,12 @@ pub struct ClientOptions {
     /// Credentials (scheme, credential) sent on every connection before CONNECTED is
     /// announced, e.g. `("digest", b"user:password")` (kazoo's `auth_data`).
     pub auth: Vec<(String, Vec<u8>)>,
+    /// Speak TLS to every server of the connect string (their `secureClientPort`s); `None`:
+    /// plain TCP.
+    pub tls: Option<TlsOptions>,
+    /// Authenticate with SASL (DIGEST-MD5 or GSSAPI) on every connection, before CONNECTED
+    /// is announced; `None`: no SASL.
+    pub sasl: Option<SaslOptions>,
     /// The policy of [`Client::retry`] (kazoo's `command_retry`).
     pub command_retry: RetryPolicy,
     /// How reconnection backs off between rounds over the hosts, and when it gives up (kazoo's
@@ -124,6 +134,12 @@ impl ClientOptions {
         self.connection_retry.validate()?;
         for (scheme, credential) in &self.auth {
             check_credential(scheme, credential, self.max_request_size)?;
+        }
+        if let Some(tls) = &self.tls {
+            tls.connector()?;
+        }
+        if let Some(sasl) = &self.sasl {
+            sasl.validate()?;
         }
         Ok(())
     }
@@ -197,6 +213,8 @@ impl Default for ClientOptions {
             max_reply_size: DEFAULT_MAX_REPLY_SIZE,
             default_acl: Acl::open_unsafe(),
             auth: Vec::new(),
+            tls: None,
+            sasl: None,
             command_retry: RetryPolicy::default(),
             connection_retry: default_connection_retry(),
         }
@@ -231,6 +249,8 @@ struct Inner {
     hosts: Vec<HostAddr>,
     chroot: Option<String>,
     options: ClientOptions,
+    /// The TLS configuration, built once from `options.tls`.
+    tls: Option<TlsConnector>,
     status: Arc<Status>,
     notifier: Arc<listeners::Notifier>,
     session: RwLock<Option<mpsc::UnboundedSender<Command>>>,
@@ -265,9 +285,11 @@ impl Client {
     pub fn new(connect_string: &str, options: ClientOptions) -> Result<Client> {
         let (hosts, chroot) = parse_connect_string(connect_string)?;
         options.validate()?;
+        let tls = options.tls.as_ref().map(TlsOptions::connector).transpose()?;
         let config = Self::session_config(
             &hosts,
             &options,
+            tls.clone(),
             options.session_id,
             &options.session_password,
         );
@@ -281,6 +303,7 @@ impl Client {
                 hosts,
                 chroot,
                 options,
+                tls,
                 notifier: Arc::new(listeners::Notifier::new()),
                 session: RwLock::new(None),
                 watches: Arc::default(),
@@ -292,6 +315,7 @@ impl Client {
     fn session_config(
         hosts: &[HostAddr],
         options: &ClientOptions,
+        tls: Option<TlsConnector>,
         id: i64,
         password: &[u8],
     ) -> SessionConfig {
@@ -305,6 +329,8 @@ impl Client {
             max_reply_size: options.max_reply_size,
             connection_retry: options.connection_retry.clone(),
             auth: options.auth.clone(),
+            tls,
+            sasl: options.sasl.clone(),
         }
     }
 
@@ -332,8 +358,13 @@ impl Client {
                 } else {
                     (0, Vec::new())
                 };
-                let config =
-                    Self::session_config(&self.inner.hosts, &self.inner.options, id, &password);
+                let config = Self::session_config(
+                    &self.inner.hosts,
+                    &self.inner.options,
+                    self.inner.tls.clone(),
+                    id,
+                    &password,
+                );
                 *session = Some(session::spawn(
                     config,
                     self.inner.status.clone(),

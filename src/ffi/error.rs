@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, CStr};
 
-use crate::error::Error;
+use crate::error::{Error, TlsFailure};
 use crate::proto::ErrorCode;
 
 /// The result of every zkclient function that can fail. `ZK_OK` (0) is success. Server
@@ -104,6 +104,23 @@ pub enum zk_error {
     /// The library's network threads could not be started (out of threads or file
     /// descriptors); nothing was sent. A later call may succeed.
     ZK_ERUNTIME = -1010,
+    /// A TLS connection failed for a reason without a code of its own (no common protocol
+    /// version or cipher, a malformed certificate, ...); the message says which.
+    ZK_ETLS = -1011,
+    /// TLS: the server's certificate is not signed by a CA the client trusts (see
+    /// `zk_tls_options_set_ca_file()`).
+    ZK_ETLSUNKNOWNCA = -1012,
+    /// TLS: the server's certificate is not valid for the server name checked (the host of
+    /// the connect string, or `zk_tls_options_set_server_name()`).
+    ZK_ETLSHOSTNAME = -1013,
+    /// TLS: the server's certificate has expired (or is not valid yet).
+    ZK_ETLSEXPIRED = -1014,
+    /// TLS: the server requires a client certificate and none is configured, or it refused
+    /// the one given (see `zk_tls_options_set_client_cert_file()`).
+    ZK_ETLSCLIENTCERT = -1015,
+    /// TLS: the server does not speak TLS on this port (a plain `clientPort`, or another
+    /// service).
+    ZK_ENOTTLS = -1016,
 }
 
 /// The one conversion of a number C hands back (a callback's result) to a code: every
@@ -132,7 +149,7 @@ impl zk_error {
     }
 
     /// Every code, in declaration order.
-    pub const ALL: [zk_error; 44] = {
+    pub const ALL: [zk_error; 50] = {
         use zk_error::*;
         [
             ZK_OK,
@@ -179,6 +196,12 @@ impl zk_error {
             ZK_EFORCERETRY,
             ZK_EFORKED,
             ZK_ERUNTIME,
+            ZK_ETLS,
+            ZK_ETLSUNKNOWNCA,
+            ZK_ETLSHOSTNAME,
+            ZK_ETLSEXPIRED,
+            ZK_ETLSCLIENTCERT,
+            ZK_ENOTTLS,
         ]
     };
 
@@ -214,6 +237,19 @@ impl zk_error {
             Error::MayRemain { cause, .. } => Self::from_error(cause),
             Error::Forked => zk_error::ZK_EFORKED,
             Error::Runtime(_) => zk_error::ZK_ERUNTIME,
+            Error::Tls { failure, .. } => match failure {
+                TlsFailure::UnknownCa => zk_error::ZK_ETLSUNKNOWNCA,
+                TlsFailure::HostnameMismatch => zk_error::ZK_ETLSHOSTNAME,
+                TlsFailure::CertificateExpired => zk_error::ZK_ETLSEXPIRED,
+                TlsFailure::ClientCertificateRequired | TlsFailure::ClientCertificateRejected => {
+                    zk_error::ZK_ETLSCLIENTCERT
+                }
+                TlsFailure::NotTls => zk_error::ZK_ENOTTLS,
+                TlsFailure::Other => zk_error::ZK_ETLS,
+            },
+            Error::SaslFailed { .. } => zk_error::ZK_EAUTHFAILED,
+            Error::SaslRequired => zk_error::ZK_ESESSIONCLOSEDREQUIRESASLAUTH,
+            Error::Unimplemented(_) => zk_error::ZK_EUNIMPLEMENTED,
         }
     }
 
@@ -264,6 +300,12 @@ impl zk_error {
             ZK_EFORCERETRY => c"ZK_EFORCERETRY",
             ZK_EFORKED => c"ZK_EFORKED",
             ZK_ERUNTIME => c"ZK_ERUNTIME",
+            ZK_ETLS => c"ZK_ETLS",
+            ZK_ETLSUNKNOWNCA => c"ZK_ETLSUNKNOWNCA",
+            ZK_ETLSHOSTNAME => c"ZK_ETLSHOSTNAME",
+            ZK_ETLSEXPIRED => c"ZK_ETLSEXPIRED",
+            ZK_ETLSCLIENTCERT => c"ZK_ETLSCLIENTCERT",
+            ZK_ENOTTLS => c"ZK_ENOTTLS",
         }
     }
 }

@@ -515,6 +515,22 @@ encode_record! {
     }
 }
 
+record! {
+    /// sasl: one token of a SASL exchange, both ways (jute's GetSASLRequest and
+    /// SetSASLResponse have this one field).
+    #[derive(Clone, PartialEq, Eq, Default)]
+    pub struct SaslToken {
+        /// The mechanism's token (may hold credentials: never printed).
+        pub token: Vec<u8>,
+    }
+}
+
+impl std::fmt::Debug for SaslToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SaslToken({} bytes)", self.token.len())
+    }
+}
+
 encode_record! {
     /// auth: adds credentials to the session.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

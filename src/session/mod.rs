@@ -4,7 +4,10 @@
 
 mod hosts;
 mod probe;
+mod sasl;
 mod task;
+mod tls;
+mod transport;
 mod watches;
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -17,7 +20,10 @@ use crate::error::{Error, Result};
 use crate::proto::{ErrorCode, KeeperState, OpCode};
 
 pub use hosts::{parse_hosts, HostAddr, DEFAULT_PORT};
-pub use probe::four_letter_word;
+pub(crate) use probe::four_letter_word;
+pub use sasl::{GssapiOptions, SaslOptions};
+pub(crate) use tls::TlsConnector;
+pub use tls::{Pem, TlsOptions};
 pub use watches::{
     OnceWatcher, PendingWatch, PersistentWatcher, WatchEvent, WatchKind, WatchRegistry,
 };
@@ -43,6 +49,10 @@ pub struct SessionConfig {
     pub connection_retry: crate::retry::RetryPolicy,
     /// Credentials (scheme, credential) sent on every new connection before CONNECTED.
     pub auth: Vec<(String, Vec<u8>)>,
+    /// Speak TLS to every server.
+    pub tls: Option<TlsConnector>,
+    /// Authenticate with SASL on every connection, right after the handshake.
+    pub sasl: Option<SaslOptions>,
 }
 
 /// A reply from the server: the header's error, and the body that follows it.

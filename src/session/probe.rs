@@ -5,21 +5,27 @@ use std::io;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::time::{sleep, timeout};
 
 use super::hosts::HostAddr;
+use super::tls::TlsConnector;
+use super::transport::{OpenFailure, Stream};
 
-/// Sends a four-letter word (`ruok`, `srvr`, `isro`, ...) to `host` and returns its whole
-/// answer (the server writes it and closes), at most `max_reply` bytes, within `limit`.
-pub async fn four_letter_word(
+/// Sends a four-letter word (`ruok`, `srvr`, `isro`, ...) to `host`, over TLS when `tls` is
+/// given (a `secureClientPort`), and returns its whole answer (the server writes it and
+/// closes), at most `max_reply` bytes, within `limit`.
+pub(crate) async fn four_letter_word(
     host: &HostAddr,
+    tls: Option<&TlsConnector>,
     word: &str,
     limit: Duration,
     max_reply: usize,
 ) -> io::Result<String> {
     let exchange = async {
-        let mut stream = TcpStream::connect((host.host.as_str(), host.port)).await?;
+        let mut stream = Stream::open(host, tls).await.map_err(|failure| match failure {
+            OpenFailure::Network(why) => io::Error::new(io::ErrorKind::ConnectionRefused, why),
+            OpenFailure::Tls(error) => io::Error::other(error.to_string()),
+        })?;
         stream.write_all(word.as_bytes()).await?;
         let mut reply = Vec::new();
         (&mut stream)
@@ -52,12 +58,13 @@ const PROBE_CEILING: Duration = Duration::from_secs(60);
 pub(super) async fn find_read_write_server(
     hosts: Vec<HostAddr>,
     current: Option<HostAddr>,
+    tls: Option<TlsConnector>,
 ) -> HostAddr {
     let mut pause = PROBE_START;
     loop {
         sleep(pause).await;
         for host in hosts.iter().filter(|host| Some(*host) != current.as_ref()) {
-            if let Ok(answer) = four_letter_word(host, "isro", Duration::from_secs(1), 64).await {
+            if let Ok(answer) = four_letter_word(host, tls.as_ref(), "isro", Duration::from_secs(1), 64).await {
                 if answer.trim() == "rw" {
                     return host.clone();
                 }

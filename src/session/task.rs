@@ -5,13 +5,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep, sleep_until, timeout, Instant};
 
 use super::hosts::{HostAddr, HostList};
 use super::probe::find_read_write_server;
+use super::sasl::{self, SaslOutcome};
+use super::tls::TlsConnector;
+use super::transport::{OpenFailure, Stream};
 use super::watches::{Fired, PendingWatch, WatchKind, WatchRegistry};
 use super::{Answer, Command, Reply, ReplyTo, Request, SessionConfig, SessionEvents, Status};
 use crate::error::{Error, Result};
@@ -90,11 +92,18 @@ struct Task {
     ever_connected: bool,
     /// Why the task ends on its own (a refused credential, a failed resume).
     end_reason: Option<Error>,
+    /// Connect attempts in a row that failed on TLS (see `tls_failed`).
+    tls_failures: usize,
 }
 
 /// A fresh connection, its session established, before CONNECTED is announced.
 struct Established {
-    stream: TcpStream,
+    stream: Stream,
+    opening: Opening,
+}
+
+/// What a fresh connection starts with.
+struct Opening {
     leftover: BytesMut,
     /// Auth packets, then watch re-arming, sent before anything else.
     first_frames: Vec<u8>,
@@ -147,6 +156,7 @@ pub(super) async fn run(
         server: None,
         ever_connected: false,
         end_reason: None,
+        tls_failures: 0,
     };
     task.auth = task.config.auth.clone();
     let Stop(done) = task.run(&mut commands).await;
@@ -289,7 +299,13 @@ impl Task {
             let attempt_timeout =
                 connect_attempt_timeout(self.negotiated_timeout, self.hosts.len());
             let expiry = self.last_heard.map(|heard| heard + self.negotiated_timeout);
-            let attempt = handshake(host.clone(), self.connect_request(), delay, attempt_timeout);
+            let attempt = handshake(
+                host.clone(),
+                self.config.tls.clone(),
+                self.connect_request(),
+                delay,
+                attempt_timeout,
+            );
             tokio::pin!(attempt);
             let outcome = loop {
                 tokio::select! {
@@ -302,17 +318,25 @@ impl Task {
                     () = sleep_until_or_never(expiry) => break None,
                 }
             };
-            let (stream, response, leftover) = match outcome {
+            let (mut stream, response, mut leftover) = match outcome {
                 None => {
                     self.expire();
                     continue;
                 }
-                Some(Err(_why)) => {
+                Some(Err(AttemptFailure::Network(_why))) => {
+                    self.tls_failures = 0;
                     self.hosts.failed();
+                    continue;
+                }
+                Some(Err(AttemptFailure::Tls(error))) => {
+                    if let Some(stop) = self.tls_failed(error) {
+                        return Err(stop);
+                    }
                     continue;
                 }
                 Some(Ok(connected)) => connected,
             };
+            self.tls_failures = 0;
             let asked = self.session_id;
             match judge_handshake(asked, &response) {
                 Handshake::Valid => {}
@@ -331,6 +355,37 @@ impl Task {
                 Handshake::Expired => {
                     self.expire();
                     continue;
+                }
+            }
+            // SASL before anything else, a ping included: a server that requires it closes a
+            // session that sends anything first. CONNECTED only once authenticated.
+            if let Some(options) = self.config.sasl.clone() {
+                let exchange = sasl::authenticate(
+                    &options,
+                    &host.host,
+                    &mut stream,
+                    &mut leftover,
+                    || self.next_xid(),
+                );
+                match timeout(attempt_timeout, exchange).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(SaslOutcome::Refused(error))) => {
+                        // The session the handshake gave is kept (the server may expire it);
+                        // the task ends: the credentials will not change.
+                        self.session_id = response.session_id;
+                        self.set_state(KeeperState::AuthFailed);
+                        self.end_reason = Some(error);
+                        return Err(Stop(None));
+                    }
+                    // The connection broke, or the server took too long: a failed attempt.
+                    Ok(Err(SaslOutcome::Broken(_why))) => {
+                        self.hosts.failed();
+                        continue;
+                    }
+                    Err(_elapsed) => {
+                        self.hosts.failed();
+                        continue;
+                    }
                 }
             }
             // Not yet a success for the backoff, nor a sign of life for the local expiry: the
@@ -364,13 +419,31 @@ impl Task {
             let auth_replays = self.auth.iter().map(|(scheme, _)| scheme.clone()).collect();
             return Ok(Established {
                 stream,
-                leftover,
-                first_frames,
-                auth_replays,
-                rearm_batches,
-                state,
+                opening: Opening {
+                    leftover,
+                    first_frames,
+                    auth_replays,
+                    rearm_batches,
+                    state,
+                },
             });
         }
+    }
+
+    /// A connect attempt failed on TLS. A failed attempt like any other, unless the session
+    /// never connected and every host of the connect string failed this way in a row: then no
+    /// server accepts this configuration, and the session ends with the TLS error (AUTH_FAILED)
+    /// instead of trying for ever. After a first connection it is only a failed attempt (a
+    /// certificate being rotated heals).
+    fn tls_failed(&mut self, error: Error) -> Option<Stop> {
+        self.tls_failures += 1;
+        self.hosts.failed();
+        if self.ever_connected || self.tls_failures < self.hosts.len() {
+            return None;
+        }
+        self.set_state(KeeperState::AuthFailed);
+        self.end_reason = Some(error);
+        Some(Stop(None))
     }
 
     /// One command while no connection is up: requests fail with connection-loss, watches are
@@ -462,13 +535,35 @@ impl Task {
     ) -> Option<Stop> {
         let Established {
             mut stream,
+            opening,
+        } = established;
+        match &mut stream {
+            Stream::Plain(tcp) => {
+                let (reader, writer) = tcp.split();
+                self.serve_on(reader, writer, opening, commands).await
+            }
+            Stream::Tls(tls) => {
+                let (reader, writer) = tokio::io::split(tls.as_mut());
+                self.serve_on(reader, writer, opening, commands).await
+            }
+        }
+    }
+
+    /// Serves a connection through its two halves.
+    async fn serve_on<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+        &mut self,
+        mut reader: R,
+        mut writer: W,
+        opening: Opening,
+        commands: &mut mpsc::UnboundedReceiver<Command>,
+    ) -> Option<Stop> {
+        let Opening {
             leftover: mut inbound,
             first_frames: mut outbound,
             auth_replays,
             rearm_batches,
             state,
-        } = established;
-        let (mut reader, mut writer) = stream.split();
+        } = opening;
         let mut conn = Connection {
             auth_replays: auth_replays.len(),
             auth_schemes: auth_replays.into(),
@@ -482,14 +577,18 @@ impl Task {
         // handshake.
         conn.queue_ping(&mut outbound);
         // While on a read-only server, look for a read-write one to move to.
-        let probe = find_read_write_server(self.hosts.all(), self.server.clone());
+        let probe = find_read_write_server(
+            self.hosts.all(),
+            self.server.clone(),
+            self.config.tls.clone(),
+        );
         tokio::pin!(probe);
         let mut liveness = Liveness::new(self.negotiated_timeout);
         let timer = sleep_until(liveness.silent_from());
         tokio::pin!(timer);
 
         let mut broken = self.process(&mut inbound, &mut conn).err();
-        while broken.is_none() && !conn.closed && conn.auth_failed.is_none() {
+        while broken.is_none() && !conn.closed && conn.terminal.is_none() {
             conn.time_awaited_answers(liveness.read_timeout);
             let deadline = liveness.next_deadline(&conn);
             if timer.deadline() != deadline {
@@ -634,9 +733,8 @@ impl Task {
     /// failure. A refused credential is terminal, as in every ZooKeeper client (the
     /// credentials will not change); later calls say so (`end_reason`).
     fn connection_ended(&mut self, conn: &mut Connection) -> Error {
-        if let Some(scheme) = conn.auth_failed.take() {
+        if let Some(failure) = conn.terminal.take() {
             self.set_state(KeeperState::AuthFailed);
-            let failure = Error::AuthFailed { scheme };
             self.end_reason = Some(failure.clone());
             return failure;
         }
@@ -683,7 +781,9 @@ impl Task {
         conn.answer_ahead_of_ping();
         let scheme = conn.auth_schemes.pop_front();
         if !err.is_ok() {
-            conn.auth_failed = Some(scheme.unwrap_or_default());
+            conn.terminal = Some(Error::AuthFailed {
+                scheme: scheme.unwrap_or_default(),
+            });
             return;
         }
         if conn.auth_replays > 0 {
@@ -875,6 +975,12 @@ impl Task {
     ) -> std::result::Result<(), String> {
         let (header, _) = decode_prefix::<ReplyHeader>(&frame).map_err(|e| e.to_string())?;
         let body = frame.slice(REPLY_HEADER_LEN..);
+        if ErrorCode(header.err) == ErrorCode::SESSION_CLOSED_REQUIRE_SASL_AUTH {
+            // The server demands SASL (sessionRequireClientSASLAuth) and closes the
+            // connection: without SASL credentials every connection would end the same way.
+            conn.terminal = Some(Error::SaslRequired);
+            return Ok(());
+        }
         match header.xid {
             NOTIFICATION_XID => {
                 let event: WatcherEvent =
@@ -932,8 +1038,8 @@ struct Connection {
     announce: Option<KeeperState>,
     /// Callers of add_auth waiting for the server's answer, in order.
     auth_waiters: VecDeque<oneshot::Sender<Result<()>>>,
-    /// The server refused a credential of this scheme.
-    auth_failed: Option<String>,
+    /// The session ends with this: the server refused a credential, or demands SASL.
+    terminal: Option<Error>,
     pending: VecDeque<Pending>,
     ping_outstanding: bool,
     /// Answers due before the outstanding ping's (sent ahead of it, not answered yet).
@@ -1116,38 +1222,62 @@ fn connect_attempt_timeout(session_timeout: Duration, hosts: usize) -> Duration 
         .max(MIN_CONNECT_TIMEOUT)
 }
 
-/// Connects to `host` and performs the handshake, within `limit` (after `delay`).
+/// Why a connect attempt failed.
+enum AttemptFailure {
+    /// The network, or a server that misbehaved: tried again after the backoff.
+    Network(String),
+    /// TLS failed ([`Error::Tls`]): see `Task::tls_failed`.
+    Tls(Error),
+}
+
+/// Connects to `host` (over TLS when `tls` is given) and performs the handshake, within
+/// `limit` (after `delay`).
 async fn handshake(
     host: HostAddr,
+    tls: Option<TlsConnector>,
     request: ConnectRequest,
     delay: Duration,
     limit: Duration,
-) -> std::result::Result<(TcpStream, ConnectResponse, BytesMut), String> {
+) -> std::result::Result<(Stream, ConnectResponse, BytesMut), AttemptFailure> {
     if !delay.is_zero() {
         sleep(delay).await;
     }
+    let network = AttemptFailure::Network;
+    // A read or write error: a TLS alert (a server that wants a client certificate says so
+    // after a TLS 1.3 handshake, at the first read) is a TLS failure.
+    let io_failure = |what: &str, error: std::io::Error| match &tls {
+        Some(tls) if TlsConnector::is_tls_failure(&error) => {
+            AttemptFailure::Tls(tls.failure(&host.to_string(), &error, false))
+        }
+        _ => network(format!("{what} with {host}: {error}")),
+    };
     let attempt = async {
-        let mut stream = TcpStream::connect((host.host.as_str(), host.port))
+        let mut stream = Stream::open(&host, tls.as_ref())
             .await
-            .map_err(|e| format!("connect to {host}: {e}"))?;
-        let _ = stream.set_nodelay(true);
+            .map_err(|failure| match failure {
+                OpenFailure::Network(why) => network(why),
+                OpenFailure::Tls(error) => AttemptFailure::Tls(error),
+            })?;
         stream
             .write_all(&encode_frame(&request))
             .await
-            .map_err(|e| format!("handshake with {host}: {e}"))?;
+            .map_err(|e| io_failure("handshake", e))?;
+        stream.flush().await.map_err(|e| io_failure("handshake", e))?;
         let mut buffer = BytesMut::with_capacity(READ_CHUNK);
         loop {
             match split_frame(&buffer, MAX_HANDSHAKE_REPLY) {
-                Err(e) => return Err(format!("{host} sent a malformed handshake reply: {e}")),
+                Err(e) => {
+                    return Err(network(format!(
+                        "{host} sent a malformed handshake reply: {e}"
+                    )))
+                }
                 Ok(Split::Oversize { declared }) => {
-                    return Err(format!(
-                        "{host} sent a handshake reply of length {declared}"
-                    ));
+                    return Err(network(not_plain_zookeeper(&host, &buffer, declared, &tls)));
                 }
                 Ok(Split::Frame { consumed, .. }) => {
                     let frame = buffer.split_to(consumed);
                     let response: ConnectResponse = decode_all(&frame[4..])
-                        .map_err(|e| format!("{host} handshake reply: {e}"))?;
+                        .map_err(|e| network(format!("{host} handshake reply: {e}")))?;
                     return Ok((stream, response, buffer));
                 }
                 Ok(Split::NeedMore { .. }) => {}
@@ -1155,17 +1285,33 @@ async fn handshake(
             let n = stream
                 .read_buf(&mut buffer)
                 .await
-                .map_err(|e| format!("handshake with {host}: {e}"))?;
+                .map_err(|e| io_failure("handshake", e))?;
             if n == 0 {
-                return Err(format!(
-                    "{host} closed the connection during the handshake (it may be behind this client's last zxid)"
-                ));
+                return Err(network(format!(
+                    "{host} closed the connection during the handshake (it may be behind this client's last zxid{})",
+                    if tls.is_none() { ", or a TLS port: configure TLS" } else { "" }
+                )));
             }
         }
     };
     timeout(limit, attempt)
         .await
-        .map_err(|_| format!("handshake with {host} timed out after {limit:?}"))?
+        .map_err(|_| network(format!("handshake with {host} timed out after {limit:?}")))?
+}
+
+/// Why a handshake reply of length `declared` is refused: a TLS record (0x15 0x03: an alert)
+/// from a server spoken to in plain text means a TLS port.
+fn not_plain_zookeeper(
+    host: &HostAddr,
+    buffer: &[u8],
+    declared: usize,
+    tls: &Option<TlsConnector>,
+) -> String {
+    if tls.is_none() && buffer.len() >= 2 && buffer[0] == 0x15 && buffer[1] == 0x03 {
+        format!("{host} answered with a TLS alert: it is a TLS port (configure TLS)")
+    } else {
+        format!("{host} sent a handshake reply of length {declared}")
+    }
 }
 
 #[cfg(test)]
