@@ -25,14 +25,14 @@ pub mod ffi;
 pub mod proto;
 pub mod recipe;
 mod retry;
-pub mod secret;
 pub mod runtime;
+pub mod secret;
 pub(crate) mod session;
 
 pub use client::{
     four_letter_word, Client, ClientOptions, CreateOptions, Created, GssapiOptions, HostAddr,
-    ListenerId, Pem, SaslOptions, TlsOptions,
-    RetryPolicy, SessionInfo, State, WatchId, WatchedEvent,
+    ListenerId, Pem, RetryPolicy, SaslOptions, SessionInfo, State, TlsOptions, WatchId,
+    WatchedEvent,
 };
 pub use error::{Error, Result, TlsFailure};
 pub use proto::{Acl, CreateMode, ErrorCode, Id, KeeperState, Stat};

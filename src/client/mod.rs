@@ -285,7 +285,11 @@ impl Client {
     pub fn new(connect_string: &str, options: ClientOptions) -> Result<Client> {
         let (hosts, chroot) = parse_connect_string(connect_string)?;
         options.validate()?;
-        let tls = options.tls.as_ref().map(TlsOptions::connector).transpose()?;
+        let tls = options
+            .tls
+            .as_ref()
+            .map(TlsOptions::connector)
+            .transpose()?;
         let config = Self::session_config(
             &hosts,
             &options,

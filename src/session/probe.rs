@@ -22,10 +22,12 @@ pub(crate) async fn four_letter_word(
     max_reply: usize,
 ) -> io::Result<String> {
     let exchange = async {
-        let mut stream = Stream::open(host, tls).await.map_err(|failure| match failure {
-            OpenFailure::Network(why) => io::Error::new(io::ErrorKind::ConnectionRefused, why),
-            OpenFailure::Tls(error) => io::Error::other(error.to_string()),
-        })?;
+        let mut stream = Stream::open(host, tls)
+            .await
+            .map_err(|failure| match failure {
+                OpenFailure::Network(why) => io::Error::new(io::ErrorKind::ConnectionRefused, why),
+                OpenFailure::Tls(error) => io::Error::other(error.to_string()),
+            })?;
         stream.write_all(word.as_bytes()).await?;
         let mut reply = Vec::new();
         (&mut stream)
@@ -64,7 +66,9 @@ pub(super) async fn find_read_write_server(
     loop {
         sleep(pause).await;
         for host in hosts.iter().filter(|host| Some(*host) != current.as_ref()) {
-            if let Ok(answer) = four_letter_word(host, tls.as_ref(), "isro", Duration::from_secs(1), 64).await {
+            if let Ok(answer) =
+                four_letter_word(host, tls.as_ref(), "isro", Duration::from_secs(1), 64).await
+            {
                 if answer.trim() == "rw" {
                     return host.clone();
                 }

@@ -360,13 +360,10 @@ impl Task {
             // SASL before anything else, a ping included: a server that requires it closes a
             // session that sends anything first. CONNECTED only once authenticated.
             if let Some(options) = self.config.sasl.clone() {
-                let exchange = sasl::authenticate(
-                    &options,
-                    &host.host,
-                    &mut stream,
-                    &mut leftover,
-                    || self.next_xid(),
-                );
+                let exchange =
+                    sasl::authenticate(&options, &host.host, &mut stream, &mut leftover, || {
+                        self.next_xid()
+                    });
                 match timeout(attempt_timeout, exchange).await {
                     Ok(Ok(())) => {}
                     Ok(Err(SaslOutcome::Refused(error))) => {
@@ -1252,17 +1249,21 @@ async fn handshake(
         _ => network(format!("{what} with {host}: {error}")),
     };
     let attempt = async {
-        let mut stream = Stream::open(&host, tls.as_ref())
-            .await
-            .map_err(|failure| match failure {
-                OpenFailure::Network(why) => network(why),
-                OpenFailure::Tls(error) => AttemptFailure::Tls(error),
-            })?;
+        let mut stream =
+            Stream::open(&host, tls.as_ref())
+                .await
+                .map_err(|failure| match failure {
+                    OpenFailure::Network(why) => network(why),
+                    OpenFailure::Tls(error) => AttemptFailure::Tls(error),
+                })?;
         stream
             .write_all(&encode_frame(&request))
             .await
             .map_err(|e| io_failure("handshake", e))?;
-        stream.flush().await.map_err(|e| io_failure("handshake", e))?;
+        stream
+            .flush()
+            .await
+            .map_err(|e| io_failure("handshake", e))?;
         let mut buffer = BytesMut::with_capacity(READ_CHUNK);
         loop {
             match split_frame(&buffer, MAX_HANDSHAKE_REPLY) {

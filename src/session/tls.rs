@@ -98,9 +98,10 @@ impl TlsOptions {
             ));
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .build()
-            .map_err(|e| Error::InvalidArgument(format!("TLS CA: {e}")))?;
+        let verifier =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .map_err(|e| Error::InvalidArgument(format!("TLS CA: {e}")))?;
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| Error::InvalidArgument(format!("TLS: {e}")))?
@@ -226,7 +227,11 @@ impl TlsConnector {
 }
 
 /// What `error` says failed, and its details.
-fn classify(error: &std::io::Error, client_certificate: bool, handshake: bool) -> (TlsFailure, String) {
+fn classify(
+    error: &std::io::Error,
+    client_certificate: bool,
+    handshake: bool,
+) -> (TlsFailure, String) {
     use rustls::AlertDescription as Alert;
     let Some(tls) = error
         .get_ref()
@@ -250,7 +255,9 @@ fn classify(error: &std::io::Error, client_certificate: bool, handshake: bool) -
     };
     let failure = match tls {
         rustls::Error::InvalidCertificate(certificate) => match certificate {
-            CertificateError::UnknownIssuer | CertificateError::BadSignature => TlsFailure::UnknownCa,
+            CertificateError::UnknownIssuer | CertificateError::BadSignature => {
+                TlsFailure::UnknownCa
+            }
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 TlsFailure::HostnameMismatch
             }
@@ -302,10 +309,13 @@ impl ServerCertVerifier for Verifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        match self
-            .inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        match self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) if !self.verify_hostname => Ok(ServerCertVerified::assertion()),

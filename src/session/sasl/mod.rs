@@ -116,9 +116,10 @@ impl SaslOptions {
     /// A fresh client-side mechanism for one connection to `host`.
     fn start(&self, host: &str) -> Result<Box<dyn Mechanism>> {
         match self {
-            SaslOptions::Digest { username, password } => Ok(Box::new(
-                digest::DigestMd5::new(username.clone(), password.clone()),
-            )),
+            SaslOptions::Digest { username, password } => Ok(Box::new(digest::DigestMd5::new(
+                username.clone(),
+                password.clone(),
+            ))),
             #[cfg(feature = "gssapi")]
             SaslOptions::Gssapi(options) => Ok(Box::new(gssapi::Gssapi::new(options, host)?)),
             #[cfg(not(feature = "gssapi"))]
