@@ -772,11 +772,29 @@ typedef struct zk_party zk_party;
 typedef struct zk_queue zk_queue;
 
 /**
+ * SASL credentials a client authenticates with on every connection, before CONNECTED:
+ * DIGEST-MD5 (`zk_sasl_options_new_digest()`) or Kerberos (`zk_sasl_options_new_gssapi()`).
+ * Give to `zk_options_set_sasl()` (which copies it), and release with
+ * `zk_sasl_options_free()`, which wipes the password. Not thread-safe: one thread at a time
+ * may use one SASL options object.
+ */
+typedef struct zk_sasl_options zk_sasl_options;
+
+/**
  * A counting semaphore (kazoo's `Semaphore`, interoperable with it): see
  * `zk_semaphore_new()`. Thread-safe: `zk_semaphore_cancel()` may be called from another
  * thread while `zk_semaphore_acquire()` waits; one acquire runs at a time.
  */
 typedef struct zk_semaphore zk_semaphore;
+
+/**
+ * How a client speaks TLS to the servers' `secureClientPort`s: the CAs to trust, a client
+ * certificate for mutual TLS, and hostname verification. Create with `zk_tls_options_new()`,
+ * adjust with the `zk_tls_options_set_*` functions, give to `zk_options_set_tls()` (which
+ * copies it), and release with `zk_tls_options_free()`, which wipes any key held in memory.
+ * Not thread-safe: one thread at a time may use one TLS options object.
+ */
+typedef struct zk_tls_options zk_tls_options;
 
 /**
  * A transaction or read batch being built. Not thread-safe: one thread at a time.
@@ -3142,6 +3160,194 @@ zk_error zk_options_set_command_retry(struct zk_options *options,
  */
 zk_error zk_options_set_connection_retry(struct zk_options *options,
                                          const struct zk_retry_policy *policy);
+
+/**
+ * New TLS options: the system's CA bundle, no client certificate, hostname verification on
+ * (ZooKeeper's default). Release with `zk_tls_options_free()`. Returns NULL only on an
+ * internal error (`zk_last_error_message()` says which).
+ */
+struct zk_tls_options *zk_tls_options_new(void);
+
+/**
+ * Releases TLS options, wiping the keys and PEM text held in memory. NULL is fine.
+ *
+ * # Safety
+ * `tls` is NULL or came from `zk_tls_options_new()` and was not freed before.
+ */
+void zk_tls_options_free(struct zk_tls_options *tls);
+
+/**
+ * Trusts the CA certificates of the PEM file at `path` (one or more), instead of the system's
+ * CA bundle. The file is read by `zk_options_set_tls()` (and its errors reported there).
+ *
+ * # Safety
+ * `tls` NULL or live; `path` NULL or a NUL-terminated string, copied.
+ */
+zk_error zk_tls_options_set_ca_file(struct zk_tls_options *tls, const char *path);
+
+/**
+ * Trusts the CA certificates of `pem` (`pem_len` bytes of PEM text, copied), instead of the
+ * system's CA bundle.
+ *
+ * # Safety
+ * `tls` NULL or live; `pem` readable for `pem_len` bytes.
+ */
+zk_error zk_tls_options_set_ca_pem(struct zk_tls_options *tls, const uint8_t *pem, size_t pem_len);
+
+/**
+ * Presents a client certificate (mutual TLS): `cert_path`, a PEM file with the certificate
+ * chain (leaf first), and `key_path`, a PEM file with its private key (PKCS#8, PKCS#1 RSA or
+ * SEC1 EC; unencrypted). Both files are read by `zk_options_set_tls()`.
+ *
+ * # Safety
+ * `tls` NULL or live; `cert_path` and `key_path` NULL or NUL-terminated strings, copied.
+ */
+zk_error zk_tls_options_set_client_cert_file(struct zk_tls_options *tls,
+                                             const char *cert_path,
+                                             const char *key_path);
+
+/**
+ * Presents a client certificate (mutual TLS) from memory: `cert` (`cert_len` bytes of PEM, the
+ * chain, leaf first) and `key` (`key_len` bytes of PEM: PKCS#8, PKCS#1 RSA or SEC1 EC). Both
+ * are copied; the copy of the key is wiped when the options are freed. The caller keeps (and
+ * wipes) its own buffers.
+ *
+ * # Safety
+ * `tls` NULL or live; `cert` and `key` readable for their lengths.
+ */
+zk_error zk_tls_options_set_client_cert_pem(struct zk_tls_options *tls,
+                                            const uint8_t *cert,
+                                            size_t cert_len,
+                                            const uint8_t *key,
+                                            size_t key_len);
+
+/**
+ * Whether to check that each server's certificate is valid for its name (default true, as
+ * ZooKeeper's `ssl.hostnameVerification`). Off, the certificate chain is still checked against
+ * the trusted CAs, and a man in the middle with any certificate of those CAs is accepted.
+ *
+ * # Safety
+ * `tls` NULL or live.
+ */
+zk_error zk_tls_options_set_verify_hostname(struct zk_tls_options *tls, bool verify);
+
+/**
+ * Checks every server's certificate against `name` (a DNS name or an IP address) instead of
+ * the host of its connect-string entry: for servers given by IP address whose certificates
+ * name a DNS name. NULL goes back to the connect-string hosts.
+ *
+ * # Safety
+ * `tls` NULL or live; `name` NULL or a NUL-terminated string, copied.
+ */
+zk_error zk_tls_options_set_server_name(struct zk_tls_options *tls, const char *name);
+
+/**
+ * Makes the client speak TLS to every server of its connect string (give the servers'
+ * `secureClientPort`s): reconnects, failover and read-only probes too. `tls` is copied (free
+ * it when convenient); the PEM files it names are read now, and a file that cannot be read,
+ * holds no certificate, or a key that does not parse gives `ZK_EINVAL` with the file named
+ * (never the key) and changes nothing. NULL turns TLS off.
+ *
+ * A server whose certificate or protocol fails is a failed connection attempt, with the
+ * codes `ZK_ETLSUNKNOWNCA`, `ZK_ETLSHOSTNAME`, `ZK_ETLSEXPIRED`, `ZK_ETLSCLIENTCERT`,
+ * `ZK_ENOTTLS` and `ZK_ETLS`. When every server failed this way before the session ever
+ * connected, the session ends (AUTH_FAILED, LOST) and `zk_client_start()` returns that code.
+ *
+ * # Safety
+ * `options` NULL or live; `tls` NULL or live.
+ */
+zk_error zk_options_set_tls(struct zk_options *options, const struct zk_tls_options *tls);
+
+/**
+ * New SASL DIGEST-MD5 credentials (what ZooKeeper's `DigestLoginModule` serves): `username`
+ * (copied) and `password_len` bytes of `password` (copied; the copy is wiped when freed, and
+ * never appears in a message). Release with `zk_sasl_options_free()`. Returns NULL on bad
+ * arguments (a NULL or empty user name; `zk_last_error_message()` says which).
+ *
+ * # Safety
+ * `username` NULL or a NUL-terminated string; `password` readable for `password_len` bytes.
+ */
+struct zk_sasl_options *zk_sasl_options_new_digest(const char *username,
+                                                   const uint8_t *password,
+                                                   size_t password_len);
+
+/**
+ * New SASL GSSAPI (Kerberos) settings: service `zookeeper` on each connect-string host, the
+ * default credential cache. Adjust with the `zk_sasl_options_set_*` functions. Available when
+ * the library is built with the `gssapi` feature; otherwise `zk_options_set_sasl()` refuses it
+ * with `ZK_EUNIMPLEMENTED`. Release with `zk_sasl_options_free()`.
+ */
+struct zk_sasl_options *zk_sasl_options_new_gssapi(void);
+
+/**
+ * Releases SASL options, wiping the password. NULL is fine.
+ *
+ * # Safety
+ * `sasl` is NULL or came from a `zk_sasl_options_new_*` function and was not freed before.
+ */
+void zk_sasl_options_free(struct zk_sasl_options *sasl);
+
+/**
+ * GSSAPI: the service part of the servers' principal (default, and with NULL: `zookeeper`).
+ * The client asks for `SERVICE@HOST`.
+ *
+ * # Safety
+ * `sasl` NULL or live; `service` NULL or a NUL-terminated string, copied.
+ */
+zk_error zk_sasl_options_set_service(struct zk_sasl_options *sasl, const char *service);
+
+/**
+ * GSSAPI: the host part of the servers' principal, for every server (default, and with
+ * NULL: the host of each connect-string entry as written, so connect to the names the
+ * servers' principals have).
+ *
+ * # Safety
+ * `sasl` NULL or live; `host` NULL or a NUL-terminated string, copied.
+ */
+zk_error zk_sasl_options_set_service_host(struct zk_sasl_options *sasl, const char *host);
+
+/**
+ * GSSAPI: the client's principal (`client@EXAMPLE.COM`); default (and NULL): the one of the
+ * keytab or the credential cache.
+ *
+ * # Safety
+ * `sasl` NULL or live; `principal` NULL or a NUL-terminated string, copied.
+ */
+zk_error zk_sasl_options_set_principal(struct zk_sasl_options *sasl, const char *principal);
+
+/**
+ * GSSAPI: a client keytab to get credentials from (MIT's `client_keytab`); default (and
+ * NULL): the credential cache only.
+ *
+ * # Safety
+ * `sasl` NULL or live; `path` NULL or a NUL-terminated string, copied.
+ */
+zk_error zk_sasl_options_set_keytab(struct zk_sasl_options *sasl, const char *path);
+
+/**
+ * GSSAPI: the credential cache (`FILE:/tmp/krb5cc_app`); default (and NULL): `KRB5CCNAME`
+ * or the system default.
+ *
+ * # Safety
+ * `sasl` NULL or live; `cache` NULL or a NUL-terminated string, copied.
+ */
+zk_error zk_sasl_options_set_credential_cache(struct zk_sasl_options *sasl, const char *cache);
+
+/**
+ * Makes the client authenticate with `sasl` on every connection, right after the handshake
+ * and before anything else; CONNECTED is announced only once the server accepted it. `sasl` is
+ * copied (free it when convenient). NULL turns SASL off. GSSAPI settings in a library built
+ * without the `gssapi` feature are `ZK_EUNIMPLEMENTED`, and change nothing.
+ *
+ * Credentials the server refuses end the session: `zk_client_start()` returns
+ * `ZK_EAUTHFAILED` and the state listeners hear AUTH_FAILED (LOST); a client is never retried
+ * in a loop. A server that requires SASL (`sessionRequireClientSASLAuth`) ends the session of
+ * a client without it with `ZK_ESESSIONCLOSEDREQUIRESASLAUTH`.
+ *
+ * # Safety
+ * `options` NULL or live; `sasl` NULL or live.
+ */
+zk_error zk_options_set_sasl(struct zk_options *options, const struct zk_sasl_options *sasl);
 
 /**
  * Starts a transaction on `client` (kazoo's `client.transaction()`): add operations, then

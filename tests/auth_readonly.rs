@@ -11,8 +11,8 @@ use zkclient::{
     Acl, Client, ClientOptions, CreateOptions, Error, ErrorCode, KeeperState, State, Wait,
 };
 
-fn alice() -> Vec<(String, Vec<u8>)> {
-    vec![("digest".to_string(), b"alice:secret".to_vec())]
+fn alice() -> Vec<(String, zkclient::secret::Secret)> {
+    vec![("digest".to_string(), b"alice:secret".to_vec().into())]
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn a_refused_credential_ends_the_session_for_good() {
     let refused = Client::new(
         &shared_hosts(),
         ClientOptions {
-            auth: vec![("no-such-scheme".into(), b"secret-x".to_vec())],
+            auth: vec![("no-such-scheme".into(), b"secret-x".to_vec().into())],
             ..ClientOptions::default()
         },
     )
@@ -132,7 +132,7 @@ fn an_oversize_credential_is_refused_at_once_and_never_stored() {
     assert!(refused_options.auth.is_empty());
     // Put straight into the options, it is refused by Client::new.
     let direct = ClientOptions {
-        auth: vec![("digest".into(), huge.clone())],
+        auth: vec![("digest".into(), huge.clone().into())],
         ..ClientOptions::default()
     };
     let error = Client::new(&shared_hosts(), direct).err().unwrap();

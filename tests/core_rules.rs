@@ -80,7 +80,7 @@ fn the_session_timeout_is_one_ms_to_i32_max_ms() {
 fn a_session_password_is_empty_or_16_bytes() {
     for (len, valid) in [(0, true), (3, false), (15, false), (16, true), (17, false)] {
         let options = ClientOptions {
-            session_password: vec![7; len],
+            session_password: vec![7; len].into(),
             ..ClientOptions::default()
         };
         assert_eq!(options.validate().is_ok(), valid, "{len}");
@@ -105,7 +105,7 @@ fn resuming_a_session_needs_its_16_byte_password() {
     }
     options.resume_session(42, &[1; 16]).unwrap();
     assert_eq!(options.session_id, 42);
-    assert_eq!(options.session_password, [1; 16]);
+    assert_eq!(options.session_password.expose(), [1; 16]);
     assert_eq!(options.validate(), Ok(()));
 }
 

@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::{Error, Result};
 use crate::proto::{Acl, KeeperState};
 use crate::runtime::Wait;
+use crate::secret::Secret;
 use crate::session::{
     self, parse_hosts, Command, SessionConfig, Status, TlsConnector, WatchRegistry,
 };
@@ -57,7 +58,7 @@ pub struct ClientOptions {
     /// Resume this session (with `session_password`) instead of creating one; 0 = new.
     pub session_id: i64,
     /// The password of the session to resume: [`SESSION_PASSWORD_LEN`] bytes, or empty.
-    pub session_password: Vec<u8>,
+    pub session_password: Secret,
     /// Accept a read-only server when no read-write one answers (default false).
     pub can_be_read_only: bool,
     /// Requests larger than this are refused locally (the server would drop the connection).
@@ -71,7 +72,7 @@ pub struct ClientOptions {
     pub default_acl: Vec<Acl>,
     /// Credentials (scheme, credential) sent on every connection before CONNECTED is
     /// announced, e.g. `("digest", b"user:password")` (kazoo's `auth_data`).
-    pub auth: Vec<(String, Vec<u8>)>,
+    pub auth: Vec<(String, Secret)>,
     /// Speak TLS to every server of the connect string (their `secureClientPort`s); `None`:
     /// plain TCP.
     pub tls: Option<TlsOptions>,
@@ -116,7 +117,7 @@ impl ClientOptions {
             )));
         }
         if !self.session_password.is_empty() {
-            check_session_password(&self.session_password)?;
+            check_session_password(self.session_password.expose())?;
         }
         if self.max_reply_size < MIN_MAX_REPLY_SIZE || self.max_reply_size > i32::MAX as usize {
             return Err(Error::InvalidArgument(format!(
@@ -133,7 +134,7 @@ impl ClientOptions {
         self.command_retry.validate()?;
         self.connection_retry.validate()?;
         for (scheme, credential) in &self.auth {
-            check_credential(scheme, credential, self.max_request_size)?;
+            check_credential(scheme, credential.expose(), self.max_request_size)?;
         }
         if let Some(tls) = &self.tls {
             tls.connector()?;
@@ -150,7 +151,7 @@ impl ClientOptions {
     pub fn resume_session(&mut self, session_id: i64, password: &[u8]) -> Result<()> {
         check_session_password(password)?;
         self.session_id = session_id;
-        self.session_password = password.to_vec();
+        self.session_password = Secret::copy_of(password);
         Ok(())
     }
 
@@ -160,7 +161,8 @@ impl ClientOptions {
     /// every connection it is replayed on).
     pub fn add_auth(&mut self, scheme: &str, credential: &[u8]) -> Result<()> {
         check_credential(scheme, credential, self.max_request_size)?;
-        self.auth.push((scheme.to_string(), credential.to_vec()));
+        self.auth
+            .push((scheme.to_string(), Secret::copy_of(credential)));
         Ok(())
     }
 }
@@ -207,7 +209,7 @@ impl Default for ClientOptions {
             session_timeout: DEFAULT_SESSION_TIMEOUT,
             randomize_hosts: true,
             session_id: 0,
-            session_password: Vec::new(),
+            session_password: Secret::default(),
             can_be_read_only: false,
             max_request_size: DEFAULT_MAX_REQUEST_SIZE,
             max_reply_size: DEFAULT_MAX_REPLY_SIZE,
@@ -295,7 +297,7 @@ impl Client {
             &options,
             tls.clone(),
             options.session_id,
-            &options.session_password,
+            options.session_password.expose(),
         );
         // The sessions' runtime (this process's own, after a fork) must exist before a
         // client does.
@@ -328,7 +330,7 @@ impl Client {
             randomize_hosts: options.randomize_hosts,
             session_timeout: options.session_timeout,
             session_id: id,
-            session_password: password.to_vec(),
+            session_password: Secret::copy_of(password),
             can_be_read_only: options.can_be_read_only,
             max_reply_size: options.max_reply_size,
             connection_retry: options.connection_retry.clone(),
@@ -360,14 +362,14 @@ impl Client {
                         self.inner.options.session_password.clone(),
                     )
                 } else {
-                    (0, Vec::new())
+                    (0, Secret::default())
                 };
                 let config = Self::session_config(
                     &self.inner.hosts,
                     &self.inner.options,
                     self.inner.tls.clone(),
                     id,
-                    &password,
+                    password.expose(),
                 );
                 *session = Some(session::spawn(
                     config,
@@ -434,7 +436,7 @@ impl Client {
     pub async fn add_auth(&self, scheme: &str, credential: &[u8]) -> Result<()> {
         check_credential(scheme, credential, self.inner.options.max_request_size)?;
         let (done, answer) = oneshot::channel();
-        let (scheme, credential) = (scheme.to_string(), credential.to_vec());
+        let (scheme, credential) = (scheme.to_string(), Secret::copy_of(credential));
         self.send(Command::AddAuth {
             scheme,
             credential,
@@ -464,7 +466,7 @@ impl Client {
             return SessionInfo {
                 state: KeeperState::Closed,
                 session_id: 0,
-                password: Vec::new(),
+                password: Secret::default(),
                 negotiated_timeout: self.inner.options.session_timeout,
                 server: None,
                 last_zxid: 0,

@@ -93,7 +93,7 @@ unsafe fn options_mut<'a>(options: *mut zk_options) -> crate::Result<&'a mut Cli
 ///
 /// # Safety
 /// `options` is NULL or a live options object.
-unsafe fn change_options(
+pub(crate) unsafe fn change_options(
     options: *mut zk_options,
     change: impl FnOnce(&mut ClientOptions),
 ) -> crate::Result<()> {
@@ -347,7 +347,7 @@ pub unsafe extern "C" fn zk_client_session(
         let info = unsafe { client_arg(client) }?.session_info();
         let mut password = [0u8; 16];
         let n = info.password.len().min(16);
-        password[..n].copy_from_slice(&info.password[..n]);
+        password[..n].copy_from_slice(&info.password.expose()[..n]);
         // SAFETY: NULL or writable per the contract.
         unsafe {
             write_optional(out_session_id, info.session_id);

@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
 use crate::proto::{ErrorCode, KeeperState, OpCode};
+use crate::secret::Secret;
 
 pub use hosts::{parse_hosts, HostAddr, DEFAULT_PORT};
 pub(crate) use probe::four_letter_word;
@@ -40,7 +41,7 @@ pub struct SessionConfig {
     /// Resume this session instead of creating one (0 = new).
     pub session_id: i64,
     /// The password of the session to resume.
-    pub session_password: Vec<u8>,
+    pub session_password: Secret,
     /// Accept read-only servers (a partitioned minority).
     pub can_be_read_only: bool,
     /// Largest reply frame accepted; bigger replies fail their request only.
@@ -48,7 +49,7 @@ pub struct SessionConfig {
     /// How connection attempts back off, and when they give up (the session then ends).
     pub connection_retry: crate::retry::RetryPolicy,
     /// Credentials (scheme, credential) sent on every new connection before CONNECTED.
-    pub auth: Vec<(String, Vec<u8>)>,
+    pub auth: Vec<(String, Secret)>,
     /// Speak TLS to every server.
     pub tls: Option<TlsConnector>,
     /// Authenticate with SASL on every connection, right after the handshake.
@@ -164,7 +165,7 @@ pub enum Command {
         /// The scheme (`digest`, ...).
         scheme: String,
         /// The credential (`user:password` for digest).
-        credential: Vec<u8>,
+        credential: Secret,
         /// Told when the server accepted it (or why not).
         done: oneshot::Sender<Result<()>>,
     },
@@ -190,8 +191,8 @@ pub struct SessionInfo {
     pub state: KeeperState,
     /// The session id (0 before the first handshake).
     pub session_id: i64,
-    /// The session password.
-    pub password: Vec<u8>,
+    /// The session password (never printed; wiped when dropped).
+    pub password: Secret,
     /// The timeout the server granted (the requested one until then).
     pub negotiated_timeout: Duration,
     /// The server of the current connection.

@@ -23,6 +23,7 @@ use crate::proto::{
     RemoveWatchesRequest, ReplyHeader, Split, WatcherEvent, AUTH_XID, NOTIFICATION_XID, PING_XID,
     SET_WATCHES_XID,
 };
+use crate::secret::Secret;
 
 /// Stop taking new requests while this much is waiting to be written.
 const OUTBOUND_HIGH_WATER: usize = 4 << 20;
@@ -75,7 +76,7 @@ struct Task {
     events: Arc<dyn SessionEvents>,
     watches: Arc<Mutex<WatchRegistry>>,
     session_id: i64,
-    password: Vec<u8>,
+    password: Secret,
     negotiated_timeout: Duration,
     last_zxid: i64,
     /// When a server last answered us in this session (drives the local expiry timer).
@@ -83,7 +84,7 @@ struct Task {
     next_xid: i32,
     state: KeeperState,
     /// Credentials replayed on every new connection.
-    auth: Vec<(String, Vec<u8>)>,
+    auth: Vec<(String, Secret)>,
     /// The server of the current (or last) connection.
     server: Option<HostAddr>,
     /// A connection of this task has proven itself (answered something or sent a watch
@@ -233,7 +234,7 @@ impl Task {
     /// session timeout. The next handshake asks for a new session.
     fn expire(&mut self) {
         self.session_id = 0;
-        self.password = vec![0; 16];
+        self.password = Secret::new(vec![0; 16]);
         self.last_heard = None;
         self.set_state(KeeperState::Expired);
         self.end_watches(KeeperState::Expired);
@@ -279,7 +280,7 @@ impl Task {
             passwd: if self.password.is_empty() {
                 vec![0; 16]
             } else {
-                self.password.clone()
+                self.password.expose().to_vec()
             },
             read_only: self.config.can_be_read_only,
         }
@@ -390,7 +391,7 @@ impl Task {
             // (see `heard`).
             let resumed = asked != 0;
             self.session_id = response.session_id;
-            self.password = response.passwd;
+            self.password = Secret::new(response.passwd);
             self.negotiated_timeout = Duration::from_millis(response.timeout as u64);
             self.status.update(|info| info.server = Some(host.clone()));
             self.server = Some(host);
@@ -405,7 +406,7 @@ impl Task {
             let mut first_frames: Vec<u8> = self
                 .auth
                 .iter()
-                .flat_map(|(scheme, credential)| auth_frame(scheme, credential))
+                .flat_map(|(scheme, credential)| auth_frame(scheme, credential.expose()))
                 .collect();
             let mut rearm_batches = 0;
             if resumed {
@@ -508,7 +509,7 @@ impl Task {
         }
     }
 
-    fn remember_auth(&mut self, scheme: String, credential: Vec<u8>) {
+    fn remember_auth(&mut self, scheme: String, credential: Secret) {
         if !self
             .auth
             .iter()
@@ -693,7 +694,7 @@ impl Task {
                 credential,
                 done,
             }) => {
-                outbound.extend_from_slice(&auth_frame(&scheme, &credential));
+                outbound.extend_from_slice(&auth_frame(&scheme, credential.expose()));
                 conn.auth_waiters.push_back(done);
                 conn.auth_schemes.push_back(scheme.clone());
                 self.remember_auth(scheme, credential);
