@@ -297,13 +297,14 @@ has_cluster() { [ -f "$DIR/cluster.conf" ]; }
 
 # True if DIR exists with files in it but without a cluster.conf: some directory of someone
 # else, which start must not write into and cleanup must not delete. (A DIR holding only the
-# lock file is what an interrupted first start leaves.)
+# lock file, and the TLS or KDC files made before the first cluster.conf, is what an
+# interrupted first start leaves.)
 is_foreign_dir() {
     [ -d "$DIR" ] && ! has_cluster || return 1
     local f
     for f in "$DIR"/* "$DIR"/.[!.]* "$DIR"/..?*; do
         [ -e "$f" ] || [ -L "$f" ] || continue  # an unmatched glob
-        [ "$f" = "$DIR/.lock" ] || return 0
+        case "${f#"$DIR"/}" in .lock | cluster.conf.tmp | tls | tls.new | krb5) ;; *) return 0 ;; esac
     done
     return 1
 }
@@ -716,10 +717,11 @@ krb5() {
 }
 
 # Makes the KDC's configuration, database and keytabs in DIR/krb5, once per DIR (marked
-# complete by DIR/krb5/.ready; an incomplete DIR/krb5 is made again).
+# complete by DIR/krb5/.ready, which holds the KDC port; an incomplete DIR/krb5, or one made
+# for another port by a start that did not complete, is made again).
 make_kdc() {
     local k="$DIR/krb5"
-    [ -f "$k/.ready" ] && return 0
+    [ "$(cat "$k/.ready" 2>/dev/null)" = "$KDC_PORT" ] && return 0
     rm -rf "$k"
     mkdir -p "$k/db"
     cat >"$k/krb5.conf" <<CONF
@@ -766,7 +768,7 @@ CONF
         [ -s "$k/$p.keytab" ] || { tail -n 20 "$k/setup.log" >&2; die "kadmin.local wrote no $k/$p.keytab"; }
     done
     printf 'KRB5_CONFIG=%s\nKRB5CCNAME=FILE:%s\n' "$k/krb5.conf" "$k/ccache" >"$k/env"
-    touch "$k/.ready"
+    echo "$KDC_PORT" >"$k/.ready"
 }
 
 # True if PID is this DIR's KDC: a live krb5kdc whose command line names DIR/krb5/kdc.pid.
@@ -1177,7 +1179,6 @@ cmd_start() {
         if [ -z "$KDC_PORT" ]; then
             KDC_PORT="$("$(python_bin)" "$SCRIPT_DIR/free-ports.py" 1)"
             is_uint "$KDC_PORT" || die "could not find a free port for the KDC"
-            save_cluster
         fi
         make_kdc
         start_kdc "$timeout"
