@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing zkclient needs on a fresh Debian machine, skipping
 # whatever is already there: a C toolchain, CMake, pkg-config and Python 3 for the examples, Apache ZooKeeper for
-# the tests, and the Apache C client (libzookeeper-mt-dev) for the benchmark.
+# the tests, the Apache C client (libzookeeper-mt-dev) for the benchmark, openssl and MIT
+# Kerberos (KDC, admin tools, kinit, libkrb5-dev) for the TLS and SASL tests.
 set -euo pipefail
 
 missing=()
@@ -13,6 +14,15 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -e /usr/share/java/zookeeper.jar ] || ls /usr/share/zookeeper/lib/zookeeper-*.jar >/dev/null 2>&1 || missing+=(zookeeper)
 [ -e /usr/include/zookeeper/zookeeper.h ] || missing+=(libzookeeper-mt-dev)
+# TLS and SASL test servers (scripts/zk-server.sh --tls, --kerberos): openssl makes the
+# certificates; an MIT KDC (krb5kdc, kdb5_util; kadmin.local is in krb5-admin-server) and
+# kinit. libkrb5-dev: the gssapi cargo feature links libgssapi_krb5.
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+have openssl || missing+=(openssl)
+{ have krb5kdc && have kdb5_util; } || missing+=(krb5-kdc)
+have kadmin.local || missing+=(krb5-admin-server)
+have kinit || missing+=(krb5-user)
+[ -e /usr/include/gssapi/gssapi.h ] || missing+=(libkrb5-dev)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}"

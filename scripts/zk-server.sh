@@ -18,6 +18,10 @@
 #   DIR/server-N/server.log   its stdout, stderr and log output (appended on every start)
 #   DIR/server-N/pid          its process id while it runs
 #   DIR/.lock                 serialises commands that change DIR
+#   DIR/secure-hosts          the connect string of the TLS ports (--tls)
+#   DIR/tls/                  test CA, server and client certificates and keys (--tls)
+#   DIR/jaas.conf             the servers' JAAS Server section (--sasl-digest, --kerberos)
+#   DIR/krb5/                 the KDC's configuration, database, keytabs, log (--kerberos)
 #
 # Settings beyond the brief's zoo.cfg (initLimit=10, syncLimit=5, session timeouts 2..20 ticks,
 # maxClientCnxns=0, 4lw.commands.whitelist=*, admin server off, localSessionsEnabled=false unless --local-sessions):
@@ -54,10 +58,14 @@ Runs throwaway ZooKeeper servers on 127.0.0.1; DIR holds everything of one clust
 
 commands:
   start DIR [--servers N] [--tick-time MS] [--heap MB] [--local-sessions] [--timeout S]
+            [--tls MODE [--tls-server-cert server|expired]] [--sasl-digest | --kerberos]
+            [--require-sasl]
                       start a standalone server (--servers 1, the default) or an ensemble
                       (--servers 3) on free ports, wait until it serves (one leader), write
                       DIR/hosts and print the connect string as the last line of stdout.
-                      On an existing, stopped DIR: start it again (same ports and data).
+                      On an existing, stopped DIR: start it again (same ports and data,
+                      and the security options saved in DIR/cluster.conf; giving different
+                      ones is a usage error, except --tls-server-cert).
   stop DIR            stop every server of DIR (SIGTERM, SIGKILL after ${STOP_GRACE_SECONDS}s); keeps the data.
                       Safe when nothing runs or DIR does not exist.
   stop-one DIR N      stop server N (1-based) the same way.
@@ -69,6 +77,8 @@ commands:
   cleanup DIR         stop, then delete DIR.
   hosts DIR           print the connect string (host:port,... in server-id order).
   port DIR N          print server N's client port.
+  secure-hosts DIR    print the connect string of the TLS ports (with --tls).
+  secure-port DIR N   print server N's TLS port, its secureClientPort (with --tls).
   pid DIR N           print server N's pid (fails if it is not running).
   leader DIR          print the id of the current leader (1 for a standalone server), or fail.
   status DIR          one line per server: id, client port, pid, running/stopped, mode;
@@ -86,6 +96,58 @@ options:
                       localSessionsUpgradingEnabled): needed for new sessions on a
                       read-only server
   --timeout S         how long to wait for readiness (default \$ZK_SERVER_TIMEOUT or 60)
+
+security options (the plain clientPort always keeps serving; quorum traffic stays plain):
+  --tls MODE          each server also serves TLS on its own secureClientPort (Netty
+                      connection factory), with ssl.clientAuth=MODE: need (a client
+                      certificate signed by ca.pem is required), want (asked for, optional)
+                      or none. x509 ACLs work (authProvider.x509): the id of client1 is
+                      CN=client1. Readiness includes a TLS handshake on each secure port
+                      (openssl s_client, with client1's certificate when MODE is need).
+                      Writes DIR/secure-hosts. Files in DIR/tls/, made once per DIR:
+                        ca.pem, ca.key            the test CA (self-signed, RSA)
+                        other-ca.pem, .key        an unrelated CA (for "unknown CA" tests)
+                        server.pem, server.key    the servers' certificate (CN=localhost,
+                                                  subjectAltName DNS:localhost, IP:127.0.0.1)
+                        server-keystore.pem       server.key then server.pem (ssl.keyStore)
+                        client1.pem, .key         CN=client1, RSA key in PKCS#8 (PRIVATE KEY)
+                        client2.pem, .key         CN=client2, EC P-256 key in SEC1 (EC PRIVATE KEY)
+                        client3.pem, .key         CN=client3, RSA key in PKCS#1 (RSA PRIVATE KEY)
+                        stranger.pem, .key        CN=stranger, signed by other-ca
+                        expired.pem, .key         like server.pem, valid only in 2020
+                        expired-keystore.pem      expired.key then expired.pem
+                        openssl.cnf, ca-db/, openssl.log   how they were made
+                      All certificates but expired.pem are valid for 10 years; client
+                      certificates have extendedKeyUsage clientAuth, the server's serverAuth.
+  --tls-server-cert C the certificate the servers present: server (default) or expired
+                      (for "expired certificate" tests; the readiness handshake then does
+                      not verify it).
+  --sasl-digest       SASL DIGEST-MD5 (authProvider.sasl): DIR/jaas.conf, a JAAS Server
+                      section with DigestLoginModule and the users bob (password bobsecret)
+                      and alice (alicesecret), given to java as
+                      -Djava.security.auth.login.config. The sasl id is the user name (bob).
+  --kerberos          SASL GSSAPI with an MIT KDC on 127.0.0.1 (realm $KRB5_REALM, a free port;
+                      krb5kdc -n, stopped by stop and cleanup), started before the servers;
+                      readiness includes kinit of client@$KRB5_REALM from client.keytab. The
+                      servers log in as zookeeper/localhost@$KRB5_REALM (DIR/jaas.conf with
+                      Krb5LoginModule, -Djava.security.krb5.conf). Clients must connect to
+                      "localhost" (service zookeeper@localhost; rdns=false). The sasl id keeps
+                      the realm: ACL sasl:client@$KRB5_REALM. Files in DIR/krb5/, made once per DIR:
+                        krb5.conf       for clients and Java (KRB5_CONFIG)
+                        kdc.conf        for krb5kdc, kdb5_util, kadmin.local (KRB5_KDC_PROFILE)
+                        db/             the KDC database and its stash
+                        zookeeper.keytab   the servers' key (zookeeper/localhost@$KRB5_REALM)
+                        client.keytab   key of client@$KRB5_REALM
+                        client2.keytab  key of client2@$KRB5_REALM
+                        ccache          ticket cache, holding client@$KRB5_REALM's ticket after start
+                        env             KRB5_CONFIG=... and KRB5CCNAME=FILE:... lines for clients
+                        kdc.log, kdc.pid, setup.log, .ready
+                      Cannot be combined with --sasl-digest: with a Kerberos principal in its
+                      Server section, ZooKeeper offers only GSSAPI.
+  --require-sasl      sessionRequireClientSASLAuth=true: a session that has not completed
+                      SASL is closed at its first request (error -124); needs --sasl-digest
+                      or --kerberos.
+  Missing tools (openssl; krb5-kdc, krb5-admin-server, krb5-user) are installed with apt-get.
 
 environment:
   ZK_SERVER_TIMEOUT, ZK_SERVER_LOG_LEVEL (INFO), ZK_SERVER_CONTAINER_CHECK_MS (1000),
@@ -210,6 +272,15 @@ TICK_TIME=2000  # ms
 HEAP_MB=256
 LOCAL_SESSIONS=false  # true: sessions start local (needed for new sessions on a read-only server)
 declare -a CLIENT_PORT=() QUORUM_PORT=() ELECTION_PORT=()  # indexed by server id
+declare -a SECURE_PORT=()  # secureClientPort of each server (with --tls only)
+# Security settings (saved in cluster.conf; a restart of DIR reuses them).
+TLS_MODE=""            # ssl.clientAuth: need, want or none; empty: no TLS port
+TLS_SERVER_CERT=server # which certificate of DIR/tls the servers present: server or expired
+SASL_DIGEST=false      # DIGEST-MD5 users in the JAAS Server section
+REQUIRE_SASL=false     # sessionRequireClientSASLAuth=true
+KERBEROS=false         # an MIT KDC for realm ZK.TEST and a GSSAPI server principal
+KDC_PORT=""            # its port (UDP and TCP on 127.0.0.1)
+readonly KRB5_REALM=ZK.TEST
 
 # Sets DIR to the absolute, symlink-free form of $1 (servers' command lines contain it, and
 # stop relies on that). Refuses paths that would be dangerous to rm -rf.
@@ -226,13 +297,14 @@ has_cluster() { [ -f "$DIR/cluster.conf" ]; }
 
 # True if DIR exists with files in it but without a cluster.conf: some directory of someone
 # else, which start must not write into and cleanup must not delete. (A DIR holding only the
-# lock file is what an interrupted first start leaves.)
+# lock file, and the TLS or KDC files made before the first cluster.conf, is what an
+# interrupted first start leaves.)
 is_foreign_dir() {
     [ -d "$DIR" ] && ! has_cluster || return 1
     local f
     for f in "$DIR"/* "$DIR"/.[!.]* "$DIR"/..?*; do
         [ -e "$f" ] || [ -L "$f" ] || continue  # an unmatched glob
-        [ "$f" = "$DIR/.lock" ] || return 0
+        case "${f#"$DIR"/}" in .lock | cluster.conf.tmp | tls | tls.new | krb5) ;; *) return 0 ;; esac
     done
     return 1
 }
@@ -263,19 +335,30 @@ load_cluster() {
             tick_time) TICK_TIME="$value" ;;
             heap_mb) HEAP_MB="$value" ;;
             local_sessions) LOCAL_SESSIONS="$value" ;;
+            tls) TLS_MODE="$value" ;;
+            tls_server_cert) TLS_SERVER_CERT="$value" ;;
+            sasl_digest) SASL_DIGEST="$value" ;;
+            require_sasl) REQUIRE_SASL="$value" ;;
+            kerberos) KERBEROS="$value" ;;
+            kdc_port) KDC_PORT="$value" ;;
             server.*)
                 id="${key#server.}"
                 IFS=: read -r -a ports <<<"$value"
                 CLIENT_PORT[id]="${ports[0]}"
                 QUORUM_PORT[id]="${ports[1]}"
                 ELECTION_PORT[id]="${ports[2]}"
+                SECURE_PORT[id]="${ports[3]:-}"
                 ;;
         esac
     done <"$DIR/cluster.conf"
     if ! { is_uint "$SERVERS" && [ "$SERVERS" -ge 1 ]; }; then die "$DIR/cluster.conf is damaged"; fi
     for ((id = 1; id <= SERVERS; id++)); do
         [ -n "${CLIENT_PORT[id]:-}" ] || die "$DIR/cluster.conf is damaged (no ports of server $id)"
+        if [ -n "$TLS_MODE" ] && [ -z "${SECURE_PORT[id]:-}" ]; then
+            die "$DIR/cluster.conf is damaged (no secure port of server $id)"
+        fi
     done
+    if [ "$KERBEROS" = true ] && ! is_uint "$KDC_PORT"; then die "$DIR/cluster.conf is damaged (no kdc_port)"; fi
 }
 
 save_cluster() {
@@ -286,8 +369,15 @@ save_cluster() {
         echo "tick_time=$TICK_TIME"
         echo "heap_mb=$HEAP_MB"
         echo "local_sessions=$LOCAL_SESSIONS"
+        echo "tls=$TLS_MODE"
+        echo "tls_server_cert=$TLS_SERVER_CERT"
+        echo "sasl_digest=$SASL_DIGEST"
+        echo "require_sasl=$REQUIRE_SASL"
+        echo "kerberos=$KERBEROS"
+        echo "kdc_port=$KDC_PORT"
+        # client:quorum:election[:secure] ports
         for ((id = 1; id <= SERVERS; id++)); do
-            echo "server.$id=${CLIENT_PORT[id]}:${QUORUM_PORT[id]}:${ELECTION_PORT[id]}"
+            echo "server.$id=${CLIENT_PORT[id]}:${QUORUM_PORT[id]}:${ELECTION_PORT[id]}${SECURE_PORT[id]:+:${SECURE_PORT[id]}}"
         done
     } >"$DIR/cluster.conf.tmp"
     mv -f "$DIR/cluster.conf.tmp" "$DIR/cluster.conf"
@@ -304,6 +394,15 @@ connect_string() {
     local id hosts=""
     for ((id = 1; id <= SERVERS; id++)); do
         hosts+="${hosts:+,}127.0.0.1:${CLIENT_PORT[id]}"
+    done
+    echo "$hosts"
+}
+
+# The connect string of the TLS ports (secureClientPort), in server-id order.
+secure_connect_string() {
+    local id hosts=""
+    for ((id = 1; id <= SERVERS; id++)); do
+        hosts+="${hosts:+,}127.0.0.1:${SECURE_PORT[id]}"
     done
     echo "$hosts"
 }
@@ -340,6 +439,23 @@ write_configs() {
             # Test servers: no fsync per transaction (much faster writes; only an OS crash
             # could lose data, and the data is thrown away anyway).
             echo "forceSync=no"
+            if [ -n "$TLS_MODE" ]; then
+                # TLS needs the Netty factory; the plain clientPort keeps serving beside it.
+                # (Unknown zoo.cfg keys become zookeeper.-prefixed system properties.)
+                echo "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory"
+                echo "secureClientPort=${SECURE_PORT[id]}"
+                echo "secureClientPortAddress=127.0.0.1"
+                echo "ssl.keyStore.location=$(tls_keystore)"
+                echo "ssl.keyStore.type=PEM"
+                echo "ssl.trustStore.location=$DIR/tls/ca.pem"
+                echo "ssl.trustStore.type=PEM"
+                echo "ssl.clientAuth=$TLS_MODE"
+                echo "authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider"
+            fi
+            if [ "$SASL_DIGEST" = true ] || [ "$KERBEROS" = true ]; then
+                echo "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider"
+            fi
+            if [ "$REQUIRE_SASL" = true ]; then echo "sessionRequireClientSASLAuth=true"; fi
             if [ "$SERVERS" -eq 1 ]; then
                 echo "standaloneEnabled=true"
             else
@@ -368,6 +484,348 @@ EOF
   <root level="$LOG_LEVEL"><appender-ref ref="CONSOLE"/></root>
 </configuration>
 EOF
+}
+
+# ---------------------------------------------------------------------------------------
+# Security: tools, TLS files, JAAS, the Kerberos KDC
+# ---------------------------------------------------------------------------------------
+
+# True if TOOL is on PATH or in /usr/sbin (where krb5kdc, kdb5_util and kadmin.local live;
+# /usr/sbin is not on every user's PATH). tool_path prints where it is.
+have_tool() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+tool_path() { command -v "$1" 2>/dev/null || echo "/usr/sbin/$1"; }
+
+# Prints the Debian packages that the chosen security options need and that are missing.
+missing_security_packages() {
+    local -a missing=()
+    if [ -n "$TLS_MODE" ]; then have_tool openssl || missing+=(openssl); fi
+    if [ "$KERBEROS" = true ]; then
+        { have_tool krb5kdc && have_tool kdb5_util; } || missing+=(krb5-kdc)
+        have_tool kadmin.local || missing+=(krb5-admin-server)
+        { have_tool kinit && have_tool klist; } || missing+=(krb5-user)
+    fi
+    echo "${missing[*]}"
+}
+
+# Installs the missing tools of the security options with apt-get, under the same
+# machine-wide lock as the zookeeper package (see ensure_zookeeper).
+ensure_security_tools() {
+    [ -n "$(missing_security_packages)" ] || return 0
+    if ! command -v apt-get >/dev/null 2>&1; then
+        note "missing: $(missing_security_packages) (and apt-get is not available to install them)"
+        exit 3
+    fi
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { note "not root and no sudo: cannot install $(missing_security_packages)"; exit 3; }
+        sudo="sudo"
+    fi
+    note "installing $(missing_security_packages)"
+    (
+        flock -w 1800 8 || { note "timed out waiting for another installation"; exit 1; }
+        local -a pkgs
+        read -r -a pkgs <<<"$(missing_security_packages)"
+        [ "${#pkgs[@]}" -gt 0 ] || exit 0
+        $sudo apt-get -o DPkg::Lock::Timeout=600 update ||
+            note "apt-get update failed; trying the installation anyway"
+        # (the krb5 packages' postinst may try to start the system's krb5kdc/kadmind with
+        # /etc's configuration; this script never uses them)
+        $sudo env DEBIAN_FRONTEND=noninteractive \
+            apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${pkgs[@]}"
+    ) 8>>/tmp/zk-server-install.lock >&2 || { note "installing $(missing_security_packages) failed"; exit 3; }
+    [ -z "$(missing_security_packages)" ] || { note "still missing after apt-get: $(missing_security_packages)"; exit 3; }
+}
+
+# The PEM file (private key, then certificate) the servers read as ssl.keyStore.location.
+tls_keystore() {
+    if [ "$TLS_SERVER_CERT" = expired ]; then echo "$DIR/tls/expired-keystore.pem"; else echo "$DIR/tls/server-keystore.pem"; fi
+}
+
+# Makes the certificates and keys of DIR/tls (see the usage text), once per DIR: they are
+# made in DIR/tls.new, which is renamed to DIR/tls when complete, so an existing DIR/tls is
+# always whole and is reused as it is.
+make_tls() {
+    [ -d "$DIR/tls" ] && return 0
+    local work="$DIR/tls.new"
+    rm -rf "$work"
+    mkdir -p "$work"
+    local rc
+    set +e
+    (
+        set -e
+        cd "$work"
+        make_tls_files
+    ) >"$work/openssl.log" 2>&1
+    rc=$?
+    set -e
+    if [ "$rc" -ne 0 ]; then
+        tail -n 30 "$work/openssl.log" >&2
+        die "making the TLS files in $work failed (log above)"
+    fi
+    mv "$work" "$DIR/tls"
+}
+
+# Writes the TLS files into the current directory (helper of make_tls).
+make_tls_files() {
+    local ssl
+    ssl="$(tool_path openssl)"
+    cat >openssl.cnf <<'CNF'
+# written by zk-server.sh: the extensions of the test certificates, and `openssl ca`'s
+# settings for expired.pem (its database is in ca-db/)
+[req]
+distinguished_name = req_dn
+prompt = no
+[req_dn]
+CN = unused
+[ca_ext]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[server_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid,issuer
+[client_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid,issuer
+[ca]
+default_ca = test_ca
+[test_ca]
+database = ca-db/index.txt
+serial = ca-db/serial
+new_certs_dir = ca-db
+default_md = sha256
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+[policy_any]
+commonName = supplied
+CNF
+    # The CAs: self-signed, RSA 2048, valid for 10 years.
+    "$ssl" req -x509 -new -config openssl.cnf -extensions ca_ext -newkey rsa:2048 -nodes \
+        -keyout ca.key -out ca.pem -days 3650 -subj "/CN=zkclient test CA"
+    "$ssl" req -x509 -new -config openssl.cnf -extensions ca_ext -newkey rsa:2048 -nodes \
+        -keyout other-ca.key -out other-ca.pem -days 3650 -subj "/CN=zkclient other CA"
+    # sign NAME CN EXT CA: NAME.pem from NAME.key, signed by CA.pem (10 years).
+    sign() {
+        "$ssl" req -new -config openssl.cnf -key "$1.key" -subj "/CN=$2" -out "$1.csr"
+        "$ssl" x509 -req -in "$1.csr" -CA "$4.pem" -CAkey "$4.key" -days 3650 \
+            -extfile openssl.cnf -extensions "$3" -out "$1.pem"
+        rm -f "$1.csr"
+    }
+    # The server: RSA in PKCS#8 (the form ZooKeeper's PEM keystore reads).
+    "$ssl" genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out server.key
+    sign server localhost server_ext ca
+    cat server.key server.pem >server-keystore.pem
+    # Clients: the three private-key forms a PEM client may meet.
+    "$ssl" genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out client1.key # PKCS#8
+    sign client1 client1 client_ext ca
+    "$ssl" ecparam -name prime256v1 -genkey -noout -out client2.key # SEC1 (EC PRIVATE KEY)
+    sign client2 client2 client_ext ca
+    "$ssl" genrsa -traditional -out client3.key 2048 # PKCS#1 (RSA PRIVATE KEY)
+    sign client3 client3 client_ext ca
+    "$ssl" genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out stranger.key
+    sign stranger stranger client_ext other-ca
+    # expired.pem: like server.pem, but valid only in 2020. `openssl x509 -req` of OpenSSL
+    # 3.0 cannot set dates in the past; `openssl ca` can.
+    mkdir -p ca-db
+    : >ca-db/index.txt
+    echo 1000 >ca-db/serial
+    "$ssl" genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out expired.key
+    "$ssl" req -new -config openssl.cnf -key expired.key -subj "/CN=localhost" -out expired.csr
+    "$ssl" ca -batch -config openssl.cnf -cert ca.pem -keyfile ca.key -in expired.csr \
+        -out expired.pem -notext -extensions server_ext \
+        -startdate 20200101000000Z -enddate 20210101000000Z
+    rm -f expired.csr
+    cat expired.key expired.pem >expired-keystore.pem
+    # Sanity checks of what tests rely on.
+    grep -q 'BEGIN PRIVATE KEY' client1.key
+    grep -q 'BEGIN EC PRIVATE KEY' client2.key
+    grep -q 'BEGIN RSA PRIVATE KEY' client3.key
+    "$ssl" verify -CAfile ca.pem server.pem client1.pem client2.pem client3.pem
+    "$ssl" verify -CAfile other-ca.pem stranger.pem
+    if "$ssl" verify -CAfile ca.pem expired.pem; then echo "expired.pem verifies"; return 1; fi
+}
+
+# True if server ID's secure port completes a TLS handshake: verified against ca.pem and
+# for 127.0.0.1 (not verified with --tls-server-cert expired), presenting client1's
+# certificate when the server requires one.
+tls_handshake() {
+    local -a args=(-connect "127.0.0.1:${SECURE_PORT[$1]}" -CAfile "$DIR/tls/ca.pem" -brief)
+    if [ "$TLS_SERVER_CERT" != expired ]; then args+=(-verify_return_error -verify_ip 127.0.0.1); fi
+    if [ "$TLS_MODE" = need ]; then args+=(-cert "$DIR/tls/client1.pem" -key "$DIR/tls/client1.key"); fi
+    timeout 5 "$(tool_path openssl)" s_client "${args[@]}" </dev/null >/dev/null 2>&1
+}
+
+# wait_tls TIMEOUT ID...: waits until each server's secure port accepts a TLS handshake.
+# Returns 1 on timeout, 2 if a server exited.
+wait_tls() {
+    [ -n "$TLS_MODE" ] || return 0
+    local deadline=$(($(now_ms) + $1 * 1000)) id
+    shift
+    for id in "$@"; do
+        until tls_handshake "$id"; do
+            if ! running_pid "$id" >/dev/null; then
+                note "server $id exited (see $DIR/server-$id/server.log)"
+                return 2
+            fi
+            if [ "$(now_ms)" -ge "$deadline" ]; then
+                note "server $id: no TLS handshake on port ${SECURE_PORT[id]} (see $DIR/server-$id/server.log)"
+                return 1
+            fi
+            sleep "$POLL_INTERVAL"
+        done
+    done
+}
+
+# Writes DIR/jaas.conf, the servers' JAAS configuration (its Server section), if SASL is on.
+write_jaas() {
+    [ "$SASL_DIGEST" = true ] || [ "$KERBEROS" = true ] || return 0
+    {
+        echo "// written by $PROG"
+        echo "Server {"
+        if [ "$SASL_DIGEST" = true ]; then
+            echo "  org.apache.zookeeper.server.auth.DigestLoginModule required"
+            echo '  user_bob="bobsecret"'
+            echo '  user_alice="alicesecret";'
+        fi
+        if [ "$KERBEROS" = true ]; then
+            echo "  com.sun.security.auth.module.Krb5LoginModule required"
+            echo "  useKeyTab=true"
+            echo "  keyTab=\"$DIR/krb5/zookeeper.keytab\""
+            echo "  storeKey=true"
+            echo "  useTicketCache=false"
+            echo "  isInitiator=false"
+            echo "  principal=\"zookeeper/localhost@$KRB5_REALM\";"
+        fi
+        echo "};"
+    } >"$DIR/jaas.conf"
+}
+
+# Runs an MIT Kerberos tool with DIR/krb5's configuration (nothing of /etc is read).
+krb5() {
+    local t="$1"
+    shift
+    KRB5_CONFIG="$DIR/krb5/krb5.conf" KRB5_KDC_PROFILE="$DIR/krb5/kdc.conf" \
+        KRB5CCNAME="FILE:$DIR/krb5/ccache" "$(tool_path "$t")" "$@"
+}
+
+# Makes the KDC's configuration, database and keytabs in DIR/krb5, once per DIR (marked
+# complete by DIR/krb5/.ready, which holds the KDC port; an incomplete DIR/krb5, or one made
+# for another port by a start that did not complete, is made again).
+make_kdc() {
+    local k="$DIR/krb5"
+    [ "$(cat "$k/.ready" 2>/dev/null)" = "$KDC_PORT" ] && return 0
+    rm -rf "$k"
+    mkdir -p "$k/db"
+    cat >"$k/krb5.conf" <<CONF
+# written by $PROG; for the MIT tools (KRB5_CONFIG) and Java (-Djava.security.krb5.conf)
+[libdefaults]
+  default_realm = $KRB5_REALM
+  dns_lookup_kdc = false
+  dns_lookup_realm = false
+  rdns = false
+  default_ccache_name = FILE:$k/ccache
+[realms]
+  $KRB5_REALM = {
+    kdc = 127.0.0.1:$KDC_PORT
+  }
+[domain_realm]
+  localhost = $KRB5_REALM
+CONF
+    cat >"$k/kdc.conf" <<CONF
+# written by $PROG; for krb5kdc, kdb5_util and kadmin.local (KRB5_KDC_PROFILE)
+[kdcdefaults]
+  kdc_listen = 127.0.0.1:$KDC_PORT
+  kdc_tcp_listen = 127.0.0.1:$KDC_PORT
+[realms]
+  $KRB5_REALM = {
+    database_name = $k/db/principal
+    key_stash_file = $k/db/stash
+    max_life = 24h
+    supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
+  }
+[logging]
+  kdc = FILE:$k/kdc.log
+CONF
+    local p
+    {
+        krb5 kdb5_util create -s -r "$KRB5_REALM" -P zkclient-test-master-key &&
+            for p in "zookeeper/localhost" client client2; do
+                krb5 kadmin.local -q "addprinc -randkey $p@$KRB5_REALM" || exit 1
+            done &&
+            krb5 kadmin.local -q "ktadd -k $k/zookeeper.keytab zookeeper/localhost@$KRB5_REALM" &&
+            krb5 kadmin.local -q "ktadd -k $k/client.keytab client@$KRB5_REALM" &&
+            krb5 kadmin.local -q "ktadd -k $k/client2.keytab client2@$KRB5_REALM"
+    } >"$k/setup.log" 2>&1 || { tail -n 20 "$k/setup.log" >&2; die "setting up the KDC in $k failed"; }
+    for p in zookeeper client client2; do
+        [ -s "$k/$p.keytab" ] || { tail -n 20 "$k/setup.log" >&2; die "kadmin.local wrote no $k/$p.keytab"; }
+    done
+    printf 'KRB5_CONFIG=%s\nKRB5CCNAME=FILE:%s\n' "$k/krb5.conf" "$k/ccache" >"$k/env"
+    echo "$KDC_PORT" >"$k/.ready"
+}
+
+# True if PID is this DIR's KDC: a live krb5kdc whose command line names DIR/krb5/kdc.pid.
+is_our_kdc() {
+    local pid="$1"
+    is_uint "$pid" && [ -r "/proc/$pid/cmdline" ] || return 1
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = krb5kdc ] || return 1
+    grep -qzxF -- "$DIR/krb5/kdc.pid" "/proc/$pid/cmdline" 2>/dev/null
+}
+
+kdc_pid() {
+    local pid
+    pid="$(cat "$DIR/krb5/kdc.pid" 2>/dev/null)" || return 1
+    is_our_kdc "$pid" || return 1
+    echo "$pid"
+}
+
+KDC_LAUNCHED=0  # 1 if this invocation started the KDC (stopped again if the start fails)
+
+# Starts DIR's KDC unless it runs, and waits (bounded by TIMEOUT seconds) until
+# `kinit -kt client.keytab client@ZK.TEST` succeeds; that leaves a ticket in DIR/krb5/ccache.
+start_kdc() {
+    local timeout="$1" k="$DIR/krb5"
+    if ! kdc_pid >/dev/null; then
+        (
+            for fd in "/proc/$BASHPID/fd"/*; do
+                fd="${fd##*/}"
+                if [ "$fd" -gt 2 ]; then exec {fd}>&- || true; fi
+            done
+            cd "$k"
+            export KRB5_CONFIG="$k/krb5.conf" KRB5_KDC_PROFILE="$k/kdc.conf"
+            # -n: in the foreground (its pid is ours to know); -P: names DIR in its command line
+            exec "$(tool_path krb5kdc)" -n -r "$KRB5_REALM" -P "$k/kdc.pid"
+        ) </dev/null >>"$k/kdc.log" 2>&1 &
+        local pid="$!" waited=0
+        echo "$pid" >"$k/kdc.pid"
+        disown "$pid"
+        KDC_LAUNCHED=1
+        while [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != krb5kdc ] && [ -e "/proc/$pid" ] && [ "$waited" -lt 500 ]; do
+            sleep 0.01
+            waited=$((waited + 1))
+        done
+    fi
+    local deadline=$(($(now_ms) + timeout * 1000))
+    until krb5 kinit -kt "$k/client.keytab" "client@$KRB5_REALM" >/dev/null 2>&1; do
+        kdc_pid >/dev/null || { tail -n 20 "$k/kdc.log" >&2; die "the KDC exited (see $k/kdc.log)"; }
+        [ "$(now_ms)" -lt "$deadline" ] || die "the KDC did not issue a ticket within ${timeout}s (see $k/kdc.log)"
+        sleep "$POLL_INTERVAL"
+    done
+}
+
+stop_kdc() {
+    [ "$KERBEROS" = true ] || return 0
+    local pid
+    pid="$(kdc_pid)" || { rm -f "$DIR/krb5/kdc.pid"; return 0; }
+    terminate_pids TERM "$pid" || return 1
+    rm -f "$DIR/krb5/kdc.pid"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -429,6 +887,17 @@ launch() {
         -Dreadonlymode.enabled=true            # read-only mode of partitioned servers
         "-Dznode.container.checkIntervalMs=$CONTAINER_CHECK_MS"
     )
+    if [ "$SASL_DIGEST" = true ] || [ "$KERBEROS" = true ]; then
+        jvm+=("-Djava.security.auth.login.config=$DIR/jaas.conf")
+    fi
+    if [ "$KERBEROS" = true ]; then jvm+=("-Djava.security.krb5.conf=$DIR/krb5/krb5.conf"); fi
+    local cp="$ZK_CP"
+    # Netty's TLS handler needs netty-codec, which zookeeper.jar's manifest does not name:
+    # without it the secure port listens but closes every connection (NoClassDefFoundError:
+    # io/netty/handler/codec/ByteToMessageDecoder in the log).
+    if [ -n "$TLS_MODE" ] && [ -z "${ZK_CLASSPATH:-}" ] && [ -f /usr/share/java/netty-codec.jar ]; then
+        cp="$cp:/usr/share/java/netty-codec.jar"
+    fi
     local -a extra=()
     if [ -n "${ZK_SERVER_JVM_OPTS:-}" ]; then read -r -a extra <<<"$ZK_SERVER_JVM_OPTS"; fi
     (
@@ -439,7 +908,7 @@ launch() {
             if [ "$fd" -gt 2 ]; then exec {fd}>&- || true; fi
         done
         cd "$sdir"
-        exec "$JAVA_BIN" "${jvm[@]}" "${extra[@]}" -cp "$ZK_CP" "$MAIN_CLASS" "$sdir/zoo.cfg"
+        exec "$JAVA_BIN" "${jvm[@]}" "${extra[@]}" -cp "$cp" "$MAIN_CLASS" "$sdir/zoo.cfg"
     ) </dev/null >>"$sdir/server.log" 2>&1 &
     local pid="$!" waited=0
     echo "$pid" >"$sdir/pid"
@@ -473,14 +942,26 @@ proc_state() {
 stop_servers() {
     local signal=TERM
     if [ "${1:-}" = --kill ]; then signal=KILL; shift; fi
-    local id pid state
-    local -A started=()  # pid -> its start time, for the processes signalled
+    local id pids=()
     for id in "$@"; do
-        for pid in $(server_pids "$id"); do
-            state="$(proc_state "$pid")" || continue
-            started[$pid]="${state#* }"
-            kill "-$signal" "$pid" 2>/dev/null || true
-        done
+        # shellcheck disable=SC2207  # pids are numbers
+        pids+=($(server_pids "$id"))
+    done
+    terminate_pids "$signal" "${pids[@]}" || return 1
+    for id in "$@"; do rm -f "$DIR/server-$id/pid"; done
+}
+
+# terminate_pids SIGNAL PID...: sends SIGNAL, then SIGKILL to what is left after
+# STOP_GRACE_SECONDS, and waits until all are gone (or zombies). Returns 1 if a process
+# survived SIGKILL.
+terminate_pids() {
+    local signal="$1" pid state
+    shift
+    local -A started=()  # pid -> its start time, for the processes signalled
+    for pid in "$@"; do
+        state="$(proc_state "$pid")" || continue
+        started[$pid]="${state#* }"
+        kill "-$signal" "$pid" 2>/dev/null || true
     done
     local deadline=$(($(now_ms) + STOP_GRACE_SECONDS * 1000)) killed=0
     while :; do
@@ -495,14 +976,13 @@ stop_servers() {
                 note "processes ${alive[*]} survived SIGKILL"
                 return 1
             fi
-            note "servers still running after ${STOP_GRACE_SECONDS}s, sending SIGKILL to ${alive[*]}"
+            note "processes still running after ${STOP_GRACE_SECONDS}s, sending SIGKILL to ${alive[*]}"
             kill -KILL "${alive[@]}" 2>/dev/null || true
             killed=1
             deadline=$(($(now_ms) + STOP_GRACE_SECONDS * 1000))
         fi
         sleep "$POLL_INTERVAL"
     done
-    for id in "$@"; do rm -f "$DIR/server-$id/pid"; done
 }
 
 # ---------------------------------------------------------------------------------------
@@ -590,6 +1070,10 @@ on_exit() {
         STARTING=0
         stop_servers --kill "${LAUNCHED[@]}" || true
     fi
+    if [ "$STARTING" -eq 1 ] && [ "$KDC_LAUNCHED" -eq 1 ]; then
+        note "start did not complete: stopping the KDC it launched"
+        stop_kdc || true
+    fi
     exit "$status"
 }
 trap on_exit EXIT
@@ -603,8 +1087,14 @@ trap 'exit 129' HUP
 
 cmd_start() {
     local servers="" tick="" heap="" local_sessions="" timeout="$DEFAULT_TIMEOUT"
+    local tls="" tls_cert="" sasl_digest="" require_sasl="" kerberos=""
     while [ $# -gt 0 ]; do
         case "$1" in
+            --tls) tls="${2:-}"; shift 2 || usage_error "--tls needs a value (need, want or none)" ;;
+            --tls-server-cert) tls_cert="${2:-}"; shift 2 || usage_error "--tls-server-cert needs a value (server or expired)" ;;
+            --sasl-digest) sasl_digest=true; shift ;;
+            --require-sasl) require_sasl=true; shift ;;
+            --kerberos) kerberos=true; shift ;;
             --servers) servers="${2:-}"; shift 2 || usage_error "--servers needs a value" ;;
             --tick-time) tick="${2:-}"; shift 2 || usage_error "--tick-time needs a value" ;;
             --heap) heap="${2:-}"; shift 2 || usage_error "--heap needs a value" ;;
@@ -625,6 +1115,8 @@ cmd_start() {
         if ! { is_uint "$heap" && [ "$heap" -ge 16 ]; }; then usage_error "--heap must be at least 16 (MB)"; fi
     fi
     check_timeout "$timeout"
+    case "$tls" in "" | need | want | none) ;; *) usage_error "--tls must be need, want or none, not '$tls'" ;; esac
+    case "$tls_cert" in "" | server | expired) ;; *) usage_error "--tls-server-cert must be server or expired, not '$tls_cert'" ;; esac
 
     if is_foreign_dir; then
         usage_error "$DIR exists, is not empty and is not a $PROG state directory"
@@ -645,36 +1137,79 @@ cmd_start() {
         if [ -n "$servers" ] && [ "$servers" != "$SERVERS" ]; then
             usage_error "$DIR holds a cluster of $SERVERS server(s); use another DIR or cleanup first"
         fi
+        # The security settings are the DIR's: given again, they must be the same.
+        local saved_tls="$TLS_MODE"
+        if [ -n "$tls" ] && [ "$tls" != "$saved_tls" ]; then
+            usage_error "$DIR was made with --tls '${saved_tls:-(off)}'; use another DIR or cleanup first"
+        fi
+        if [ -n "$tls_cert" ] && [ -z "$saved_tls" ]; then usage_error "$DIR was made without --tls"; fi
+        local opt saved given
+        for opt in sasl-digest:"$SASL_DIGEST":"$sasl_digest" require-sasl:"$REQUIRE_SASL":"$require_sasl" kerberos:"$KERBEROS":"$kerberos"; do
+            IFS=: read -r opt saved given <<<"$opt"
+            if [ -n "$given" ] && [ "$given" != "$saved" ]; then
+                usage_error "$DIR was made without --$opt; use another DIR or cleanup first"
+            fi
+        done
+        # Only the presented certificate may change on a restart.
+        TLS_SERVER_CERT="${tls_cert:-$TLS_SERVER_CERT}"
     else
         set_servers "${servers:-1}"
+        TLS_MODE="$tls"
+        TLS_SERVER_CERT="${tls_cert:-server}"
+        SASL_DIGEST="${sasl_digest:-false}"
+        REQUIRE_SASL="${require_sasl:-false}"
+        KERBEROS="${kerberos:-false}"
+    fi
+    if [ "$REQUIRE_SASL" = true ] && [ "$SASL_DIGEST" != true ] && [ "$KERBEROS" != true ]; then
+        usage_error "--require-sasl needs --sasl-digest or --kerberos (no client could authenticate)"
+    fi
+    if [ -n "$tls_cert" ] && [ -z "$TLS_MODE" ]; then usage_error "--tls-server-cert needs --tls"; fi
+    if [ "$SASL_DIGEST" = true ] && [ "$KERBEROS" = true ]; then
+        usage_error "--sasl-digest and --kerberos cannot be combined: with a Kerberos principal in its" \
+            "JAAS Server section, ZooKeeper 3.8 offers only GSSAPI and refuses DIGEST-MD5; use two DIRs"
     fi
     TICK_TIME="${tick:-$TICK_TIME}"
     HEAP_MB="${heap:-$HEAP_MB}"
     LOCAL_SESSIONS="${local_sessions:-$LOCAL_SESSIONS}"
+    ensure_security_tools
 
     STARTING=1
+    if [ -n "$TLS_MODE" ]; then make_tls; fi
+    if [ "$KERBEROS" = true ]; then
+        if [ -z "$KDC_PORT" ]; then
+            KDC_PORT="$("$(python_bin)" "$SCRIPT_DIR/free-ports.py" 1)"
+            is_uint "$KDC_PORT" || die "could not find a free port for the KDC"
+        fi
+        make_kdc
+        start_kdc "$timeout"
+    fi
     for attempt in 1 2 3; do
         if [ "$fresh" -eq 1 ]; then
-            # Three ports per server (client, quorum, election); a standalone server needs
-            # only the client port, but reserving all keeps the code simple.
-            local ports
-            mapfile -t ports < <("$(python_bin)" "$SCRIPT_DIR/free-ports.py" $((3 * SERVERS)))
-            [ "${#ports[@]}" -eq $((3 * SERVERS)) ] || die "could not find $((3 * SERVERS)) free ports"
+            # Three ports per server (client, quorum, election), four with --tls (secure
+            # client port); a standalone server needs only the client port(s), but reserving
+            # all keeps the code simple.
+            local ports per=3
+            if [ -n "$TLS_MODE" ]; then per=4; fi
+            mapfile -t ports < <("$(python_bin)" "$SCRIPT_DIR/free-ports.py" $((per * SERVERS)))
+            [ "${#ports[@]}" -eq $((per * SERVERS)) ] || die "could not find $((per * SERVERS)) free ports"
             for id in "${ALL_IDS[@]}"; do
-                CLIENT_PORT[id]="${ports[3 * (id - 1)]}"
-                QUORUM_PORT[id]="${ports[3 * (id - 1) + 1]}"
-                ELECTION_PORT[id]="${ports[3 * (id - 1) + 2]}"
+                CLIENT_PORT[id]="${ports[per * (id - 1)]}"
+                QUORUM_PORT[id]="${ports[per * (id - 1) + 1]}"
+                ELECTION_PORT[id]="${ports[per * (id - 1) + 2]}"
+                if [ -n "$TLS_MODE" ]; then SECURE_PORT[id]="${ports[per * (id - 1) + 3]}"; fi
                 rm -rf "$DIR/server-$id"  # leftovers of a failed attempt
             done
         fi
         save_cluster
         write_configs
-        rm -f "$DIR/hosts"
+        write_jaas
+        rm -f "$DIR/hosts" "$DIR/secure-hosts"
         LAUNCHED=()
         for id in "${ALL_IDS[@]}"; do launch "$id"; done
 
         local rc=0
         wait_ready cluster "$timeout" "${ALL_IDS[@]}" || rc=$?
+        if [ "$rc" -eq 0 ]; then wait_tls "$timeout" "${ALL_IDS[@]}" || rc=$?; fi
         if [ "$rc" -eq 0 ]; then break; fi
 
         stop_servers --kill "${LAUNCHED[@]}" || true
@@ -694,6 +1229,7 @@ cmd_start() {
     done
     STARTING=0
 
+    if [ -n "$TLS_MODE" ]; then secure_connect_string >"$DIR/secure-hosts"; fi
     connect_string >"$DIR/hosts"
     connect_string
 }
@@ -717,10 +1253,18 @@ cmd_start_one() {
         return 0
     fi
     ensure_zookeeper
+    ensure_security_tools
     STARTING=1
+    if [ -n "$TLS_MODE" ]; then make_tls; fi
+    if [ "$KERBEROS" = true ]; then
+        make_kdc
+        start_kdc "$timeout"
+    fi
+    write_jaas
     launch "$id"
     local rc=0
     wait_ready "$wait_for" "$timeout" "$id" || rc=$?
+    if [ "$rc" -eq 0 ]; then wait_tls "$timeout" "$id" || rc=$?; fi
     if [ "$rc" -ne 0 ]; then
         show_logs "$id"
         stop_servers --kill "$id" || true
@@ -728,6 +1272,7 @@ cmd_start_one() {
         die "$DIR: server $id did not get ready within ${timeout}s; stopped it"
     fi
     STARTING=0
+    KDC_LAUNCHED=0
 }
 
 cmd_stop() {
@@ -736,6 +1281,7 @@ cmd_stop() {
     load_cluster
     lock_dir
     stop_servers "${ALL_IDS[@]}"
+    stop_kdc
 }
 
 cmd_stop_one() {
@@ -757,6 +1303,7 @@ cmd_cleanup() {
         load_cluster
         lock_dir
         stop_servers "${ALL_IDS[@]}" || die "could not stop the servers of $DIR; not deleting it"
+        stop_kdc || die "could not stop the KDC of $DIR; not deleting it"
     fi
     rm -rf -- "$DIR"
 }
@@ -817,6 +1364,19 @@ main() {
             load_cluster
             check_id "$1"
             echo "${CLIENT_PORT[$1]}"
+            ;;
+        secure-hosts)
+            [ $# -eq 0 ] || usage_error "secure-hosts takes no options"
+            load_cluster
+            [ -n "$TLS_MODE" ] || die "$DIR was started without --tls"
+            secure_connect_string
+            ;;
+        secure-port)
+            [ $# -eq 1 ] || usage_error "usage: secure-port DIR N"
+            load_cluster
+            check_id "$1"
+            [ -n "$TLS_MODE" ] || die "$DIR was started without --tls"
+            echo "${SECURE_PORT[$1]}"
             ;;
         pid)
             [ $# -eq 1 ] || usage_error "usage: pid DIR N"

@@ -214,6 +214,66 @@ impl Cluster {
             .expect("a port number")
     }
 
+    /// The state directory of this cluster (`scripts/zk-server.sh`'s DIR).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The connect string of the servers' TLS ports (`127.0.0.1:P1,...` in server-id order),
+    /// read from DIR/secure-hosts; the cluster must have been started with `--tls MODE`.
+    pub fn secure_hosts(&self) -> String {
+        let file = self.dir.join("secure-hosts");
+        std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{} (was the cluster started with --tls?): {e}",
+                    file.display()
+                )
+            })
+            .trim()
+            .to_string()
+    }
+
+    /// DIR/tls/`name`, one of the files `--tls` makes (`ca.pem`, `other-ca.pem`,
+    /// `client1.pem`/`.key` (PKCS#8 RSA), `client2` (SEC1 EC), `client3` (PKCS#1 RSA),
+    /// `stranger` (signed by other-ca), `expired.pem`, `server.pem`, ...: see
+    /// `scripts/zk-server.sh --help`). Panics if it does not exist.
+    pub fn tls_file(&self, name: &str) -> PathBuf {
+        let file = self.dir.join("tls").join(name);
+        assert!(
+            file.exists(),
+            "{} does not exist (was the cluster started with --tls?)",
+            file.display()
+        );
+        file
+    }
+
+    /// The environment a Kerberos client needs (`KRB5_CONFIG`, `KRB5CCNAME`), parsed from
+    /// DIR/krb5/env; the cluster must have been started with `--kerberos`. The ticket cache
+    /// already holds a ticket of `client@ZK.TEST` (the script's readiness check).
+    pub fn krb5_env(&self) -> Vec<(String, String)> {
+        let file = self.krb5_file("env");
+        std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+            .lines()
+            .filter_map(|line| line.split_once('='))
+            .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+            .collect()
+    }
+
+    /// DIR/krb5/`name`, one of the files `--kerberos` makes (`krb5.conf`, `client.keytab`,
+    /// `client2.keytab`, `zookeeper.keytab`, `ccache`, `kdc.log`, `env`, ...). Panics if it
+    /// does not exist.
+    pub fn krb5_file(&self, name: &str) -> PathBuf {
+        let file = self.dir.join("krb5").join(name);
+        assert!(
+            file.exists(),
+            "{} does not exist (was the cluster started with --kerberos?)",
+            file.display()
+        );
+        file
+    }
+
     /// The id of the server listening on `port`.
     pub fn server_with_port(&self, port: u16) -> usize {
         let count = self.hosts.split(',').count();
