@@ -274,6 +274,13 @@ impl Cluster {
         file
     }
 
+    /// The secure client port of server `id` (1-based); the cluster was started with `--tls`.
+    pub fn secure_port(&self, id: usize) -> u16 {
+        script(&["secure-port", path_str(&self.dir), &id.to_string()])
+            .parse()
+            .expect("a port number")
+    }
+
     /// The id of the server listening on `port`.
     pub fn server_with_port(&self, port: u16) -> usize {
         let count = self.hosts.split(',').count();
@@ -300,6 +307,12 @@ impl Drop for Cluster {
 /// included) as a global and a started `zk = KazooClient(HOSTS)`; it is stopped afterwards.
 /// Fails loudly when Python or kazoo are missing: interop tests never pass without kazoo.
 pub fn kazoo(hosts: &str, snippet: &str) -> String {
+    kazoo_with(hosts, "", snippet)
+}
+
+/// As [`kazoo`], with more keyword arguments for `KazooClient(hosts=HOSTS, ...)` (Python
+/// source, e.g. `use_ssl=True, ca="/path/ca.pem"`).
+pub fn kazoo_with(hosts: &str, client_args: &str, snippet: &str) -> String {
     let setup = Command::new(repo_root().join("scripts/kazoo-venv.sh"))
         .output()
         .expect("kazoo-venv.sh runs");
@@ -311,8 +324,9 @@ pub fn kazoo(hosts: &str, snippet: &str) -> String {
     let python = String::from_utf8_lossy(&setup.stdout).trim().to_string();
     let program = format!(
         "import sys, logging\nlogging.basicConfig(level=logging.ERROR)\nfrom kazoo.client import KazooClient\n\
-         HOSTS = {hosts:?}\nzk = KazooClient(hosts=HOSTS)\nzk.start(timeout=30)\ntry:\n{}\nfinally:\n    zk.stop()\n    zk.close()\n",
-        snippet.lines().map(|line| format!("    {line}")).collect::<Vec<_>>().join("\n")
+         HOSTS = {hosts:?}\nzk = KazooClient(hosts=HOSTS{sep}{client_args})\nzk.start(timeout=30)\ntry:\n{}\nfinally:\n    zk.stop()\n    zk.close()\n",
+        snippet.lines().map(|line| format!("    {line}")).collect::<Vec<_>>().join("\n"),
+        sep = if client_args.is_empty() { "" } else { ", " },
     );
     let output = Command::new(python)
         .arg("-c")
