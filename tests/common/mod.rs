@@ -511,3 +511,20 @@ impl Cluster {
             .ok()
     }
 }
+
+impl Cluster {
+    /// The log of server `id` (1-based): its stdout, stderr and log output, appended on every
+    /// start.
+    pub fn server_log(&self, id: usize) -> PathBuf {
+        self.dir.join(format!("server-{id}")).join("server.log")
+    }
+
+    /// How many lines of server `id`'s log contain `needle`.
+    pub fn log_lines(&self, id: usize, needle: &str) -> usize {
+        std::fs::read_to_string(self.server_log(id))
+            .unwrap_or_default()
+            .lines()
+            .filter(|line| line.contains(needle))
+            .count()
+    }
+}
