@@ -19,7 +19,9 @@ use super::{GssapiOptions, Mechanism};
 use crate::error::{Error, Result};
 
 /// The C declarations: only what this module calls, checked against MIT's gssapi.h and
-/// gssapi_ext.h (1.20).
+/// gssapi_ext.h (1.20). Not part of zkclient's C API (kept out of the generated header):
+///
+/// cbindgen:ignore
 #[allow(non_camel_case_types)]
 mod sys {
     use libc::{c_char, c_int, c_void, size_t};
@@ -439,7 +441,10 @@ impl Gssapi {
             None => None,
         };
         let cred = acquire(options, principal.as_ref()).map_err(|e| {
-            let who = options.principal.as_deref().unwrap_or("the default principal");
+            let who = options
+                .principal
+                .as_deref()
+                .unwrap_or("the default principal");
             failed(format!("no credentials for {who}: {e}"))
         })?;
         Ok(Gssapi {
@@ -568,10 +573,21 @@ fn acquire(options: &GssapiOptions, principal: Option<&Name>) -> std::result::Re
         let path = keytab
             .to_str()
             .ok_or_else(|| format!("the keytab path {} is not UTF-8", keytab.display()))?;
+        // MIT would only say "No credentials cache found" (or "No key table entry found").
+        std::fs::File::open(keytab)
+            .map_err(|e| format!("cannot read the keytab {}: {e}", keytab.display()))?;
         store.push((c("client_keytab")?, c(path)?));
     }
-    if let Some(ccache) = &options.credential_cache {
-        store.push((c("ccache")?, c(ccache)?));
+    match (&options.credential_cache, &options.keytab) {
+        (Some(ccache), _) => store.push((c("ccache")?, c(ccache)?)),
+        // A keytab alone: the tickets it gives go to a memory cache of this process, never
+        // the default cache (whose principal may be another one: MIT then refuses with
+        // "Principal in credential cache does not match desired name").
+        (None, Some(keytab)) => {
+            let name = keytab_cache_name(keytab, options.principal.as_deref());
+            store.push((c("ccache")?, c(&name)?));
+        }
+        (None, None) => {}
     }
     let mut elements: Vec<gss_key_value_element_desc> = store
         .iter()
@@ -627,6 +643,17 @@ fn acquire(options: &GssapiOptions, principal: Option<&Name>) -> std::result::Re
     Ok(cred)
 }
 
+/// The memory credential cache for the tickets of `keytab` (and `principal`): one per pair in
+/// the process, so that every connection reuses the ticket-granting ticket (and MIT renews
+/// it from the keytab when it expires) instead of each leaving a cache behind.
+fn keytab_cache_name(keytab: &std::path::Path, principal: Option<&str>) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    keytab.hash(&mut hasher);
+    principal.hash(&mut hasher);
+    format!("MEMORY:zkclient-keytab-{:016x}", hasher.finish())
+}
+
 impl Mechanism for Gssapi {
     fn name(&self) -> &'static str {
         "GSSAPI"
@@ -664,14 +691,20 @@ mod tests {
 
     #[test]
     fn target_names() {
-        assert_eq!(
-            target_name("zookeeper", "localhost"),
-            "zookeeper@localhost"
-        );
-        assert_eq!(
-            target_name("zk", "zk1.example.com"),
-            "zk@zk1.example.com"
-        );
+        assert_eq!(target_name("zookeeper", "localhost"), "zookeeper@localhost");
+        assert_eq!(target_name("zk", "zk1.example.com"), "zk@zk1.example.com");
+    }
+
+    #[test]
+    fn keytab_caches_are_per_keytab_and_principal() {
+        let a = std::path::Path::new("/etc/a.keytab");
+        let b = std::path::Path::new("/etc/b.keytab");
+        let name = keytab_cache_name(a, Some("client@ZK.TEST"));
+        assert!(name.starts_with("MEMORY:zkclient-keytab-"), "{name}");
+        assert_eq!(name, keytab_cache_name(a, Some("client@ZK.TEST")));
+        assert_ne!(name, keytab_cache_name(b, Some("client@ZK.TEST")));
+        assert_ne!(name, keytab_cache_name(a, Some("client2@ZK.TEST")));
+        assert_ne!(name, keytab_cache_name(a, None));
     }
 
     #[test]
@@ -716,8 +749,14 @@ mod tests {
         assert_eq!(offset_of!(gss_buffer_desc, value), size_of::<usize>());
         assert_eq!(offset_of!(gss_OID_desc, elements), size_of::<usize>());
         assert_eq!(offset_of!(gss_OID_set_desc, elements), size_of::<usize>());
-        assert_eq!(offset_of!(gss_key_value_set_desc, elements), size_of::<usize>());
-        assert_eq!(size_of::<gss_key_value_element_desc>(), 2 * size_of::<usize>());
+        assert_eq!(
+            offset_of!(gss_key_value_set_desc, elements),
+            size_of::<usize>()
+        );
+        assert_eq!(
+            size_of::<gss_key_value_element_desc>(),
+            2 * size_of::<usize>()
+        );
     }
 
     #[test]
