@@ -538,20 +538,23 @@ impl Task {
         match &mut stream {
             Stream::Plain(tcp) => {
                 let (reader, writer) = tcp.split();
-                self.serve_on(reader, writer, opening, commands).await
+                self.serve_on(reader, writer, false, opening, commands)
+                    .await
             }
             Stream::Tls(tls) => {
                 let (reader, writer) = tokio::io::split(tls.as_mut());
-                self.serve_on(reader, writer, opening, commands).await
+                self.serve_on(reader, writer, true, opening, commands).await
             }
         }
     }
 
-    /// Serves a connection through its two halves.
+    /// Serves a connection through its two halves; `buffers_writes`: the writer keeps bytes
+    /// the socket did not take (TLS), and needs a flush.
     async fn serve_on<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
         &mut self,
         mut reader: R,
         mut writer: W,
+        buffers_writes: bool,
         opening: Opening,
         commands: &mut mpsc::UnboundedReceiver<Command>,
     ) -> Option<Stop> {
@@ -586,6 +589,7 @@ impl Task {
         tokio::pin!(timer);
 
         let mut broken = self.process(&mut inbound, &mut conn).err();
+        let mut unflushed = false;
         while broken.is_none() && !conn.closed && conn.terminal.is_none() {
             conn.time_awaited_answers(liveness.read_timeout);
             let deadline = liveness.next_deadline(&conn);
@@ -599,10 +603,15 @@ impl Task {
                 read = reader.read_buf(&mut inbound) => {
                     broken = self.take_in(read, &mut inbound, &mut conn, &mut liveness);
                 }
-                written = writer.write(&outbound), if !outbound.is_empty() => match written {
+                // TLS keeps what the socket did not take yet in its own buffer: it is flushed
+                // once nothing else waits to be written.
+                written = write_or_flush(&mut writer, &outbound),
+                    if !outbound.is_empty() || unflushed => match written {
+                    Ok(_) if outbound.is_empty() => unflushed = false,
                     Ok(n) => {
                         outbound.drain(..n);
                         liveness.last_sent = Instant::now();
+                        unflushed = buffers_writes;
                     }
                     Err(error) => broken = Some(format!("write failed: {error}")),
                 },
@@ -1195,6 +1204,18 @@ fn judge_handshake(asked: i64, response: &ConnectResponse) -> Handshake {
         return Handshake::Invalid;
     }
     Handshake::Valid
+}
+
+/// Writes some of `outbound`, or flushes the writer when `outbound` is empty (then `Ok(0)`).
+async fn write_or_flush<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    outbound: &[u8],
+) -> std::io::Result<usize> {
+    if outbound.is_empty() {
+        writer.flush().await.map(|()| 0)
+    } else {
+        writer.write(outbound).await
+    }
 }
 
 fn millis_i32(duration: Duration) -> i32 {

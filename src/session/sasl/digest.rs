@@ -508,10 +508,6 @@ impl fmt::Debug for DigestMd5 {
 }
 
 impl Mechanism for DigestMd5 {
-    fn name(&self) -> &'static str {
-        "DIGEST-MD5"
-    }
-
     fn initial(&mut self) -> Result<Vec<u8>, String> {
         // No initial response: the server speaks first.
         Ok(Vec::new())

@@ -655,10 +655,6 @@ fn keytab_cache_name(keytab: &std::path::Path, principal: Option<&str>) -> Strin
 }
 
 impl Mechanism for Gssapi {
-    fn name(&self) -> &'static str {
-        "GSSAPI"
-    }
-
     fn initial(&mut self) -> std::result::Result<Vec<u8>, String> {
         if self.state != State::Start {
             return Err("GSSAPI: the exchange was already started".to_string());

@@ -133,8 +133,6 @@ impl SaslOptions {
 
 /// The client side of one SASL mechanism on one connection.
 pub(crate) trait Mechanism: Send {
-    /// The SASL name, for messages.
-    fn name(&self) -> &'static str;
     /// The token of the first packet (empty when the mechanism has no initial response, as
     /// DIGEST-MD5).
     fn initial(&mut self) -> std::result::Result<Vec<u8>, String>;
@@ -144,6 +142,30 @@ pub(crate) trait Mechanism: Send {
     fn step(&mut self, challenge: &[u8]) -> std::result::Result<Option<Vec<u8>>, String>;
     /// The client has finished: the answer to the last token sent ends the exchange.
     fn is_complete(&self) -> bool;
+}
+
+/// Runs `call` on `mechanism`: on a blocking-pool thread for GSSAPI (its calls may wait for
+/// the KDC, and must not hold up the network thread's other sessions), inline otherwise.
+async fn on_mechanism<T: Send + 'static>(
+    mut mechanism: Box<dyn Mechanism>,
+    blocking: bool,
+    call: impl FnOnce(&mut dyn Mechanism) -> T + Send + 'static,
+) -> std::result::Result<(Box<dyn Mechanism>, T), SaslOutcome> {
+    if !blocking {
+        let result = call(mechanism.as_mut());
+        return Ok((mechanism, result));
+    }
+    tokio::task::spawn_blocking(move || {
+        let result = call(mechanism.as_mut());
+        (mechanism, result)
+    })
+    .await
+    .map_err(|_| {
+        SaslOutcome::Refused(Error::SaslFailed {
+            mechanism: "GSSAPI",
+            reason: "the mechanism failed (panicked)".to_string(),
+        })
+    })
 }
 
 /// The largest SASL reply accepted (a Kerberos ticket is a few KiB).
@@ -162,27 +184,38 @@ pub(crate) async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
     inbound: &mut BytesMut,
     mut next_xid: impl FnMut() -> i32,
 ) -> std::result::Result<(), SaslOutcome> {
-    let mut mechanism = options.start(host).map_err(SaslOutcome::Refused)?;
-    let failed = |reason: String, name: &'static str| {
+    let blocking = matches!(options, SaslOptions::Gssapi(_));
+    let name = options.mechanism_name();
+    let failed = |reason: String| {
         SaslOutcome::Refused(Error::SaslFailed {
             mechanism: name,
             reason,
         })
     };
-    let mut token = mechanism
-        .initial()
-        .map_err(|reason| failed(reason, mechanism.name()))?;
+    let mechanism = if blocking {
+        let (options, host) = (options.clone(), host.to_string());
+        tokio::task::spawn_blocking(move || options.start(&host))
+            .await
+            .map_err(|_| failed("the mechanism failed (panicked)".to_string()))?
+    } else {
+        options.start(host)
+    }
+    .map_err(SaslOutcome::Refused)?;
+    let (mut mechanism, initial) = on_mechanism(mechanism, blocking, |m| m.initial()).await?;
+    let mut token = initial.map_err(failed)?;
     loop {
         let xid = next_xid();
         let frame = encode_request(xid, OpCode::Sasl, &SaslToken { token });
-        stream
-            .write_all(&frame)
-            .await
+        let sent = async {
+            stream.write_all(&frame).await?;
+            stream.flush().await
+        };
+        sent.await
             .map_err(|e| SaslOutcome::Broken(format!("SASL with {host}: {e}")))?;
         let (header, reply) = read_reply(stream, inbound, host).await?;
         if header.err != 0 {
             let code = ErrorCode(header.err);
-            return Err(SaslOutcome::Refused(refusal(code, mechanism.name())));
+            return Err(SaslOutcome::Refused(refusal(code, name)));
         }
         if header.xid != xid {
             return Err(SaslOutcome::Broken(format!(
@@ -193,10 +226,11 @@ pub(crate) async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
         if mechanism.is_complete() {
             return Ok(());
         }
-        match mechanism
-            .step(&reply.token)
-            .map_err(|reason| failed(reason, mechanism.name()))?
-        {
+        let challenge = reply.token;
+        let (stepped, answer) =
+            on_mechanism(mechanism, blocking, move |m| m.step(&challenge)).await?;
+        mechanism = stepped;
+        match answer.map_err(failed)? {
             Some(next) => token = next,
             None => return Ok(()),
         }
