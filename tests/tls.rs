@@ -288,6 +288,22 @@ fn mutual_tls_crud_watch_lock_acls_key_formats_failures_and_kazoo() {
     assert!(printed.contains("client key"), "{printed}");
     let body_line = key_text.lines().nth(1).unwrap();
     assert!(!printed.contains(body_line), "the key leaked: {printed}");
+    // A certificate with another certificate's key.
+    let mismatched = ClientOptions {
+        tls: Some(TlsOptions {
+            client_certificate: Some((
+                Pem::File(cluster.tls_file("client1.pem")),
+                Pem::File(cluster.tls_file("client3.key")),
+            )),
+            ..tls(&cluster, None)
+        }),
+        ..ClientOptions::default()
+    };
+    let refused = Client::new(&secure, mismatched).err().unwrap();
+    assert!(
+        refused.to_string().contains("do not belong together"),
+        "{refused}"
+    );
     // And the options themselves never print a key kept in memory.
     let in_memory = TlsOptions {
         client_certificate: Some((

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result, TlsFailure};
 use crate::secret::Secret;
@@ -115,14 +117,25 @@ impl TlsOptions {
             Some((chain, key)) => {
                 let chain = certificates(&chain.read("client certificate")?, "client certificate")?;
                 let key_text = key.read("client key")?;
-                let key = PrivateKeyDer::from_pem_slice(key_text.expose()).map_err(|e| {
+                // The DER is wiped once the signing key is made from it, as the PEM text is
+                // when dropped (the signing key inside ring is not: ring does not zeroize).
+                let key = Zeroizing::new(
+                    PrivateKeyDer::from_pem_slice(key_text.expose()).map_err(|e| {
+                        Error::InvalidArgument(format!(
+                            "TLS client key: no PKCS#8, RSA or EC private key in PEM form ({e})"
+                        ))
+                    })?,
+                );
+                let signing_key = rustls::crypto::ring::sign::any_supported_type(&key)
+                    .map_err(|e| Error::InvalidArgument(format!("TLS client key: {e}")))?;
+                drop(key);
+                let certified = CertifiedKey::new(chain, signing_key);
+                certified.keys_match().map_err(|e| {
                     Error::InvalidArgument(format!(
-                        "TLS client key: no PKCS#8, RSA or EC private key in PEM form ({e})"
+                        "TLS client certificate and key do not belong together ({e})"
                     ))
                 })?;
-                builder
-                    .with_client_auth_cert(chain, key)
-                    .map_err(|e| Error::InvalidArgument(format!("TLS client certificate: {e}")))?
+                builder.with_client_cert_resolver(Arc::new(ClientCertificate(Arc::new(certified))))
             }
         };
         let server_name = match &self.server_name {
@@ -291,6 +304,24 @@ fn classify(
         _ => TlsFailure::Other,
     };
     (failure, tls.to_string())
+}
+
+/// The one client certificate of a connector, presented to every server that asks.
+#[derive(Debug)]
+struct ClientCertificate(Arc<CertifiedKey>);
+
+impl ResolvesClientCert for ClientCertificate {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
 }
 
 /// The web PKI verifier, with hostname verification optional.
