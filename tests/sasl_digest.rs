@@ -210,3 +210,118 @@ fn debug_prints_of_the_options_never_show_the_password() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn sasl_over_mutual_tls_and_a_kazoo_lock_on_the_same_port_exclude_each_other() {
+    let cluster = Cluster::start_with("sasl-tls", 1, 200, &["--tls", "want", "--sasl-digest"]);
+    let secure = cluster.secure_hosts();
+    let tls = zkclient::TlsOptions {
+        ca: Some(zkclient::Pem::File(cluster.tls_file("ca.pem"))),
+        client_certificate: Some((
+            zkclient::Pem::File(cluster.tls_file("client1.pem")),
+            zkclient::Pem::File(cluster.tls_file("client1.key")),
+        )),
+        ..zkclient::TlsOptions::default()
+    };
+    let chroot = common::unique_chroot("sasl-tls");
+    let bob = common::connect(
+        &secure,
+        &chroot,
+        ClientOptions {
+            tls: Some(tls),
+            ..digest("bob", "bobsecret")
+        },
+    );
+    // The server knows the session by both: the certificate and the SASL user.
+    let identities = bob.who_am_i().wait().unwrap();
+    for (scheme, user) in [("x509", "CN=client1"), ("sasl", "bob")] {
+        assert!(
+            identities
+                .iter()
+                .any(|info| info.auth_scheme == scheme && info.user == user),
+            "{scheme}: {identities:?}"
+        );
+    }
+    create_bob_only(&bob);
+    let lock = zkclient::recipe::lock::Lock::new(&bob, "/lock", "rust");
+    assert!(lock.acquire(None).unwrap());
+    let kazoo_args = format!(
+        "use_ssl=True, verify_certs=True, ca={:?}, sasl_options={{'mechanism': 'DIGEST-MD5', 'username': 'bob', 'password': 'bobsecret'}}",
+        cluster.tls_file("ca.pem")
+    );
+    let kazoo_hosts = format!("{secure}{chroot}");
+    let out = common::kazoo_with(
+        &kazoo_hosts,
+        &kazoo_args,
+        "print(zk.get('/bob-only')[0])\nlock = zk.Lock('/lock', 'py')\nprint(lock.contenders())\nprint(lock.acquire(blocking=False))",
+    );
+    assert_eq!(out, "b'for bob'\n['rust']\nFalse\n");
+    lock.release().unwrap();
+    let out = common::kazoo_with(
+        &kazoo_hosts,
+        &kazoo_args,
+        "lock = zk.Lock('/lock', 'py')\nprint(lock.acquire(timeout=10))\nlock.release()",
+    );
+    assert_eq!(out, "True\n");
+    bob.stop().unwrap();
+}
+
+#[test]
+fn a_server_that_requires_sasl_serves_digest_clients_and_ends_the_others_once() {
+    let cluster = Cluster::start_with(
+        "sasl-required",
+        1,
+        200,
+        &["--sasl-digest", "--require-sasl"],
+    );
+    // bob's session lives through its pings (a 2 s session pings every ~0.7 s): the server
+    // would close it at the first ping if SASL had not come first. One login, no reconnect.
+    let bob = started(
+        &cluster.hosts,
+        ClientOptions {
+            session_timeout: Duration::from_secs(2),
+            ..digest("bob", "bobsecret")
+        },
+    );
+    let session = bob.session_info().session_id;
+    create_bob_only(&bob);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(common::data(&bob, "/bob-only"), b"for bob");
+    assert_eq!(bob.session_info().session_id, session);
+    assert_eq!(cluster.log_lines(1, &format!("{SUCCEEDED_LINE}bob")), 1);
+
+    // Without SASL: start() fails at once with SaslRequired (the server answers the first
+    // request, a ping, with -124 and closes), AUTH_FAILED, and no second attempt.
+    const REFUSED_LINE: &str = "does not match with any of the expected authentication scheme";
+    let nobody = Client::new(&cluster.hosts, ClientOptions::default()).unwrap();
+    let mut states = StateRecorder::attach(&nobody);
+    let began = Instant::now();
+    let error = nobody.start(EVENT_TIMEOUT).unwrap_err();
+    let took = began.elapsed();
+    eprintln!("without SASL, start() failed after {took:?}: {error}");
+    assert_eq!(error, Error::SaslRequired);
+    assert!(error.is(ErrorCode::SESSION_CLOSED_REQUIRE_SASL_AUTH));
+    assert_eq!(
+        zkclient::ffi::zk_error::from_error(&error),
+        zkclient::ffi::zk_error::ZK_ESESSIONCLOSEDREQUIRESASLAUTH
+    );
+    assert!(error.to_string().contains("configure SASL"), "{error}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    states.wait_for(KeeperState::AuthFailed, EVENT_TIMEOUT);
+    assert!(states
+        .seen
+        .iter()
+        .all(|(_, keeper)| *keeper != KeeperState::SyncConnected));
+    let later = nobody.get("/").wait().unwrap_err();
+    assert_eq!(later, Error::SaslRequired);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(cluster.log_lines(1, REFUSED_LINE), 1, "no loop");
+
+    // A wrong password on such a server is a refused credential too.
+    let error = Client::new(&cluster.hosts, digest("bob", "wrong"))
+        .unwrap()
+        .start(EVENT_TIMEOUT)
+        .unwrap_err();
+    assert!(matches!(&error, Error::AuthFailed { .. }), "{error:?}");
+    bob.stop().unwrap();
+}

@@ -257,3 +257,31 @@ fn resuming_a_session_the_server_no_longer_has_fails_start_with_session_expired(
     assert_ne!(resumer.session_info().session_id, info.session_id);
     resumer.stop().unwrap();
 }
+
+#[test]
+fn the_session_password_and_credentials_never_appear_in_debug_prints() {
+    let zk = common::shared_client("secrets");
+    let info = zk.session_info();
+    let password = info.password.expose().to_vec();
+    assert_eq!(password.len(), 16);
+    let printed = format!("{info:?} {info:#?}");
+    assert!(printed.contains("redacted"), "{printed}");
+    // Neither the bytes as Debug prints a Vec<u8>, nor as hex.
+    let as_list = format!("{password:?}");
+    let as_hex: String = password.iter().map(|b| format!("{b:02x}")).collect();
+    assert!(
+        !printed.contains(&as_list[1..as_list.len() - 1]),
+        "{printed}"
+    );
+    assert!(!printed.contains(&as_hex), "{printed}");
+    let mut options = ClientOptions::default();
+    options.add_auth("digest", b"carol:carols-secret").unwrap();
+    options.resume_session(info.session_id, &password).unwrap();
+    let printed = format!("{options:?}");
+    assert!(!printed.contains("carols-secret"), "{printed}");
+    assert!(
+        !printed.contains(&as_list[1..as_list.len() - 1]),
+        "{printed}"
+    );
+    zk.stop().unwrap();
+}
