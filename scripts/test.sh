@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: every check and test, against real ZooKeeper servers started here.
-#   formatting, clippy, the committed header (and the names its doc comments use), a short fuzz
+#   formatting, clippy (with and without the gssapi feature), the committed header (and the names its doc comments use), a short fuzz
 #   run of proto, unit and integration tests (Rust), the C and C++ examples under ctest (plain
 #   and with address/undefined sanitizers), and `make install` checked by building the quick
 #   start with pkg-config (shared and static), and the quick start through Python's ctypes.
@@ -25,8 +25,9 @@ fi
 step "every type a doc comment of the header names is declared in it"
 python3 scripts/check-header-docs.py include/zkclient.h
 
-step "clippy"
+step "clippy (default build, and with the gssapi feature)"
 cargo clippy --release --all-targets -- -D warnings
+cargo clippy --release --all-targets --features gssapi -- -D warnings
 
 step "fuzz proto: a short bounded run (make fuzz runs long)"
 fuzz/run.sh short
@@ -39,8 +40,8 @@ ZK_TEST_HOSTS="$(scripts/zk-server.sh start "$state/shared")"
 export ZK_TEST_HOSTS ZK_HOSTS="$ZK_TEST_HOSTS" ZK_TEST_STATE_DIR="$state"
 echo "shared server: $ZK_TEST_HOSTS"
 
-step "Rust unit and integration tests"
-cargo test --release --all-targets
+step "Rust unit and integration tests (with the gssapi feature: Kerberos against a local KDC)"
+cargo test --release --all-targets --features gssapi
 
 step "C and C++ examples (ctest)"
 cmake -S examples-c -B build/examples -DCMAKE_BUILD_TYPE=Debug >/dev/null

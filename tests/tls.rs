@@ -397,3 +397,48 @@ fn a_tls_ensemble_keeps_the_session_when_its_leader_is_killed() {
     lock.release().unwrap();
     zk.stop().unwrap();
 }
+
+#[test]
+fn a_tls_session_goes_read_only_and_back_and_its_probes_speak_tls() {
+    let cluster = Cluster::start_with(
+        "tls-read-only",
+        3,
+        500,
+        &["--tls", "want", "--local-sessions"],
+    );
+    let secure = cluster.secure_hosts();
+    let chroot = unique_chroot("tls-read-only");
+    let zk = common::connect(
+        &secure,
+        &chroot,
+        ClientOptions {
+            can_be_read_only: true,
+            session_timeout: Duration::from_secs(10),
+            ..options(tls(&cluster, Some("client1")))
+        },
+    );
+    zk.create("/data", b"before", &CreateOptions::default())
+        .wait()
+        .unwrap();
+    let mut states = StateRecorder::attach(&zk);
+    cluster.stop_server(2);
+    cluster.stop_server(3);
+    states.wait_for(KeeperState::ConnectedReadOnly, EVENT_TIMEOUT * 2);
+    // The probe for a read-write server is `isro` over TLS: the connected server answers it
+    // over TLS too.
+    let retry = zkclient::RetryPolicy {
+        max_tries: None,
+        deadline: Some(EVENT_TIMEOUT),
+        ..Default::default()
+    };
+    let answer = retry.run(|| zk.four_letter_word("isro").wait()).unwrap();
+    assert_eq!(answer.trim(), "ro");
+    assert_eq!(retry.run(|| zk.get("/data").wait()).unwrap().0, b"before");
+
+    cluster.start_server(2);
+    cluster.start_server(3);
+    states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT * 2);
+    retry.run(|| zk.set("/data", b"after", -1).wait()).unwrap();
+    assert_eq!(zk.four_letter_word("isro").wait().unwrap().trim(), "rw");
+    zk.stop().unwrap();
+}
