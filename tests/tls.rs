@@ -254,6 +254,9 @@ fn mutual_tls_crud_watch_lock_acls_key_formats_failures_and_kazoo() {
     let began = Instant::now();
     let error = plain.start(Duration::from_secs(5)).unwrap_err();
     assert!(matches!(error, Error::Timeout(_)), "{error}");
+    // The message says what the last attempt met, and suggests TLS.
+    assert!(error.to_string().contains("configure TLS"), "{error}");
+    eprintln!("plain text to the TLS port: {error}");
     assert!(began.elapsed() < Duration::from_secs(10));
 
     // Bad files are refused when the options are checked, naming the file, never the key.

@@ -393,8 +393,12 @@ impl Client {
             return Err(why);
         }
         let hosts: Vec<String> = self.inner.hosts.iter().map(ToString::to_string).collect();
+        let last_failure = info
+            .last_connect_failure
+            .map(|why| format!("; the last attempt: {why}"))
+            .unwrap_or_default();
         Err(Error::Timeout(format!(
-            "no ZooKeeper server of [{}] gave a session within {timeout:?} (last state {:?})",
+            "no ZooKeeper server of [{}] gave a session within {timeout:?} (last state {:?}){last_failure}",
             hosts.join(", "),
             info.state
         )))
@@ -473,6 +477,7 @@ impl Client {
                 generation: 0,
                 running: false,
                 end_reason: Some(Error::Forked),
+                last_connect_failure: None,
             };
         }
         self.inner.status.snapshot()

@@ -206,6 +206,9 @@ pub struct SessionInfo {
     /// Why the last session task ended on its own (a refused credential, a session to resume
     /// that the server no longer has); `None` while one runs or when it was closed.
     pub end_reason: Option<Error>,
+    /// Why the last connection attempt failed (refused, timed out, TLS, a closed handshake,
+    /// ...), for messages; `None` before any failure and once a connection is announced.
+    pub last_connect_failure: Option<String>,
 }
 
 /// The shared [`SessionInfo`] and a condition variable for waiting on its changes.
@@ -228,6 +231,7 @@ impl Status {
                 generation: 0,
                 running: false,
                 end_reason: None,
+                last_connect_failure: None,
             }),
             changed: Condvar::new(),
         }

@@ -324,12 +324,13 @@ impl Task {
                     self.expire();
                     continue;
                 }
-                Some(Err(AttemptFailure::Network(_why))) => {
+                Some(Err(AttemptFailure::Network(why))) => {
                     self.tls_failures = 0;
-                    self.hosts.failed();
+                    self.attempt_failed(why);
                     continue;
                 }
                 Some(Err(AttemptFailure::Tls(error))) => {
+                    self.note_failure(error.to_string());
                     if let Some(stop) = self.tls_failed(error) {
                         return Err(stop);
                     }
@@ -343,7 +344,7 @@ impl Task {
                 Handshake::Valid => {}
                 // Not a ZooKeeper answer: a failed attempt, backed off like any other.
                 Handshake::Invalid => {
-                    self.hosts.failed();
+                    self.attempt_failed(format!("{host} sent an invalid handshake reply"));
                     continue;
                 }
                 // The session to resume, given by the user, was gone before this client ever
@@ -376,12 +377,14 @@ impl Task {
                         return Err(Stop(None));
                     }
                     // The connection broke, or the server took too long: a failed attempt.
-                    Ok(Err(SaslOutcome::Broken(_why))) => {
-                        self.hosts.failed();
+                    Ok(Err(SaslOutcome::Broken(why))) => {
+                        self.attempt_failed(why);
                         continue;
                     }
                     Err(_elapsed) => {
-                        self.hosts.failed();
+                        self.attempt_failed(format!(
+                            "SASL with {host} did not finish within {attempt_timeout:?}"
+                        ));
                         continue;
                     }
                 }
@@ -426,6 +429,18 @@ impl Task {
                 },
             });
         }
+    }
+
+    /// A connect attempt failed (`why`): backed off.
+    fn attempt_failed(&mut self, why: String) {
+        self.note_failure(why);
+        self.hosts.failed();
+    }
+
+    /// Publishes why the last connect attempt failed.
+    fn note_failure(&self, why: String) {
+        self.status
+            .update(|info| info.last_connect_failure = Some(why));
     }
 
     /// A connect attempt failed on TLS. A failed attempt like any other, unless the session
@@ -779,6 +794,7 @@ impl Task {
     fn announce(&mut self, conn: &mut Connection) {
         if let Some(state) = conn.announce.take() {
             self.ever_connected = true;
+            self.status.update(|info| info.last_connect_failure = None);
             self.set_state(state);
         }
     }
