@@ -1,7 +1,19 @@
 # Runs one example for ctest: it passes only when the program exits 0 AND its output matches
 # PASS_REGEX (ctest's PASS_REGULAR_EXPRESSION alone would ignore the exit status, and with
 # it sanitizer reports printed at exit).
-execute_process(COMMAND "${PROGRAM}" RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+# With SERVERS ("OPTIONS|OPTIONS|..."), the program runs through run_with_own_server.sh
+# against servers of its own, one per entry, each started with
+# `scripts/zk-server.sh start DIR OPTIONS` (an empty entry: a plain server).
+set(command "${PROGRAM}")
+if(DEFINED SERVERS)
+    string(REPLACE "|" ";" server_list "${SERVERS}")
+    set(command "${CMAKE_CURRENT_LIST_DIR}/run_with_own_server.sh")
+    foreach(server_options IN LISTS server_list)
+        list(APPEND command "--server=${server_options}")
+    endforeach()
+    list(APPEND command "${PROGRAM}")
+endif()
+execute_process(COMMAND ${command} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}")
 if(err)
     message("stderr:\n${err}")

@@ -1,34 +1,70 @@
 #!/usr/bin/env bash
-# run_with_own_server.sh PROGRAM: runs an example that needs a ZooKeeper server of its own
-# (retry restarts its server) as `PROGRAM HOSTS STATE_DIR`, against a standalone server
-# started here and always stopped and deleted afterwards. Passes (exit 0) only when PROGRAM
-# exits 0 and the last line of its output says "...: all steps passed"; otherwise exits
-# with PROGRAM's status (or 1).
+# run_with_own_server.sh [--server 'START OPTIONS']... PROGRAM
+#
+# Runs an example that needs ZooKeeper servers of its own (retry restarts its server; tls and
+# sasl need secured servers) against standalone servers started here with
+# `scripts/zk-server.sh start DIR START OPTIONS`, and always stopped and deleted afterwards.
+# Each --server starts one server (its options split on spaces, e.g. --server '--tls need');
+# without any, one plain server is started. PROGRAM runs as
+#   PROGRAM HOSTS1 DIR1 [HOSTS2 DIR2 ...]
+# one connect string (the plain clientPort) and one state directory per server, in the order
+# given (a TLS server's secure connect string is DIR/secure-hosts, its certificates DIR/tls/).
+# Passes (exit 0) only when PROGRAM exits 0 and the last line of its output says
+# "...: all steps passed"; otherwise exits with PROGRAM's status (or 1).
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 PROGRAM" >&2
+usage() {
+    echo "usage: $0 [--server 'START OPTIONS']... PROGRAM" >&2
     exit 2
-fi
+}
+
+declare -a server_options=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --server)
+            [ $# -ge 2 ] || usage
+            server_options+=("$2")
+            shift 2
+            ;;
+        --server=*)
+            server_options+=("${1#--server=}")
+            shift
+            ;;
+        -*) usage ;;
+        *) break ;;
+    esac
+done
+[ $# -eq 1 ] || usage
 program="$1"
+[ ${#server_options[@]} -gt 0 ] || server_options=("")
 zk_server="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/zk-server.sh"
 
-dir="$(mktemp -d "${TMPDIR:-/tmp}/zkclient-example.XXXXXX")"
-out="$dir.out"
+declare -a dirs=()
+out="$(mktemp "${TMPDIR:-/tmp}/zkclient-example.XXXXXX.out")"
 cleanup() {
-    "$zk_server" cleanup "$dir" >/dev/null || echo "could not clean up the server in $dir" >&2
+    local dir
+    for dir in "${dirs[@]}"; do
+        "$zk_server" cleanup "$dir" >/dev/null || echo "could not clean up the server in $dir" >&2
+    done
     rm -f "$out"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-hosts="$("$zk_server" start "$dir" | tail -n 1)"
-[ -n "$hosts" ] || exit 1
-echo "own server: $hosts (state in $dir)"
+declare -a program_args=()
+for options in "${server_options[@]}"; do
+    dir="$(mktemp -d "${TMPDIR:-/tmp}/zkclient-example.XXXXXX")"
+    dirs+=("$dir")
+    read -r -a start_args <<<"$options" || true
+    hosts="$("$zk_server" start "$dir" ${start_args[@]+"${start_args[@]}"} | tail -n 1)"
+    [ -n "$hosts" ] || exit 1
+    echo "own server: $hosts${options:+ ($options)} (state in $dir)"
+    program_args+=("$hosts" "$dir")
+done
 
 status=0
-"$program" "$hosts" "$dir" | tee "$out" || status="${PIPESTATUS[0]}"
+"$program" "${program_args[@]}" | tee "$out" || status="${PIPESTATUS[0]}"
 if [ "$status" -ne 0 ]; then
     echo "$program exited with status $status" >&2
     exit "$status"

@@ -219,7 +219,8 @@ pub unsafe extern "C" fn zk_tls_options_set_server_name(
 /// `secureClientPort`s): reconnects, failover and read-only probes too. `tls` is copied (free
 /// it when convenient); the PEM files it names are read now, and a file that cannot be read,
 /// holds no certificate, or a key that does not parse gives `ZK_EINVAL` with the file named
-/// (never the key) and changes nothing. NULL turns TLS off.
+/// (never the key) and changes nothing. They are read again by each `zk_client_new()`, whose
+/// client keeps what they held then. NULL turns TLS off.
 ///
 /// A server whose certificate or protocol fails is a failed connection attempt, with the
 /// codes `ZK_ETLSUNKNOWNCA`, `ZK_ETLSHOSTNAME`, `ZK_ETLSEXPIRED`, `ZK_ETLSCLIENTCERT`,
