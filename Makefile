@@ -18,8 +18,14 @@ chaos:
 bench:
 	scripts/bench.sh
 
+# FEATURES=gssapi builds SASL GSSAPI (Kerberos) in, on the system's MIT GSSAPI library
+# (Debian: libkrb5-dev); the installed pkg-config file then lists -lgssapi_krb5 for static links.
+FEATURES ?=
+CARGO_FEATURES := $(if $(FEATURES),--features $(FEATURES))
+EXTRA_PRIVATE_LIBS := $(if $(findstring gssapi,$(FEATURES)),-lgssapi_krb5)
+
 build:
-	cargo build --release
+	cargo build --release $(CARGO_FEATURES)
 
 # Fuzz proto (frame splitter, every reply decoder): FUZZ_RUNS executions per target, default
 # 5,000,000 (fuzz/run.sh; `make test` runs 10 s per target).
@@ -30,7 +36,7 @@ fuzz:
 header: build
 
 # Installs the library (shared and static), the header and a pkg-config file:
-#   make install [PREFIX=/usr/local] [LIBDIR=$(PREFIX)/lib] [DESTDIR=staging dir]
+#   make install [PREFIX=/usr/local] [LIBDIR=$(PREFIX)/lib] [DESTDIR=staging dir] [FEATURES=gssapi]
 # then build with: cc app.c $(pkg-config --cflags --libs zkclient)
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -43,7 +49,7 @@ install: build
 	install -m 644 target/release/libzkclient.a $(DESTDIR)$(LIBDIR)/libzkclient.a
 	install -m 644 include/zkclient.h $(DESTDIR)$(INCLUDEDIR)/zkclient.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' scripts/zkclient.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/zkclient.pc
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@EXTRA_PRIVATE_LIBS@|$(EXTRA_PRIVATE_LIBS)|' scripts/zkclient.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/zkclient.pc
 	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/zkclient.pc
 
 uninstall:
