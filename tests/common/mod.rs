@@ -313,7 +313,18 @@ pub fn kazoo(hosts: &str, snippet: &str) -> String {
 /// As [`kazoo`], with more keyword arguments for `KazooClient(hosts=HOSTS, ...)` (Python
 /// source, e.g. `use_ssl=True, ca="/path/ca.pem"`).
 pub fn kazoo_with(hosts: &str, client_args: &str, snippet: &str) -> String {
+    kazoo_in(&[], hosts, client_args, snippet)
+}
+
+/// As [`kazoo_with`], with the Python of `scripts/kazoo-venv.sh --gssapi` (Debian's python3
+/// with python3-kerberos: kazoo's SASL GSSAPI), in this process's environment (KRB5_CONFIG).
+pub fn kazoo_gssapi(hosts: &str, client_args: &str, snippet: &str) -> String {
+    kazoo_in(&["--gssapi"], hosts, client_args, snippet)
+}
+
+fn kazoo_in(venv_args: &[&str], hosts: &str, client_args: &str, snippet: &str) -> String {
     let setup = Command::new(repo_root().join("scripts/kazoo-venv.sh"))
+        .args(venv_args)
         .output()
         .expect("kazoo-venv.sh runs");
     assert!(
