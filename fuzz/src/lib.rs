@@ -20,8 +20,8 @@ use zkclient::proto::{
     Create2Response, CreateResponse, Decode, DecodeError, Encode, ErrorResponse, EventType,
     GetAclResponse, GetAllChildrenNumberResponse, GetChildren2Response, GetChildrenResponse,
     GetDataResponse, GetEphemeralsResponse, Id, KeeperState, MultiHeader, MultiResponse,
-    MultiResult, PathResponse, ReplyHeader, RequestHeader, Split, Stat, StatResponse, WatcherEvent,
-    WhoAmIResponse, FRAME_PREFIX_LEN, NOTIFICATION_XID,
+    MultiResult, PathResponse, ReplyHeader, RequestHeader, SaslToken, Split, Stat, StatResponse,
+    WatcherEvent, WhoAmIResponse, FRAME_PREFIX_LEN, NOTIFICATION_XID,
 };
 
 /// An allocation may take this many bytes per input byte...
@@ -169,6 +169,8 @@ pub const DECODERS: &[(&str, Check)] = &[
     // What a server decodes, cheap to include.
     ("connect_request", round_trip::<ConnectRequest>),
     ("request_header", round_trip::<RequestHeader>),
+    // The token of a SASL reply (the session's SASL exchange decodes it).
+    ("sasl_token", round_trip::<SaslToken>),
 ];
 
 /// The `reply` target: the first byte picks a decoder, the rest is its input.
@@ -436,6 +438,12 @@ fn samples(name: &str) -> Vec<Vec<u8>> {
         "stat" => vec![encode(&stat(6))],
         "acl" => vec![encode(&digest_acl())],
         "id" => vec![encode(&digest_acl().id)],
+        "sasl_token" => vec![
+            encode(&SaslToken {
+                token: b"realm=\"zk-sasl-md5\",nonce=\"abc\",qop=\"auth\",charset=utf-8,algorithm=md5-sess".to_vec(),
+            }),
+            encode(&SaslToken { token: Vec::new() }),
+        ],
         "client_info" => vec![encode(&ClientInfo {
             auth_scheme: "sasl".into(),
             user: "zk@EXAMPLE.COM".into(),
