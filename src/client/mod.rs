@@ -109,6 +109,12 @@ impl ClientOptions {
     /// checks of [`ClientOptions::add_auth`]. [`Error::InvalidArgument`] names the first
     /// option that breaks its rule ([`Error::RequestTooLarge`] for a credential).
     pub fn validate(&self) -> Result<()> {
+        self.checked().map(drop)
+    }
+
+    /// [`ClientOptions::validate`], and the TLS configuration made from the options (its PEM
+    /// files read once).
+    fn checked(&self) -> Result<Option<TlsConnector>> {
         let timeout_ms = self.session_timeout.as_millis();
         if timeout_ms == 0 || timeout_ms > i32::MAX as u128 {
             return Err(Error::InvalidArgument(format!(
@@ -136,13 +142,10 @@ impl ClientOptions {
         for (scheme, credential) in &self.auth {
             check_credential(scheme, credential.expose(), self.max_request_size)?;
         }
-        if let Some(tls) = &self.tls {
-            tls.connector()?;
-        }
         if let Some(sasl) = &self.sasl {
             sasl.validate()?;
         }
-        Ok(())
+        self.tls.as_ref().map(TlsOptions::connector).transpose()
     }
 
     /// Resumes the session `session_id` with its password (from [`Client::session_info`] of
@@ -286,12 +289,7 @@ impl Client {
     /// is connected until [`Client::start`].
     pub fn new(connect_string: &str, options: ClientOptions) -> Result<Client> {
         let (hosts, chroot) = parse_connect_string(connect_string)?;
-        options.validate()?;
-        let tls = options
-            .tls
-            .as_ref()
-            .map(TlsOptions::connector)
-            .transpose()?;
+        let tls = options.checked()?;
         let config = Self::session_config(
             &hosts,
             &options,
