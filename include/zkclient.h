@@ -20,6 +20,12 @@
 
 
 /**
+ * The version of `zk_stats` this header describes: set `version` to it before calling
+ * `zk_client_stats()`.
+ */
+#define ZK_STATS_VERSION 1
+
+/**
  * The result of every zkclient function that can fail. `ZK_OK` (0) is success. Server
  * errors keep ZooKeeper's own numbers (as in every ZooKeeper client: `ZK_ENONODE` is -101);
  * errors raised by this library are -1000 and below. Values never change between versions.
@@ -1242,6 +1248,90 @@ typedef struct zk_retry_policy {
  * (the message names the number). Runs on the thread that called `zk_retry()`.
  */
 typedef int32_t (*zk_retry_fn)(struct zk_client *client, void *user_data);
+
+/**
+ * A snapshot of a client's counters since it was created (`zk_client_stats()`), across
+ * reconnects and restarts of its session. Each counter only grows, the in-flight gauge and
+ * the latency figures aside; counters are read one after the other, so two of them may be a
+ * few requests apart.
+ *
+ * Versioned: the caller sets `version` (to `ZK_STATS_VERSION`), and the library fills the
+ * fields of that version and writes nothing beyond them. Later versions only add fields at
+ * the end, so a program built with an older header keeps working with a newer library.
+ *
+ * A *request* is a frame the server answers by its xid: the caller's requests, and the
+ * removeWatches and closeSession the session sends on its own. Pings, auth packets and
+ * SetWatches are not requests (their bytes are counted).
+ */
+typedef struct zk_stats {
+    /**
+     * Set by the caller to `ZK_STATS_VERSION`; left as it was.
+     */
+    uint32_t version;
+    /**
+     * Requests queued to a server.
+     */
+    uint64_t requests_sent;
+    /**
+     * Replies matched to their request (the server's errors included).
+     */
+    uint64_t replies_received;
+    /**
+     * Requests sent that got no reply: the connection broke first (they failed with
+     * `ZK_ECONNECTIONLOSS`), or the reply was over the inbound limit.
+     */
+    uint64_t requests_failed;
+    /**
+     * Requests sent and not answered yet: sent - received - failed.
+     */
+    uint64_t requests_in_flight;
+    /**
+     * Watch notifications the server sent (one may call several watchers).
+     */
+    uint64_t watch_events;
+    /**
+     * Connection attempts (TCP connect and handshake) to a server.
+     */
+    uint64_t connection_attempts;
+    /**
+     * Connections whose handshake (and SASL, if any) succeeded.
+     */
+    uint64_t connections;
+    /**
+     * Connections made after the first of the same session (a lost connection replaced,
+     * possibly with a new session after an expiry); a start after a stop is not one.
+     */
+    uint64_t reconnects;
+    /**
+     * Sessions expired: said by the server, or by the local timer when no server answered
+     * for a whole session timeout.
+     */
+    uint64_t expirations;
+    /**
+     * ZooKeeper protocol bytes read on established connections, after TLS decryption (what
+     * TLS adds, the handshake and the SASL exchange are not counted).
+     */
+    uint64_t bytes_in;
+    /**
+     * ZooKeeper protocol bytes written on established connections (same rule).
+     */
+    uint64_t bytes_out;
+    /**
+     * The median reply latency since the client was created, in microseconds, within 1.6 %
+     * (from the moment the request is queued to the socket to the moment its reply is
+     * matched); 0 before any reply.
+     */
+    uint64_t latency_p50_us;
+    /**
+     * The 99th percentile reply latency, in microseconds, within 1.6 % (at most
+     * `latency_max_us`).
+     */
+    uint64_t latency_p99_us;
+    /**
+     * The longest reply latency, in microseconds (exact).
+     */
+    uint64_t latency_max_us;
+} zk_stats;
 
 /**
  * The result of one operation, in the order the operations were added. Owned by the
@@ -3349,6 +3439,23 @@ zk_error zk_sasl_options_set_credential_cache(struct zk_sasl_options *sasl, cons
  * `options` NULL or live; `sasl` NULL or live.
  */
 zk_error zk_options_set_sasl(struct zk_options *options, const struct zk_sasl_options *sasl);
+
+/**
+ * Fills `*out` with the client's counters (see `zk_stats`): set `out->version` to
+ * `ZK_STATS_VERSION` first. Writes exactly the fields of that version. `ZK_EINVAL` when
+ * `client` or `out` is NULL, or when `out->version` is 0 or a version this library does not
+ * know (a header newer than the library); `*out` is then left as it was.
+ *
+ * Any thread, at any time, from inside the client's callbacks too; a stopped client answers
+ * with its counters (a client inherited over `fork()` gives `ZK_EFORKED`, like every call).
+ * Lock-free and allocation-free (about 700 relaxed loads): cheap enough to call every
+ * second, or far more often. `out` belongs to the caller; nothing is kept.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `out` is NULL or points to a writable `zk_stats` of the
+ * version it says (at least its `version` field readable).
+ */
+zk_error zk_client_stats(const struct zk_client *client, struct zk_stats *out);
 
 /**
  * Starts a transaction on `client` (kazoo's `client.transaction()`): add operations, then

@@ -30,8 +30,8 @@ pub mod secret;
 pub(crate) mod session;
 
 pub use client::{
-    four_letter_word, Client, ClientOptions, CreateOptions, Created, GssapiOptions, HostAddr,
-    ListenerId, Pem, RetryPolicy, SaslOptions, SessionInfo, State, TlsOptions, WatchId,
+    four_letter_word, Client, ClientOptions, ClientStats, CreateOptions, Created, GssapiOptions,
+    HostAddr, ListenerId, Pem, RetryPolicy, SaslOptions, SessionInfo, State, TlsOptions, WatchId,
     WatchedEvent,
 };
 pub use error::{Error, Result, TlsFailure};

@@ -28,7 +28,7 @@ use crate::session::{
 
 pub use crate::retry::RetryPolicy;
 pub use crate::session::{
-    GssapiOptions, HostAddr, Pem, SaslOptions, SessionInfo, TlsOptions, DEFAULT_PORT,
+    ClientStats, GssapiOptions, HostAddr, Pem, SaslOptions, SessionInfo, TlsOptions, DEFAULT_PORT,
 };
 pub use acl::{digest_acl, digest_acl_id};
 pub use admin::{four_letter_word, MAX_FOUR_LETTER_WORD_REPLY};
@@ -479,6 +479,15 @@ impl Client {
             };
         }
         self.inner.status.snapshot()
+    }
+
+    /// The client's counters since it was created, across reconnects and restarts of its
+    /// session: requests, replies, watch events, connections, expirations, bytes and reply
+    /// latency (see [`ClientStats`]). Lock-free and allocation-free: cheap enough to call every
+    /// second from any thread, callbacks included. A stopped client answers with its counters;
+    /// so does one inherited over `fork()` (the parent's counters at the fork).
+    pub fn stats(&self) -> ClientStats {
+        self.inner.status.stats().snapshot()
     }
 
     /// The chroot of the connect string, if any.

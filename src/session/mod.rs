@@ -5,6 +5,7 @@
 mod hosts;
 mod probe;
 mod sasl;
+mod stats;
 mod task;
 mod tls;
 mod transport;
@@ -23,6 +24,7 @@ use crate::secret::Secret;
 pub use hosts::{parse_hosts, HostAddr, DEFAULT_PORT};
 pub(crate) use probe::four_letter_word;
 pub use sasl::{GssapiOptions, SaslOptions};
+pub use stats::{ClientStats, Stats};
 pub(crate) use tls::TlsConnector;
 pub use tls::{Pem, TlsOptions};
 pub use watches::{
@@ -211,10 +213,12 @@ pub struct SessionInfo {
     pub last_connect_failure: Option<String>,
 }
 
-/// The shared [`SessionInfo`] and a condition variable for waiting on its changes.
+/// The shared [`SessionInfo`] and a condition variable for waiting on its changes, and the
+/// client's [`Stats`] (one set per client: they outlive every session task).
 pub struct Status {
     info: Mutex<SessionInfo>,
     changed: Condvar,
+    stats: Stats,
 }
 
 impl Status {
@@ -234,7 +238,13 @@ impl Status {
                 last_connect_failure: None,
             }),
             changed: Condvar::new(),
+            stats: Stats::default(),
         }
+    }
+
+    /// The client's counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
     }
 
     /// A copy of the current information.

@@ -47,6 +47,8 @@ struct Pending {
     op: OpCode,
     reply: Option<ReplyTo>,
     watch: Option<PendingWatch>,
+    /// When it was queued to the socket (for the latency figures).
+    sent: Instant,
 }
 
 impl Pending {
@@ -95,6 +97,9 @@ struct Task {
     end_reason: Option<Error>,
     /// Connect attempts in a row that failed on TLS (see `tls_failed`).
     tls_failures: usize,
+    /// The time of the read, or of the batch of commands, being handled: the send and reply
+    /// times of the latency figures, from clock reads made anyway (or one per batch).
+    clock: Instant,
 }
 
 /// A fresh connection, its session established, before CONNECTED is announced.
@@ -158,6 +163,7 @@ pub(super) async fn run(
         ever_connected: false,
         end_reason: None,
         tls_failures: 0,
+        clock: Instant::now(),
     };
     task.auth = task.config.auth.clone();
     let Stop(done) = task.run(&mut commands).await;
@@ -197,6 +203,11 @@ impl Task {
         }
     }
 
+    /// The client's counters.
+    fn stats(&self) -> &super::Stats {
+        self.status.stats()
+    }
+
     fn set_state(&mut self, state: KeeperState) {
         if self.state == state {
             return;
@@ -233,6 +244,7 @@ impl Task {
     /// Forgets the session: the server said it expired, or no server answered for a whole
     /// session timeout. The next handshake asks for a new session.
     fn expire(&mut self) {
+        self.stats().expired();
         self.session_id = 0;
         self.password = Secret::new(vec![0; 16]);
         self.last_heard = None;
@@ -297,6 +309,7 @@ impl Task {
             let Some((host, delay)) = self.hosts.next() else {
                 return Err(Stop(None));
             };
+            self.stats().connection_attempt();
             let attempt_timeout =
                 connect_attempt_timeout(self.negotiated_timeout, self.hosts.len());
             let expiry = self.last_heard.map(|heard| heard + self.negotiated_timeout);
@@ -397,6 +410,7 @@ impl Task {
             self.password = Secret::new(response.passwd);
             self.negotiated_timeout = Duration::from_millis(response.timeout as u64);
             self.status.update(|info| info.server = Some(host.clone()));
+            self.stats().connected(self.server.is_some());
             self.server = Some(host);
             let state = if response.read_only {
                 KeeperState::ConnectedReadOnly
@@ -624,6 +638,7 @@ impl Task {
                     if !outbound.is_empty() || unflushed => match written {
                     Ok(_) if outbound.is_empty() => unflushed = false,
                     Ok(n) => {
+                        self.stats().bytes_out(n);
                         outbound.drain(..n);
                         liveness.last_sent = Instant::now();
                         unflushed = buffers_writes;
@@ -660,6 +675,8 @@ impl Task {
         // A read that filled the spare room: expect more, read bigger.
         conn.busy = n >= READ_CHUNK / 2;
         liveness.last_received = Instant::now();
+        self.clock = liveness.last_received;
+        self.stats().bytes_in(n);
         let broken = self.process(inbound, conn).err();
         if conn.proven {
             self.last_heard = Some(liveness.last_received);
@@ -677,6 +694,7 @@ impl Task {
         conn: &mut Connection,
     ) {
         let mut next = first;
+        self.clock = Instant::now();
         loop {
             self.handle_command(next, outbound, conn);
             if conn.closing.is_some() || outbound.len() >= OUTBOUND_HIGH_WATER {
@@ -738,6 +756,7 @@ impl Task {
             self.hosts.failed();
         }
         let failure = self.connection_ended(&mut conn);
+        self.stats().requests_failed(conn.pending.len());
         for pending in conn.pending.drain(..) {
             pending.answer(Err(failure.clone()), self);
         }
@@ -844,7 +863,9 @@ impl Task {
                 op: OpCode::RemoveWatches,
                 reply: None,
                 watch: None,
+                sent: self.clock,
             });
+            self.stats().request_sent();
         }
         Some(watcher)
     }
@@ -883,7 +904,9 @@ impl Task {
             op: request.op,
             reply: Some(request.reply),
             watch: request.watch,
+            sent: self.clock,
         });
+        self.stats().request_sent();
     }
 
     fn begin_close(
@@ -899,7 +922,9 @@ impl Task {
             op: OpCode::CloseSession,
             reply: None,
             watch: None,
+            sent: self.clock,
         });
+        self.stats().request_sent();
         conn.closing = Some(done);
     }
 
@@ -955,6 +980,7 @@ impl Task {
     fn oversized(&mut self, len: usize, conn: &mut Connection) -> String {
         let limit = self.config.max_reply_size;
         if let Some(pending) = conn.pending.pop_front() {
+            self.stats().requests_failed(1);
             pending.answer(Err(Error::ReplyTooLarge { size: len, limit }), self);
         }
         format!("the server sent a frame of {len} bytes, over the {limit}-byte inbound limit")
@@ -983,6 +1009,8 @@ impl Task {
         }
         conn.answer_ahead_of_ping();
         self.answered(conn);
+        let latency = self.clock.saturating_duration_since(pending.sent);
+        self.stats().reply_received(latency);
         // The watch is registered before the reply is handed over, so no later notification
         // can miss it.
         if let Some(watch) = pending.watch.take() {
@@ -1008,6 +1036,7 @@ impl Task {
             NOTIFICATION_XID => {
                 let event: WatcherEvent =
                     decode_all(&body).map_err(|e| format!("bad notification: {e}"))?;
+                self.stats().watch_event();
                 self.heard(conn);
                 let fired = self.lock_watches().fire(&event);
                 self.deliver(fired);
