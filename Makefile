@@ -24,8 +24,11 @@ FEATURES ?=
 CARGO_FEATURES := $(if $(FEATURES),--features $(FEATURES))
 EXTRA_PRIVATE_LIBS := $(if $(findstring gssapi,$(FEATURES)),-lgssapi_krb5)
 
+# Also links target/release/libzkclient.so.0 (the soname, which programs linked against
+# target/release load) to the library cargo built.
 build:
 	cargo build --release $(CARGO_FEATURES)
+	ln -sfn libzkclient.so target/release/libzkclient.so.0
 
 # Fuzz proto (frame splitter, every reply decoder): FUZZ_RUNS executions per target, default
 # 5,000,000 (fuzz/run.sh; `make test` runs 10 s per target).
