@@ -61,6 +61,7 @@ CFLAGS=(-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror)
 mkdir -p "$BUILD/lib" "$BUILD/include"
 cp -f target/release/libzkclient.so "$BUILD/lib/libzkclient.so.tmp" && mv -f "$BUILD/lib/libzkclient.so.tmp" "$BUILD/lib/libzkclient.so"
 cp -f include/zkclient.h "$BUILD/include/"
+ln -sfn libzkclient.so "$BUILD/lib/libzkclient.so.0"  # the soname, which the program loads
 cc "${CFLAGS[@]}" bench/zkc_bench.c -I"$BUILD/include" -L"$BUILD/lib" \
     -Wl,-rpath,"$BUILD/lib" -lzkclient -lpthread -o "$BUILD/zkc_bench"
 cc "${CFLAGS[@]}" -DTHREADED bench/zoo_bench.c -lzookeeper_mt -lpthread -o "$BUILD/zoo_bench"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing zkclient needs on a fresh Debian machine, skipping
-# whatever is already there: a C toolchain, CMake, pkg-config and Python 3 for the examples, Apache ZooKeeper for
+# whatever is already there: a C toolchain (and GNU ld), libabigail and Doxygen, CMake, pkg-config and Python 3 for the examples, Apache ZooKeeper for
 # the tests, the Apache C client (libzookeeper-mt-dev) for the benchmark, openssl and MIT
 # Kerberos (KDC, admin tools, kinit, libkrb5-dev) for the TLS and SASL tests.
 set -euo pipefail
@@ -23,6 +23,12 @@ have openssl || missing+=(openssl)
 have kadmin.local || missing+=(krb5-admin-server)
 have kinit || missing+=(krb5-user)
 [ -e /usr/include/gssapi/gssapi.h ] || missing+=(libkrb5-dev)
+# Packaging checks: GNU ld links libzkclient.so with its version script (build.rs),
+# libabigail's abidw/abidiff compare the ABI with the baseline (scripts/abi-check.sh), and
+# Doxygen builds the API reference (scripts/docs.sh).
+have ld.bfd || missing+=(binutils)
+have abidiff || missing+=(abigail-tools)
+have doxygen || missing+=(doxygen)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}"

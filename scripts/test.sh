@@ -2,8 +2,10 @@
 # `make test`: every check and test, against real ZooKeeper servers started here.
 #   formatting, clippy (with and without the gssapi feature), the committed header (and the names its doc comments use), a short fuzz
 #   run of proto, unit and integration tests (Rust), the C and C++ examples under ctest (plain
-#   and with address/undefined sanitizers), and `make install` checked by building the quick
-#   start with pkg-config (shared and static), and the quick start through Python's ctypes.
+#   and with address/undefined sanitizers), the exports and the ABI of libzkclient.so (soname,
+#   symbol versions, the libabigail baseline), the API reference (Doxygen), and `make install`
+#   checked by building the quick start with CMake's find_package and with pkg-config (shared
+#   and static), and the quick start through Python's ctypes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +26,16 @@ fi
 
 step "every type a doc comment of the header names is declared in it"
 python3 scripts/check-header-docs.py include/zkclient.h
+
+step "exports: soname libzkclient.so.0, every zk_ function tagged ZKCLIENT_0.1, the header's functions"
+scripts/check-symbols.sh
+
+step "ABI against the baseline abi/libzkclient.so.0.abi (libabigail), and the check's self-test"
+scripts/abi-check.sh
+scripts/abi-check-selftest.sh
+
+step "API reference: Doxygen on the header, zero warnings (make docs)"
+scripts/docs.sh
 
 step "clippy (default build, and with the gssapi feature)"
 cargo clippy --release --all-targets -- -D warnings
@@ -53,7 +65,7 @@ cmake -S examples-c -B build/examples-asan -DCMAKE_BUILD_TYPE=Debug -DZK_SANITIZ
 cmake --build build/examples-asan -j 2
 (cd build/examples-asan && ctest --output-on-failure)
 
-step "make install, then the quick start built with pkg-config (shared and static library)"
+step "make install, then the quick start built out of tree with CMake and pkg-config (shared and static library)"
 scripts/check-install.sh
 
 step "the quick start from Python through ctypes (examples-ffi)"
