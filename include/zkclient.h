@@ -335,6 +335,53 @@ typedef int32_t zk_keeper_state;
 #endif // __cplusplus
 
 /**
+ * The levels of the library's log lines, most severe first. `zk_set_log_callback()` takes
+ * the most detailed level wanted as a plain `int32_t` (one of these numbers); the callback
+ * receives the level of each line.
+ */
+enum zk_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * No lines at all (the default).
+     */
+    ZK_LOG_OFF = 0,
+    /**
+     * The session ends on its own: a refused credential, a TLS configuration no server
+     * accepts, SASL required, the connection retry policy given up.
+     */
+    ZK_LOG_ERROR = 1,
+    /**
+     * A connection lost, a session expired, requests failed by a disconnect, a lock or lease
+     * lost, a release that may leave a node on the server.
+     */
+    ZK_LOG_WARN = 2,
+    /**
+     * Connecting to a server, connected (with the session id), state changes, recipe
+     * decisions (lock acquired and released, party joined, queue entry consumed).
+     */
+    ZK_LOG_INFO = 3,
+    /**
+     * Handshake details, backoff delays, re-armed watches, retries of the retry helper,
+     * stale recipe nodes deleted.
+     */
+    ZK_LOG_DEBUG = 4,
+    /**
+     * Every request sent and reply received (opcode, xid, lengths), every watch event.
+     */
+    ZK_LOG_TRACE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_log_level zk_log_level;
+#else
+typedef int32_t zk_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A partitioner's state (kazoo's `PartitionState`); `zk_partition_state_str()` names it.
  */
 enum zk_partition_state
@@ -1004,6 +1051,28 @@ typedef void (*zk_state_listener)(zk_state state, zk_keeper_state keeper_state, 
  * a callback with the same user data is running.
  */
 typedef void (*zk_free_fn)(void *user_data);
+
+/**
+ * Receives one log line: its `level`, its `target` (`"zkclient::session"`,
+ * `"zkclient::recipe::lock"`, ...) and its `message`, both NUL-terminated, without a trailing
+ * newline, and valid only during the call (copy what you keep). `user_data` is the pointer
+ * given to `zk_set_log_callback()`.
+ *
+ * May be called from any thread, the library's network thread included, and from several
+ * threads at once: it must be thread-safe and return quickly (a slow callback slows every
+ * session of the process). Lines that zkclient functions called from inside the callback
+ * would write, on the callback's thread, are dropped (no recursion). It may call
+ * `zk_set_log_callback()`: the new callback takes the next lines, and the old `user_data` is
+ * freed once this call (and every other call of the old callback) has returned. A C++
+ * exception must not leave it.
+ *
+ * Lines name servers, session ids (in hex), states, paths, opcodes, xids and lengths. They
+ * never contain a session password, a credential, a SASL password, a key, or node data.
+ */
+typedef void (*zk_log_fn)(zk_log_level level,
+                          const char *target,
+                          const char *message,
+                          void *user_data);
 
 /**
  * Bytes owned by the caller, returned by the library (for example a node's data). Release
@@ -1923,6 +1992,35 @@ const char *zk_error_str(int32_t code);
  * until the next zkclient call that fails on this thread; copy it to keep it.
  */
 const char *zk_last_error_message(void);
+
+/**
+ * Makes the library's log lines go to `callback`, up to `max_level` (a `zk_log_level`
+ * number: `ZK_LOG_ERROR` = 1 for the fewest lines to `ZK_LOG_TRACE` = 5 for every request),
+ * or turns them off (`callback` NULL or `max_level` `ZK_LOG_OFF`). By default nothing is
+ * logged, and nothing is even formatted.
+ *
+ * One callback per process, for every client. Setting another replaces it: the previous
+ * `user_data` is released with its `free_user_data` exactly once, after every call of the
+ * previous callback under way has returned (possibly on the thread of that call). The new
+ * `user_data` is released with `free_user_data` (NULL: not at all) when it is replaced in
+ * turn, or at once when this call sets no callback or fails. Any thread, any time, including
+ * from inside the callback; see `zk_log_fn` for where the callback runs.
+ *
+ * `ZK_EINVAL` when `max_level` is not a `zk_log_level`, or when the program has installed a
+ * logger of its own through Rust's `log` crate (a Rust program linking zkclient's crate):
+ * the lines go to that logger, and this hook cannot take them. Nothing changes then.
+ *
+ * In a child of `fork()` the callback stays set (the child's clients log to it), and the
+ * child may set another.
+ *
+ * # Safety
+ * `callback` NULL or safe to call, from any thread, with `user_data`; `free_user_data` NULL
+ * or safe to call once with `user_data`.
+ */
+zk_error zk_set_log_callback(int32_t max_level,
+                             zk_log_fn callback,
+                             void *user_data,
+                             zk_free_fn free_user_data);
 
 /**
  * The default create options: a persistent node with the client's default ACL, no parents

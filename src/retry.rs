@@ -175,12 +175,25 @@ impl RetryPolicy {
         if !self.is_retryable(&error) {
             return Err(error);
         }
-        schedule
-            .next_pause(elapsed)
-            .ok_or_else(|| Error::RetryFailed {
-                attempts: schedule.attempts(),
-                last: Box::new(error),
-            })
+        match schedule.next_pause(elapsed) {
+            Some(pause) => {
+                log::debug!(
+                    "attempt {} failed ({error}): retrying in {pause:?}",
+                    schedule.attempts()
+                );
+                Ok(pause)
+            }
+            None => {
+                log::debug!(
+                    "attempt {} failed ({error}): the retry policy gives up",
+                    schedule.attempts()
+                );
+                Err(Error::RetryFailed {
+                    attempts: schedule.attempts(),
+                    last: Box::new(error),
+                })
+            }
+        }
     }
 }
 

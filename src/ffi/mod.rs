@@ -15,6 +15,7 @@ mod admin;
 mod async_ops;
 mod client;
 mod error;
+mod log;
 mod ops;
 pub mod recipe;
 mod retry;
@@ -28,6 +29,7 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+pub use self::log::*;
 pub use acl::*;
 pub use admin::*;
 pub use async_ops::*;

@@ -188,6 +188,11 @@ impl DoubleBarrier {
     pub fn enter(&self, timeout: Option<Duration>) -> Result<bool> {
         let deadline = deadline(timeout);
         let result = self.client.retry(|| self.try_enter(deadline));
+        match &result {
+            Ok(true) => log::info!("entered double barrier {}", self.path),
+            Ok(false) => log::info!("double barrier {}: enter timed out", self.path),
+            Err(error) => log::warn!("double barrier {}: enter failed: {error}", self.path),
+        }
         if !matches!(result, Ok(true)) {
             self.cleanup()?;
         }

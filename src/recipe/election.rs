@@ -93,6 +93,7 @@ impl Election {
         if !inner.lock.acquire(None)? {
             return Ok(None);
         }
+        log::info!("elected: leading the election (its lock acquired)");
         let leadership = Leadership(&inner.lock);
         let value = leader();
         drop(leadership);

@@ -36,11 +36,15 @@ pub(crate) fn create_current(client: &Client, path: &str, data: &[u8]) -> Result
         Err(error) if error.is(ErrorCode::NODE_EXISTS) => match client.exists(path).wait()? {
             None => Err(Error::ForceRetry),
             Some(stat) if is_current(client, &stat) => Ok(stat),
-            Some(_) => {
+            Some(stale) => {
                 match client.delete(path, -1).wait() {
                     Err(error) if error.is(ErrorCode::NO_NODE) => {}
                     result => result?,
                 }
+                log::debug!(
+                    "deleted stale node {path} of session 0x{:x} (made again in this one)",
+                    stale.ephemeral_owner
+                );
                 Err(Error::ForceRetry)
             }
         },
@@ -61,9 +65,13 @@ pub(crate) fn delete_own(client: &Client, waker: &Waker, path: &str) -> Result<b
             Err(error) => Err(error),
         }
     })
-    .map_err(|cause| Error::MayRemain {
-        path: path.to_string(),
-        cause: Box::new(cause),
+    .map_err(|cause| {
+        let error = Error::MayRemain {
+            path: path.to_string(),
+            cause: Box::new(cause),
+        };
+        log::warn!("release: {error}");
+        error
     })
 }
 
@@ -92,6 +100,7 @@ pub(crate) fn retry_for_session_timeouts<T>(
                 if Instant::now() >= deadline {
                     return Err(error);
                 }
+                log::debug!("release retried after: {error}");
                 waker.pause(seen, Some(deadline));
             }
             Err(error) => return Err(error),

@@ -358,6 +358,15 @@ impl Inner {
         let was_held = {
             let mut held = lock(&self.held);
             let was_held = held.acquired_in.is_some();
+            if was_held && state == State::Lost {
+                log::warn!("lock {} lost: its session is over", self.path);
+            } else if was_held && state == State::Suspended {
+                log::warn!(
+                    "lock {} uncertain: connection lost while held (held again if the session \
+                     survives)",
+                    self.path
+                );
+            }
             if state == State::Lost && held.node.is_some() {
                 // The server may hold the lost session, and our node, for a while yet.
                 held.acquired_in = None;
@@ -465,6 +474,14 @@ impl Inner {
                 Err(error) if error.is(ErrorCode::NO_NODE) => {}
                 result => result?,
             }
+            if keep_current {
+                log::debug!(
+                    "deleted stale lock node {path} of session 0x{:x}",
+                    stat.ephemeral_owner
+                );
+            } else {
+                log::debug!("deleted lock node {path}");
+            }
         }
         Ok(kept)
     }
@@ -503,6 +520,13 @@ impl Inner {
                     held.acquired_in = None;
                     return Err(Error::ForceRetry); // the session changed meanwhile
                 }
+                log::info!(
+                    "lock {} acquired ({}, session 0x{:x}, fencing token 0x{:x})",
+                    self.path,
+                    node.name,
+                    node.owner,
+                    node.czxid
+                );
                 return Ok(true);
             };
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
@@ -557,6 +581,9 @@ impl Inner {
         };
         self.remove_until_gone()?;
         lock(&self.held).unsure = false;
+        if was_held {
+            log::info!("lock {} released", self.path);
+        }
         Ok(was_held)
     }
 
@@ -568,9 +595,13 @@ impl Inner {
             self.remove_stale_nodes(false)
         })
         .map(drop)
-        .map_err(|cause| Error::MayRemain {
-            path: join(&self.path, &self.prefix),
-            cause: Box::new(cause),
+        .map_err(|cause| {
+            let error = Error::MayRemain {
+                path: join(&self.path, &self.prefix),
+                cause: Box::new(cause),
+            };
+            log::warn!("lock release: {error}");
+            error
         })
     }
 }

@@ -511,6 +511,15 @@ impl Shared {
             // Nothing is ours any more (the worker releases what is left of the locks).
             status.partitions.clear();
         }
+        if status.state != state {
+            log::info!(
+                "partitioner {}: {} -> {} ({} partition(s) held)",
+                self.path,
+                status.state.as_str(),
+                state.as_str(),
+                status.partitions.len()
+            );
+        }
         status.state = state;
         status.state_id += 1;
         if lock(&self.on_state_change).is_some() {

@@ -56,11 +56,15 @@ impl Member {
         self.client.retry(|| {
             self.client.ensure_path(&self.path, None).wait()?;
             create_current(&self.client, &self.node_path(), &self.data).map(drop)
-        })
+        })?;
+        log::info!("joined party {} ({})", self.path, self.node_path());
+        Ok(())
     }
 
     fn leave(&self) -> Result<bool> {
-        delete_own(&self.client, &self.waker, &self.node_path())
+        let left = delete_own(&self.client, &self.waker, &self.node_path())?;
+        log::info!("left party {} ({})", self.path, self.node_path());
+        Ok(left)
     }
 
     /// Drops our own node from `children` unless it belongs to the current session (a node

@@ -494,6 +494,20 @@ impl LockingQueue {
         // An error keeps the claim, for the caller to try again.
         let outcome = outcome?;
         *lock(&inner.processing) = None;
+        let what = if consume { "consumed" } else { "released" };
+        match outcome {
+            Outcome::Done => log::info!("queue entry {entry_path} {what}"),
+            Outcome::NotHeld => log::warn!(
+                "queue entry {entry_path} not {what}: the claim was lost with its session"
+            ),
+            Outcome::InDoubt => log::warn!(
+                "queue entry {entry_path}: whether it was {what} is unknown (the reply was lost \
+                 and the session changed)"
+            ),
+            Outcome::Stale => {
+                log::debug!("queue claim {claim} of an earlier session: deleted, entry not {what}")
+            }
+        }
         match outcome {
             Outcome::Done => Ok(true),
             Outcome::NotHeld => Ok(false),

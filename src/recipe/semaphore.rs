@@ -104,6 +104,10 @@ impl Semaphore {
                     // and our lease with it, for a while yet.
                     let mut held = lock(&inner.held);
                     if held.acquired_in.take().is_some() {
+                        log::warn!(
+                            "semaphore lease {} lost: its session is over",
+                            inner.lease_path
+                        );
                         held.unsure = true;
                     }
                 }
@@ -263,6 +267,10 @@ impl Inner {
             return Err(Error::ForceRetry);
         }
         held.unsure = false;
+        log::info!(
+            "semaphore lease {} acquired (session 0x{owner:x})",
+            self.lease_path
+        );
         Ok(true)
     }
 
@@ -281,6 +289,11 @@ impl Inner {
                 Err(error) if error.is(ErrorCode::NO_NODE) => {}
                 result => result?,
             }
+            log::debug!(
+                "deleted stale semaphore lease {} of session 0x{:x}",
+                self.lease_path,
+                stat.ephemeral_owner
+            );
         }
         lock(&self.held).unsure = false;
         let guard = Arc::new(Lock::new(&self.client, &self.lock_path, &self.data));
@@ -402,6 +415,9 @@ impl Inner {
             was_held
         };
         self.remove_lease()?;
+        if was_held {
+            log::info!("semaphore lease {} released", self.lease_path);
+        }
         Ok(was_held)
     }
 }

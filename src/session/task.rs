@@ -25,6 +25,10 @@ use crate::proto::{
 };
 use crate::secret::Secret;
 
+/// The target of the session's log lines. They name hosts, session ids (hex), states, opcodes,
+/// xids and lengths; never a password, a credential or node data.
+const LOG: &str = "zkclient::session";
+
 /// Stop taking new requests while this much is waiting to be written.
 const OUTBOUND_HIGH_WATER: usize = 4 << 20;
 /// The read buffer of a quiet connection: small, so that a thousand idle sessions stay light.
@@ -185,6 +189,7 @@ pub(super) async fn run(
     task.set_state(end);
     task.end_watches(end);
     task.status.update(|info| info.running = false);
+    log::debug!(target: LOG, "session task stopped ({end:?})");
     if let Some(done) = done {
         let _ = done.send(());
     }
@@ -211,6 +216,16 @@ impl Task {
     fn set_state(&mut self, state: KeeperState) {
         if self.state == state {
             return;
+        }
+        if self.session_id == 0 {
+            log::info!(target: LOG, "state {:?} -> {state:?}", self.state);
+        } else {
+            log::info!(
+                target: LOG,
+                "state {:?} -> {state:?} (session 0x{:x})",
+                self.state,
+                self.session_id
+            );
         }
         self.state = state;
         let (session_id, password, timeout, zxid) = (
@@ -307,9 +322,17 @@ impl Task {
         loop {
             // The connection retry policy gave up: the session ends (LOST).
             let Some((host, delay)) = self.hosts.next() else {
+                log::error!(
+                    target: LOG,
+                    "the connection retry policy gave up: no server answered; the session ends"
+                );
                 return Err(Stop(None));
             };
             self.stats().connection_attempt();
+            if !delay.is_zero() {
+                log::debug!(target: LOG, "backing off {delay:?} before connecting to {host}");
+            }
+            log::info!(target: LOG, "connecting to {host}");
             let attempt_timeout =
                 connect_attempt_timeout(self.negotiated_timeout, self.hosts.len());
             let expiry = self.last_heard.map(|heard| heard + self.negotiated_timeout);
@@ -334,6 +357,12 @@ impl Task {
             };
             let (mut stream, response, mut leftover) = match outcome {
                 None => {
+                    log::warn!(
+                        target: LOG,
+                        "session 0x{:x} expired locally: no server answered for its timeout of {:?}",
+                        self.session_id,
+                        self.negotiated_timeout
+                    );
                     self.expire();
                     continue;
                 }
@@ -343,6 +372,7 @@ impl Task {
                     continue;
                 }
                 Some(Err(AttemptFailure::Tls(error))) => {
+                    log::warn!(target: LOG, "connect attempt to {host} failed: {error}");
                     self.note_failure(error.to_string());
                     if let Some(stop) = self.tls_failed(error) {
                         return Err(stop);
@@ -363,11 +393,16 @@ impl Task {
                 // The session to resume, given by the user, was gone before this client ever
                 // had it: `start` says so instead of handing out a new session as if resumed.
                 Handshake::Expired if !self.ever_connected && asked == self.config.session_id => {
+                    log::error!(
+                        target: LOG,
+                        "session 0x{asked:x} to resume no longer exists on {host}: the session ends"
+                    );
                     self.end_reason = Some(Error::SessionExpired { session_id: asked });
                     self.expire();
                     return Err(Stop(None));
                 }
                 Handshake::Expired => {
+                    log::warn!(target: LOG, "session 0x{asked:x} expired (told by {host})");
                     self.expire();
                     continue;
                 }
@@ -382,6 +417,10 @@ impl Task {
                 match timeout(attempt_timeout, exchange).await {
                     Ok(Ok(())) => {}
                     Ok(Err(SaslOutcome::Refused(error))) => {
+                        log::error!(
+                            target: LOG,
+                            "SASL with {host} refused: {error}; the session ends"
+                        );
                         // The session the handshake gave is kept (the server may expire it);
                         // the task ends: the credentials will not change.
                         self.session_id = response.session_id;
@@ -406,6 +445,18 @@ impl Task {
             // connection has to prove itself by answering something or sending a watch event
             // (see `heard`).
             let resumed = asked != 0;
+            log::info!(
+                target: LOG,
+                "connected to {host} with session 0x{:x} ({})",
+                response.session_id,
+                if resumed { "resumed" } else { "new" }
+            );
+            log::debug!(
+                target: LOG,
+                "handshake with {host}: negotiated timeout {} ms, read-only {}",
+                response.timeout,
+                response.read_only
+            );
             self.session_id = response.session_id;
             self.password = Secret::new(response.passwd);
             self.negotiated_timeout = Duration::from_millis(response.timeout as u64);
@@ -427,9 +478,27 @@ impl Task {
                 .collect();
             let mut rearm_batches = 0;
             if resumed {
-                let batches = self.lock_watches().rearm_frames(self.last_zxid);
+                let (batches, watches) = {
+                    let registry = self.lock_watches();
+                    (registry.rearm_frames(self.last_zxid), registry.len())
+                };
                 rearm_batches = batches.len();
                 first_frames.extend(batches.concat());
+                if watches > 0 {
+                    log::debug!(
+                        target: LOG,
+                        "re-arming {watches} watch(es) in {rearm_batches} SetWatches packet(s), \
+                         relative to zxid 0x{:x}",
+                        self.last_zxid
+                    );
+                }
+            }
+            if !self.auth.is_empty() {
+                log::debug!(
+                    target: LOG,
+                    "replaying {} credential(s) before CONNECTED",
+                    self.auth.len()
+                );
             }
             let auth_replays = self.auth.iter().map(|(scheme, _)| scheme.clone()).collect();
             return Ok(Established {
@@ -447,6 +516,7 @@ impl Task {
 
     /// A connect attempt failed (`why`): backed off.
     fn attempt_failed(&mut self, why: String) {
+        log::warn!(target: LOG, "connect attempt failed: {why}");
         self.note_failure(why);
         self.hosts.failed();
     }
@@ -468,6 +538,11 @@ impl Task {
         if self.ever_connected || self.tls_failures < self.hosts.len() {
             return None;
         }
+        log::error!(
+            target: LOG,
+            "no server of the connect string accepts this TLS configuration: {error}; the \
+             session ends"
+        );
         self.set_state(KeeperState::AuthFailed);
         self.end_reason = Some(error);
         Some(Stop(None))
@@ -481,6 +556,11 @@ impl Task {
             None => return Some(Stop(None)),
             Some(Command::Close(done)) => return Some(Stop(Some(done))),
             Some(Command::Request(request)) => {
+                log::debug!(
+                    target: LOG,
+                    "{:?} request failed with connection loss: not connected",
+                    request.op
+                );
                 self.release(request.fail(Error::connection_loss(), &*self.events));
             }
             Some(Command::RemoveWatch { id, done }) => {
@@ -656,6 +736,22 @@ impl Task {
             }
         }
         let _ = writer.shutdown().await;
+        let server = self
+            .server
+            .as_ref()
+            .map_or_else(String::new, ToString::to_string);
+        match &broken {
+            Some(why) if why.ends_with("is read-write: moving there") => {
+                log::info!(target: LOG, "leaving read-only server {server}: {why}");
+            }
+            Some(why) => log::warn!(target: LOG, "connection to {server} lost: {why}"),
+            None if conn.closed => log::info!(
+                target: LOG,
+                "session 0x{:x} closed on {server}",
+                self.session_id
+            ),
+            None => {}
+        }
         self.end_connection(conn, liveness.opened)
     }
 
@@ -757,6 +853,17 @@ impl Task {
         }
         let failure = self.connection_ended(&mut conn);
         self.stats().requests_failed(conn.pending.len());
+        let failed = conn
+            .pending
+            .iter()
+            .filter(|pending| pending.reply.is_some())
+            .count();
+        if failed > 0 && !conn.closed {
+            log::warn!(
+                target: LOG,
+                "{failed} request(s) in flight failed: {failure}"
+            );
+        }
         for pending in conn.pending.drain(..) {
             pending.answer(Err(failure.clone()), self);
         }
@@ -775,6 +882,11 @@ impl Task {
     /// credentials will not change); later calls say so (`end_reason`).
     fn connection_ended(&mut self, conn: &mut Connection) -> Error {
         if let Some(failure) = conn.terminal.take() {
+            log::error!(
+                target: LOG,
+                "session 0x{:x} ends: {failure}",
+                self.session_id
+            );
             self.set_state(KeeperState::AuthFailed);
             self.end_reason = Some(failure.clone());
             return failure;
@@ -898,6 +1010,12 @@ impl Task {
     fn enqueue(&mut self, mut request: Request, outbound: &mut Vec<u8>, conn: &mut Connection) {
         let xid = self.next_xid();
         patch_xid(&mut request.frame, xid);
+        log::trace!(
+            target: LOG,
+            "sent {:?} xid {xid} ({} bytes)",
+            request.op,
+            request.frame.len()
+        );
         outbound.extend_from_slice(&request.frame);
         conn.pending.push_back(Pending {
             xid,
@@ -916,6 +1034,11 @@ impl Task {
         conn: &mut Connection,
     ) {
         let xid = self.next_xid();
+        log::debug!(
+            target: LOG,
+            "closing session 0x{:x} (xid {xid})",
+            self.session_id
+        );
         outbound.extend_from_slice(&encode_empty_request(xid, OpCode::CloseSession));
         conn.pending.push_back(Pending {
             xid,
@@ -1007,6 +1130,14 @@ impl Task {
         if header.zxid > 0 && header.zxid > self.last_zxid {
             self.last_zxid = header.zxid;
         }
+        log::trace!(
+            target: LOG,
+            "reply to {:?} xid {} (zxid 0x{:x}, err {})",
+            pending.op,
+            header.xid,
+            header.zxid,
+            header.err
+        );
         conn.answer_ahead_of_ping();
         self.answered(conn);
         let latency = self.clock.saturating_duration_since(pending.sent);
@@ -1037,6 +1168,13 @@ impl Task {
                 let event: WatcherEvent =
                     decode_all(&body).map_err(|e| format!("bad notification: {e}"))?;
                 self.stats().watch_event();
+                log::trace!(
+                    target: LOG,
+                    "watch event {} (state {}) on a path of {} bytes",
+                    event.event_type,
+                    event.state,
+                    event.path.len()
+                );
                 self.heard(conn);
                 let fired = self.lock_watches().fire(&event);
                 self.deliver(fired);
@@ -1053,7 +1191,10 @@ impl Task {
                 conn.ping_outstanding = false;
                 self.answered(conn);
             }
-            AUTH_XID => self.auth_answered(ErrorCode(header.err), conn),
+            AUTH_XID => {
+                log::trace!(target: LOG, "auth reply (err {})", header.err);
+                self.auth_answered(ErrorCode(header.err), conn)
+            }
             SET_WATCHES_XID => {
                 conn.set_watches = conn.set_watches.saturating_sub(1);
                 conn.answer_ahead_of_ping();

@@ -223,7 +223,10 @@ fn take(
                     .create(holder_path, &data, &CreateOptions::default())
                     .wait()
                 {
-                    Ok(_) => return Ok(true),
+                    Ok(_) => {
+                        log::info!("lease {holder_path} obtained");
+                        return Ok(true);
+                    }
                     Err(error) if error.is(ErrorCode::NODE_EXISTS) => continue,
                     Err(error) => return Err(error),
                 }
