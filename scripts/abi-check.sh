@@ -34,12 +34,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 baseline="abi/libzkclient.so.0.abi"
+header_baseline="abi/zkclient.h.abi"
 suppressions="abi/suppressions.abignore"
 update=false
 while [ $# -gt 0 ]; do
     case "$1" in
         --update) update=true; shift ;;
         --baseline) baseline="$2"; shift 2 ;;
+        --header-baseline) header_baseline="$2"; shift 2 ;;
         -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
         -*) echo "abi-check: unknown option $1" >&2; exit 2 ;;
         *) break ;;
@@ -63,10 +65,33 @@ trap 'rm -rf "$tmp"' EXIT
 abidw --no-corpus-path --no-comp-dir-path --short-locs --drop-undefined-syms \
     --suppressions "$suppressions" --out-file "$tmp/current.abi" "$lib"
 
+# The C API's types as a C compiler sees them. The library's own DWARF (debug = 1) has no
+# types, so a probe is compiled from include/zkclient.h: each exported function as a typed
+# pointer variable, and each struct and enum of the header as a variable. Its corpus holds every
+# function's parameters and return type, every struct's size and members' offsets, and every
+# enumerator: a change to any of them is an ABI_CHANGE; new functions, types and enumerators
+# are additions.
+probe="$tmp/probe"
+mkdir -p "$probe"
+{
+    echo '#include "zkclient.h"'
+    nm -D --defined-only "$lib" | awk '{print $3}' | sed 's/@.*//' | grep '^zk_' | sort -u |
+        while read -r fn; do echo "__typeof__($fn) *const zk_abi_probe_$fn = $fn;"; done
+    grep -oE '^typedef struct [a-z_0-9]+ \{' include/zkclient.h | awk '{print $3}' | sort -u |
+        while read -r name; do echo "struct $name zk_abi_probe_struct_$name;"; done
+    grep -oE '^enum [a-z_0-9]+$' include/zkclient.h | awk '{print $2}' | sort -u |
+        while read -r name; do echo "enum $name zk_abi_probe_enum_$name;"; done
+} >"$probe/probe.c"
+cc -std=c11 -g -O0 -shared -fPIC -I include "$probe/probe.c" -o "$probe/libzkclient-abi-probe.so"
+abidw --no-corpus-path --no-comp-dir-path --short-locs --drop-undefined-syms \
+    --out-file "$tmp/header.abi" "$probe/libzkclient-abi-probe.so"
+
 if $update; then
     mkdir -p "$(dirname "$baseline")"
     cp "$tmp/current.abi" "$baseline"
-    echo "abi-check: wrote $baseline from $lib ($(grep -c '<elf-symbol ' "$baseline") symbols): review and commit it"
+    cp "$tmp/header.abi" "$header_baseline"
+    echo "abi-check: wrote $baseline from $lib ($(grep -c '<elf-symbol ' "$baseline") symbols)" \
+        "and $header_baseline from include/zkclient.h: review and commit them"
     exit 0
 fi
 
@@ -88,4 +113,15 @@ if [ "$status" -ne 0 ]; then
     echo "abi-check: baseline, and bump the soname if it is incompatible (README.md, \"ABI compatibility\")" >&2
     exit 1
 fi
+[ -f "$header_baseline" ] || { echo "abi-check: no baseline $header_baseline (scripts/abi-check.sh --update makes one)" >&2; exit 1; }
+status=0
+abidiff --no-added-syms "$header_baseline" "$tmp/header.abi" >"$tmp/report" 2>&1 || status=$?
+if [ "$status" -ne 0 ]; then
+    cat "$tmp/report" >&2
+    echo "abi-check: the types of include/zkclient.h differ from $header_baseline (abidiff exit $status)." >&2
+    echo "abi-check: if the change is intended, run scripts/abi-check.sh --update, commit the" >&2
+    echo "abi-check: baselines, and bump the soname if it is incompatible (README.md, \"ABI compatibility\")" >&2
+    exit 1
+fi
+echo "abi-check: the header's types match $header_baseline ($(grep -c '<var-decl ' "$tmp/header.abi") declarations)"
 echo "abi-check: $lib matches $baseline ($(grep -c '<elf-symbol ' "$tmp/current.abi") symbols)${added:+; added since the baseline: $added}"
