@@ -21,6 +21,7 @@ mod retry;
 mod security;
 mod transaction;
 mod types;
+mod versioned;
 mod watch;
 
 use std::cell::RefCell;
