@@ -11,6 +11,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=Cargo.toml");
+    println!("cargo:rerun-if-changed=src/lib.rs");
 
     // The shared library's soname and symbol versions (the static library is not linked, so
     // neither applies to it). The soname carries the ABI's major number: README.md, "ABI

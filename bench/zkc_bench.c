@@ -104,7 +104,8 @@ static void do_async(const b_args *a, int op) {
     b_window w;
     b_window_init(&w, a->window);
     const uint8_t *data = (const uint8_t *)B_DATA;
-    zk_create_options options = zk_create_options_default();
+    zk_create_options options;
+    check(zk_create_options_init(&options, ZK_CREATE_OPTIONS_VERSION), "options init");
     options.mode = ZK_EPHEMERAL_SEQUENTIAL;
     b_timer t = b_timer_start();
     for (long i = 0; i < a->count; i++) {

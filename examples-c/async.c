@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
     const char *hosts = argc > 1 ? argv[1] : getenv("ZK_HOSTS");
     char connect_string[512];
     zk_client *zk;
-    zk_create_options sequential = zk_create_options_default();
+    zk_create_options sequential;
     zk_stat stat;
     bool exists;
     window w;
@@ -127,6 +127,7 @@ int main(int argc, char **argv) {
     pthread_cond_init(&w.changed, NULL);
 
     /* 1. Pipelined creates: persistent sequential nodes under /jobs. */
+    CHECK(zk_create_options_init(&sequential, ZK_CREATE_OPTIONS_VERSION));
     sequential.mode = ZK_PERSISTENT_SEQUENTIAL;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (i = 0; i < CREATES; i++) {

@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
     const char *hosts = argc > 1 ? argv[1] : getenv("ZK_HOSTS");
     char root_string[512];
     char connect_string[600];
-    zk_create_options ephemeral = zk_create_options_default();
+    zk_create_options ephemeral;
     zk_client *root;
     zk_client *zk;
     zk_stat stat;
@@ -110,6 +110,7 @@ int main(int argc, char **argv) {
     snprintf(connect_string, sizeof connect_string, "%s%s", hosts, root_string);
 
     zk = connect_to(connect_string);
+    CHECK(zk_create_options_init(&ephemeral, ZK_CREATE_OPTIONS_VERSION));
     ephemeral.mode = ZK_EPHEMERAL;
     CHECK(zk_create(zk, "/owned-by-parent", NULL, 0, &ephemeral, NULL, NULL));
     CHECK(zk_client_session(zk, &session_id, NULL, NULL));

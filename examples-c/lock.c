@@ -80,7 +80,7 @@ int main(int argc, char **argv) {
     size_t i;
     struct holder alice_holder = {0, 0};
     const char *foreign_patterns[] = {"-lock-"};
-    zk_lock_options options = zk_lock_options_default();
+    zk_lock_options options;
 
     if (hosts == NULL || hosts[0] == '\0') {
         hosts = "127.0.0.1:2181";
@@ -93,6 +93,7 @@ int main(int argc, char **argv) {
 
     /* 1. Make a lock handle per client. Nothing is sent yet; the identifier is copied, and
      *    so are the options. Alice's state callback owns &alice_holder from here on. */
+    CHECK(zk_lock_options_init(&options, ZK_LOCK_OPTIONS_VERSION));
     options.kind = ZK_LOCK_EXCLUSIVE;
     options.extra_patterns = foreign_patterns;
     options.extra_pattern_count = 1;

@@ -59,7 +59,8 @@ static zk_client *connect_client(const char *connect_string) {
 
 /* Joins the party at /work_queues as `w->name`. */
 static void join(worker *w, const char *connect_string) {
-    zk_partitioner_options options = zk_partitioner_options_default();
+    zk_partitioner_options options;
+    CHECK(zk_partitioner_options_init(&options, ZK_PARTITIONER_OPTIONS_VERSION));
     options.identifier = w->name;
     options.time_boundary_ms = 200; /* the party must be still this long before dividing */
     w->client = connect_client(connect_string);

@@ -85,7 +85,10 @@ int main(int argc, char **argv) {
     zk_string_free(created);
 
     {
-        zk_create_options ephemeral_sequential = zk_create_options_default();
+        /* Option structs carry the version of the header they were built with: always
+         * start from the init function, which fills the defaults of that version. */
+        zk_create_options ephemeral_sequential;
+        CHECK(zk_create_options_init(&ephemeral_sequential, ZK_CREATE_OPTIONS_VERSION));
         ephemeral_sequential.mode = ZK_EPHEMERAL_SEQUENTIAL;
         CHECK(zk_create(zk, "/my/favorite/worker-", bytes("w"), 1, &ephemeral_sequential, &created,
                         NULL));

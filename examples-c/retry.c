@@ -265,7 +265,7 @@ static bool wait_for_suspended(void) {
 }
 
 static void retry_across_restart(zk_client *zk) {
-    zk_retry_policy policy = zk_retry_policy_default();
+    zk_retry_policy policy;
     struct job job = {"/restart", NULL, 0};
     pthread_t thread;
     zk_buffer data;
@@ -279,6 +279,7 @@ static void retry_across_restart(zk_client *zk) {
 
     /* The server is down: retry without a limit on attempts, but for 60 s at most, pausing
      * from 100 ms up to 1 s between attempts. */
+    CHECK(zk_retry_policy_init(&policy, ZK_RETRY_POLICY_VERSION));
     policy.max_tries = -1;
     policy.delay_ms = 100;
     policy.max_delay_ms = 1000;
@@ -340,7 +341,7 @@ int main(int argc, char **argv) {
     /* (b) A read-modify-write that loses a race once. Start from the default policy and
      * change what you need. */
     printf("\n(b) zk_retry(increment_counter), losing the first race on purpose\n");
-    policy = zk_retry_policy_default();
+    CHECK(zk_retry_policy_init(&policy, ZK_RETRY_POLICY_VERSION));
     policy.max_tries = 5;       /* attempts in all, the first included; -1: unlimited */
     policy.delay_ms = 10;       /* first pause; then times policy.backoff (2.0) each time */
     policy.max_delay_ms = 200;  /* no pause longer than this */
@@ -363,7 +364,7 @@ int main(int argc, char **argv) {
            zk_error_str(rc), job.attempts, zk_last_error_message());
     EXPECT(rc == ZK_ENONODE && job.attempts == 1);
 
-    policy = zk_retry_policy_default();
+    CHECK(zk_retry_policy_init(&policy, ZK_RETRY_POLICY_VERSION));
     policy.max_tries = 3;
     policy.delay_ms = 10;
     job.attempts = 0;
@@ -372,7 +373,7 @@ int main(int argc, char **argv) {
            job.attempts, zk_last_error_message());
     EXPECT(rc == ZK_EFORCERETRY && job.attempts == 3);
 
-    policy = zk_retry_policy_default();
+    CHECK(zk_retry_policy_init(&policy, ZK_RETRY_POLICY_VERSION));
     policy.max_tries = -1;
     policy.delay_ms = 20;
     policy.backoff = 1.0; /* pause 20 ms (+-20% jitter) every time */

@@ -144,7 +144,8 @@ int main(int argc, char **argv) {
     /* 2. A node only bob may use: the sasl id is the user name. */
     {
         zk_acl only_bob = {ZK_PERM_ALL, "sasl", "bob"};
-        zk_create_options create = zk_create_options_default();
+        zk_create_options create;
+        CHECK(zk_create_options_init(&create, ZK_CREATE_OPTIONS_VERSION));
         create.acl = &only_bob;
         create.acl_count = 1;
         CHECK(zk_create(bob, "/bob-only", bytes("bob's data"), 10, &create, NULL, NULL));

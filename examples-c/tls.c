@@ -208,7 +208,8 @@ int main(int argc, char **argv) {
     /* 3. An x509 ACL: only the certificate whose subject is CN=client1 may use the node. */
     {
         zk_acl only_client1 = {ZK_PERM_ALL, "x509", "CN=client1"};
-        zk_create_options create = zk_create_options_default();
+        zk_create_options create;
+        CHECK(zk_create_options_init(&create, ZK_CREATE_OPTIONS_VERSION));
         create.acl = &only_client1;
         create.acl_count = 1;
         CHECK(zk_create(client1, "/tls-demo/client1-only", bytes("for client1"), 11, &create,

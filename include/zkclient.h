@@ -24,6 +24,30 @@
 
 
 /**
+ * The current version of `zk_create_options`: what `zk_create_options_init()` is given by a
+ * program built against this header.
+ */
+#define ZK_CREATE_OPTIONS_VERSION 1
+
+/**
+ * The current version of `zk_lock_options`: what `zk_lock_options_init()` is given by a
+ * program built against this header.
+ */
+#define ZK_LOCK_OPTIONS_VERSION 1
+
+/**
+ * The current version of `zk_partitioner_options`: what `zk_partitioner_options_init()` is
+ * given by a program built against this header.
+ */
+#define ZK_PARTITIONER_OPTIONS_VERSION 1
+
+/**
+ * The current version of `zk_retry_policy`: what `zk_retry_policy_init()` is given by a
+ * program built against this header.
+ */
+#define ZK_RETRY_POLICY_VERSION 1
+
+/**
  * The version of `zk_stats` this header describes: set `version` to it before calling
  * `zk_client_stats()`.
  */
@@ -866,7 +890,8 @@ typedef struct zk_tree_cache zk_tree_cache;
 
 /**
  * One ACL entry: who (`scheme`:`id`) may do what (`perms`, a mask of `ZK_PERM_*`). The
- * strings are borrowed for the duration of the call they are passed to.
+ * strings are borrowed for the duration of the call they are passed to. Frozen: its layout
+ * never changes (callers pass arrays of it; a change would be a new soname).
  */
 typedef struct zk_acl {
     /**
@@ -886,7 +911,8 @@ typedef struct zk_acl {
 /**
  * An ACL owned by the caller, returned by `zk_get_acl()`: `count` entries whose `scheme` and
  * `id` strings belong to the list too. Release it (entries and strings) with
- * `zk_acl_list_free()`. An empty list is `{NULL, 0}`.
+ * `zk_acl_list_free()`. An empty list is `{NULL, 0}`. Frozen: its layout never changes (a
+ * change would be a new soname).
  */
 typedef struct zk_acl_list {
     /**
@@ -900,7 +926,9 @@ typedef struct zk_acl_list {
 } zk_acl_list;
 
 /**
- * A node's metadata, as ZooKeeper's `Stat`. Plain data: copy it freely.
+ * A node's metadata, as ZooKeeper's `Stat` (fixed by the protocol). Plain data: copy it
+ * freely. Frozen: its layout never changes (a change would be a new soname; see README.md,
+ * "ABI rules").
  */
 typedef struct zk_stat {
     /**
@@ -951,7 +979,8 @@ typedef struct zk_stat {
 
 /**
  * A list of NUL-terminated strings owned by the caller (for example the names of a node's
- * children). Release with `zk_string_list_free()`. An empty list is `{NULL, 0}`.
+ * children). Release with `zk_string_list_free()`. An empty list is `{NULL, 0}`. Frozen: its
+ * layout never changes (a change would be a new soname).
  */
 typedef struct zk_string_list {
     /**
@@ -965,11 +994,17 @@ typedef struct zk_string_list {
 } zk_string_list;
 
 /**
- * How `zk_create()` creates a node. Start from `zk_create_options_default()` (a persistent
- * node with the client's default ACL, open to everyone, no parents created; the same as all
- * zeros) and set what you need.
+ * How `zk_create()` (and `zk_create_async()`, `zk_transaction_create()`) create a node.
+ * Initialise it with `zk_create_options_init(&opts, ZK_CREATE_OPTIONS_VERSION)` (a
+ * persistent node with the client's default ACL, open to everyone, no parents created), then
+ * set what you need. All zeros is not valid (version 0: `ZK_EINVAL`). Borrowed for the call.
  */
 typedef struct zk_create_options {
+    /**
+     * The version of this struct the caller was built with (`ZK_CREATE_OPTIONS_VERSION`), set
+     * by `zk_create_options_init()`. The library reads only that version's fields.
+     */
+    uint32_t version;
     /**
      * One of `zk_create_mode` (0 = `ZK_PERSISTENT`).
      */
@@ -1076,7 +1111,8 @@ typedef void (*zk_log_fn)(zk_log_level level,
 
 /**
  * Bytes owned by the caller, returned by the library (for example a node's data). Release
- * with `zk_buffer_free()`. Empty data is `{NULL, 0}`.
+ * with `zk_buffer_free()`. Empty data is `{NULL, 0}`. Frozen: its layout never changes (a
+ * change would be a new soname).
  */
 typedef struct zk_buffer {
     /**
@@ -1111,10 +1147,16 @@ typedef void (*zk_lock_state_fn)(zk_state state, void *user_data);
 typedef int32_t (*zk_leader_fn)(void *user_data);
 
 /**
- * How `zk_lock_new_with_options()` contends. Start from `zk_lock_options_default()` (kazoo's
- * plain `Lock`; the same as all zeros) and set what you need. Borrowed for the call.
+ * How `zk_lock_new_with_options()` contends. Initialise it with
+ * `zk_lock_options_init(&opts, ZK_LOCK_OPTIONS_VERSION)` (kazoo's plain `Lock`), then set
+ * what you need. All zeros is not valid (version 0: `ZK_EINVAL`). Borrowed for the call.
  */
 typedef struct zk_lock_options {
+    /**
+     * The version of this struct the caller was built with (`ZK_LOCK_OPTIONS_VERSION`), set by
+     * `zk_lock_options_init()`. The library reads only that version's fields.
+     */
+    uint32_t version;
     /**
      * One of `zk_lock_kind` (0 = `ZK_LOCK_EXCLUSIVE`).
      */
@@ -1151,10 +1193,17 @@ typedef void (*zk_partition_fn)(const char *identifier,
                                 void *user_data);
 
 /**
- * How `zk_partitioner_new()` takes part. Start from `zk_partitioner_options_default()`
- * (kazoo's defaults) and change what you need. Borrowed for the call.
+ * How `zk_partitioner_new()` takes part. Initialise it with
+ * `zk_partitioner_options_init(&opts, ZK_PARTITIONER_OPTIONS_VERSION)` (kazoo's defaults),
+ * then change what you need. All zeros is not valid (version 0: `ZK_EINVAL`). Borrowed for
+ * the call.
  */
 typedef struct zk_partitioner_options {
+    /**
+     * The version of this struct the caller was built with (`ZK_PARTITIONER_OPTIONS_VERSION`),
+     * set by `zk_partitioner_options_init()`. The library reads only that version's fields.
+     */
+    uint32_t version;
     /**
      * This member's identifier (UTF-8, non-empty, no `/`), part of its party node
      * `<path>/party/<guid>-<identifier>`; copied. NULL: kazoo's default
@@ -1191,7 +1240,10 @@ typedef struct zk_partitioner_options {
 typedef void (*zk_partitioner_state_fn)(zk_partition_state state, void *user_data);
 
 /**
- * One event of a tree cache, borrowed by the listener for the duration of its call.
+ * One event of a tree cache, borrowed by the listener for the duration of its call. The
+ * library owns it, so it may grow: later releases only append fields (each documented with
+ * the release that added it; read one only when `zk_version()` is at least that). Read it
+ * through the pointer; never copy it by value, allocate one, or keep it past the call.
  */
 typedef struct zk_tree_event {
     /**
@@ -1229,7 +1281,10 @@ typedef struct zk_tree_event {
 typedef void (*zk_tree_cache_fn)(const struct zk_tree_event *event, void *user_data);
 
 /**
- * A watch event, borrowed by the watcher for the duration of its call.
+ * A watch event, borrowed by the watcher for the duration of its call. The library owns it,
+ * so it may grow: later releases only append fields (each documented with the release that
+ * added it; read one only when `zk_version()` is at least that). Read it through the pointer;
+ * never copy it by value, allocate one, or keep it past the call.
  */
 typedef struct zk_watch_event {
     /**
@@ -1278,10 +1333,17 @@ typedef bool (*zk_children_watch_fn)(const struct zk_string_list *children,
                                      void *user_data);
 
 /**
- * How to retry (kazoo's `KazooRetry`). Start from `zk_retry_policy_default()` and change what
- * you need. Plain data, copied by the functions that take it.
+ * How to retry (kazoo's `KazooRetry`). Initialise it with
+ * `zk_retry_policy_init(&policy, ZK_RETRY_POLICY_VERSION)` (the default command retry
+ * policy), then change what you need. All zeros is not valid (version 0: `ZK_EINVAL`). Plain
+ * data, copied by the functions that take it.
  */
 typedef struct zk_retry_policy {
+    /**
+     * The version of this struct the caller was built with (`ZK_RETRY_POLICY_VERSION`), set by
+     * `zk_retry_policy_init()`. The library reads only that version's fields.
+     */
+    uint32_t version;
     /**
      * Total attempts, the first included; -1 = unlimited. 0 is invalid.
      */
@@ -1408,7 +1470,8 @@ typedef struct zk_stats {
 
 /**
  * The result of one operation, in the order the operations were added. Owned by the
- * `zk_op_results` list it belongs to.
+ * `zk_op_results` list it belongs to. Frozen: its layout never changes (it comes in arrays; a
+ * change would be a new soname).
  */
 typedef struct zk_op_result {
     /**
@@ -1441,6 +1504,7 @@ typedef struct zk_op_result {
 
 /**
  * The results of a transaction, owned by the caller: release with `zk_op_results_free()`.
+ * Frozen: its layout never changes (a change would be a new soname).
  */
 typedef struct zk_op_results {
     /**
@@ -2023,17 +2087,26 @@ zk_error zk_set_log_callback(int32_t max_level,
                              zk_free_fn free_user_data);
 
 /**
- * The default create options: a persistent node with the client's default ACL, no parents
- * created (the same as all zeros). Start from this and set the fields you need:
- * `zk_create_options opts = zk_create_options_default(); opts.mode = ZK_EPHEMERAL;`
+ * Fills `*options` with the defaults of version `version` of `zk_create_options` (pass
+ * `ZK_CREATE_OPTIONS_VERSION`): mode `ZK_PERSISTENT`, no parents created, no TTL, the
+ * client's default ACL (NULL, 0). Writes only the fields that version has, so a program built
+ * against an older header is never written past its struct. `ZK_EINVAL` (nothing written)
+ * for a NULL `options`, version 0, or a version newer than the library.
+ *
+ * `zk_create_options opts; zk_create_options_init(&opts, ZK_CREATE_OPTIONS_VERSION);
+ * opts.mode = ZK_EPHEMERAL;`
+ *
+ * # Safety
+ * `options` NULL or writable for the struct of that version.
  */
-struct zk_create_options zk_create_options_default(void);
+zk_error zk_create_options_init(struct zk_create_options *options, uint32_t version);
 
 /**
  * Creates the node `path` holding `data_len` bytes of `data` (borrowed for the call; NULL
- * with length 0 for none). `options` may be NULL for a plain persistent node. On success,
- * `*out_path` (if not NULL) receives the created path — with the sequence number for
- * sequential modes, without the chroot — to be released with `zk_string_free()`, and
+ * with length 0 for none). `options` may be NULL for a plain persistent node; otherwise
+ * initialised by `zk_create_options_init()` (`ZK_EINVAL` for version 0 or an unknown one).
+ * On success, `*out_path` (if not NULL) receives the created path — with the sequence number
+ * for sequential modes, without the chroot — to be released with `zk_string_free()`, and
  * `*out_stat` (if not NULL) the new node's stat. Errors: `ZK_ENODEEXISTS`, `ZK_ENONODE` (no
  * parent, without makepath), `ZK_ENOCHILDRENFOREPHEMERALS`, `ZK_EBADPATH`, `ZK_ETOOLARGE`
  * (data over the server's 1 MiB limit), `ZK_EINVAL`, and the connection errors. On
@@ -2479,13 +2552,19 @@ zk_error zk_multi_lease_obtain(struct zk_client *client,
                                int32_t *out_slot);
 
 /**
- * kazoo's plain `Lock`: exclusive, no extra patterns.
+ * Fills `*options` with the defaults of version `version` of `zk_lock_options` (pass
+ * `ZK_LOCK_OPTIONS_VERSION`): kazoo's plain `Lock` (`ZK_LOCK_EXCLUSIVE`, no extra patterns:
+ * NULL, 0). Writes only the fields that version has. `ZK_EINVAL` (nothing written) for a NULL
+ * `options`, version 0, or a version newer than the library.
+ *
+ * # Safety
+ * `options` NULL or writable for the struct of that version.
  */
-struct zk_lock_options zk_lock_options_default(void);
+zk_error zk_lock_options_init(struct zk_lock_options *options, uint32_t version);
 
 /**
- * Makes a lock on `path` as `options` say (NULL: `zk_lock_options_default()`), with kazoo's
- * node layout for its kind. `on_state` (may be NULL) is told of connection-state changes
+ * Makes a lock on `path` as `options` say (NULL: the defaults of `zk_lock_options_init()`;
+ * `ZK_EINVAL` for version 0 or an unknown one), with kazoo's node layout for its kind. `on_state` (may be NULL) is told of connection-state changes
  * while the lock is held (see `zk_lock_state_fn`). `user_data` goes to `on_state`; it belongs
  * to the library from this call on: `free_user_data` (may be NULL) runs exactly once, after
  * the last callback (or before this call returns, if it fails): usually before
@@ -2495,9 +2574,9 @@ struct zk_lock_options zk_lock_options_default(void);
  *
  * # Safety
  * `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
- * NULL or `identifier_len` readable bytes; `options` NULL or valid, its `extra_patterns`
- * NULL or `extra_pattern_count` pointers, each NULL or a string; `out_lock` NULL or
- * writable.
+ * NULL or `identifier_len` readable bytes; `options` NULL or valid for its version, its
+ * `extra_patterns` NULL or `extra_pattern_count` pointers, each NULL or a string; `out_lock`
+ * NULL or writable.
  */
 zk_error zk_lock_new_with_options(struct zk_client *client,
                                   const char *path,
@@ -2640,10 +2719,16 @@ bool zk_lock_is_acquired(const struct zk_lock *lock);
 void zk_lock_free(struct zk_lock *lock);
 
 /**
- * kazoo's defaults: the default identifier, a 30 s time boundary, a 1 s maximum reaction
- * time, kazoo's partition function.
+ * Fills `*options` with the defaults of version `version` of `zk_partitioner_options` (pass
+ * `ZK_PARTITIONER_OPTIONS_VERSION`): kazoo's defaults, the default identifier (NULL), a 30 s
+ * time boundary (30000), a 1 s maximum reaction time (1000), kazoo's partition function
+ * (NULL). Writes only the fields that version has. `ZK_EINVAL` (nothing written) for a NULL
+ * `options`, version 0, or a version newer than the library.
+ *
+ * # Safety
+ * `options` NULL or writable for the struct of that version.
  */
-struct zk_partitioner_options zk_partitioner_options_default(void);
+zk_error zk_partitioner_options_init(struct zk_partitioner_options *options, uint32_t version);
 
 /**
  * Joins the partition of `items` at `path` (kazoo's `zk.SetPartitioner(path, set, ...)`):
@@ -2655,22 +2740,23 @@ struct zk_partitioner_options zk_partitioner_options_default(void);
  *
  * `items` holds `item_count` UTF-8 strings (NULL only when 0), each a valid node name (not
  * empty, no `/`, not `.` or `..`; duplicates count once); they and `path` are copied.
- * `options` is borrowed; NULL means `zk_partitioner_options_default()`. `on_state_change`
- * (may be NULL) is told every state change (see `zk_partitioner_state_fn`).
+ * `options` is borrowed; NULL means the defaults of `zk_partitioner_options_init()`.
+ * `on_state_change` (may be NULL) is told every state change (see `zk_partitioner_state_fn`).
  * `user_data` goes to `on_state_change` and to `options->partition_func`; it belongs to the
  * library from this call on: `free_user_data` (may be NULL) runs exactly once, after the
  * last callback, before `zk_partitioner_free()` returns (or before this call returns, if it
  * fails).
  *
  * Errors: `ZK_EINVAL` (a NULL or invalid argument: an item that is no node name, an
- * identifier with `/`, a zero `max_reaction_time_ms`; nothing was created), `ZK_EBADPATH`,
- * or the error of creating the nodes. On success `*out_partitioner` owns the handle
- * (release with `zk_partitioner_free()`); on failure it is unmodified.
+ * identifier with `/`, a zero `max_reaction_time_ms`, options of version 0 or of a version
+ * newer than the library; nothing was created), `ZK_EBADPATH`, or the error of creating the
+ * nodes. On success `*out_partitioner` owns the handle (release with
+ * `zk_partitioner_free()`); on failure it is unmodified.
  *
  * # Safety
  * `client` NULL or live (it must outlive the handle); `path` NULL or a string; `items` NULL
- * or `item_count` pointers each NULL or a string; `options` NULL or valid, its `identifier`
- * NULL or a string; `out_partitioner` NULL or writable.
+ * or `item_count` pointers each NULL or a string; `options` NULL or valid for its version,
+ * its `identifier` NULL or a string; `out_partitioner` NULL or writable.
  */
 zk_error zk_partitioner_new(struct zk_client *client,
                             const char *path,
@@ -3309,10 +3395,18 @@ zk_error zk_children_watch_cancel(struct zk_children_watch *watch);
 void zk_children_watch_free(struct zk_children_watch *watch);
 
 /**
- * The default command retry policy: 5 attempts, pauses from 100 ms doubling up to 60 s with
- * ±20 % jitter, no deadline, session expiry retried.
+ * Fills `*policy` with the defaults of version `version` of `zk_retry_policy` (pass
+ * `ZK_RETRY_POLICY_VERSION`): the default command retry policy, 5 attempts
+ * (`max_tries` 5), pauses from 100 ms (`delay_ms` 100) doubling (`backoff` 2.0) up to 60 s
+ * (`max_delay_ms` 60000) with ±20 % jitter (`max_jitter` 0.2), no deadline (`deadline_ms`
+ * -1), session expiry retried (`retry_session_expired` true). Writes only the fields that
+ * version has. `ZK_EINVAL` (nothing written) for a NULL `policy`, version 0, or a version
+ * newer than the library.
+ *
+ * # Safety
+ * `policy` NULL or writable for the struct of that version.
  */
-struct zk_retry_policy zk_retry_policy_default(void);
+zk_error zk_retry_policy_init(struct zk_retry_policy *policy, uint32_t version);
 
 /**
  * Runs `function(client, user_data)` on the calling thread until it returns `ZK_OK`, returns
@@ -3320,11 +3414,13 @@ struct zk_retry_policy zk_retry_policy_default(void);
  * are exactly `ZK_ECONNECTIONLOSS`, `ZK_EOPERATIONTIMEOUT`, `ZK_EFORCERETRY`, and
  * `ZK_ESESSIONEXPIRED` when the policy says so. When it gives up, the last error is returned
  * and `zk_last_error_message()` says how many attempts were made. `policy` NULL = the
- * client's command retry policy (see `zk_options_set_command_retry()`); it is copied.
+ * client's command retry policy (see `zk_options_set_command_retry()`); it is copied
+ * (`ZK_EINVAL` for version 0 or one newer than the library).
  * `user_data` is passed through untouched and stays the caller's.
  *
  * # Safety
- * `client` NULL or live; `policy` NULL or valid; `function` safe to call with these.
+ * `client` NULL or live; `policy` NULL or valid for its version; `function` safe to call
+ * with these.
  */
 zk_error zk_retry(struct zk_client *client,
                   const struct zk_retry_policy *policy,
@@ -3333,10 +3429,10 @@ zk_error zk_retry(struct zk_client *client,
 
 /**
  * Sets the client's command retry policy, used by `zk_retry()` with a NULL policy (kazoo's
- * `command_retry`). `policy` is copied.
+ * `command_retry`). `policy` (required, from `zk_retry_policy_init()`) is copied.
  *
  * # Safety
- * `options` NULL or live; `policy` NULL or valid.
+ * `options` NULL or live; `policy` NULL or valid for its version.
  */
 zk_error zk_options_set_command_retry(struct zk_options *options,
                                       const struct zk_retry_policy *policy);
@@ -3345,10 +3441,11 @@ zk_error zk_options_set_command_retry(struct zk_options *options,
  * Sets how reconnection backs off (kazoo's `connection_retry`): one try is a round over
  * every server of the connect string; the pause between rounds follows the policy, and when
  * it gives up the session ends (LOST) and `zk_client_start()` fails. The default never gives
- * up and pauses from 50 ms up to 1 s. `policy` is copied.
+ * up and pauses from 50 ms up to 1 s (start from `zk_retry_policy_init()` and change what
+ * you need). `policy` (required) is copied.
  *
  * # Safety
- * `options` NULL or live; `policy` NULL or valid.
+ * `options` NULL or live; `policy` NULL or valid for its version.
  */
 zk_error zk_options_set_connection_retry(struct zk_options *options,
                                          const struct zk_retry_policy *policy);

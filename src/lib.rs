@@ -19,14 +19,24 @@
 //! # Ok::<(), zkclient::Error>(())
 //! ```
 
+// `cbindgen:ignore`: the header is generated from `ffi` alone, so that no constant of the
+// other modules becomes a macro of zkclient.h (see cbindgen.toml).
+/// cbindgen:ignore
 pub mod client;
+/// cbindgen:ignore
 mod error;
 pub mod ffi;
+/// cbindgen:ignore
 pub mod proto;
+/// cbindgen:ignore
 pub mod recipe;
+/// cbindgen:ignore
 mod retry;
+/// cbindgen:ignore
 pub mod runtime;
+/// cbindgen:ignore
 pub mod secret;
+/// cbindgen:ignore
 pub(crate) mod session;
 
 pub use client::{

@@ -565,7 +565,12 @@ fn c_ephemerals_children_number_four_letter_words_and_version() {
     let zk = started_c_client("c-admin");
     // SAFETY: valid arguments, and NULL where the test says so.
     unsafe {
-        let mut options = zk_create_options_default();
+        let mut options = std::mem::MaybeUninit::<zk_create_options>::uninit();
+        assert_eq!(
+            zk_create_options_init(options.as_mut_ptr(), ZK_CREATE_OPTIONS_VERSION),
+            zk_error::ZK_OK
+        );
+        let mut options = options.assume_init();
         options.mode = zk_create_mode::ZK_EPHEMERAL as i32;
         options.makepath = true;
         for path in ["/a/e1", "/a/e2"] {

@@ -224,7 +224,12 @@ fn every_async_operation_completes_with_its_result() {
     let ud = &tally as *const Tally as *mut c_void;
     // SAFETY: valid arguments; the tally outlives the completions.
     unsafe {
-        let mut options = zk_create_options_default();
+        let mut options = std::mem::MaybeUninit::<zk_create_options>::uninit();
+        assert_eq!(
+            zk_create_options_init(options.as_mut_ptr(), ZK_CREATE_OPTIONS_VERSION),
+            zk_error::ZK_OK
+        );
+        let mut options = options.assume_init();
         options.mode = zk_create_mode::ZK_PERSISTENT_SEQUENTIAL as i32;
         options.makepath = true;
         assert_eq!(

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use common::{shared_hosts, unique_chroot};
 use zkclient::ffi::recipe::election::*;
 use zkclient::ffi::recipe::lock::*;
+use zkclient::ffi::recipe::partitioner::*;
 use zkclient::ffi::recipe::party::*;
 use zkclient::ffi::recipe::semaphore::*;
 use zkclient::ffi::*;
@@ -151,6 +152,7 @@ fn crud_through_the_c_api() {
         let mut created: *mut std::ffi::c_char = null_mut();
         let mut stat = zk_stat::default();
         let options = zk_create_options {
+            version: ZK_CREATE_OPTIONS_VERSION,
             mode: zk_create_mode::ZK_PERSISTENT_SEQUENTIAL as i32,
             makepath: true,
             ttl_ms: 0,
@@ -790,6 +792,379 @@ fn recipe_identifiers_with_a_nul_byte_are_refused_at_construction() {
     }
 }
 
+/// `init(out, version)` through the C function: the filled struct, or the error code.
+fn init_with<T>(init: unsafe extern "C" fn(*mut T, u32) -> zk_error, version: u32) -> T {
+    let mut value = std::mem::MaybeUninit::<T>::uninit();
+    // SAFETY: the struct is writable; a failed init is a test failure before it is read.
+    unsafe {
+        assert_eq!(init(value.as_mut_ptr(), version), zk_error::ZK_OK);
+        value.assume_init()
+    }
+}
+
+/// An init function refuses version 0, a version newer than the library and NULL, naming the
+/// struct, and writes nothing then.
+fn init_refuses_bad_versions<T: Copy>(
+    init: unsafe extern "C" fn(*mut T, u32) -> zk_error,
+    current: u32,
+    name: &str,
+    argument: &str,
+) {
+    let mut value = init_with(init, current);
+    let before: Vec<u8> = bytes_of(&value);
+    for (version, message) in [
+        (0, format!("{name} has version 0")),
+        (
+            99,
+            format!("{name} has version 99, newer than this library knows (versions 1 to 1)"),
+        ),
+        (
+            current + 1,
+            format!("{name} has version {}, newer", current + 1),
+        ),
+    ] {
+        // SAFETY: `value` is writable.
+        assert_eq!(unsafe { init(&mut value, version) }, zk_error::ZK_EINVAL);
+        assert!(last_message().contains(&message), "{}", last_message());
+        assert_eq!(
+            bytes_of(&value),
+            before,
+            "{name}: written for version {version}"
+        );
+    }
+    // SAFETY: NULL is refused.
+    assert_eq!(unsafe { init(null_mut(), current) }, zk_error::ZK_EINVAL);
+    let null = format!("{argument} is NULL");
+    assert!(last_message().contains(&null), "{}", last_message());
+}
+
+fn bytes_of<T>(value: &T) -> Vec<u8> {
+    // SAFETY: reads the struct's bytes (these structs have padding only after fields that
+    // are initialised by the same writes in both copies compared).
+    unsafe {
+        std::slice::from_raw_parts((value as *const T).cast::<u8>(), std::mem::size_of::<T>())
+    }
+    .to_vec()
+}
+
+#[test]
+fn option_structs_are_versioned_and_their_init_functions_set_the_defaults() {
+    assert_eq!(ZK_CREATE_OPTIONS_VERSION, 1);
+    assert_eq!(ZK_LOCK_OPTIONS_VERSION, 1);
+    assert_eq!(ZK_PARTITIONER_OPTIONS_VERSION, 1);
+    assert_eq!(ZK_RETRY_POLICY_VERSION, 1);
+
+    let create = init_with(zk_create_options_init, ZK_CREATE_OPTIONS_VERSION);
+    assert_eq!(create.version, 1);
+    assert_eq!(create.mode, zk_create_mode::ZK_PERSISTENT as i32);
+    assert!(!create.makepath);
+    assert_eq!(create.ttl_ms, 0);
+    assert!(create.acl.is_null());
+    assert_eq!(create.acl_count, 0);
+    init_refuses_bad_versions(zk_create_options_init, 1, "zk_create_options", "options");
+
+    let lock = init_with(zk_lock_options_init, ZK_LOCK_OPTIONS_VERSION);
+    assert_eq!(lock.version, 1);
+    assert_eq!(lock.kind, zk_lock_kind::ZK_LOCK_EXCLUSIVE as i32);
+    assert!(lock.extra_patterns.is_null());
+    assert_eq!(lock.extra_pattern_count, 0);
+    init_refuses_bad_versions(zk_lock_options_init, 1, "zk_lock_options", "options");
+
+    let partitioner = init_with(zk_partitioner_options_init, ZK_PARTITIONER_OPTIONS_VERSION);
+    assert_eq!(partitioner.version, 1);
+    assert!(partitioner.identifier.is_null());
+    assert_eq!(partitioner.time_boundary_ms, 30_000);
+    assert_eq!(partitioner.max_reaction_time_ms, 1_000);
+    assert!(partitioner.partition_func.is_none());
+    init_refuses_bad_versions(
+        zk_partitioner_options_init,
+        1,
+        "zk_partitioner_options",
+        "options",
+    );
+
+    let retry = init_with(zk_retry_policy_init, ZK_RETRY_POLICY_VERSION);
+    assert_eq!(retry.version, 1);
+    assert_eq!(retry.max_tries, 5);
+    assert_eq!(retry.delay_ms, 100);
+    assert_eq!(retry.backoff, 2.0);
+    assert_eq!(retry.max_jitter, 0.2);
+    assert_eq!(retry.max_delay_ms, 60_000);
+    assert_eq!(retry.deadline_ms, -1);
+    assert!(retry.retry_session_expired);
+    init_refuses_bad_versions(zk_retry_policy_init, 1, "zk_retry_policy", "policy");
+}
+
+unsafe extern "C" fn succeed(_client: *mut zk_client, user_data: *mut c_void) -> i32 {
+    // SAFETY: the test passes an AtomicUsize.
+    unsafe { &*(user_data as *const AtomicUsize) }.fetch_add(1, Ordering::SeqCst);
+    zk_error::ZK_OK as i32
+}
+
+#[test]
+fn functions_taking_option_structs_check_the_version() {
+    let client = started_client("ffi-versions");
+    let with_version = |version: u32| zk_create_options {
+        version,
+        ..init_with(zk_create_options_init, ZK_CREATE_OPTIONS_VERSION)
+    };
+    let refused = |what: &str, rc: zk_error, name: &str, version: u32| {
+        assert_eq!(rc, zk_error::ZK_EINVAL, "{what} with version {version}");
+        let message = last_message();
+        assert!(
+            message.contains(&format!("{name} has version {version}")),
+            "{message}"
+        );
+        assert!(message.contains("versions 1 to 1"), "{message}");
+    };
+    // SAFETY: valid arguments; the version is what each call is about.
+    unsafe {
+        // zk_create: version 1 from the init function works end to end (ephemeral,
+        // sequential), NULL is a plain persistent node, 0 and 99 are refused with nothing
+        // sent.
+        let mut v1 = with_version(ZK_CREATE_OPTIONS_VERSION);
+        v1.mode = zk_create_mode::ZK_EPHEMERAL_SEQUENTIAL as i32;
+        v1.makepath = true;
+        let mut created = null_mut();
+        let mut stat = zk_stat::default();
+        assert_eq!(
+            zk_create(
+                client,
+                c("/v/e-").as_ptr(),
+                b"v1".as_ptr(),
+                2,
+                &v1,
+                &mut created,
+                &mut stat
+            ),
+            zk_error::ZK_OK,
+            "{}",
+            last_message()
+        );
+        assert_eq!(CStr::from_ptr(created).to_str().unwrap(), "/v/e-0000000000");
+        zk_string_free(created);
+        assert_ne!(
+            stat.ephemeral_owner, 0,
+            "created as version 1 said: ephemeral"
+        );
+        assert_eq!(stat.data_length, 2);
+        assert_eq!(
+            zk_create(
+                client,
+                c("/v/plain").as_ptr(),
+                null(),
+                0,
+                null(),
+                null_mut(),
+                &mut stat
+            ),
+            zk_error::ZK_OK
+        );
+        assert_eq!(stat.ephemeral_owner, 0, "NULL options: persistent");
+        for version in [0, 99] {
+            let options = with_version(version);
+            let rc = zk_create(
+                client,
+                c("/v/refused").as_ptr(),
+                null(),
+                0,
+                &options,
+                null_mut(),
+                null_mut(),
+            );
+            refused("zk_create", rc, "zk_create_options", version);
+            let rc = zk_create_async(
+                client,
+                c("/v/refused").as_ptr(),
+                null(),
+                0,
+                &options,
+                None,
+                null_mut(),
+            );
+            refused("zk_create_async", rc, "zk_create_options", version);
+            let mut transaction = null_mut();
+            assert_eq!(
+                zk_transaction_new(client, &mut transaction),
+                zk_error::ZK_OK
+            );
+            let rc =
+                zk_transaction_create(transaction, c("/v/refused").as_ptr(), null(), 0, &options);
+            refused("zk_transaction_create", rc, "zk_create_options", version);
+            zk_transaction_free(transaction);
+        }
+        let mut exists = true;
+        assert_eq!(
+            zk_exists(client, c("/v/refused").as_ptr(), &mut exists, null_mut()),
+            zk_error::ZK_OK
+        );
+        assert!(!exists, "a refused version sent nothing");
+
+        // zk_lock_new_with_options: NULL and version 1 make a working lock; 0 and 99 are
+        // refused.
+        let lock_v1 = init_with(zk_lock_options_init, ZK_LOCK_OPTIONS_VERSION);
+        for options in [null(), &lock_v1 as *const zk_lock_options] {
+            let mut lock = null_mut();
+            assert_eq!(
+                zk_lock_new_with_options(
+                    client,
+                    c("/v/lock").as_ptr(),
+                    b"me".as_ptr(),
+                    2,
+                    options,
+                    None,
+                    null_mut(),
+                    None,
+                    &mut lock
+                ),
+                zk_error::ZK_OK
+            );
+            let mut acquired = false;
+            assert_eq!(zk_lock_try_acquire(lock, &mut acquired), zk_error::ZK_OK);
+            assert!(acquired);
+            assert_eq!(zk_lock_release(lock), zk_error::ZK_OK);
+            zk_lock_free(lock);
+        }
+        for version in [0, 99] {
+            let options = zk_lock_options { version, ..lock_v1 };
+            let mut lock = null_mut();
+            let rc = zk_lock_new_with_options(
+                client,
+                c("/v/lock").as_ptr(),
+                null(),
+                0,
+                &options,
+                None,
+                null_mut(),
+                None,
+                &mut lock,
+            );
+            refused("zk_lock_new_with_options", rc, "zk_lock_options", version);
+            assert!(lock.is_null());
+        }
+
+        // zk_partitioner_new: NULL and version 1 join; 0 and 99 are refused before any node
+        // is created.
+        let item = c("item");
+        let items = [item.as_ptr()];
+        let mut part_v1 = init_with(zk_partitioner_options_init, ZK_PARTITIONER_OPTIONS_VERSION);
+        part_v1.time_boundary_ms = 0;
+        for (path, options) in [
+            ("/v/part-null", null()),
+            ("/v/part-v1", &part_v1 as *const zk_partitioner_options),
+        ] {
+            let mut partitioner = null_mut();
+            assert_eq!(
+                zk_partitioner_new(
+                    client,
+                    c(path).as_ptr(),
+                    items.as_ptr(),
+                    1,
+                    options,
+                    None,
+                    null_mut(),
+                    None,
+                    &mut partitioner
+                ),
+                zk_error::ZK_OK,
+                "{}",
+                last_message()
+            );
+            zk_partitioner_free(partitioner);
+        }
+        for version in [0, 99] {
+            let options = zk_partitioner_options { version, ..part_v1 };
+            let mut partitioner = null_mut();
+            let rc = zk_partitioner_new(
+                client,
+                c("/v/part-refused").as_ptr(),
+                items.as_ptr(),
+                1,
+                &options,
+                None,
+                null_mut(),
+                None,
+                &mut partitioner,
+            );
+            refused("zk_partitioner_new", rc, "zk_partitioner_options", version);
+            assert!(partitioner.is_null());
+        }
+        assert_eq!(
+            zk_exists(
+                client,
+                c("/v/part-refused").as_ptr(),
+                &mut exists,
+                null_mut()
+            ),
+            zk_error::ZK_OK
+        );
+        assert!(!exists);
+
+        // zk_retry and the client's policies: version 1 works, NULL means the client's
+        // policy for zk_retry and is refused by the setters, 0 and 99 are refused.
+        let calls = AtomicUsize::new(0);
+        let ud = &calls as *const AtomicUsize as *mut c_void;
+        let retry_v1 = init_with(zk_retry_policy_init, ZK_RETRY_POLICY_VERSION);
+        assert_eq!(
+            zk_retry(client, &retry_v1, Some(succeed), ud),
+            zk_error::ZK_OK
+        );
+        assert_eq!(zk_retry(client, null(), Some(succeed), ud), zk_error::ZK_OK);
+        assert_eq!(calls.swap(0, Ordering::SeqCst), 2);
+        let options = zk_options_new();
+        assert_eq!(
+            zk_options_set_command_retry(options, &retry_v1),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_options_set_connection_retry(options, &retry_v1),
+            zk_error::ZK_OK
+        );
+        assert_eq!(
+            zk_options_set_command_retry(options, null()),
+            zk_error::ZK_EINVAL
+        );
+        assert!(
+            last_message().contains("policy is NULL"),
+            "{}",
+            last_message()
+        );
+        assert_eq!(
+            zk_options_set_connection_retry(options, null()),
+            zk_error::ZK_EINVAL
+        );
+        for version in [0, 99] {
+            let policy = zk_retry_policy {
+                version,
+                ..retry_v1
+            };
+            let rc = zk_retry(client, &policy, Some(succeed), ud);
+            refused("zk_retry", rc, "zk_retry_policy", version);
+            let rc = zk_options_set_command_retry(options, &policy);
+            refused(
+                "zk_options_set_command_retry",
+                rc,
+                "zk_retry_policy",
+                version,
+            );
+            let rc = zk_options_set_connection_retry(options, &policy);
+            refused(
+                "zk_options_set_connection_retry",
+                rc,
+                "zk_retry_policy",
+                version,
+            );
+        }
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            0,
+            "a refused policy ran nothing"
+        );
+        zk_options_free(options);
+        zk_client_free(client);
+    }
+}
+
 #[test]
 fn zk_retry_runs_a_c_function_under_a_policy() {
     let client = started_client("ffi-retry");
@@ -798,7 +1173,7 @@ fn zk_retry_runs_a_c_function_under_a_policy() {
     let quick = zk_retry_policy {
         delay_ms: 1,
         max_delay_ms: 5,
-        ..zk_retry_policy_default()
+        ..zk_retry_policy::default()
     };
     // SAFETY: valid arguments.
     unsafe {
@@ -940,7 +1315,7 @@ fn an_event_loop_can_run_the_callbacks_itself() {
         );
         let options = zk_create_options {
             makepath: true,
-            ..zk_create_options_default()
+            ..zk_create_options::default()
         };
         assert_eq!(
             zk_create(

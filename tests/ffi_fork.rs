@@ -144,7 +144,7 @@ fn a_forked_child_gets_zk_eforked_from_inherited_clients_and_new_clients_work() 
     let parent_session = session_id(parent);
     let options = zk_create_options {
         mode: zk_create_mode::ZK_EPHEMERAL as i32,
-        ..zk_create_options_default()
+        ..zk_create_options::default()
     };
     // SAFETY: valid arguments.
     unsafe {

@@ -933,25 +933,38 @@ mod c_api {
             // Bad options: an error naming what is wrong, the user data freed at once.
             let bad_kind = zk_lock_options {
                 kind: 7,
-                ..zk_lock_options_default()
+                ..zk_lock_options::default()
             };
             let null_patterns = [null::<std::ffi::c_char>()];
             let null_pattern = zk_lock_options {
                 extra_patterns: null_patterns.as_ptr(),
                 extra_pattern_count: 1,
-                ..zk_lock_options_default()
+                ..zk_lock_options::default()
             };
             let empty_patterns = [empty.as_ptr()];
             let empty_pattern = zk_lock_options {
                 extra_patterns: empty_patterns.as_ptr(),
                 extra_pattern_count: 1,
-                ..zk_lock_options_default()
+                ..zk_lock_options::default()
             };
             let missing_array = zk_lock_options {
                 extra_pattern_count: 2,
-                ..zk_lock_options_default()
+                ..zk_lock_options::default()
+            };
+            let unversioned = zk_lock_options {
+                version: 0,
+                ..zk_lock_options::default()
+            };
+            let too_new = zk_lock_options {
+                version: 99,
+                ..zk_lock_options::default()
             };
             for (options, message) in [
+                (unversioned, "zk_lock_options has version 0"),
+                (
+                    too_new,
+                    "zk_lock_options has version 99, newer than this library",
+                ),
                 (bad_kind, "lock kind 7"),
                 (null_pattern, "extra_patterns[0] is NULL"),
                 (empty_pattern, "must not be empty"),
@@ -994,6 +1007,7 @@ mod c_api {
                 .path;
             let patterns = [dash_lock.as_ptr()];
             let options = zk_lock_options {
+                version: ZK_LOCK_OPTIONS_VERSION,
                 kind: zk_lock_kind::ZK_LOCK_WRITE as i32,
                 extra_patterns: patterns.as_ptr(),
                 extra_pattern_count: 1,

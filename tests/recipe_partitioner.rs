@@ -940,7 +940,13 @@ mod c_api {
                 );
                 assert_eq!(zk_client_start(*client, 30_000), zk_error::ZK_OK);
             }
-            let defaults = zk_partitioner_options_default();
+            let mut defaults = std::mem::MaybeUninit::<zk_partitioner_options>::uninit();
+            assert_eq!(
+                zk_partitioner_options_init(defaults.as_mut_ptr(), ZK_PARTITIONER_OPTIONS_VERSION),
+                zk_error::ZK_OK
+            );
+            let defaults = defaults.assume_init();
+            assert_eq!(defaults.version, ZK_PARTITIONER_OPTIONS_VERSION);
             assert_eq!(defaults.time_boundary_ms, 30_000);
             assert_eq!(defaults.max_reaction_time_ms, 1_000);
             assert!(defaults.identifier.is_null() && defaults.partition_func.is_none());
@@ -959,6 +965,10 @@ mod c_api {
             let bad_path = CString::new("no-slash").unwrap();
             let mut zero = options;
             zero.max_reaction_time_ms = 0;
+            let mut unversioned = options;
+            unversioned.version = 0;
+            let mut too_new = options;
+            too_new.version = 99;
             let cases: [(
                 zk_error,
                 &str,
@@ -967,7 +977,7 @@ mod c_api {
                 *const *const c_char,
                 usize,
                 &zk_partitioner_options,
-            ); 7] = [
+            ); 9] = [
                 (
                     zk_error::ZK_EINVAL,
                     "client is NULL",
@@ -1030,6 +1040,24 @@ mod c_api {
                     items.as_ptr(),
                     5,
                     &zero,
+                ),
+                (
+                    zk_error::ZK_EINVAL,
+                    "zk_partitioner_options has version 0",
+                    clients[0],
+                    path.as_ptr(),
+                    items.as_ptr(),
+                    5,
+                    &unversioned,
+                ),
+                (
+                    zk_error::ZK_EINVAL,
+                    "zk_partitioner_options has version 99, newer than this library",
+                    clients[0],
+                    path.as_ptr(),
+                    items.as_ptr(),
+                    5,
+                    &too_new,
                 ),
             ];
             for (index, (code, message, client, path, items, count, options)) in
@@ -1231,10 +1259,12 @@ mod c_api {
             // A custom partition function from C, given the same user data.
             let custom = Arc::new(Recorder::default());
             let id = CString::new("custom").unwrap();
-            let mut options = zk_partitioner_options_default();
-            options.identifier = id.as_ptr();
-            options.time_boundary_ms = 0;
-            options.partition_func = Some(even_items);
+            let options = zk_partitioner_options {
+                identifier: id.as_ptr(),
+                time_boundary_ms: 0,
+                partition_func: Some(even_items),
+                ..Default::default()
+            };
             let custom_path = CString::new("/custom").unwrap();
             let mut p3 = null_mut();
             assert_eq!(

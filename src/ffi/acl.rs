@@ -15,7 +15,8 @@ use crate::runtime::Wait;
 
 /// An ACL owned by the caller, returned by `zk_get_acl()`: `count` entries whose `scheme` and
 /// `id` strings belong to the list too. Release it (entries and strings) with
-/// `zk_acl_list_free()`. An empty list is `{NULL, 0}`.
+/// `zk_acl_list_free()`. An empty list is `{NULL, 0}`. Frozen: its layout never changes (a
+/// change would be a new soname).
 #[repr(C)]
 #[derive(Debug)]
 pub struct zk_acl_list {

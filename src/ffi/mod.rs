@@ -23,6 +23,7 @@ mod security;
 mod stats;
 mod transaction;
 mod types;
+mod versioned;
 mod watch;
 
 use std::cell::RefCell;

@@ -10,6 +10,7 @@ use super::client::{client_arg, zk_client};
 use super::types::{
     acl_arg, owned_c_string, zk_acl, zk_buffer, zk_create_mode, zk_stat, zk_string_list,
 };
+use super::versioned::{end_of, init_options, read_options, Versioned};
 use super::{
     bytes_arg, guard, path_arg, required_out, write_optional, write_optional_with, zk_error,
 };
@@ -18,12 +19,20 @@ use crate::error::Error;
 use crate::proto::CreateMode;
 use crate::runtime::Wait;
 
-/// How `zk_create()` creates a node. Start from `zk_create_options_default()` (a persistent
-/// node with the client's default ACL, open to everyone, no parents created; the same as all
-/// zeros) and set what you need.
+/// The current version of `zk_create_options`: what `zk_create_options_init()` is given by a
+/// program built against this header.
+pub const ZK_CREATE_OPTIONS_VERSION: u32 = 1;
+
+/// How `zk_create()` (and `zk_create_async()`, `zk_transaction_create()`) create a node.
+/// Initialise it with `zk_create_options_init(&opts, ZK_CREATE_OPTIONS_VERSION)` (a
+/// persistent node with the client's default ACL, open to everyone, no parents created), then
+/// set what you need. All zeros is not valid (version 0: `ZK_EINVAL`). Borrowed for the call.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct zk_create_options {
+    /// The version of this struct the caller was built with (`ZK_CREATE_OPTIONS_VERSION`), set
+    /// by `zk_create_options_init()`. The library reads only that version's fields.
+    pub version: u32,
     /// One of `zk_create_mode` (0 = `ZK_PERSISTENT`).
     pub mode: i32,
     /// Create missing parent nodes (persistent, with the same ACL), like kazoo's `makepath`.
@@ -37,29 +46,59 @@ pub struct zk_create_options {
     pub acl_count: usize,
 }
 
-/// The default create options: a persistent node with the client's default ACL, no parents
-/// created (the same as all zeros). Start from this and set the fields you need:
-/// `zk_create_options opts = zk_create_options_default(); opts.mode = ZK_EPHEMERAL;`
-#[no_mangle]
-pub extern "C" fn zk_create_options_default() -> zk_create_options {
-    zk_create_options {
-        mode: zk_create_mode::ZK_PERSISTENT as i32,
-        makepath: false,
-        ttl_ms: 0,
-        acl: std::ptr::null(),
-        acl_count: 0,
+// SAFETY: repr(C), version first, plain fields; the sizes end at each version's last field.
+unsafe impl Versioned for zk_create_options {
+    const NAME: &'static str = "zk_create_options";
+    const INIT: &'static str = "zk_create_options_init";
+    const SIZES: &'static [usize] = &[end_of!(zk_create_options, acl_count)];
+    fn defaults() -> Self {
+        zk_create_options {
+            version: ZK_CREATE_OPTIONS_VERSION,
+            mode: zk_create_mode::ZK_PERSISTENT as i32,
+            makepath: false,
+            ttl_ms: 0,
+            acl: std::ptr::null(),
+            acl_count: 0,
+        }
     }
+}
+
+/// The current version's defaults (for Rust callers; C calls `zk_create_options_init()`).
+impl Default for zk_create_options {
+    fn default() -> Self {
+        <Self as Versioned>::defaults()
+    }
+}
+
+/// Fills `*options` with the defaults of version `version` of `zk_create_options` (pass
+/// `ZK_CREATE_OPTIONS_VERSION`): mode `ZK_PERSISTENT`, no parents created, no TTL, the
+/// client's default ACL (NULL, 0). Writes only the fields that version has, so a program built
+/// against an older header is never written past its struct. `ZK_EINVAL` (nothing written)
+/// for a NULL `options`, version 0, or a version newer than the library.
+///
+/// `zk_create_options opts; zk_create_options_init(&opts, ZK_CREATE_OPTIONS_VERSION);
+/// opts.mode = ZK_EPHEMERAL;`
+///
+/// # Safety
+/// `options` NULL or writable for the struct of that version.
+#[no_mangle]
+pub unsafe extern "C" fn zk_create_options_init(
+    options: *mut zk_create_options,
+    version: u32,
+) -> zk_error {
+    // SAFETY: per the contract.
+    guard(|| unsafe { init_options(options, version, "options") })
 }
 
 /// The Rust form of C create options (NULL = defaults).
 ///
 /// # Safety
-/// `options` NULL or valid, its ACL entries as `acl_arg` requires.
+/// `options` NULL or valid for its version, its ACL entries as `acl_arg` requires.
 pub(crate) unsafe fn create_options_arg(
     options: *const zk_create_options,
 ) -> crate::Result<CreateOptions> {
     // SAFETY: per the contract.
-    let Some(given) = (unsafe { options.as_ref() }) else {
+    let Some(given) = (unsafe { read_options(options) })? else {
         return Ok(CreateOptions::default());
     };
     let mode = CreateMode::from_i32(given.mode)
@@ -80,9 +119,10 @@ pub(crate) unsafe fn create_options_arg(
 }
 
 /// Creates the node `path` holding `data_len` bytes of `data` (borrowed for the call; NULL
-/// with length 0 for none). `options` may be NULL for a plain persistent node. On success,
-/// `*out_path` (if not NULL) receives the created path — with the sequence number for
-/// sequential modes, without the chroot — to be released with `zk_string_free()`, and
+/// with length 0 for none). `options` may be NULL for a plain persistent node; otherwise
+/// initialised by `zk_create_options_init()` (`ZK_EINVAL` for version 0 or an unknown one).
+/// On success, `*out_path` (if not NULL) receives the created path — with the sequence number
+/// for sequential modes, without the chroot — to be released with `zk_string_free()`, and
 /// `*out_stat` (if not NULL) the new node's stat. Errors: `ZK_ENODEEXISTS`, `ZK_ENONODE` (no
 /// parent, without makepath), `ZK_ENOCHILDRENFOREPHEMERALS`, `ZK_EBADPATH`, `ZK_ETOOLARGE`
 /// (data over the server's 1 MiB limit), `ZK_EINVAL`, and the connection errors. On

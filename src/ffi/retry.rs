@@ -5,16 +5,26 @@ use std::ffi::c_void;
 use std::time::Duration;
 
 use super::client::{client_arg, zk_client, zk_options};
-use super::{guard, required, required_fn, required_mut, zk_error};
+use super::versioned::{end_of, init_options, read_options, Versioned};
+use super::{guard, null_argument, required_fn, required_mut, zk_error};
 use crate::client::RetryPolicy;
 use crate::error::{Error, Result};
 use crate::proto::ErrorCode;
 
-/// How to retry (kazoo's `KazooRetry`). Start from `zk_retry_policy_default()` and change what
-/// you need. Plain data, copied by the functions that take it.
+/// The current version of `zk_retry_policy`: what `zk_retry_policy_init()` is given by a
+/// program built against this header.
+pub const ZK_RETRY_POLICY_VERSION: u32 = 1;
+
+/// How to retry (kazoo's `KazooRetry`). Initialise it with
+/// `zk_retry_policy_init(&policy, ZK_RETRY_POLICY_VERSION)` (the default command retry
+/// policy), then change what you need. All zeros is not valid (version 0: `ZK_EINVAL`). Plain
+/// data, copied by the functions that take it.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct zk_retry_policy {
+    /// The version of this struct the caller was built with (`ZK_RETRY_POLICY_VERSION`), set by
+    /// `zk_retry_policy_init()`. The library reads only that version's fields.
+    pub version: u32,
     /// Total attempts, the first included; -1 = unlimited. 0 is invalid.
     pub max_tries: i32,
     /// Pause after the first failure, in milliseconds.
@@ -33,10 +43,28 @@ pub struct zk_retry_policy {
     pub retry_session_expired: bool,
 }
 
+// SAFETY: repr(C), version first, plain fields; the sizes end at each version's last field.
+unsafe impl Versioned for zk_retry_policy {
+    const NAME: &'static str = "zk_retry_policy";
+    const INIT: &'static str = "zk_retry_policy_init";
+    const SIZES: &'static [usize] = &[end_of!(zk_retry_policy, retry_session_expired)];
+    fn defaults() -> Self {
+        zk_retry_policy::from(&RetryPolicy::default())
+    }
+}
+
+/// The current version's defaults (for Rust callers; C calls `zk_retry_policy_init()`).
+impl Default for zk_retry_policy {
+    fn default() -> Self {
+        <Self as Versioned>::defaults()
+    }
+}
+
 impl From<&RetryPolicy> for zk_retry_policy {
     fn from(policy: &RetryPolicy) -> Self {
         let ms = |d: Duration| d.as_millis().min(u32::MAX as u128) as u32;
         zk_retry_policy {
+            version: ZK_RETRY_POLICY_VERSION,
             max_tries: policy
                 .max_tries
                 .map_or(-1, |n| n.min(i32::MAX as u32) as i32),
@@ -86,11 +114,33 @@ impl zk_retry_policy {
     }
 }
 
-/// The default command retry policy: 5 attempts, pauses from 100 ms doubling up to 60 s with
-/// ±20 % jitter, no deadline, session expiry retried.
+/// Fills `*policy` with the defaults of version `version` of `zk_retry_policy` (pass
+/// `ZK_RETRY_POLICY_VERSION`): the default command retry policy, 5 attempts
+/// (`max_tries` 5), pauses from 100 ms (`delay_ms` 100) doubling (`backoff` 2.0) up to 60 s
+/// (`max_delay_ms` 60000) with ±20 % jitter (`max_jitter` 0.2), no deadline (`deadline_ms`
+/// -1), session expiry retried (`retry_session_expired` true). Writes only the fields that
+/// version has. `ZK_EINVAL` (nothing written) for a NULL `policy`, version 0, or a version
+/// newer than the library.
+///
+/// # Safety
+/// `policy` NULL or writable for the struct of that version.
 #[no_mangle]
-pub extern "C" fn zk_retry_policy_default() -> zk_retry_policy {
-    zk_retry_policy::from(&RetryPolicy::default())
+pub unsafe extern "C" fn zk_retry_policy_init(
+    policy: *mut zk_retry_policy,
+    version: u32,
+) -> zk_error {
+    // SAFETY: per the contract.
+    guard(|| unsafe { init_options(policy, version, "policy") })
+}
+
+/// A C policy (of its version) as a Rust one.
+///
+/// # Safety
+/// `policy` non-NULL and valid for its version.
+unsafe fn policy_arg(policy: *const zk_retry_policy) -> Result<RetryPolicy> {
+    // SAFETY: per the contract.
+    let policy = unsafe { read_options(policy) }?.ok_or_else(|| null_argument("policy"))?;
+    policy.to_policy()
 }
 
 /// A function run under `zk_retry()`: it receives the client and the user data, and returns
@@ -113,11 +163,13 @@ fn error_from_code(code: zk_error) -> Error {
 /// are exactly `ZK_ECONNECTIONLOSS`, `ZK_EOPERATIONTIMEOUT`, `ZK_EFORCERETRY`, and
 /// `ZK_ESESSIONEXPIRED` when the policy says so. When it gives up, the last error is returned
 /// and `zk_last_error_message()` says how many attempts were made. `policy` NULL = the
-/// client's command retry policy (see `zk_options_set_command_retry()`); it is copied.
+/// client's command retry policy (see `zk_options_set_command_retry()`); it is copied
+/// (`ZK_EINVAL` for version 0 or one newer than the library).
 /// `user_data` is passed through untouched and stays the caller's.
 ///
 /// # Safety
-/// `client` NULL or live; `policy` NULL or valid; `function` safe to call with these.
+/// `client` NULL or live; `policy` NULL or valid for its version; `function` safe to call
+/// with these.
 #[no_mangle]
 pub unsafe extern "C" fn zk_retry(
     client: *mut zk_client,
@@ -130,7 +182,7 @@ pub unsafe extern "C" fn zk_retry(
         let rust_client = unsafe { client_arg(client) }?;
         let function = required_fn(function, "function")?;
         // SAFETY: per the contract.
-        let policy = match unsafe { policy.as_ref() } {
+        let policy = match unsafe { read_options(policy) }? {
             Some(policy) => policy.to_policy()?,
             None => rust_client.options().command_retry.clone(),
         };
@@ -146,7 +198,7 @@ pub unsafe extern "C" fn zk_retry(
 }
 
 /// # Safety
-/// `options` NULL or live; `policy` NULL or valid.
+/// `options` NULL or live; `policy` NULL or valid for its version.
 unsafe fn set_policy(
     options: *mut zk_options,
     policy: *const zk_retry_policy,
@@ -155,18 +207,18 @@ unsafe fn set_policy(
     guard(|| {
         // SAFETY: per the contract.
         let options = unsafe { required_mut(options, "options") }?;
-        // SAFETY: per the contract.
-        let policy = unsafe { required(policy, "policy") }?.to_policy()?;
+        // SAFETY: per the contract (NULL is refused).
+        let policy = unsafe { policy_arg(policy) }?;
         set(&mut options.options, policy);
         Ok(())
     })
 }
 
 /// Sets the client's command retry policy, used by `zk_retry()` with a NULL policy (kazoo's
-/// `command_retry`). `policy` is copied.
+/// `command_retry`). `policy` (required, from `zk_retry_policy_init()`) is copied.
 ///
 /// # Safety
-/// `options` NULL or live; `policy` NULL or valid.
+/// `options` NULL or live; `policy` NULL or valid for its version.
 #[no_mangle]
 pub unsafe extern "C" fn zk_options_set_command_retry(
     options: *mut zk_options,
@@ -183,10 +235,11 @@ pub unsafe extern "C" fn zk_options_set_command_retry(
 /// Sets how reconnection backs off (kazoo's `connection_retry`): one try is a round over
 /// every server of the connect string; the pause between rounds follows the policy, and when
 /// it gives up the session ends (LOST) and `zk_client_start()` fails. The default never gives
-/// up and pauses from 50 ms up to 1 s. `policy` is copied.
+/// up and pauses from 50 ms up to 1 s (start from `zk_retry_policy_init()` and change what
+/// you need). `policy` (required) is copied.
 ///
 /// # Safety
-/// `options` NULL or live; `policy` NULL or valid.
+/// `options` NULL or live; `policy` NULL or valid for its version.
 #[no_mangle]
 pub unsafe extern "C" fn zk_options_set_connection_retry(
     options: *mut zk_options,
@@ -206,7 +259,7 @@ mod tests {
 
     #[test]
     fn policy_round_trips_and_bad_values_are_refused() {
-        let default = zk_retry_policy_default();
+        let default = zk_retry_policy::default();
         assert_eq!(default.to_policy().unwrap(), RetryPolicy::default());
         let unlimited = zk_retry_policy {
             max_tries: -1,

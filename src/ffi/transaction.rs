@@ -39,7 +39,8 @@ pub enum zk_op_type {
 }
 
 /// The result of one operation, in the order the operations were added. Owned by the
-/// `zk_op_results` list it belongs to.
+/// `zk_op_results` list it belongs to. Frozen: its layout never changes (it comes in arrays; a
+/// change would be a new soname).
 #[repr(C)]
 #[derive(Debug)]
 pub struct zk_op_result {
@@ -60,6 +61,7 @@ pub struct zk_op_result {
 }
 
 /// The results of a transaction, owned by the caller: release with `zk_op_results_free()`.
+/// Frozen: its layout never changes (a change would be a new soname).
 #[repr(C)]
 #[derive(Debug)]
 pub struct zk_op_results {

@@ -7,7 +7,9 @@ use crate::client::State;
 use crate::error::{Error, Result};
 use crate::proto::{Acl, Id, KeeperState, Stat};
 
-/// A node's metadata, as ZooKeeper's `Stat`. Plain data: copy it freely.
+/// A node's metadata, as ZooKeeper's `Stat` (fixed by the protocol). Plain data: copy it
+/// freely. Frozen: its layout never changes (a change would be a new soname; see README.md,
+/// "ABI rules").
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct zk_stat {
@@ -54,7 +56,8 @@ impl From<Stat> for zk_stat {
 }
 
 /// Bytes owned by the caller, returned by the library (for example a node's data). Release
-/// with `zk_buffer_free()`. Empty data is `{NULL, 0}`.
+/// with `zk_buffer_free()`. Empty data is `{NULL, 0}`. Frozen: its layout never changes (a
+/// change would be a new soname).
 #[repr(C)]
 #[derive(Debug)]
 pub struct zk_buffer {
@@ -82,7 +85,8 @@ impl zk_buffer {
 }
 
 /// A list of NUL-terminated strings owned by the caller (for example the names of a node's
-/// children). Release with `zk_string_list_free()`. An empty list is `{NULL, 0}`.
+/// children). Release with `zk_string_list_free()`. An empty list is `{NULL, 0}`. Frozen: its
+/// layout never changes (a change would be a new soname).
 #[repr(C)]
 #[derive(Debug)]
 pub struct zk_string_list {
@@ -130,7 +134,8 @@ impl zk_string_list {
 }
 
 /// One ACL entry: who (`scheme`:`id`) may do what (`perms`, a mask of `ZK_PERM_*`). The
-/// strings are borrowed for the duration of the call they are passed to.
+/// strings are borrowed for the duration of the call they are passed to. Frozen: its layout
+/// never changes (callers pass arrays of it; a change would be a new soname).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct zk_acl {

@@ -52,7 +52,10 @@ impl From<EventType> for zk_event_type {
     }
 }
 
-/// A watch event, borrowed by the watcher for the duration of its call.
+/// A watch event, borrowed by the watcher for the duration of its call. The library owns it,
+/// so it may grow: later releases only append fields (each documented with the release that
+/// added it; read one only when `zk_version()` is at least that). Read it through the pointer;
+/// never copy it by value, allocate one, or keep it past the call.
 #[repr(C)]
 #[derive(Debug)]
 pub struct zk_watch_event {

@@ -5,6 +5,7 @@ use std::ffi::{c_char, c_void};
 use crate::error::{Error, Result};
 use crate::ffi::client::{client_arg, zk_client};
 use crate::ffi::types::{zk_free_fn, zk_state, zk_string_list};
+use crate::ffi::versioned::{end_of, init_options, read_options, Versioned};
 use crate::ffi::{
     free_handle, guard, guard_value, listed_identifier_arg, new_handle, path_arg, required,
     required_out, state_listener, string_array_arg, timeout_arg, zk_error, UserData,
@@ -41,11 +42,19 @@ fn lock_kind_arg(kind: i32) -> Result<LockKind> {
     }
 }
 
-/// How `zk_lock_new_with_options()` contends. Start from `zk_lock_options_default()` (kazoo's
-/// plain `Lock`; the same as all zeros) and set what you need. Borrowed for the call.
+/// The current version of `zk_lock_options`: what `zk_lock_options_init()` is given by a
+/// program built against this header.
+pub const ZK_LOCK_OPTIONS_VERSION: u32 = 1;
+
+/// How `zk_lock_new_with_options()` contends. Initialise it with
+/// `zk_lock_options_init(&opts, ZK_LOCK_OPTIONS_VERSION)` (kazoo's plain `Lock`), then set
+/// what you need. All zeros is not valid (version 0: `ZK_EINVAL`). Borrowed for the call.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct zk_lock_options {
+    /// The version of this struct the caller was built with (`ZK_LOCK_OPTIONS_VERSION`), set by
+    /// `zk_lock_options_init()`. The library reads only that version's fields.
+    pub version: u32,
     /// One of `zk_lock_kind` (0 = `ZK_LOCK_EXCLUSIVE`).
     pub kind: i32,
     /// More contender markers to wait for (kazoo's `extra_lock_patterns`): a child of the
@@ -59,14 +68,42 @@ pub struct zk_lock_options {
     pub extra_pattern_count: usize,
 }
 
-/// kazoo's plain `Lock`: exclusive, no extra patterns.
-#[no_mangle]
-pub extern "C" fn zk_lock_options_default() -> zk_lock_options {
-    zk_lock_options {
-        kind: zk_lock_kind::ZK_LOCK_EXCLUSIVE as i32,
-        extra_patterns: std::ptr::null(),
-        extra_pattern_count: 0,
+// SAFETY: repr(C), version first, plain fields; the sizes end at each version's last field.
+unsafe impl Versioned for zk_lock_options {
+    const NAME: &'static str = "zk_lock_options";
+    const INIT: &'static str = "zk_lock_options_init";
+    const SIZES: &'static [usize] = &[end_of!(zk_lock_options, extra_pattern_count)];
+    fn defaults() -> Self {
+        zk_lock_options {
+            version: ZK_LOCK_OPTIONS_VERSION,
+            kind: zk_lock_kind::ZK_LOCK_EXCLUSIVE as i32,
+            extra_patterns: std::ptr::null(),
+            extra_pattern_count: 0,
+        }
     }
+}
+
+/// The current version's defaults (for Rust callers; C calls `zk_lock_options_init()`).
+impl Default for zk_lock_options {
+    fn default() -> Self {
+        <Self as Versioned>::defaults()
+    }
+}
+
+/// Fills `*options` with the defaults of version `version` of `zk_lock_options` (pass
+/// `ZK_LOCK_OPTIONS_VERSION`): kazoo's plain `Lock` (`ZK_LOCK_EXCLUSIVE`, no extra patterns:
+/// NULL, 0). Writes only the fields that version has. `ZK_EINVAL` (nothing written) for a NULL
+/// `options`, version 0, or a version newer than the library.
+///
+/// # Safety
+/// `options` NULL or writable for the struct of that version.
+#[no_mangle]
+pub unsafe extern "C" fn zk_lock_options_init(
+    options: *mut zk_lock_options,
+    version: u32,
+) -> zk_error {
+    // SAFETY: per the contract.
+    guard(|| unsafe { init_options(options, version, "options") })
 }
 
 /// Told each connection-state change (`ZK_STATE_SUSPENDED`, `ZK_STATE_CONNECTED`,
@@ -78,8 +115,8 @@ pub extern "C" fn zk_lock_options_default() -> zk_lock_options {
 /// (`zk_lock_acquire()` with a timeout other than 0) and `zk_lock_free()` of this handle.
 pub type zk_lock_state_fn = Option<unsafe extern "C" fn(state: zk_state, user_data: *mut c_void)>;
 
-/// Makes a lock on `path` as `options` say (NULL: `zk_lock_options_default()`), with kazoo's
-/// node layout for its kind. `on_state` (may be NULL) is told of connection-state changes
+/// Makes a lock on `path` as `options` say (NULL: the defaults of `zk_lock_options_init()`;
+/// `ZK_EINVAL` for version 0 or an unknown one), with kazoo's node layout for its kind. `on_state` (may be NULL) is told of connection-state changes
 /// while the lock is held (see `zk_lock_state_fn`). `user_data` goes to `on_state`; it belongs
 /// to the library from this call on: `free_user_data` (may be NULL) runs exactly once, after
 /// the last callback (or before this call returns, if it fails): usually before
@@ -89,9 +126,9 @@ pub type zk_lock_state_fn = Option<unsafe extern "C" fn(state: zk_state, user_da
 ///
 /// # Safety
 /// `client` NULL or live (it must outlive the handle); `path` NULL or a string; `identifier`
-/// NULL or `identifier_len` readable bytes; `options` NULL or valid, its `extra_patterns`
-/// NULL or `extra_pattern_count` pointers, each NULL or a string; `out_lock` NULL or
-/// writable.
+/// NULL or `identifier_len` readable bytes; `options` NULL or valid for its version, its
+/// `extra_patterns` NULL or `extra_pattern_count` pointers, each NULL or a string; `out_lock`
+/// NULL or writable.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn zk_lock_new_with_options(
@@ -114,10 +151,8 @@ pub unsafe extern "C" fn zk_lock_new_with_options(
         // SAFETY: per the contract.
         let identifier = unsafe { listed_identifier_arg(identifier, identifier_len) }?;
         let out_lock = required_out(out_lock, "out_lock")?;
-        // SAFETY: NULL or valid per the contract.
-        let options = unsafe { options.as_ref() }
-            .copied()
-            .unwrap_or_else(|| zk_lock_options_default());
+        // SAFETY: NULL or valid for its version per the contract.
+        let options = unsafe { read_options(options) }?.unwrap_or_default();
         let kind = lock_kind_arg(options.kind)?;
         // SAFETY: per the contract.
         let extra_patterns = unsafe {
@@ -158,7 +193,7 @@ unsafe fn new_plain_lock(
 ) -> zk_error {
     let options = zk_lock_options {
         kind: kind as i32,
-        ..zk_lock_options_default()
+        ..zk_lock_options::default()
     };
     // SAFETY: the caller's contract is the same; `options` lives for the call.
     unsafe {

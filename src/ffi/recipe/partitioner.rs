@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::error::Error;
 use crate::ffi::client::{client_arg, zk_client};
 use crate::ffi::types::{zk_free_fn, zk_string_list, zk_string_list_free};
+use crate::ffi::versioned::{end_of, init_options, read_options, Versioned};
 use crate::ffi::{
     free_handle, guard, guard_value, new_handle, path_arg, required, required_out,
     string_array_arg, timeout_arg, zk_error, UserData,
@@ -84,11 +85,20 @@ pub type zk_partition_fn = Option<
     ),
 >;
 
-/// How `zk_partitioner_new()` takes part. Start from `zk_partitioner_options_default()`
-/// (kazoo's defaults) and change what you need. Borrowed for the call.
+/// The current version of `zk_partitioner_options`: what `zk_partitioner_options_init()` is
+/// given by a program built against this header.
+pub const ZK_PARTITIONER_OPTIONS_VERSION: u32 = 1;
+
+/// How `zk_partitioner_new()` takes part. Initialise it with
+/// `zk_partitioner_options_init(&opts, ZK_PARTITIONER_OPTIONS_VERSION)` (kazoo's defaults),
+/// then change what you need. All zeros is not valid (version 0: `ZK_EINVAL`). Borrowed for
+/// the call.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct zk_partitioner_options {
+    /// The version of this struct the caller was built with (`ZK_PARTITIONER_OPTIONS_VERSION`),
+    /// set by `zk_partitioner_options_init()`. The library reads only that version's fields.
+    pub version: u32,
     /// This member's identifier (UTF-8, non-empty, no `/`), part of its party node
     /// `<path>/party/<guid>-<identifier>`; copied. NULL: kazoo's default
     /// `<host name>-<process id>`.
@@ -104,16 +114,44 @@ pub struct zk_partitioner_options {
     pub partition_func: zk_partition_fn,
 }
 
-/// kazoo's defaults: the default identifier, a 30 s time boundary, a 1 s maximum reaction
-/// time, kazoo's partition function.
-#[no_mangle]
-pub extern "C" fn zk_partitioner_options_default() -> zk_partitioner_options {
-    zk_partitioner_options {
-        identifier: std::ptr::null(),
-        time_boundary_ms: DEFAULT_TIME_BOUNDARY.as_millis() as u32,
-        max_reaction_time_ms: DEFAULT_MAX_REACTION_TIME.as_millis() as u32,
-        partition_func: None,
+// SAFETY: repr(C), version first, plain fields; the sizes end at each version's last field.
+unsafe impl Versioned for zk_partitioner_options {
+    const NAME: &'static str = "zk_partitioner_options";
+    const INIT: &'static str = "zk_partitioner_options_init";
+    const SIZES: &'static [usize] = &[end_of!(zk_partitioner_options, partition_func)];
+    fn defaults() -> Self {
+        zk_partitioner_options {
+            version: ZK_PARTITIONER_OPTIONS_VERSION,
+            identifier: std::ptr::null(),
+            time_boundary_ms: DEFAULT_TIME_BOUNDARY.as_millis() as u32,
+            max_reaction_time_ms: DEFAULT_MAX_REACTION_TIME.as_millis() as u32,
+            partition_func: None,
+        }
     }
+}
+
+/// The current version's defaults (for Rust callers; C calls `zk_partitioner_options_init()`).
+impl Default for zk_partitioner_options {
+    fn default() -> Self {
+        <Self as Versioned>::defaults()
+    }
+}
+
+/// Fills `*options` with the defaults of version `version` of `zk_partitioner_options` (pass
+/// `ZK_PARTITIONER_OPTIONS_VERSION`): kazoo's defaults, the default identifier (NULL), a 30 s
+/// time boundary (30000), a 1 s maximum reaction time (1000), kazoo's partition function
+/// (NULL). Writes only the fields that version has. `ZK_EINVAL` (nothing written) for a NULL
+/// `options`, version 0, or a version newer than the library.
+///
+/// # Safety
+/// `options` NULL or writable for the struct of that version.
+#[no_mangle]
+pub unsafe extern "C" fn zk_partitioner_options_init(
+    options: *mut zk_partitioner_options,
+    version: u32,
+) -> zk_error {
+    // SAFETY: per the contract.
+    guard(|| unsafe { init_options(options, version, "options") })
 }
 
 /// A member of a set partition (kazoo's `SetPartitioner`, interoperable with it): see
@@ -176,22 +214,23 @@ fn c_partition_fn(
 ///
 /// `items` holds `item_count` UTF-8 strings (NULL only when 0), each a valid node name (not
 /// empty, no `/`, not `.` or `..`; duplicates count once); they and `path` are copied.
-/// `options` is borrowed; NULL means `zk_partitioner_options_default()`. `on_state_change`
-/// (may be NULL) is told every state change (see `zk_partitioner_state_fn`).
+/// `options` is borrowed; NULL means the defaults of `zk_partitioner_options_init()`.
+/// `on_state_change` (may be NULL) is told every state change (see `zk_partitioner_state_fn`).
 /// `user_data` goes to `on_state_change` and to `options->partition_func`; it belongs to the
 /// library from this call on: `free_user_data` (may be NULL) runs exactly once, after the
 /// last callback, before `zk_partitioner_free()` returns (or before this call returns, if it
 /// fails).
 ///
 /// Errors: `ZK_EINVAL` (a NULL or invalid argument: an item that is no node name, an
-/// identifier with `/`, a zero `max_reaction_time_ms`; nothing was created), `ZK_EBADPATH`,
-/// or the error of creating the nodes. On success `*out_partitioner` owns the handle
-/// (release with `zk_partitioner_free()`); on failure it is unmodified.
+/// identifier with `/`, a zero `max_reaction_time_ms`, options of version 0 or of a version
+/// newer than the library; nothing was created), `ZK_EBADPATH`, or the error of creating the
+/// nodes. On success `*out_partitioner` owns the handle (release with
+/// `zk_partitioner_free()`); on failure it is unmodified.
 ///
 /// # Safety
 /// `client` NULL or live (it must outlive the handle); `path` NULL or a string; `items` NULL
-/// or `item_count` pointers each NULL or a string; `options` NULL or valid, its `identifier`
-/// NULL or a string; `out_partitioner` NULL or writable.
+/// or `item_count` pointers each NULL or a string; `options` NULL or valid for its version,
+/// its `identifier` NULL or a string; `out_partitioner` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn zk_partitioner_new(
     client: *mut zk_client,
@@ -213,10 +252,8 @@ pub unsafe extern "C" fn zk_partitioner_new(
         // SAFETY: per the contract.
         let items = unsafe { string_array_arg(items, item_count, "items") }?;
         let out_partitioner = required_out(out_partitioner, "out_partitioner")?;
-        // SAFETY: NULL or valid per the contract.
-        let options = unsafe { options.as_ref() }
-            .copied()
-            .unwrap_or_else(|| zk_partitioner_options_default());
+        // SAFETY: NULL or valid for its version per the contract.
+        let options = unsafe { read_options(options) }?.unwrap_or_default();
         let identifier = if options.identifier.is_null() {
             None
         } else {

@@ -37,7 +37,10 @@ pub enum zk_tree_event_type {
     ZK_TREE_NODE_FAILED = 7,
 }
 
-/// One event of a tree cache, borrowed by the listener for the duration of its call.
+/// One event of a tree cache, borrowed by the listener for the duration of its call. The
+/// library owns it, so it may grow: later releases only append fields (each documented with
+/// the release that added it; read one only when `zk_version()` is at least that). Read it
+/// through the pointer; never copy it by value, allocate one, or keep it past the call.
 #[repr(C)]
 #[derive(Debug)]
 pub struct zk_tree_event {
