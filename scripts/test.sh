@@ -30,7 +30,7 @@ python3 scripts/check-header-docs.py include/zkclient.h
 step "exports: soname libzkclient.so.0, every zk_ function tagged ZKCLIENT_0.1, the header's functions"
 scripts/check-symbols.sh
 
-step "ABI against the baseline abi/libzkclient.so.0.abi (libabigail), and the check's self-test"
+step "ABI against the baselines abi/libzkclient.so.0.abi and abi/zkclient.h.abi (libabigail), and the check's self-test"
 scripts/abi-check.sh
 scripts/abi-check-selftest.sh
 
