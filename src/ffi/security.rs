@@ -61,7 +61,7 @@ unsafe fn tls_mut<'a>(tls: *mut zk_tls_options) -> Result<&'a mut TlsOptions> {
 
 /// # Safety
 /// `path` is NULL or a NUL-terminated string.
-unsafe fn path_arg(path: *const c_char, name: &str) -> Result<PathBuf> {
+unsafe fn file_arg(path: *const c_char, name: &str) -> Result<PathBuf> {
     // SAFETY: per the contract.
     let path = unsafe { required_str(path, name) }?;
     if path.is_empty() {
@@ -93,7 +93,7 @@ pub unsafe extern "C" fn zk_tls_options_set_ca_file(
 ) -> zk_error {
     guard(|| {
         // SAFETY: per the contract.
-        let (tls, path) = unsafe { (tls_mut(tls)?, path_arg(path, "path")?) };
+        let (tls, path) = unsafe { (tls_mut(tls)?, file_arg(path, "path")?) };
         tls.ca = Some(Pem::File(path));
         Ok(())
     })
@@ -135,8 +135,8 @@ pub unsafe extern "C" fn zk_tls_options_set_client_cert_file(
         let (tls, cert, key) = unsafe {
             (
                 tls_mut(tls)?,
-                path_arg(cert_path, "cert_path")?,
-                path_arg(key_path, "key_path")?,
+                file_arg(cert_path, "cert_path")?,
+                file_arg(key_path, "key_path")?,
             )
         };
         tls.client_certificate = Some((Pem::File(cert), Pem::File(key)));

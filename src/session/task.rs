@@ -13,7 +13,7 @@ use super::hosts::{HostAddr, HostList};
 use super::probe::find_read_write_server;
 use super::sasl::{self, SaslOutcome};
 use super::tls::TlsConnector;
-use super::transport::{OpenFailure, Stream};
+use super::transport::{read_frame, FrameError, OpenFailure, Stream};
 use super::watches::{Fired, PendingWatch, WatchKind, WatchRegistry};
 use super::{Answer, Command, Reply, ReplyTo, Request, SessionConfig, SessionEvents, Status};
 use crate::error::{Error, Result};
@@ -1473,35 +1473,27 @@ async fn handshake(
             .await
             .map_err(|e| io_failure("handshake", e))?;
         let mut buffer = BytesMut::with_capacity(READ_CHUNK);
-        loop {
-            match split_frame(&buffer, MAX_HANDSHAKE_REPLY) {
-                Err(e) => {
-                    return Err(network(format!(
-                        "{host} sent a malformed handshake reply: {e}"
-                    )))
-                }
-                Ok(Split::Oversize { declared }) => {
-                    return Err(network(not_plain_zookeeper(&host, &buffer, declared, &tls)));
-                }
-                Ok(Split::Frame { consumed, .. }) => {
-                    let frame = buffer.split_to(consumed);
-                    let response: ConnectResponse = decode_all(&frame[4..])
-                        .map_err(|e| network(format!("{host} handshake reply: {e}")))?;
-                    return Ok((stream, response, buffer));
-                }
-                Ok(Split::NeedMore { .. }) => {}
+        let frame = match read_frame(&mut stream, &mut buffer, MAX_HANDSHAKE_REPLY).await {
+            Ok(frame) => frame,
+            Err(FrameError::Malformed(e)) => {
+                return Err(network(format!(
+                    "{host} sent a malformed handshake reply: {e}"
+                )))
             }
-            let n = stream
-                .read_buf(&mut buffer)
-                .await
-                .map_err(|e| io_failure("handshake", e))?;
-            if n == 0 {
+            Err(FrameError::Oversize(declared)) => {
+                return Err(network(not_plain_zookeeper(&host, &buffer, declared, &tls)));
+            }
+            Err(FrameError::Io(e)) => return Err(io_failure("handshake", e)),
+            Err(FrameError::Closed) => {
                 return Err(network(format!(
                     "{host} closed the connection during the handshake (it may be behind this client's last zxid{})",
                     if tls.is_none() { ", or a TLS port: configure TLS" } else { "" }
                 )));
             }
-        }
+        };
+        let response: ConnectResponse =
+            decode_all(&frame[4..]).map_err(|e| network(format!("{host} handshake reply: {e}")))?;
+        Ok((stream, response, buffer))
     };
     timeout(limit, attempt)
         .await

@@ -3,12 +3,49 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use super::hosts::HostAddr;
 use super::tls::TlsConnector;
 use crate::error::Error;
+use crate::proto::{split_frame, Split};
+
+/// Why [`read_frame`] returned no frame.
+pub(crate) enum FrameError {
+    /// The length prefix is negative.
+    Malformed(String),
+    /// The frame declares this many bytes, over the limit (what was read stays buffered).
+    Oversize(usize),
+    /// The peer closed the connection first.
+    Closed,
+    /// A read failed.
+    Io(std::io::Error),
+}
+
+/// Reads from `stream` until `buffer` holds a whole frame of at most `max_len` bytes, and
+/// returns it, length prefix included; what follows it stays in `buffer`. For the exchanges
+/// before a connection is served (the handshake, SASL), one frame at a time.
+pub(crate) async fn read_frame<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buffer: &mut BytesMut,
+    max_len: usize,
+) -> Result<BytesMut, FrameError> {
+    loop {
+        match split_frame(buffer, max_len) {
+            Err(e) => return Err(FrameError::Malformed(e.to_string())),
+            Ok(Split::Oversize { declared }) => return Err(FrameError::Oversize(declared)),
+            Ok(Split::Frame { consumed, .. }) => return Ok(buffer.split_to(consumed)),
+            Ok(Split::NeedMore { .. }) => {}
+        }
+        match stream.read_buf(buffer).await {
+            Ok(0) => return Err(FrameError::Closed),
+            Ok(_) => {}
+            Err(error) => return Err(FrameError::Io(error)),
+        }
+    }
+}
 
 /// One connection to a server.
 pub(crate) enum Stream {

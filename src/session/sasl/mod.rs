@@ -10,12 +10,11 @@ mod gssapi;
 use std::path::PathBuf;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
+use super::transport::{read_frame, FrameError};
 use crate::error::{Error, Result};
-use crate::proto::{
-    decode_prefix, encode_request, split_frame, ErrorCode, OpCode, ReplyHeader, SaslToken, Split,
-};
+use crate::proto::{decode_prefix, encode_request, ErrorCode, OpCode, ReplyHeader, SaslToken};
 use crate::secret::Secret;
 
 /// How the client authenticates with SASL on every connection.
@@ -268,35 +267,26 @@ async fn read_reply<S: AsyncRead + Unpin>(
     host: &str,
 ) -> std::result::Result<(ReplyHeader, SaslToken), SaslOutcome> {
     let broken = SaslOutcome::Broken;
-    loop {
-        match split_frame(inbound, MAX_SASL_REPLY) {
-            Err(e) => return Err(broken(format!("{host} sent a malformed SASL reply: {e}"))),
-            Ok(Split::Oversize { declared }) => {
-                return Err(broken(format!(
-                    "{host} sent a SASL reply of length {declared}"
-                )))
-            }
-            Ok(Split::Frame { consumed, .. }) => {
-                let frame = inbound.split_to(consumed);
-                let (header, body) = decode_prefix::<ReplyHeader>(&frame[4..])
-                    .map_err(|e| broken(format!("{host} SASL reply: {e}")))?;
-                if header.err != 0 {
-                    return Ok((header, SaslToken::default()));
+    let frame = read_frame(stream, inbound, MAX_SASL_REPLY)
+        .await
+        .map_err(|failure| {
+            broken(match failure {
+                FrameError::Malformed(e) => format!("{host} sent a malformed SASL reply: {e}"),
+                FrameError::Oversize(declared) => {
+                    format!("{host} sent a SASL reply of length {declared}")
                 }
-                let (token, _) = decode_prefix::<SaslToken>(body)
-                    .map_err(|e| broken(format!("{host} SASL reply: {e}")))?;
-                return Ok((header, token));
-            }
-            Ok(Split::NeedMore { .. }) => {}
-        }
-        let n = stream
-            .read_buf(inbound)
-            .await
-            .map_err(|e| broken(format!("SASL with {host}: {e}")))?;
-        if n == 0 {
-            return Err(broken(format!(
-                "{host} closed the connection during SASL authentication"
-            )));
-        }
+                FrameError::Closed => {
+                    format!("{host} closed the connection during SASL authentication")
+                }
+                FrameError::Io(e) => format!("SASL with {host}: {e}"),
+            })
+        })?;
+    let (header, body) = decode_prefix::<ReplyHeader>(&frame[4..])
+        .map_err(|e| broken(format!("{host} SASL reply: {e}")))?;
+    if header.err != 0 {
+        return Ok((header, SaslToken::default()));
     }
+    let (token, _) =
+        decode_prefix::<SaslToken>(body).map_err(|e| broken(format!("{host} SASL reply: {e}")))?;
+    Ok((header, token))
 }
