@@ -49,7 +49,7 @@ pub struct zk_create_options {
 // SAFETY: repr(C), version first, plain fields; the sizes end at each version's last field.
 unsafe impl Versioned for zk_create_options {
     const NAME: &'static str = "zk_create_options";
-    const INIT: &'static str = "zk_create_options_init";
+    const SET_VERSION: &'static str = "call zk_create_options_init() with the header's version";
     const SIZES: &'static [usize] = &[end_of!(zk_create_options, acl_count)];
     fn defaults() -> Self {
         zk_create_options {

@@ -46,7 +46,7 @@ pub struct zk_retry_policy {
 // SAFETY: repr(C), version first, plain fields; the sizes end at each version's last field.
 unsafe impl Versioned for zk_retry_policy {
     const NAME: &'static str = "zk_retry_policy";
-    const INIT: &'static str = "zk_retry_policy_init";
+    const SET_VERSION: &'static str = "call zk_retry_policy_init() with the header's version";
     const SIZES: &'static [usize] = &[end_of!(zk_retry_policy, retry_session_expired)];
     fn defaults() -> Self {
         zk_retry_policy::from(&RetryPolicy::default())

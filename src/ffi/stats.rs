@@ -1,8 +1,8 @@
 //! The client's counters as a versioned struct.
 
 use super::client::{client_arg, zk_client};
+use super::versioned::{end_of, write_versioned, Versioned};
 use super::{guard, required_out, zk_error};
-use crate::error::Error;
 
 /// The version of `zk_stats` this header describes: set `version` to it before calling
 /// `zk_client_stats()`.
@@ -65,10 +65,16 @@ pub struct zk_stats {
 /// How many bytes of `zk_stats` version `version` has; `None` for a version this library
 /// does not know. (Version 2 would add fields at the end; version 1 would then be the offset
 /// of its first new field.)
-fn stats_size(version: u32) -> Option<usize> {
-    match version {
-        1 => Some(std::mem::size_of::<zk_stats>()),
-        _ => None,
+// SAFETY: repr(C), version first, plain integers; the size ends at its last field.
+unsafe impl Versioned for zk_stats {
+    const NAME: &'static str = "zk_stats";
+    const SET_VERSION: &'static str = "set its version to ZK_STATS_VERSION";
+    const SIZES: &'static [usize] = &[end_of!(zk_stats, latency_max_us)];
+    fn defaults() -> Self {
+        zk_stats {
+            version: ZK_STATS_VERSION,
+            ..zk_stats::default()
+        }
     }
 }
 
@@ -92,13 +98,7 @@ pub unsafe extern "C" fn zk_client_stats(client: *const zk_client, out: *mut zk_
         let client = unsafe { client_arg(client) }?;
         let out = required_out(out, "out")?;
         // SAFETY: `out` is not NULL and its `version` field is readable, per the contract.
-        let version = unsafe { std::ptr::addr_of!((*out).version).read_unaligned() };
-        let size = stats_size(version).ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "zk_stats version {version} is not one this library knows (1 to \
-                 {ZK_STATS_VERSION}); set version to ZK_STATS_VERSION"
-            ))
-        })?;
+        let version = unsafe { out.cast::<u32>().read() };
         let stats = client.stats();
         let full = zk_stats {
             version,
@@ -117,19 +117,15 @@ pub unsafe extern "C" fn zk_client_stats(client: *const zk_client, out: *mut zk_
             latency_p99_us: micros(stats.latency_p99),
             latency_max_us: micros(stats.latency_max),
         };
-        // SAFETY: `out` has room for `size` bytes (its version's fields), per the contract;
-        // the source is a whole `zk_stats`, at least as large.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                std::ptr::addr_of!(full).cast::<u8>(),
-                out.cast::<u8>(),
-                size,
-            );
-        }
-        Ok(())
+        // SAFETY: `out` starts with its version and has room for that version's fields, per
+        // the contract.
+        unsafe { write_versioned(out, &full) }
     })
 }
 
 fn micros(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
+
+// The header's version is the length of the size table.
+const _: () = assert!(ZK_STATS_VERSION as usize == <zk_stats as Versioned>::SIZES.len());

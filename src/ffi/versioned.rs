@@ -44,8 +44,9 @@ pub(crate) use end_of;
 pub(crate) unsafe trait Versioned: Copy {
     /// The C name of the struct, for error messages.
     const NAME: &'static str;
-    /// The C name of its init function, for error messages.
-    const INIT: &'static str;
+    /// How a C caller sets the version, for the error of version 0 (`call
+    /// zk_create_options_init() with the header's version`).
+    const SET_VERSION: &'static str;
     /// `SIZES[v - 1]` is the size of version `v`: the bytes up to the end of its last field
     /// (see `end_of!`). The current version is `SIZES.len()`.
     const SIZES: &'static [usize];
@@ -63,10 +64,9 @@ fn version_size<T: Versioned>(version: u32) -> Result<usize> {
     let known = current_version::<T>();
     match version {
         0 => Err(Error::InvalidArgument(format!(
-            "{} has version 0: not initialised (call {}() with the header's version; this \
-             library knows versions 1 to {known})",
+            "{} has version 0: not initialised ({}; this library knows versions 1 to {known})",
             T::NAME,
-            T::INIT
+            T::SET_VERSION
         ))),
         v if v > known => Err(Error::InvalidArgument(format!(
             "{} has version {v}, newer than this library knows (versions 1 to {known}): the \
@@ -136,6 +136,27 @@ pub(crate) unsafe fn init_options<T: Versioned>(
     Ok(())
 }
 
+/// Writes `value` into a struct the caller gave for the library to fill, as the version the
+/// caller set in it: that version's bytes and no more (a caller built against an older header
+/// has a smaller struct); the caller's version stays. `ZK_EINVAL` for version 0 or a version
+/// newer than the library; nothing is written then.
+///
+/// # Safety
+/// `out` is not NULL, and points to a `u32` version followed by room for that version's fields
+/// (the version's size from `T::SIZES`, when the version is known).
+pub(crate) unsafe fn write_versioned<T: Versioned>(out: *mut T, value: &T) -> Result<()> {
+    // SAFETY: `out` starts with the version, per the contract.
+    let version = unsafe { out.cast::<u32>().read() };
+    let size = version_size::<T>(version)?;
+    // SAFETY: `size` bytes are writable at `out` per the contract and readable from `value`
+    // (size <= size_of::<T>() per the trait). The version field is written with the same
+    // value it held when `value` carries it (callers build `value` with `version` set to it).
+    unsafe {
+        std::ptr::copy_nonoverlapping((value as *const T).cast::<u8>(), out.cast::<u8>(), size);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,7 +187,7 @@ mod tests {
     // SAFETY: repr(C), version first, sizes increasing and within the struct, plain fields.
     unsafe impl Versioned for mock_options {
         const NAME: &'static str = "mock_options";
-        const INIT: &'static str = "mock_options_init";
+        const SET_VERSION: &'static str = "call mock_options_init() with the header's version";
         const SIZES: &'static [usize] = &[
             end_of!(mock_options, flag),  // version 1
             end_of!(mock_options, limit), // version 2

@@ -71,7 +71,7 @@ pub struct zk_lock_options {
 // SAFETY: repr(C), version first, plain fields; the sizes end at each version's last field.
 unsafe impl Versioned for zk_lock_options {
     const NAME: &'static str = "zk_lock_options";
-    const INIT: &'static str = "zk_lock_options_init";
+    const SET_VERSION: &'static str = "call zk_lock_options_init() with the header's version";
     const SIZES: &'static [usize] = &[end_of!(zk_lock_options, extra_pattern_count)];
     fn defaults() -> Self {
         zk_lock_options {

@@ -117,7 +117,8 @@ pub struct zk_partitioner_options {
 // SAFETY: repr(C), version first, plain fields; the sizes end at each version's last field.
 unsafe impl Versioned for zk_partitioner_options {
     const NAME: &'static str = "zk_partitioner_options";
-    const INIT: &'static str = "zk_partitioner_options_init";
+    const SET_VERSION: &'static str =
+        "call zk_partitioner_options_init() with the header's version";
     const SIZES: &'static [usize] = &[end_of!(zk_partitioner_options, partition_func)];
     fn defaults() -> Self {
         zk_partitioner_options {
