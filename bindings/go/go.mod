@@ -1,0 +1,3 @@
+module zkclient/bindings/go/zk
+
+go 1.19
