@@ -5,7 +5,8 @@
 #   and with address/undefined sanitizers), the exports and the ABI of libzkclient.so (soname,
 #   symbol versions, the libabigail baseline), the API reference (Doxygen), and `make install`
 #   checked by building the quick start with CMake's find_package and with pkg-config (shared
-#   and static), and the quick start through Python's ctypes.
+#   and static), the quick start through Python's ctypes, and the Go binding (bindings/go: go
+#   vet, go test, and the pkg-config build of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,3 +71,22 @@ scripts/check-install.sh
 
 step "the quick start from Python through ctypes (examples-ffi)"
 python3 examples-ffi/quickstart_ctypes.py target/release/libzkclient.so "$ZK_HOSTS"
+
+step "Go binding (bindings/go): go vet and go test against the shared server"
+# The test binary loads the library by its soname from target/release (its rpath), as
+# `make build` links it; a second build takes the flags from a zkclient.pc naming this tree
+# (-tags zkclient_pkgconfig, the installed-library path), run with LD_LIBRARY_PATH.
+ln -sfn libzkclient.so target/release/libzkclient.so.0
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
+sed -e "s|@PREFIX@|$PWD|" -e "s|@LIBDIR@|$PWD/target/release|" -e "s|@INCLUDEDIR@|$PWD/include|" \
+    -e "s|@VERSION@|$version|" -e 's|@EXTRA_PRIVATE_LIBS@||' scripts/zkclient.pc.in >"$state/zkclient.pc"
+(
+    cd bindings/go
+    export GOPROXY=off GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=1
+    [ -n "${HOME:-}" ] || export GOCACHE="$PWD/../../build/go-cache"
+    go vet ./...
+    go test -count=1 ./...
+    PKG_CONFIG_PATH="$state" go vet -tags zkclient_pkgconfig ./...
+    PKG_CONFIG_PATH="$state" LD_LIBRARY_PATH="$PWD/../../target/release" \
+        go test -count=1 -tags zkclient_pkgconfig -run 'TestQuickStart' ./...
+)

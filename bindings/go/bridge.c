@@ -53,3 +53,7 @@ void zkgo_children_done(zk_error rc, const zk_string_list *children, const zk_st
 }
 
 void zkgo_void_done(zk_error rc, void *user_data) { zkgoVoidDone(rc, (uintptr_t)user_data); }
+
+void zkgo_log(zk_log_level level, const char *target, const char *message, void *user_data) {
+    zkgoLog(level, (char *)target, (char *)message, (uintptr_t)user_data);
+}

@@ -27,5 +27,6 @@ void zkgo_data_done(zk_error rc, const uint8_t *data, size_t len, const zk_stat 
 void zkgo_children_done(zk_error rc, const zk_string_list *children, const zk_stat *stat,
                         void *user_data);
 void zkgo_void_done(zk_error rc, void *user_data);
+void zkgo_log(zk_log_level level, const char *target, const char *message, void *user_data);
 
 #endif

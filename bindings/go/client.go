@@ -332,7 +332,8 @@ func (c *Client) childList() []child {
 // StateLost), in order, and is closed after Close. The channel is buffered
 // (WithStateBuffer, default 16) and the library's thread never waits for a reader: when
 // it is full the oldest state is dropped, so a slow reader still sees the latest states.
-// The first state, StateConnected, is there when Connect returns.
+// The first state is the StateConnected of Connect (it may arrive just after Connect has
+// returned: listeners run on the dispatcher thread).
 func (c *Client) States() <-chan State {
 	if c == nil {
 		return nil

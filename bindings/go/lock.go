@@ -219,7 +219,7 @@ func (l *Lock) Lock(ctx context.Context) error {
 		if hasDeadline && !time.Now().Before(deadline) {
 			return context.DeadlineExceeded
 		}
-		if l.gate.isClosed() {
+		if l.gate.isClosed() || l.c.gate.isClosed() {
 			return errClosed("the lock")
 		}
 		// Neither cancelled nor timed out: a cancel of an earlier call arrived after its

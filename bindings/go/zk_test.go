@@ -1028,3 +1028,32 @@ func TestTransaction(t *testing.T) {
 		t.Fatalf("bad path in a transaction: %v", err)
 	}
 }
+
+func TestLogger(t *testing.T) {
+	lines := make(chan string, 256)
+	must(t, zk.SetLogger(zk.LogInfo, func(level zk.LogLevel, target, message string) {
+		select {
+		case lines <- target + ": " + message:
+		default: // never block the library's thread
+		}
+	}))
+	defer func() { must(t, zk.SetLogger(zk.LogOff, nil)) }()
+	c := connect(t, zk.WithDigestAuth("logger", "do-not-log-me"))
+	c.Close()
+	seen := false
+	for len(lines) > 0 {
+		line := <-lines
+		if strings.Contains(line, "do-not-log-me") {
+			t.Fatalf("a password in the log: %s", line)
+		}
+		if strings.HasPrefix(line, "zkclient::") {
+			seen = true
+		}
+	}
+	if !seen {
+		t.Fatal("no zkclient:: line at info level through a connect and close")
+	}
+	if err := zk.SetLogger(zk.LogLevel(9), func(zk.LogLevel, string, string) {}); !errors.Is(err, zk.ErrBadArguments) {
+		t.Fatalf("level 9: %v", err)
+	}
+}
