@@ -1057,3 +1057,34 @@ func TestLogger(t *testing.T) {
 		t.Fatalf("level 9: %v", err)
 	}
 }
+
+// Contexts that end while an acquire is returning: a cancel the library receives after
+// the acquire returned must not make a later Lock or TryLock fail.
+func TestLockCancelRace(t *testing.T) {
+	c := connect(t)
+	lock, err := c.NewLock(prefix(t)+"/lock", "racer")
+	must(t, err)
+	acquired := 0
+	for i := 0; i < 200; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i*37%1500)*time.Microsecond)
+		err := lock.Lock(ctx)
+		cancel()
+		switch {
+		case err == nil:
+			acquired++
+			must(t, lock.Unlock())
+		case errors.Is(err, context.DeadlineExceeded):
+		default:
+			t.Fatalf("iteration %d: %v", i, err)
+		}
+		ok, err := lock.TryLock()
+		if err != nil || !ok {
+			t.Fatalf("iteration %d: TryLock on a free lock: %v, %v", i, ok, err)
+		}
+		must(t, lock.Unlock())
+	}
+	t.Logf("%d of 200 short-deadline Locks acquired", acquired)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	must(t, lock.Lock(ctx))
+}
