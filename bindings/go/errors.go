@@ -232,15 +232,6 @@ var (
 	ErrNotTLS                   = sentinel(CodeNotTLS)
 )
 
-// newError makes the *Error of a failed call; message "" takes the thread's last error
-// message, which must then be read on the thread that made the call (see call).
-func newError(rc C.zk_error, message string) error {
-	if rc == 0 {
-		return nil
-	}
-	return &Error{Code: Code(rc), Message: message}
-}
-
 // lastError is the *Error of rc with the calling thread's zk_last_error_message. Only
 // meaningful on the OS thread of the failing C call: inside call(), or inside a callback
 // (which runs locked to the C thread that calls it).

@@ -249,7 +249,7 @@ func bytesArg(data []byte) (*C.uint8_t, C.size_t) {
 	return (*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data))
 }
 
-// cString is s in C memory, refused with ErrBadPath / ErrInvalid when it holds a NUL byte
+// cPath is path in C memory (free with freeC), refused with ErrBadPath when it holds a NUL byte
 // (C would silently cut it there).
 func cPath(path string) (*C.char, error) {
 	if strings.IndexByte(path, 0) >= 0 {
@@ -258,6 +258,8 @@ func cPath(path string) (*C.char, error) {
 	return C.CString(path), nil
 }
 
+// cText is s in C memory (free with freeC), refused with ErrInvalid naming what when it
+// holds a NUL byte.
 func cText(what, s string) (*C.char, error) {
 	if strings.IndexByte(s, 0) >= 0 {
 		return nil, invalid(what + " contains a NUL byte")

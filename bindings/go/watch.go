@@ -160,9 +160,8 @@ func (c *Client) AddWatch(path string, recursive bool, fn func(Event)) (*Persist
 	return &PersistentWatch{c: c, id: id}, nil
 }
 
-// Remove ends the watch; fn is not called once Remove has returned (a call under way on
-// the dispatcher finishes first, unless Remove is called from fn itself). ErrNoWatcher when
-// it had ended already.
+// Remove ends the watch: no call of fn starts after Remove has returned (it may be called
+// from fn itself). ErrNoWatcher when the watch had ended already.
 func (w *PersistentWatch) Remove() error {
 	if w == nil {
 		return invalid("nil *zk.PersistentWatch")
