@@ -5,7 +5,7 @@
 #   and with address/undefined sanitizers), the exports and the ABI of libzkclient.so (soname,
 #   symbol versions, the libabigail baseline), the API reference (Doxygen), and `make install`
 #   checked by building the quick start with CMake's find_package and with pkg-config (shared
-#   and static), and the quick start through Python's ctypes.
+#   and static), the quick start through Python's ctypes, and the Ruby binding's minitest suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,3 +70,7 @@ scripts/check-install.sh
 
 step "the quick start from Python through ctypes (examples-ffi)"
 python3 examples-ffi/quickstart_ctypes.py target/release/libzkclient.so "$ZK_HOSTS"
+
+step "Ruby binding (bindings/ruby): minitest against the shared server"
+ZKCLIENT_LIBRARY=target/release/libzkclient.so \
+    ruby -Ibindings/ruby/lib -Ibindings/ruby/test bindings/ruby/test/run.rb
