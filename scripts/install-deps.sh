@@ -2,7 +2,8 @@
 # Installs what building and testing zkclient needs on a fresh Debian machine, skipping
 # whatever is already there: a C toolchain (and GNU ld), libabigail and Doxygen, CMake, pkg-config and Python 3 for the examples, Go for bindings/go, Apache ZooKeeper for
 # the tests, the Apache C client (libzookeeper-mt-dev) for the benchmark, openssl and MIT
-# Kerberos (KDC, admin tools, kinit, libkrb5-dev) for the TLS and SASL tests.
+# Kerberos (KDC, admin tools, kinit, libkrb5-dev) for the TLS and SASL tests, Ruby with the
+# ffi gem and minitest for the Ruby binding (bindings/ruby).
 set -euo pipefail
 
 missing=()
@@ -30,6 +31,10 @@ have kinit || missing+=(krb5-user)
 have ld.bfd || missing+=(binutils)
 have abidiff || missing+=(abigail-tools)
 have doxygen || missing+=(doxygen)
+# The Ruby binding's tests (bindings/ruby): Debian's Ruby, ffi gem and minitest.
+have ruby || missing+=(ruby)
+ruby -e 'require "ffi"' >/dev/null 2>&1 || missing+=(ruby-ffi)
+ruby -e 'require "minitest"' >/dev/null 2>&1 || missing+=(ruby-minitest)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}"

@@ -5,8 +5,8 @@
 #   and with address/undefined sanitizers), the exports and the ABI of libzkclient.so (soname,
 #   symbol versions, the libabigail baseline), the API reference (Doxygen), and `make install`
 #   checked by building the quick start with CMake's find_package and with pkg-config (shared
-#   and static), the quick start through Python's ctypes, and the Go binding (bindings/go: go
-#   vet, go test, and the pkg-config build of it).
+#   and static), the quick start through Python's ctypes, the Go binding (bindings/go: go
+#   vet, go test, and the pkg-config build of it), and the Ruby binding's minitest suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -90,3 +90,7 @@ sed -e "s|@PREFIX@|$PWD|" -e "s|@LIBDIR@|$PWD/target/release|" -e "s|@INCLUDEDIR
     PKG_CONFIG_PATH="$state" LD_LIBRARY_PATH="$PWD/../../target/release" \
         go test -count=1 -tags zkclient_pkgconfig -run 'TestQuickStart' ./...
 )
+
+step "Ruby binding (bindings/ruby): minitest against the shared server"
+ZKCLIENT_LIBRARY=target/release/libzkclient.so \
+    ruby -Ibindings/ruby/lib -Ibindings/ruby/test bindings/ruby/test/run.rb
