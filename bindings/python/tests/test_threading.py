@@ -3,11 +3,15 @@ calls included; closing and interpreter exit never hang or crash."""
 import gc
 import os
 import queue
+import select
+import signal
 import subprocess
 import sys
 import textwrap
 import threading
 import weakref
+
+import pytest
 
 import zkclient
 from zkclient import EventType, State
@@ -189,3 +193,34 @@ def test_interpreter_exit_with_open_clients_and_watches(hosts, chroot):
     assert done.stdout.strip() == "ready"
     with zkclient.Client(hosts + chroot) as check:
         assert check.get_children("/exit-lock") == []       # its lock went with its session
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")   # 3.12+: fork() with threads
+def test_a_forked_child_cannot_use_the_parents_client(zk):
+    zk.create("/forked", b"parent's")
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                   # the child: report, never return
+        outcome = b"?"
+        try:
+            zk.get("/forked")
+            outcome = b"the call went through"
+        except zkclient.exceptions.ForkedError as error:
+            outcome = b"forked" if error.code == -1009 else b"wrong code"
+        except BaseException as error:
+            outcome = repr(error).encode()
+        finally:
+            os.write(write_end, outcome)
+            os._exit(0)
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], WAIT)
+        outcome = os.read(read_end, 200) if ready else b"the child hung"
+    finally:
+        os.close(read_end)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert outcome == b"forked"
+    assert zk.get("/forked")[0] == b"parent's"      # the parent's session is untouched

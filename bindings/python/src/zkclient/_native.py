@@ -315,6 +315,26 @@ def _free_token(user_data):
 free_token = FREE_FN(_free_token)
 
 
+_callback_local = threading.local()
+
+
+class callback_scope:
+    """Marks the calling thread as running a user callback of the library (a dispatcher
+    thread), so that `Client.close()` there does not wait for calls that may need the
+    dispatcher to go on."""
+
+    def __enter__(self):
+        _callback_local.depth = getattr(_callback_local, "depth", 0) + 1
+
+    def __exit__(self, *exc):
+        _callback_local.depth -= 1
+        return False
+
+
+def in_callback():
+    return getattr(_callback_local, "depth", 0) > 0
+
+
 def report_callback_error(what):
     """Logs the exception a user callback raised (C cannot take it)."""
     log.exception("zkclient: exception in %s", what)

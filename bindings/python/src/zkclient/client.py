@@ -6,17 +6,18 @@ import ctypes
 import logging
 import threading
 import weakref
-from ctypes import byref, c_bool, c_int32, c_int64, c_uint32, c_uint64, c_void_p
+from ctypes import byref, c_bool, c_int32, c_int64, c_uint32, c_void_p
 from typing import Callable, List, Optional, Tuple, Union
 
 from . import _args, _native, security
 from ._handle import Handle
 from ._native import (Buffer, CreateOptions, CREATE_OPTIONS_VERSION, OpResults, Stat,
-                      StringList, check, free_token, register, registered,
-                      report_callback_error, take_buffer, take_string, take_string_list)
+                      StringList, callback_scope, check, free_token, in_callback, register,
+                      registered, report_callback_error, take_buffer, take_string,
+                      take_string_list)
 from .exceptions import ConnectionClosedError, ForceRetryError, NodeExistsError, \
     ZookeeperError, error_for_code
-from .states import KeeperState, State, WatchedEvent, ZnodeStat, keeper_state_name, \
+from .states import State, WatchedEvent, ZnodeStat, keeper_state_name, \
     read_event, state_name
 
 log = logging.getLogger("zkclient")
@@ -30,7 +31,8 @@ def _on_state(state, keeper_state, user_data):
     ref = registered(user_data)
     client = ref() if ref is not None else None
     if client is not None:
-        client._state_changed(state, keeper_state)
+        with callback_scope():
+            client._state_changed(state, keeper_state)
 
 
 def _on_watch(event_ptr, user_data):
@@ -38,7 +40,8 @@ def _on_watch(event_ptr, user_data):
     if function is None:
         return
     try:
-        function(read_event(event_ptr))
+        with callback_scope():
+            function(read_event(event_ptr))
     except BaseException:
         report_callback_error("watch function %r" % (function,))
 
@@ -205,6 +208,11 @@ class Client:
         except ConnectionClosedError:
             pass
 
+    def restart(self) -> None:
+        """Stops the session and starts a new one (kazoo's `restart`)."""
+        self.stop()
+        self.start()
+
     def close(self) -> None:
         """Stops the session (if started) and frees the client and every recipe handle made
         from it (locks, watches, elections, counters). Later calls raise
@@ -217,10 +225,19 @@ class Client:
         for recipe in recipes:      # wake blocking waits (lock acquire, election run)
             recipe._cancel_for_close()
         self._lib.zk_client_stop(handle.pointer)
+        if in_callback():
+            # On the dispatcher thread: a call in flight on another thread (a stop waiting
+            # for the listeners to hear LOST) may need this thread to return first. The rest
+            # is done on a thread of its own (not a daemon: Python waits for it at exit).
+            threading.Thread(target=self._free, args=(recipes,), name="zkclient-close").start()
+        else:
+            self._free(recipes)
+
+    def _free(self, recipes):
         for recipe in recipes:
             recipe.close()
         self._reap_watches()
-        pointer = handle.wait_idle()
+        pointer = self._handle.wait_idle()
         self._lib.zk_client_free(pointer)   # runs the remaining user-data destructors
         _live_clients.discard(self)
 
@@ -673,8 +690,7 @@ class Transaction:
 def _op_result(result, refused):
     from .exceptions import RolledBackError
     if refused and result.rc in (0, RolledBackError.CODE):
-        return RolledBackError("not applied: another operation of the transaction failed",
-                               result.rc)
+        return RolledBackError("not applied: another operation of the transaction failed")
     if result.rc != 0:
         return error_for_code(result.rc)
     if result.op_type == 1:     # create

@@ -1,7 +1,6 @@
 """Lock, ReadLock and WriteLock (kazoo's `kazoo.recipe.lock`), interoperable with kazoo's."""
 from __future__ import annotations
 
-import ctypes
 from ctypes import byref, c_bool, c_int64, c_void_p
 from typing import List
 

@@ -15,8 +15,8 @@ import threading
 from ctypes import c_void_p
 
 from .. import _args, _native
-from .._native import check, free_token, read_stat, read_string_list, register, registered, \
-    report_callback_error
+from .._native import callback_scope, check, free_token, read_stat, read_string_list, \
+    register, registered, report_callback_error
 from ..states import read_event
 from ._base import Recipe
 
@@ -25,8 +25,12 @@ def _on_data(data, length, stat_ptr, event_ptr, user_data):
     watch = registered(user_data)
     if watch is None:
         return False
-    stat = read_stat(stat_ptr)
-    value = ctypes.string_at(data, length) if length else (b"" if stat is not None else None)
+    try:
+        stat = read_stat(stat_ptr)
+        value = ctypes.string_at(data, length) if length else (b"" if stat is not None else None)
+    except BaseException:
+        report_callback_error("DataWatch on %s" % watch.path)
+        return True
     return watch._deliver((value, stat), event_ptr)
 
 
@@ -34,7 +38,11 @@ def _on_children(children_ptr, stat_ptr, event_ptr, user_data):
     watch = registered(user_data)
     if watch is None:
         return False
-    children = read_string_list(children_ptr.contents) if children_ptr else None
+    try:
+        children = read_string_list(children_ptr.contents) if children_ptr else None
+    except BaseException:
+        report_callback_error("ChildrenWatch on %s" % watch.path)
+        return True
     return watch._deliver((children,), event_ptr)
 
 
@@ -94,7 +102,8 @@ class _Watch(Recipe):
         args = values + ((read_event(event_ptr),) if self._send_event else ())
         self._callback_thread = threading.get_ident()
         try:
-            keep = self._func(*args)
+            with callback_scope():
+                keep = self._func(*args)
         except BaseException:
             report_callback_error("%s function %r on %s" % (self._what, self._func, self.path))
             keep = None
