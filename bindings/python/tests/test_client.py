@@ -21,8 +21,11 @@ def test_quickstart_example_runs(hosts):
     assert "quickstart: all steps passed" in done.stdout
 
 
-def test_crud_like_kazoo(zk):
+def test_crud_like_kazoo(zk, hosts):
     assert zk.connected and zk.state == State.CONNECTED
+    assert zk.client_state == zkclient.KeeperState.CONNECTED
+    ports = [host.rsplit(":", 1)[-1] for host in hosts.split("/")[0].split(",")]
+    assert zk.server.rsplit(":", 1)[-1] in ports            # "host:port" of a server
     assert zk.ensure_path("/my/favorite") is True
     assert zk.create("/my/favorite/node", b"a value") == "/my/favorite/node"
     path, stat = zk.create("/my/favorite/zeros", b"\x00\x01\x00", include_data=True)

@@ -224,3 +224,18 @@ def test_a_forked_child_cannot_use_the_parents_client(zk):
         os.waitpid(pid, 0)
     assert outcome == b"forked"
     assert zk.get("/forked")[0] == b"parent's"      # the parent's session is untouched
+
+
+def test_close_inside_the_first_data_watch_call_is_refused(zk):
+    refused = []
+
+    def first_call(data, stat):
+        if not refused:
+            try:
+                zk.close()          # still inside the call that creates the watch
+            except RuntimeError as error:
+                refused.append(error)
+
+    zk.DataWatch("/first", first_call)
+    assert len(refused) == 1 and "close" in str(refused[0])
+    assert not zk.closed and zk.create("/first") == "/first"
