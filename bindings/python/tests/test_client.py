@@ -187,6 +187,11 @@ def test_bad_input_raises_and_never_crashes(zk):
     with pytest.raises(exceptions.InvalidArgumentError) as caught:
         Client("127.0.0.1:2181", timeout=0)   # the library refuses a 0 session timeout
     assert isinstance(caught.value, ValueError) and caught.value.code == -1001
+    with pytest.raises(ValueError) as caught:  # a secret is never repeated in an error
+        zkclient.make_digest_acl("alice", "top\x00secret")
+    assert "secret" not in str(caught.value)
+    with pytest.raises(TypeError):
+        zk.add_auth("digest", None)
     assert zk.get("/data")[0] == b"mv"        # the client is fine after all that
 
 

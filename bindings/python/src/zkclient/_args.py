@@ -22,8 +22,16 @@ def path(value, what="path"):
 
 
 def text(value, what):
-    """A string argument (a scheme, a host list) as NUL-terminated UTF-8."""
-    return path(value, what)
+    """A string argument (a scheme, a host list, a password) as NUL-terminated UTF-8. Errors
+    never repeat the value: it may be a secret."""
+    if not isinstance(value, str):
+        raise TypeError("%s must be a str, not %s" % (what, type(value).__name__))
+    if "\0" in value:
+        raise ValueError("%s must not contain a NUL character" % what)
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("%s is not valid Unicode" % what) from None
 
 
 def data(value, what="value"):

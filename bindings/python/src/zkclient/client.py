@@ -589,8 +589,13 @@ class Client:
 
 
 def _credential_arg(credential):
+    """A credential as bytes (passed with its length): str is taken as UTF-8. Errors never
+    repeat it."""
     if isinstance(credential, str):
-        return _args.text(credential, "credential")
+        try:
+            return credential.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("credential is not valid Unicode") from None
     return _args.data(credential, "credential")
 
 
