@@ -4,7 +4,9 @@ import threading
 
 import pytest
 
-from zkclient import EventType, KeeperState, WatchedEvent, ZnodeStat
+import zkclient
+
+from zkclient import AddWatchMode, EventType, KeeperState, WatchedEvent, ZnodeStat
 
 WAIT = 30   # seconds: the longest any event may take; the tests wait on queues, never sleep
 
@@ -174,3 +176,30 @@ def test_watch_bad_input(zk):
         zk.ChildrenWatch("/x", 42)
     with pytest.raises(ValueError):
         zk.DataWatch("/x\x00", lambda d, s: None)
+
+
+def test_persistent_watches(zk):
+    zk.create("/tree")
+    events = queue.Queue()
+    watch_id = zk.add_watch("/tree", events.put)
+    zk.set("/tree", b"1")
+    zk.set("/tree", b"2")                                 # fires again: persistent
+    zk.create("/tree/a")
+    assert [events.get(timeout=WAIT).type for _ in range(3)] == \
+        [EventType.CHANGED, EventType.CHANGED, EventType.CHILD]
+    zk.remove_watch(watch_id)
+    with pytest.raises(zkclient.exceptions.NoWatcherError):
+        zk.remove_watch(watch_id)
+    # (The server keeps one mode per path and session: the recursive watch comes after.)
+    subtree = queue.Queue()
+    zk.add_watch("/tree", subtree.put, AddWatchMode.PERSISTENT_RECURSIVE)
+    zk.create("/tree/a/b", b"deep")
+    zk.set("/tree", b"3")
+    assert [subtree.get(timeout=WAIT) for _ in range(2)] == [
+        WatchedEvent(EventType.CREATED, KeeperState.CONNECTED, "/tree/a/b"),
+        WatchedEvent(EventType.CHANGED, KeeperState.CONNECTED, "/tree")]
+    assert events.empty()                                  # removed: nothing more
+    with pytest.raises(ValueError):
+        zk.add_watch("/tree", events.put, mode=7)
+    with pytest.raises(TypeError):
+        zk.add_watch("/tree", None)

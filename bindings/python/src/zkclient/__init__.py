@@ -20,7 +20,7 @@ from .recipe import ChildrenWatch, Counter, DataWatch, Election, Lock, ReadLock,
 from .retry import KazooRetry, RetryPolicy
 from .security import ACL, Id, Permissions, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, CREATOR_ALL_ACL, \
     make_acl, make_digest_acl
-from .states import EventType, KazooState, KeeperState, State, WatchedEvent, ZnodeStat
+from .states import AddWatchMode, EventType, KazooState, KeeperState, State, WatchedEvent, ZnodeStat
 
 __version__ = "0.1.0"
 
@@ -32,7 +32,7 @@ def library_version() -> str:
 
 
 __all__ = [
-    "Client", "KazooClient", "Transaction", "State", "KazooState", "KeeperState", "EventType",
+    "Client", "KazooClient", "Transaction", "AddWatchMode", "State", "KazooState", "KeeperState", "EventType",
     "WatchedEvent", "ZnodeStat", "Lock", "ReadLock", "WriteLock", "Election", "Counter",
     "DataWatch", "ChildrenWatch", "RetryPolicy", "KazooRetry", "ACL", "Id", "Permissions",
     "OPEN_ACL_UNSAFE", "READ_ACL_UNSAFE", "CREATOR_ALL_ACL", "make_acl", "make_digest_acl",

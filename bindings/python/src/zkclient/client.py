@@ -6,7 +6,7 @@ import ctypes
 import logging
 import threading
 import weakref
-from ctypes import byref, c_bool, c_int32, c_int64, c_uint32, c_void_p
+from ctypes import byref, c_bool, c_int32, c_int64, c_uint32, c_uint64, c_void_p
 from typing import Callable, List, Optional, Tuple, Union
 
 from . import _args, _native, security
@@ -17,7 +17,7 @@ from ._native import (Buffer, CreateOptions, CREATE_OPTIONS_VERSION, OpResults, 
                       take_string_list)
 from .exceptions import ConnectionClosedError, ForceRetryError, NodeExistsError, \
     ZookeeperError, error_for_code
-from .states import State, WatchedEvent, ZnodeStat, keeper_state_name, \
+from .states import AddWatchMode, State, WatchedEvent, ZnodeStat, keeper_state_name, \
     read_event, state_name
 
 log = logging.getLogger("zkclient")
@@ -445,6 +445,30 @@ class Client:
             check(rc)
         names = take_string_list(children)
         return (names, ZnodeStat.from_c(stat)) if include_data else names
+
+    def add_watch(self, path: str, watch: Callable[[WatchedEvent], None],
+                  mode: int = AddWatchMode.PERSISTENT) -> int:
+        """Sets a persistent watch (ZooKeeper 3.6+): `watch` is called with a WatchedEvent for
+        every change of the node (AddWatchMode.PERSISTENT) or of its whole subtree
+        (PERSISTENT_RECURSIVE: creations, deletions, data changes) until `remove_watch`, and
+        a last time with EventType.NONE if the session ends. It survives reconnects, but
+        changes made while disconnected are not replayed. Returns the watch's id."""
+        encoded = _args.path(path)
+        watch = _args.callback(watch, "watch")
+        mode = _args.integer(mode, "mode", AddWatchMode.PERSISTENT,
+                             AddWatchMode.PERSISTENT_RECURSIVE)
+        watch_id = c_uint64()
+        with self._handle as zk:
+            check(self._lib.zk_add_watch(zk, encoded, mode, _watcher, register(watch),
+                                         free_token, byref(watch_id)))
+        return watch_id.value
+
+    def remove_watch(self, watch_id: int) -> None:
+        """Removes a watch by the id `add_watch` returned; NoWatcherError when it is not
+        registered (removed already, or its session ended)."""
+        watch_id = _args.integer(watch_id, "watch_id", 0, 2**64 - 1)
+        with self._handle as zk:
+            check(self._lib.zk_remove_watch(zk, watch_id))
 
     def set(self, path: str, value: bytes, version: int = -1) -> ZnodeStat:
         """Replaces the node's data with `value` if its version is `version` (-1: any);

@@ -59,6 +59,12 @@ class EventType:
     PERSISTENT_WATCH_REMOVED = "PERSISTENT_WATCH_REMOVED"
 
 
+class AddWatchMode:
+    """What `Client.add_watch` watches (kazoo's `AddWatchMode`, ZooKeeper 3.6+)."""
+    PERSISTENT = 0            # every change of the node itself
+    PERSISTENT_RECURSIVE = 1  # creation, deletion and data changes of the subtree
+
+
 _EVENT_TYPES = {-1: EventType.NONE, 1: EventType.CREATED, 2: EventType.DELETED,
                 3: EventType.CHANGED, 4: EventType.CHILD, 5: EventType.DATA_WATCH_REMOVED,
                 6: EventType.CHILD_WATCH_REMOVED, 7: EventType.PERSISTENT_WATCH_REMOVED}
