@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing zkclient needs on a fresh Debian machine, skipping
-# whatever is already there: a C toolchain (and GNU ld), libabigail and Doxygen, CMake, pkg-config and Python 3 for the examples, Go for bindings/go, Apache ZooKeeper for
+# whatever is already there: a C toolchain (and GNU ld), libabigail and Doxygen, CMake, pkg-config and Python 3 (with venv) for the examples and the Python binding, Go for bindings/go, Apache ZooKeeper for
 # the tests, the Apache C client (libzookeeper-mt-dev) for the benchmark, openssl and MIT
 # Kerberos (KDC, admin tools, kinit, libkrb5-dev) for the TLS and SASL tests, Ruby with the
 # ffi gem and minitest for the Ruby binding (bindings/ruby).
@@ -13,6 +13,9 @@ command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)   # the Go binding (bindings/go), Go 1.19+
+# The Python binding's tests make a virtual environment (bindings/python/run-tests.sh):
+# Debian's python3 needs python3-venv for that (ensurepip).
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -e /usr/share/java/zookeeper.jar ] || ls /usr/share/zookeeper/lib/zookeeper-*.jar >/dev/null 2>&1 || missing+=(zookeeper)
 [ -e /usr/include/zookeeper/zookeeper.h ] || missing+=(libzookeeper-mt-dev)

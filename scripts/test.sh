@@ -5,8 +5,9 @@
 #   and with address/undefined sanitizers), the exports and the ABI of libzkclient.so (soname,
 #   symbol versions, the libabigail baseline), the API reference (Doxygen), and `make install`
 #   checked by building the quick start with CMake's find_package and with pkg-config (shared
-#   and static), the quick start through Python's ctypes, the Go binding (bindings/go: go
-#   vet, go test, and the pkg-config build of it), and the Ruby binding's minitest suite.
+#   and static), the Python binding (its quick start, and its pytest tests in a virtual
+#   environment under build/), the Go binding (bindings/go: go vet, go test, and the
+#   pkg-config build of it), and the Ruby binding's minitest suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,8 +70,12 @@ cmake --build build/examples-asan -j 2
 step "make install, then the quick start built out of tree with CMake and pkg-config (shared and static library)"
 scripts/check-install.sh
 
-step "the quick start from Python through ctypes (examples-ffi)"
-python3 examples-ffi/quickstart_ctypes.py target/release/libzkclient.so "$ZK_HOSTS"
+step "the quick start from Python, with the zkclient package over ctypes (bindings/python/examples)"
+ZKCLIENT_LIBRARY=target/release/libzkclient.so PYTHONPATH=bindings/python/src \
+    python3 bindings/python/examples/quickstart.py "$ZK_HOSTS"
+
+step "Python binding (bindings/python): pytest against the shared server"
+ZKCLIENT_LIBRARY=target/release/libzkclient.so bindings/python/run-tests.sh
 
 step "Go binding (bindings/go): go vet and go test against the shared server"
 # The test binary loads the library by its soname from target/release (its rpath), as
