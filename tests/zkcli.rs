@@ -779,6 +779,12 @@ fn acl_get_set_and_credentials() {
     env.ok(&["create", "/open"]);
     assert_eq!(env.ok(&["acl", "get", "/open"]), "world:anyone:cdrwa\n");
     let hash = zkclient::client::digest_acl_id("bob", "secret");
+    let out = env.with_stdin(&["acl", "digest", "bob"], b"secret\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{hash}\n"),
+        "{out:?}"
+    );
     let bob = format!("digest:{hash}:cdrwa");
     env.ok(&["acl", "set", "/open", "world:anyone:r", &bob]);
     // Without ADMIN the server hides the hash.

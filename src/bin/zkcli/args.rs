@@ -66,6 +66,8 @@ commands:
   acl get PATH             PATH's ACL, one SCHEME:ID:PERMS per line
   acl set PATH ACL...      replace PATH's ACL
         [--version N]        only if the ACL's version (aversion) is N
+  acl digest USER          the digest id USER:BASE64-SHA1 of USER with the password read
+                           from stdin (one line), for a digest ACL; needs no server
   whoami                   the identities the server knows this session by (3.7+)
   4lw WORD                 send a four-letter word (ruok, srvr, mntr, conf, ...) to each
                            server of the connect string and print the answer (a line
@@ -219,6 +221,9 @@ pub enum Command {
         path: String,
         acl: Vec<Acl>,
         version: i32,
+    },
+    AclDigest {
+        user: String,
     },
     WhoAmI,
     FourLetterWord {
@@ -517,7 +522,7 @@ fn spec_of(command: &str) -> Option<Spec> {
         "watch" => WATCH,
         "lock" => LOCK,
         "acl set" => ACL_SET,
-        "ls" | "stat" | "tree" | "acl get" | "whoami" | "4lw" | "help" => NO_OPTIONS,
+        "ls" | "stat" | "tree" | "acl get" | "acl digest" | "whoami" | "4lw" | "help" => NO_OPTIONS,
         _ => return None,
     })
 }
@@ -548,8 +553,10 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation, Usage> {
                 }
                 Some("acl") => {
                     let sub = utf8(&word, "the acl command")?;
-                    if sub != "get" && sub != "set" {
-                        return Err(format!("acl {sub:?}: expected `acl get` or `acl set`"));
+                    if !["get", "set", "digest"].contains(&sub.as_str()) {
+                        return Err(format!(
+                            "acl {sub:?}: expected `acl get`, `acl set` or `acl digest`"
+                        ));
                     }
                     command = Some(format!("acl {sub}"));
                 }
@@ -847,6 +854,9 @@ fn build(name: &str, given: Given) -> Result<Command, Usage> {
                 version: version_of(&given)?,
             }
         }
+        "acl digest" => Command::AclDigest {
+            user: one_path("USER (the password on stdin)")?,
+        },
         "whoami" => {
             positional(name, &given, "", 0)?;
             Command::WhoAmI
@@ -855,7 +865,9 @@ fn build(name: &str, given: Given) -> Result<Command, Usage> {
             word: one_path("WORD")?,
         },
         "help" => Command::Help,
-        "acl" => return Err("usage: zkcli acl get PATH | zkcli acl set PATH ACL...".into()),
+        "acl" => {
+            return Err("usage: zkcli acl get PATH | acl set PATH ACL... | acl digest USER".into())
+        }
         _ => unreachable!("spec_of accepted {name}"),
     })
 }

@@ -343,6 +343,32 @@ pub fn acl_set(
     Ok(EXIT_OK)
 }
 
+/// The digest id of `user` with the password on stdin (one line; its line end dropped).
+pub fn acl_digest(out: &Out, json_out: bool, user: &str) -> Result<i32, Failure> {
+    let mut input = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut input)
+        .map_err(|e| Failure::Usage(format!("acl digest: cannot read the password: {e}")))?;
+    let input = zkclient::secret::Secret::new(input);
+    let bytes = input.expose();
+    let line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let password = std::str::from_utf8(line)
+        .map_err(|_| Failure::Usage("acl digest: the password is not valid UTF-8".into()))?;
+    if password.is_empty() {
+        return Err(Failure::Usage(
+            "acl digest: no password on stdin (one line)".into(),
+        ));
+    }
+    let id = zkclient::client::digest_acl_id(user, password);
+    if json_out {
+        out.line(&json::string(&id))?;
+    } else {
+        out.line(&id)?;
+    }
+    Ok(EXIT_OK)
+}
+
 pub fn whoami(client: &Client, out: &Out, json_out: bool) -> Result<i32, Failure> {
     let identities = read(client, || client.who_am_i().wait()).map_err(|error| Failure::Zk {
         operation: "whoami",
@@ -420,7 +446,7 @@ pub fn four_letter_word(globals: &Globals, out: &Out, word: &str) -> Result<i32,
             }
         }
     }
-    if globals.json {
+    if globals.json && !answered.is_empty() {
         let fields: Vec<(&str, String)> = answered
             .iter()
             .map(|(server, text)| (server.as_str(), json::string(text)))

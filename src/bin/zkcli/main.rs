@@ -53,6 +53,7 @@ fn execute(invocation: &Invocation) -> Result<i32, Failure> {
             return Ok(EXIT_OK);
         }
         Command::FourLetterWord { word } => return commands::four_letter_word(globals, &out, word),
+        Command::AclDigest { user } => return commands::acl_digest(&out, json, user),
         Command::Set { data, .. } | Command::Create { data, .. } => commands::read_data(data)?,
         _ => Vec::new(),
     };
@@ -92,7 +93,10 @@ fn execute(invocation: &Invocation) -> Result<i32, Failure> {
             commands::acl_set(&client, &out, json, path, acl, *version)
         }
         Command::WhoAmI => commands::whoami(&client, &out, json),
-        Command::Help | Command::Version | Command::FourLetterWord { .. } => {
+        Command::Help
+        | Command::Version
+        | Command::FourLetterWord { .. }
+        | Command::AclDigest { .. } => {
             unreachable!("handled above")
         }
     };
