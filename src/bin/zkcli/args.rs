@@ -76,7 +76,8 @@ commands:
   help                     this text
 
 ACL: SCHEME:ID:PERMS, PERMS a set of the letters c(reate) d(elete) r(ead) w(rite) a(dmin):
-  world:anyone:cdrwa, digest:USER:BASE64-SHA1:r, ip:10.0.0.0/8:rw, auth::cdrwa, sasl:bob:cdrwa
+  world:anyone:cdrwa, digest:USER:BASE64-SHA1:r (see acl digest), ip:10.0.0.0/8:rw,
+  auth::cdrwa, sasl:bob:cdrwa
 
 options (before or after the command):
   -s, --server HOSTS       the connect string: host:port,host:port[/chroot]
@@ -111,7 +112,8 @@ numChildren, pzxid), every number in decimal, times in milliseconds since the ep
   ls ["a","b"]   get {"path","data","encoding","stat"}   stat {"czxid":..}
   set/acl set {"path","stat"}   create {"path","stat"}   tree ["/","/a"]
   acl get [{"scheme","id","perms"}]   whoami [{"scheme","user"}]
-  watch {"type","path"}   4lw {"HOST:PORT":"answer"}   delete, lock: nothing
+  watch {"type","path"}   4lw {"HOST:PORT":"answer"}   acl digest "USER:HASH"
+  delete, lock: nothing
   data is the text when it is valid UTF-8 ("encoding":"utf-8"), else base64
   ("encoding":"base64"); stat fields are JSON numbers (64-bit: zxids and
   ephemeralOwner may exceed 2^53).
