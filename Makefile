@@ -38,10 +38,11 @@ fuzz:
 # Regenerate include/zkclient.h (cargo build does it too).
 header: build
 
-# Installs the library (shared and static, stripped), the header, a pkg-config file and a
-# CMake package:
+# Installs the library (shared and static, stripped), the header, a pkg-config file, a
+# CMake package and the command line tool zkcli (stripped):
 #   make install [PREFIX=/usr/local] [LIBDIR=$(PREFIX)/lib] [INCLUDEDIR=$(PREFIX)/include]
-#                [DESTDIR=staging dir] [FEATURES=gssapi] [DEBUG_INFO=1 [DEBUGDIR=...]]
+#                [BINDIR=$(PREFIX)/bin] [DESTDIR=staging dir] [FEATURES=gssapi]
+#                [DEBUG_INFO=1 [DEBUGDIR=...]]
 # then build with: cc app.c $(pkg-config --cflags --libs zkclient), or in CMake
 # find_package(zkclient 0.1 REQUIRED) and the target zkclient::zkclient (or ::zkclient_static).
 #   $(LIBDIR)/libzkclient.so.$(VERSION)      the library, soname libzkclient.so.$(SOVERSION)
@@ -49,6 +50,8 @@ header: build
 #   $(LIBDIR)/libzkclient.so        -> libzkclient.so.$(SOVERSION) (what -lzkclient finds)
 #   $(LIBDIR)/libzkclient.a, $(INCLUDEDIR)/zkclient.h, $(LIBDIR)/pkgconfig/zkclient.pc,
 #   $(LIBDIR)/cmake/zkclient/zkclientConfig.cmake, zkclientConfigVersion.cmake
+#   $(BINDIR)/zkcli                 the command line tool (README.md, "Command line: zkcli"); it
+#                                   links the library statically, and is always stripped
 # DEBUG_INFO=1 also keeps the shared library's debug information, in the build-id layout
 # gdb, perf and systemd-coredump look in: $(DEBUGDIR)/.build-id/xx/yyyy.debug (the library
 # gets a .gnu_debuglink to it), and leaves the static library's in it (an archive has no
@@ -56,6 +59,7 @@ header: build
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
 DEBUGDIR ?= $(PREFIX)/lib/debug
 DEBUG_INFO ?=
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
@@ -72,6 +76,7 @@ install: build
 	strip --strip-unneeded -o $(STAGE)/libzkclient.so.$(VERSION) target/release/libzkclient.so
 	$(if $(DEBUG_INFO),cp target/release/libzkclient.a $(STAGE)/libzkclient.a, \
 	    strip --strip-debug -o $(STAGE)/libzkclient.a target/release/libzkclient.a)
+	strip -o $(STAGE)/zkcli target/release/zkcli
 ifneq ($(DEBUG_INFO),)
 	set -e; id=$$(readelf -n target/release/libzkclient.so | sed -n 's/.*Build ID: *//p'); \
 	    [ -n "$$id" ] || { echo "install: target/release/libzkclient.so has no build id" >&2; exit 1; }; \
@@ -82,7 +87,9 @@ ifneq ($(DEBUG_INFO),)
 	    install -d $(DESTDIR)$(DEBUGDIR)/.build-id/$$(echo $$id | cut -c1-2); \
 	    install -m 644 $$dbg $(DESTDIR)$(DEBUGDIR)/.build-id/$$(echo $$id | cut -c1-2)/
 endif
-	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(LIBDIR)/cmake/zkclient $(DESTDIR)$(INCLUDEDIR)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(LIBDIR)/cmake/zkclient $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(BINDIR)
+	install -m 755 $(STAGE)/zkcli $(DESTDIR)$(BINDIR)/zkcli
 	install -m 755 $(STAGE)/libzkclient.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libzkclient.so.$(VERSION)
 	ln -sfn libzkclient.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libzkclient.so.$(SOVERSION)
 	ln -sfn libzkclient.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libzkclient.so
@@ -106,7 +113,7 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/libzkclient.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libzkclient.a \
 	    $(DESTDIR)$(INCLUDEDIR)/zkclient.h $(DESTDIR)$(LIBDIR)/pkgconfig/zkclient.pc \
 	    $(DESTDIR)$(LIBDIR)/cmake/zkclient/zkclientConfig.cmake \
-	    $(DESTDIR)$(LIBDIR)/cmake/zkclient/zkclientConfigVersion.cmake
+	    $(DESTDIR)$(LIBDIR)/cmake/zkclient/zkclientConfigVersion.cmake $(DESTDIR)$(BINDIR)/zkcli
 	-rmdir $(DESTDIR)$(LIBDIR)/cmake/zkclient 2>/dev/null
 
 # The ABI against the committed baseline abi/libzkclient.so.0.abi (libabigail), after a build:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Part of `make test`: `make install` into a staging directory (DESTDIR), then the C quick
-# start built out of tree the way a user would, and run against $ZK_HOSTS:
+# Part of `make test`: `make install` into a staging directory (DESTDIR), the installed zkcli
+# (stripped, the library linked in, answering against $ZK_HOSTS), then the C quick start built
+# out of tree the way a user would, and run against $ZK_HOSTS:
 #   - with CMake, find_package(zkclient 0.1 REQUIRED), linking zkclient::zkclient (shared)
 #     and zkclient::zkclient_static;
 #   - with pkg-config, against the shared library and against the static one.
@@ -36,6 +37,17 @@ if readelf -S "$lib/libzkclient.so.$version" | grep -q '\.debug_info'; then
     fail "the installed libzkclient.so.$version is not stripped"
 fi
 scripts/check-symbols.sh "$lib/libzkclient.so.$version"
+# zkcli: installed, stripped, the library linked in (no libzkclient.so needed), and working.
+zkcli="$stage/usr/bin/zkcli"
+[ -f "$zkcli" ] && [ -x "$zkcli" ] || fail "$zkcli was not installed"
+if readelf -S "$zkcli" | grep -Eq '\.(debug_info|symtab)'; then
+    fail "the installed zkcli is not stripped"
+fi
+if ldd "$zkcli" | grep -q zkclient; then
+    fail "the installed zkcli needs libzkclient.so: $(ldd "$zkcli" | grep zkclient)"
+fi
+[ "$("$zkcli" -s "$ZK_HOSTS" 4lw ruok)" = imok ] || fail "the installed zkcli: 4lw ruok did not answer imok"
+"$zkcli" -s "$ZK_HOSTS" stat / >/dev/null || fail "the installed zkcli: stat / failed"
 echo "installed: $(cd "$stage/usr" && find . \( -type f -o -type l \) | sort | tr '\n' ' ')"
 
 # needs_soname PROGRAM: NEEDED says libzkclient.so.0, and the loader finds it in the stage.
