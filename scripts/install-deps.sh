@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing zkclient needs on a fresh Debian machine, skipping
 # whatever is already there: a C toolchain (and GNU ld), libabigail and Doxygen, CMake, pkg-config and Python 3 for the examples, Apache ZooKeeper for
-# the tests, the Apache C client (libzookeeper-mt-dev) for the benchmark, openssl and MIT
+# the tests, the Apache C client (libzookeeper-mt-dev) and valgrind for the benchmark, openssl and MIT
 # Kerberos (KDC, admin tools, kinit, libkrb5-dev) for the TLS and SASL tests.
 set -euo pipefail
 
@@ -14,6 +14,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -e /usr/share/java/zookeeper.jar ] || ls /usr/share/zookeeper/lib/zookeeper-*.jar >/dev/null 2>&1 || missing+=(zookeeper)
 [ -e /usr/include/zookeeper/zookeeper.h ] || missing+=(libzookeeper-mt-dev)
+# The benchmark's instruction counts (scripts/bench.sh, callgrind).
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 # TLS and SASL test servers (scripts/zk-server.sh --tls, --kerberos): openssl makes the
 # certificates; an MIT KDC (krb5kdc, kdb5_util; kadmin.local is in krb5-admin-server) and
 # kinit. libkrb5-dev: the gssapi cargo feature links libgssapi_krb5.
