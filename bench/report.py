@@ -17,7 +17,7 @@ Markdown to MARKDOWN_OUT (HEADER_FILE, if given, copied in front of it).
 INSTR_RAW holds the callgrind counts of `scripts/bench.sh` (BENCH_ONLY=instructions): lines
 `client=... workload=... n=N base_ir=I1 ir=I,I,I` (instructions of the whole process for a
 run of 1 request and for runs of N requests). Per request: (I - I1) / (N - 1) per run, the
-median over the runs. Written to INSTR_MARKDOWN and, when --out is given too, appended to
+least over the runs (timing noise only adds wake-ups, hence instructions). Written to INSTR_MARKDOWN and, when --out is given too, appended to
 MARKDOWN_OUT as a table of its own.
 """
 import argparse
@@ -287,7 +287,7 @@ def instr_rows(runs):
                 continue
             n, base = int(r["n"]), int(r["base_ir"])
             each = [(int(x) - base) / (n - 1) for x in r["ir"].split(",")]
-            per[r["client"]] = (statistics.median(each), each, n)
+            per[r["client"]] = (min(each), each, n)
             details.append(f"{wl}, {r['client']}: 1 request {base:,} instructions; {n:,} requests "
                            f"{', '.join(f'{int(x):,}' for x in r['ir'].split(','))}; per request "
                            f"{', '.join(f'{x:,.0f}' for x in each)}")
@@ -297,9 +297,9 @@ def instr_rows(runs):
         def cell(c):
             if c not in per:
                 return "n/a"
-            med, each, _ = per[c]
-            rng = f" ({min(each):,.0f}–{max(each):,.0f})" if len(each) > 1 else ""
-            return f"{med:,.0f}{rng}"
+            least, each, _ = per[c]
+            most = f" (max {max(each):,.0f})" if len(each) > 1 else ""
+            return f"{least:,.0f}{most}"
 
         def ratio(c):
             return fmt_ratio(per[A][0] / per[c][0]) if A in per and c in per and per[c][0] else "n/a"
@@ -314,11 +314,10 @@ INSTR_METHOD = (
     "User-space instructions of the whole process (every thread; `valgrind --tool=callgrind`, "
     "its `summary:` total) per request: each program runs once with 1 request (connect, one "
     "request, close: the set-up) and BENCH_INSTR_RUNS times with N requests; per run "
-    "(I(N) − I(1)) / (N − 1), which cancels start-up, connect and close; the cell is the median "
-    "of the runs (their range in brackets). Counts move between runs, most in the pipelined "
-    "workloads of the Rust clients (how many requests share a write, a read and a wake-up "
-    "depends on the threads' timing): a change shows when it moves a median by more than the "
-    "ranges (bench/README.md). "
+    "(I(N) − I(1)) / (N − 1), which cancels start-up, connect and close. The cell is the "
+    "least of the runs (the most in brackets): how many requests share a write, a read and a "
+    "wake-up depends on the threads' timing under callgrind, and unlucky timing only adds "
+    "wake-ups, so the least count is the steadiest (bench/README.md). "
     "Lower is better; the ratios are zkclient ÷ peer.")
 
 

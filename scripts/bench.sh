@@ -234,7 +234,7 @@ if [ "$RUN_INSTR" -eq 1 ]; then
     {
         echo "# zkclient: client instructions per request (callgrind)"
         echo
-        echo "Written by \`make bench-instructions\` (\`BENCH_ONLY=instructions scripts/bench.sh\`, about 2 minutes) and by \`make bench\`. Unlike times, these counts move little on a shared machine: a change that costs instructions shows here (bench/README.md, "Instructions per request")."
+        echo "Written by \`make bench-instructions\` (\`BENCH_ONLY=instructions scripts/bench.sh\`, about 2 minutes) and by \`make bench\`. Unlike times, these counts move little on a shared machine: a change that costs instructions shows here (bench/README.md, \"Instructions per request\")."
         echo
         echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); zkclient commit $COMMIT"
         echo "- requests per run: $INSTR_N (async_get, async_set), ${INSTR_COUNT[sync_get]} (sync_get); $INSTR_RUNS runs per client and workload, window $WINDOW; $(valgrind --version 2>/dev/null || echo valgrind)"
