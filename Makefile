@@ -1,5 +1,5 @@
 # The two commands of README.md, and a few conveniences.
-.PHONY: demo test chaos build header clean bench install uninstall fuzz abi-check abi-update docs
+.PHONY: demo test chaos build header clean bench bench-instructions install uninstall fuzz abi-check abi-update docs
 
 # Build the library, start a local ZooKeeper, run the C quick start against it.
 demo:
@@ -14,9 +14,16 @@ test:
 chaos:
 	scripts/chaos.sh
 
-# zkclient vs libzookeeper_mt on the workloads of WORKLOADS.md (BENCH_SCALE, BENCH_PAIRS).
+# zkclient vs zookeeper-client 0.11 (async Rust) and libzookeeper_mt on the workloads of
+# WORKLOADS.md, in rotations, plus client instructions per request under callgrind; writes
+# bench/results.md and bench/instructions.md (BENCH_SCALE, BENCH_ROTATIONS, BENCH_ONLY;
+# bench/README.md).
 bench:
 	scripts/bench.sh
+
+# Only the instruction counts (callgrind, about 2 minutes): bench/instructions.md.
+bench-instructions:
+	BENCH_ONLY=instructions scripts/bench.sh
 
 # FEATURES=gssapi builds SASL GSSAPI (Kerberos) in, on the system's MIT GSSAPI library
 # (Debian: libkrb5-dev); the installed pkg-config file then lists -lgssapi_krb5 for static links.

@@ -1,7 +1,8 @@
 /*
- * Shared by the two benchmark programs (bench/zkc_bench.c for zkclient, bench/zoo_bench.c for
- * the Apache C client libzookeeper_mt): timing, latency samples, process figures (CPU, threads,
- * RSS), the in-flight window of the pipelined workloads, the node layout and the result line.
+ * Shared by the two C benchmark programs (bench/zkc_bench.c for zkclient, bench/zoo_bench.c for
+ * the Apache C client libzookeeper_mt; bench/zookeeper-client/src/main.rs mirrors it for the
+ * Rust crate): timing, latency samples, process figures (CPU, context switches, threads, RSS),
+ * the in-flight window of the pipelined workloads, the node layout and the result line.
  *
  * Every program is run as `PROGRAM WORKLOAD HOSTS COUNT [WINDOW]`, does one workload in a
  * fresh process and prints exactly one line of `key=value` pairs on stdout; diagnostics go to
@@ -75,6 +76,14 @@ static inline uint64_t b_cpu_us(void) {
     if (getrusage(RUSAGE_SELF, &ru) != 0) b_die("getrusage: %s", strerror(errno));
     return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
            (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/* voluntary + involuntary context switches of the whole process: for RUSAGE_SELF, Linux sums
+ * them over every thread (ended ones included), as it does the CPU times */
+static inline uint64_t b_ctx_switches(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) b_die("getrusage: %s", strerror(errno));
+    return (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
 }
 
 static inline void b_sleep_ms(long ms) {
@@ -290,24 +299,28 @@ static inline void b_result_end(void) {
     fflush(stdout);
 }
 
-/* timing of the pipelined and sequential workloads: ops/s and client CPU per op */
+/* timing of the pipelined and sequential workloads: ops/s, client CPU and context switches
+ * per op */
 typedef struct b_timer {
-    uint64_t t0_ns, cpu0_us;
+    uint64_t t0_ns, cpu0_us, cs0;
 } b_timer;
 static inline b_timer b_timer_start(void) {
     b_timer t;
+    t.cs0 = b_ctx_switches();
     t.cpu0_us = b_cpu_us();
     t.t0_ns = b_now_ns();
     return t;
 }
-/* prints secs, ops_per_s and cpu_us_per_op for `ops` operations */
+/* prints secs, ops_per_s, cpu_us_per_op and cs_per_op for `ops` operations */
 static inline void b_timer_report(const b_timer *t, long ops) {
     uint64_t t1 = b_now_ns();
     uint64_t cpu1 = b_cpu_us();
+    uint64_t cs1 = b_ctx_switches();
     double secs = (double)(t1 - t->t0_ns) / 1e9;
     b_kv_d("secs", secs);
     b_kv_d("ops_per_s", (double)ops / secs);
     b_kv_d("cpu_us_per_op", (double)(cpu1 - t->cpu0_us) / (double)ops);
+    b_kv_d("cs_per_op", (double)(cs1 - t->cs0) / (double)ops);
 }
 
 #endif /* ZKBENCH_COMMON_H */

@@ -18,6 +18,11 @@ def cpu_us():
     return (usage.ru_utime + usage.ru_stime) * 1e6
 
 
+def ctx_switches():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_nvcsw + usage.ru_nivcsw
+
+
 def rss_kb():
     with open("/proc/self/status") as status:
         for line in status:
@@ -52,6 +57,7 @@ def main():
         except Exception as error:  # reported, and the run fails
             errors.append(error)
 
+    cs_before = ctx_switches()
     started, cpu_before = time.monotonic(), cpu_us()
     threads = [threading.Thread(target=worker) for _ in range(THREADS)]
     for thread in threads:
@@ -63,7 +69,8 @@ def main():
         sys.exit(f"kazoo lock workload failed: {errors[0]!r}")
     ops = THREADS * count
     print(f"client=kazoo workload=lock count={count} secs={secs:.3f} ops_per_s={ops / secs:.3f} "
-          f"cpu_us_per_op={(cpu_us() - cpu_before) / ops:.3f} rss_kb={rss_kb()}", flush=True)
+          f"cpu_us_per_op={(cpu_us() - cpu_before) / ops:.3f} "
+          f"cs_per_op={(ctx_switches() - cs_before) / ops:.3f} rss_kb={rss_kb()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@
 
 static const char *USAGE =
     "workloads: connect sync_get sync_set async_get async_set async_create sessions\n"
-    "           watch_fanout big_children lock\n";
+    "           sessions_10k watch_fanout big_children lock\n";
 
 static void check(zk_error rc, const char *what) {
     if (rc != ZK_OK) b_die("%s: %s (%s)", what, zk_error_str(rc), zk_last_error_message());
@@ -312,7 +312,7 @@ int main(int argc, char **argv) {
         do_async(&a, OP_SET);
     } else if (strcmp(a.workload, "async_create") == 0) {
         do_async(&a, OP_CREATE);
-    } else if (strcmp(a.workload, "sessions") == 0) {
+    } else if (strcmp(a.workload, "sessions") == 0 || strcmp(a.workload, "sessions_10k") == 0) {
         do_sessions(&a);
     } else if (strcmp(a.workload, "watch_fanout") == 0) {
         do_watch_fanout(&a);

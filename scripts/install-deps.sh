@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing zkclient needs on a fresh Debian machine, skipping
-# whatever is already there: a C toolchain (and GNU ld), libabigail and Doxygen, CMake, pkg-config and Python 3 (with venv) for the examples and the Python binding, Go for bindings/go, Apache ZooKeeper for
-# the tests, the Apache C client (libzookeeper-mt-dev) for the benchmark, openssl and MIT
-# Kerberos (KDC, admin tools, kinit, libkrb5-dev) for the TLS and SASL tests, Ruby with the
-# ffi gem and minitest for the Ruby binding (bindings/ruby).
+# whatever is already there: a C toolchain (and GNU ld), libabigail and Doxygen, CMake,
+# pkg-config and Python 3 (with venv) for the examples and the Python binding, Go for
+# bindings/go, Apache ZooKeeper for the tests, the Apache C client (libzookeeper-mt-dev) and
+# valgrind for the benchmark, openssl and MIT Kerberos (KDC, admin tools, kinit, libkrb5-dev)
+# for the TLS and SASL tests, Ruby with the ffi gem and minitest for the Ruby binding
+# (bindings/ruby).
 set -euo pipefail
 
 missing=()
@@ -19,6 +21,8 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 [ -e /usr/share/java/zookeeper.jar ] || ls /usr/share/zookeeper/lib/zookeeper-*.jar >/dev/null 2>&1 || missing+=(zookeeper)
 [ -e /usr/include/zookeeper/zookeeper.h ] || missing+=(libzookeeper-mt-dev)
+# The benchmark's instruction counts (scripts/bench.sh, callgrind).
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 # TLS and SASL test servers (scripts/zk-server.sh --tls, --kerberos): openssl makes the
 # certificates; an MIT KDC (krb5kdc, kdb5_util; kadmin.local is in krb5-admin-server) and
 # kinit. libkrb5-dev: the gssapi cargo feature links libgssapi_krb5.
