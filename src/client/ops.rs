@@ -11,8 +11,8 @@ use super::Client;
 use crate::error::{Error, Result};
 use crate::proto::{
     decode_all, encode_request, Acl, Create2Response, CreateMode, CreateRequest, CreateTtlRequest,
-    DeleteRequest, ErrorCode, GetChildren2Response, GetDataResponse, OpCode, PathRequest,
-    PathWatchRequest, SetDataRequest, Stat, StatResponse,
+    Decode, DeleteRequest, ErrorCode, GetChildren2Response, GetDataResponse, OpCode, PathRequest,
+    PathWatchRequest, Reader, SetDataRequest, Stat, StatResponse,
 };
 use crate::session::{Answer, Command, PendingWatch, Reply, ReplyTo, Request};
 
@@ -47,7 +47,11 @@ const MAX_RECURSIVE_DELETE_PASSES: usize = 100;
 
 impl Client {
     /// Validates a client path and returns the server's form of it.
-    pub(super) fn server_path(&self, path: &str, sequential: bool) -> Result<String> {
+    pub(super) fn server_path<'a>(
+        &self,
+        path: &'a str,
+        sequential: bool,
+    ) -> Result<std::borrow::Cow<'a, str>> {
         validate_path(path, sequential)?;
         Ok(prepend_chroot(self.chroot(), path))
     }
@@ -126,10 +130,10 @@ impl Client {
         self.check_size(&prepared.frame)?;
         let client = self.clone();
         let decode = prepared.decode;
-        let reply = ReplyTo::Callback(Box::new(move |answer: Answer| {
+        let reply = ReplyTo::callback(move |answer: Answer| {
             drop(answer.unregistered);
             done(decode(&client, answer.result.and_then(Reply::into_body)))
-        }));
+        });
         let (frame, op) = (prepared.frame, prepared.op);
         self.send(Command::Request(Request {
             frame,
@@ -316,6 +320,19 @@ impl Client {
 
     /// The getData request for `path`.
     pub(crate) fn prepare_get(&self, path: &str) -> Result<Prepared<(Vec<u8>, Stat)>> {
+        self.prepare_get_decoded(path, decode_data)
+    }
+
+    /// [`Client::prepare_get`] whose data stays a view of the reply.
+    pub(crate) fn prepare_get_shared(&self, path: &str) -> Result<Prepared<(Bytes, Stat)>> {
+        self.prepare_get_decoded(path, decode_shared_data)
+    }
+
+    fn prepare_get_decoded<T>(
+        &self,
+        path: &str,
+        decode: fn(&Client, Result<Bytes>) -> Result<T>,
+    ) -> Result<Prepared<T>> {
         let server_path = self.server_path(path, false)?;
         let request = PathWatchRequest {
             path: &server_path,
@@ -325,7 +342,7 @@ impl Client {
         Ok(Prepared {
             op: OpCode::GetData,
             frame,
-            decode: decode_data,
+            decode,
         })
     }
 
@@ -394,7 +411,7 @@ impl Client {
     /// itself. Descendants removed by someone else meanwhile are fine; children that keep
     /// appearing make it give up with not-empty after many passes.
     pub async fn delete_recursive(&self, path: &str, version: i32) -> Result<()> {
-        let top = self.server_path(path, false)?;
+        let top = self.server_path(path, false)?.into_owned();
         if top == "/" {
             return Err(Error::InvalidArgument(
                 "refusing to delete the whole tree from the server's root".into(),
@@ -532,6 +549,19 @@ pub(super) fn decode_exists(_: &Client, body: Result<Bytes>) -> Result<Option<St
 pub(super) fn decode_data(_: &Client, body: Result<Bytes>) -> Result<(Vec<u8>, Stat)> {
     let reply: GetDataResponse = decode_all(&body?)?;
     Ok((reply.data, reply.stat))
+}
+
+/// The node's data as a view of the reply (no copy) and its Stat: for callers that only
+/// lend the data out for a call (the C completion).
+pub(super) fn decode_shared_data(_: &Client, body: Result<Bytes>) -> Result<(Bytes, Stat)> {
+    let body = body?;
+    let mut reader = Reader::new(&body);
+    let data = reader
+        .read_buffer()?
+        .map_or_else(Bytes::new, |data| body.slice_ref(data));
+    let stat = Stat::decode(&mut reader)?;
+    reader.finish()?;
+    Ok((data, stat))
 }
 
 pub(super) fn decode_children(_: &Client, body: Result<Bytes>) -> Result<(Vec<String>, Stat)> {

@@ -161,10 +161,10 @@ pub unsafe extern "C" fn zk_get_async(
         let path = unsafe { path_arg(path) }?;
         let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
-        client.get_then(path, move |result| {
+        client.get_shared_then(path, move |result| {
             let rc = code_of(&result);
             let (data, stat) = match &result {
-                Ok((data, stat)) => (data.as_slice(), Some(zk_stat::from(*stat))),
+                Ok((data, stat)) => (&data[..], Some(zk_stat::from(*stat))),
                 Err(_) => (&[][..], None),
             };
             let data_ptr = if data.is_empty() {
