@@ -8,7 +8,6 @@
 
 #include <sys/wait.h>
 
-#include <poll.h>
 #include "common.h"
 
 #define CLIENT_NAME "zkclient"
@@ -34,11 +33,7 @@ static zk_client *open_client(const char *hosts) {
     zk_client *zk = NULL;
     check(zk_client_new(hosts, options, &zk), "zk_client_new");
     zk_options_free(options);
-    const char *loop_env = getenv("ZKC_BENCH_LOOP");
-    if (loop_env != NULL && strcmp(loop_env, "1") == 0) {
-        int32_t fd;
-        check(zk_client_dispatch_fd(zk, &fd), "zk_client_dispatch_fd");
-    }
+
     check(zk_client_start(zk, B_CONNECT_TIMEOUT_MS), "zk_client_start");
     return zk;
 }
@@ -117,22 +112,9 @@ static void do_async(const b_args *a, int op) {
     zk_create_options options;
     check(zk_create_options_init(&options, ZK_CREATE_OPTIONS_VERSION), "options init");
     options.mode = ZK_EPHEMERAL_SEQUENTIAL;
-    const char *loop_env = getenv("ZKC_BENCH_LOOP");
-    int loop = loop_env != NULL && strcmp(loop_env, "1") == 0;
-    int32_t fd = -1;
-    if (loop) check(zk_client_dispatch_fd(zk, &fd), "zk_client_dispatch_fd");
     b_timer t = b_timer_start();
     for (long i = 0; i < a->count; i++) {
-        if (loop) {
-            while (w.inflight >= w.limit) {
-                struct pollfd p = {.fd = fd, .events = POLLIN};
-                if (poll(&p, 1, 60000) != 1) b_die("poll");
-                size_t ran;
-                check(zk_client_dispatch(zk, &ran), "dispatch");
-            }
-            w.inflight++;
-        } else
-            b_window_acquire(&w);
+        b_window_acquire(&w);
         zk_error rc;
         switch (op) {
         case OP_GET:
@@ -146,12 +128,6 @@ static void do_async(const b_args *a, int op) {
             break;
         }
         if (rc != ZK_OK) b_die("submit #%ld: %s (%s)", i, zk_error_str(rc), zk_last_error_message());
-    }
-    while (loop && w.inflight > 0) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 60000) != 1) b_die("poll");
-        size_t ran;
-        check(zk_client_dispatch(zk, &ran), "dispatch");
     }
     b_window_drain(&w);
     b_timer_report(&t, a->count);

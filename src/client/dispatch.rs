@@ -12,10 +12,11 @@
 //! and run by the thread already running them, right after.
 
 use std::collections::VecDeque;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
@@ -57,6 +58,8 @@ struct Shared {
     idle: Condvar,
     /// Inline mode: jobs run on the pushing thread (fixed at creation).
     inline: bool,
+    /// Manual mode is on (set once, never cleared): read without the queue's lock.
+    manual: AtomicBool,
 }
 
 /// One client's callback queue.
@@ -195,12 +198,13 @@ impl Dispatcher {
             writable,
             signalled,
         });
+        self.shared.manual.store(true, Ordering::Release);
         Ok(fd)
     }
 
     /// True in manual mode.
     pub fn is_manual(&self) -> bool {
-        self.lock().wakeup.is_some()
+        self.shared.manual.load(Ordering::Acquire)
     }
 
     /// Manual mode: runs every waiting job on the calling thread and returns how many ran.
@@ -265,12 +269,22 @@ impl Dispatcher {
 /// under a steady stream of completions this saves a thread hand-off per batch.
 const LINGER: Duration = Duration::from_millis(2);
 
+/// Reads everything waiting on the wake-up descriptor `fd` (non-blocking; it lives as long as
+/// the dispatcher, which the caller holds).
+fn drain(fd: RawFd) {
+    let mut sink = [0u8; 64];
+    // SAFETY: `fd` is open (see above) and `sink` is writable for its length.
+    while unsafe { libc::read(fd, sink.as_mut_ptr().cast(), sink.len()) } > 0 {}
+}
+
 /// Runs jobs until the queue is empty (the caller has set `running`); returns how many ran.
 /// The jobs waiting are taken out together, one lock for the lot: the thread that queues
 /// them (the network thread) and this one do not contend once per job.
 fn run_jobs(shared: &Shared) -> usize {
     let mut ran = 0;
     let mut batch: VecDeque<Job> = VecDeque::new();
+    // The wake-up descriptor has been emptied since the queue was last found empty.
+    let mut drained = false;
     loop {
         {
             let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
@@ -289,19 +303,28 @@ fn run_jobs(shared: &Shared) -> usize {
                 queue.lingering = false;
             }
             if queue.jobs.is_empty() {
-                queue.running = false;
-                queue.runner = None;
                 if let Some(wakeup) = queue.wakeup.as_mut() {
-                    let mut sink = [0u8; 64];
-                    while matches!((&wakeup.readable).read(&mut sink), Ok(n) if n > 0) {}
+                    if wakeup.signalled && !drained {
+                        // Emptied outside the lock (the network thread queues meanwhile): no
+                        // byte can come while `signalled` holds, so none is lost; the queue
+                        // is looked at again before `signalled` is cleared.
+                        let fd = wakeup.readable.as_raw_fd();
+                        drop(queue);
+                        drain(fd);
+                        drained = true;
+                        continue;
+                    }
                     wakeup.signalled = false;
                 }
+                queue.running = false;
+                queue.runner = None;
                 if queue.idle_waiters > 0 {
                     shared.idle.notify_all();
                 }
                 return ran;
             }
             queue.runner = Some(thread::current().id());
+            drained = false;
             // The emptied batch of the last round goes back: its capacity is reused.
             std::mem::swap(&mut queue.jobs, &mut batch);
         }
