@@ -33,7 +33,7 @@ pub use crate::session::{
 pub use acl::{digest_acl, digest_acl_id};
 pub use admin::{four_letter_word, MAX_FOUR_LETTER_WORD_REPLY};
 pub use listeners::{Listener, ListenerId, State};
-pub use ops::{CreateOptions, Created};
+pub use ops::{ChildNames, CreateOptions, Created};
 pub use transaction::{OpResult, Transaction};
 pub use watch::{WatchId, WatchedEvent};
 

@@ -360,6 +360,22 @@ impl Client {
         Ok(prepare_children(&self.server_path(path, false)?))
     }
 
+    /// [`Client::prepare_get_children`] whose names stay in the reply ([`ChildNames`]).
+    pub(crate) fn prepare_get_children_shared(
+        &self,
+        path: &str,
+    ) -> Result<Prepared<(ChildNames, Stat)>> {
+        Ok(prepare_children_decoded(
+            &self.server_path(path, false)?,
+            decode_shared_children,
+        ))
+    }
+
+    /// [`Client::get_children`] with the names left in the reply: for the C lists.
+    pub(crate) async fn get_children_shared(&self, path: &str) -> Result<(ChildNames, Stat)> {
+        self.run(self.prepare_get_children_shared(path)?).await
+    }
+
     /// The names of the node's children (unsorted, as the server lists them) and its Stat.
     pub async fn get_children(&self, path: &str) -> Result<(Vec<String>, Stat)> {
         self.run(self.prepare_get_children(path)?).await
@@ -502,6 +518,13 @@ fn prepare_exists(server_path: &str) -> Prepared<Option<Stat>> {
 }
 
 fn prepare_children(server_path: &str) -> Prepared<(Vec<String>, Stat)> {
+    prepare_children_decoded(server_path, decode_children)
+}
+
+fn prepare_children_decoded<T>(
+    server_path: &str,
+    decode: fn(&Client, Result<Bytes>) -> Result<T>,
+) -> Prepared<T> {
     let request = PathWatchRequest {
         path: server_path,
         watch: false,
@@ -510,8 +533,47 @@ fn prepare_children(server_path: &str) -> Prepared<(Vec<String>, Stat)> {
     Prepared {
         op: OpCode::GetChildren2,
         frame,
-        decode: decode_children,
+        decode,
     }
+}
+
+/// The children of a getChildren2 reply, kept as the server sent them: the names are read
+/// out of the reply on demand, so a listing of 100,000 children allocates no string (the C
+/// layer packs them into one block). Checked whole when made.
+pub struct ChildNames {
+    /// The reply body: the count, then the length-prefixed names, then the Stat.
+    body: Bytes,
+    count: usize,
+}
+
+impl ChildNames {
+    /// How many children.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True without children.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The names, in the server's order (a null name reads as empty).
+    pub fn iter(&self) -> impl Iterator<Item = &str> + Clone + '_ {
+        let mut reader = Reader::new(self.body.get(4..).unwrap_or_default());
+        (0..self.count).map(move |_| reader.read_string().ok().flatten().unwrap_or_default())
+    }
+}
+
+fn decode_shared_children(_: &Client, body: Result<Bytes>) -> Result<(ChildNames, Stat)> {
+    let body = body?;
+    let mut reader = Reader::new(&body);
+    let count = usize::try_from(reader.read_i32()?).unwrap_or(0);
+    for _ in 0..count {
+        reader.read_string()?;
+    }
+    let stat = Stat::decode(&mut reader)?;
+    reader.finish()?;
+    Ok((ChildNames { body, count }, stat))
 }
 
 fn prepare_delete(server_path: &str, version: i32) -> Prepared<()> {

@@ -79,6 +79,15 @@ impl Client {
         self.submit(self.prepare_get_children(path)?, done)
     }
 
+    /// [`Client::get_children_then`] with the names left in the reply ([`super::ChildNames`]).
+    pub(crate) fn get_children_shared_then(
+        &self,
+        path: &str,
+        done: impl FnOnce(Result<(super::ChildNames, Stat)>) + Send + 'static,
+    ) -> Result<()> {
+        self.submit(self.prepare_get_children_shared(path)?, done)
+    }
+
     /// Submits [`Client::set`]: `done` gets the new Stat.
     pub fn set_then(
         &self,
