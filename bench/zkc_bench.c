@@ -26,9 +26,14 @@ static zk_client *open_client(const char *hosts) {
     zk_options *options = zk_options_new();
     if (options == NULL) b_die("zk_options_new: out of memory");
     check(zk_options_set_session_timeout(options, B_SESSION_TIMEOUT_MS), "zk_options_set_session_timeout");
+    /* ZKC_BENCH_INLINE=1: completions on the network thread (they only count and signal). */
+    const char *inline_env = getenv("ZKC_BENCH_INLINE");
+    if (inline_env != NULL && strcmp(inline_env, "1") == 0)
+        check(zk_options_set_inline_callbacks(options, true), "zk_options_set_inline_callbacks");
     zk_client *zk = NULL;
     check(zk_client_new(hosts, options, &zk), "zk_client_new");
     zk_options_free(options);
+
     check(zk_client_start(zk, B_CONNECT_TIMEOUT_MS), "zk_client_start");
     return zk;
 }

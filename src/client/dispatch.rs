@@ -4,18 +4,25 @@
 //!
 //! In manual mode the application runs the jobs instead, on its own thread, when a file
 //! descriptor becomes readable (event loops: libuv, epoll, Go, Ruby).
+//!
+//! In inline mode (opt-in, [`crate::client::ClientOptions::inline_callbacks`]) a job runs on
+//! the thread that pushes it, the session's network thread, as soon as no other job of the
+//! client runs: no thread hand-off, no wake-up. Jobs still run one at a time and in order: a
+//! job pushed while another runs (by another thread, or by the running job itself) is queued
+//! and run by the thread already running them, right after.
 
 use std::collections::VecDeque;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 /// A queued callback.
-pub type Job = Box<dyn FnOnce() + Send + 'static>;
+pub type Job = Box<dyn crate::session::Job>;
 
 /// The readable end tells the application that jobs are waiting (manual mode).
 struct Wakeup {
@@ -33,19 +40,26 @@ struct Queue {
     runner: Option<ThreadId>,
     /// Set in manual mode.
     wakeup: Option<Wakeup>,
-    /// Inside `hold` .. `release`: pushes queue their jobs without waking anyone.
-    held: bool,
-    /// Jobs were pushed while held: `release` wakes the runner.
-    wake_on_release: bool,
     /// The runner is waiting for more jobs (lingering): a push must notify it.
     lingering: bool,
+    /// Threads waiting on `idle` (flush, a lingering runner): a notification is a system
+    /// call, made only when someone listens.
+    idle_waiters: usize,
 }
 
 #[derive(Default)]
 struct Shared {
+    /// Inside `hold` .. `release`: the jobs pushed meanwhile, queued here and moved to
+    /// `queue` together at the release, so the thread running them and the network thread
+    /// take the queue's lock once per burst, not once per job. Locked before `queue`.
+    held: Mutex<Option<VecDeque<Job>>>,
     queue: Mutex<Queue>,
     /// Signalled whenever the queue stops running.
     idle: Condvar,
+    /// Inline mode: jobs run on the pushing thread (fixed at creation).
+    inline: bool,
+    /// Manual mode is on (set once, never cleared): read without the queue's lock.
+    manual: AtomicBool,
 }
 
 /// One client's callback queue.
@@ -59,31 +73,66 @@ impl Dispatcher {
         self.shared.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn lock_held(&self) -> MutexGuard<'_, Option<VecDeque<Job>>> {
+        self.shared.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Queues `job`; it runs after every job queued before it, never at the same time as another
     /// job of this dispatcher.
     pub fn push(&self, job: Job) {
-        let mut queue = self.lock();
-        queue.jobs.push_back(job);
-        if queue.held {
-            queue.wake_on_release = true;
+        if self.shared.inline {
+            let mut queue = self.lock();
+            queue.jobs.push_back(job);
+            if queue.running {
+                // The thread running this client's jobs (maybe this one, from inside a job)
+                // runs this one next.
+                return;
+            }
+            queue.running = true;
+            drop(queue);
+            let _blocking_refused = crate::runtime::RefuseBlocking::enter();
+            run_jobs(&self.shared);
             return;
         }
+        let mut held = self.lock_held();
+        if let Some(jobs) = held.as_mut() {
+            jobs.push_back(job);
+            return;
+        }
+        // Still holding `held`: a release moving a burst cannot slip in between.
+        let mut queue = self.lock();
+        queue.jobs.push_back(job);
         self.wake(queue);
     }
 
     /// Until `release`, pushed jobs are queued (in order, as always) without waking the thread
     /// that runs them, so that a burst of replies costs one wake-up. Only the session task holds.
+    /// No effect in inline mode, whose jobs run as they come.
     pub fn hold(&self) {
-        self.lock().held = true;
+        if self.shared.inline {
+            return;
+        }
+        let mut held = self.lock_held();
+        if held.is_none() {
+            *held = Some(VecDeque::new());
+        }
     }
 
-    /// Ends `hold`: wakes the runner once if jobs were pushed meanwhile.
+    /// Ends `hold`: moves the jobs pushed meanwhile to the queue and wakes the runner once.
     pub fn release(&self) {
-        let mut queue = self.lock();
-        queue.held = false;
-        if std::mem::take(&mut queue.wake_on_release) {
-            self.wake(queue);
+        if self.shared.inline {
+            return;
         }
+        let mut held = self.lock_held();
+        let Some(mut jobs) = held.take() else {
+            return;
+        };
+        if jobs.is_empty() {
+            return;
+        }
+        let mut queue = self.lock();
+        queue.jobs.append(&mut jobs);
+        self.wake(queue);
     }
 
     /// Makes sure the queued jobs will run: signals the application (manual mode), wakes a
@@ -111,10 +160,28 @@ impl Dispatcher {
         crate::runtime::handle().spawn_blocking(move || run_jobs(&shared));
     }
 
+    /// A dispatcher in inline mode (see the module's documentation).
+    pub fn inline() -> Dispatcher {
+        Dispatcher {
+            shared: Arc::new(Shared {
+                inline: true,
+                ..Shared::default()
+            }),
+        }
+    }
+
     /// Switches to manual mode and returns the descriptor that is readable while jobs wait;
     /// the same descriptor on later calls. It stays open as long as the dispatcher lives.
+    /// Refused (`Unsupported`) in inline mode, whose jobs never wait.
     pub fn enable_manual(&self) -> std::io::Result<RawFd> {
         let mut queue = self.lock();
+        if self.shared.inline {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "callbacks run inline on the network thread (inline_callbacks): there is \
+                 nothing to dispatch",
+            ));
+        }
         if let Some(wakeup) = &queue.wakeup {
             return Ok(wakeup.readable.as_raw_fd());
         }
@@ -131,12 +198,13 @@ impl Dispatcher {
             writable,
             signalled,
         });
+        self.shared.manual.store(true, Ordering::Release);
         Ok(fd)
     }
 
     /// True in manual mode.
     pub fn is_manual(&self) -> bool {
-        self.lock().wakeup.is_some()
+        self.shared.manual.load(Ordering::Acquire)
     }
 
     /// Manual mode: runs every waiting job on the calling thread and returns how many ran.
@@ -159,13 +227,29 @@ impl Dispatcher {
         if queue.runner == Some(thread::current().id()) {
             return;
         }
-        if queue.wakeup.is_some() {
+        if self.shared.inline {
+            // Jobs run as they are pushed: once no thread runs them, every job pushed so far
+            // has finished.
             while queue.running {
+                queue.idle_waiters += 1;
                 queue = self
                     .shared
                     .idle
                     .wait(queue)
                     .unwrap_or_else(|p| p.into_inner());
+                queue.idle_waiters -= 1;
+            }
+            return;
+        }
+        if queue.wakeup.is_some() {
+            while queue.running {
+                queue.idle_waiters += 1;
+                queue = self
+                    .shared
+                    .idle
+                    .wait(queue)
+                    .unwrap_or_else(|p| p.into_inner());
+                queue.idle_waiters -= 1;
             }
             queue.running = true;
             drop(queue);
@@ -185,45 +269,70 @@ impl Dispatcher {
 /// under a steady stream of completions this saves a thread hand-off per batch.
 const LINGER: Duration = Duration::from_millis(2);
 
+/// Reads everything waiting on the wake-up descriptor `fd` (non-blocking; it lives as long as
+/// the dispatcher, which the caller holds).
+fn drain(fd: RawFd) {
+    let mut sink = [0u8; 64];
+    // SAFETY: `fd` is open (see above) and `sink` is writable for its length.
+    while unsafe { libc::read(fd, sink.as_mut_ptr().cast(), sink.len()) } > 0 {}
+}
+
 /// Runs jobs until the queue is empty (the caller has set `running`); returns how many ran.
+/// The jobs waiting are taken out together, one lock for the lot: the thread that queues
+/// them (the network thread) and this one do not contend once per job.
 fn run_jobs(shared: &Shared) -> usize {
     let mut ran = 0;
+    let mut batch: VecDeque<Job> = VecDeque::new();
+    // The wake-up descriptor has been emptied since the queue was last found empty.
+    let mut drained = false;
     loop {
-        let job = {
+        {
             let mut queue = shared.queue.lock().unwrap_or_else(|p| p.into_inner());
             // Linger only under a stream (this run already had more than one job): a burst of
             // single events from many clients must not hold a thread each.
-            if queue.jobs.is_empty() && queue.wakeup.is_none() && ran > 1 {
+            if queue.jobs.is_empty() && queue.wakeup.is_none() && !shared.inline && ran > 1 {
                 queue.runner = None;
                 queue.lingering = true;
+                queue.idle_waiters += 1;
                 queue = shared
                     .idle
                     .wait_timeout(queue, LINGER)
                     .unwrap_or_else(|p| p.into_inner())
                     .0;
+                queue.idle_waiters -= 1;
                 queue.lingering = false;
             }
-            match queue.jobs.pop_front() {
-                Some(job) => {
-                    queue.runner = Some(thread::current().id());
-                    job
-                }
-                None => {
-                    queue.running = false;
-                    queue.runner = None;
-                    if let Some(wakeup) = queue.wakeup.as_mut() {
-                        let mut sink = [0u8; 64];
-                        while matches!((&wakeup.readable).read(&mut sink), Ok(n) if n > 0) {}
-                        wakeup.signalled = false;
+            if queue.jobs.is_empty() {
+                if let Some(wakeup) = queue.wakeup.as_mut() {
+                    if wakeup.signalled && !drained {
+                        // Emptied outside the lock (the network thread queues meanwhile): no
+                        // byte can come while `signalled` holds, so none is lost; the queue
+                        // is looked at again before `signalled` is cleared.
+                        let fd = wakeup.readable.as_raw_fd();
+                        drop(queue);
+                        drain(fd);
+                        drained = true;
+                        continue;
                     }
-                    shared.idle.notify_all();
-                    return ran;
+                    wakeup.signalled = false;
                 }
+                queue.running = false;
+                queue.runner = None;
+                if queue.idle_waiters > 0 {
+                    shared.idle.notify_all();
+                }
+                return ran;
             }
-        };
-        // A panicking callback must not take the dispatcher (and later callbacks) with it.
-        let _ = catch_unwind(AssertUnwindSafe(job));
-        ran += 1;
+            queue.runner = Some(thread::current().id());
+            drained = false;
+            // The emptied batch of the last round goes back: its capacity is reused.
+            std::mem::swap(&mut queue.jobs, &mut batch);
+        }
+        for job in batch.drain(..) {
+            // A panicking callback must not take the dispatcher (and later callbacks) with it.
+            let _ = catch_unwind(AssertUnwindSafe(|| job.run()));
+            ran += 1;
+        }
     }
 }
 

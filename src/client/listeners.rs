@@ -52,9 +52,14 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    pub(super) fn new() -> Notifier {
+    /// `inline`: callbacks run on the network thread (see `ClientOptions::inline_callbacks`).
+    pub(super) fn new(inline: bool) -> Notifier {
         Notifier {
-            dispatcher: Dispatcher::default(),
+            dispatcher: if inline {
+                Dispatcher::inline()
+            } else {
+                Dispatcher::default()
+            },
             listeners: Mutex::default(),
             next_id: AtomicU64::new(1),
         }
@@ -108,7 +113,7 @@ impl SessionEvents for Notifier {
         }));
     }
 
-    fn dispatch(&self, job: Box<dyn FnOnce() + Send + 'static>) {
+    fn dispatch(&self, job: Box<dyn crate::session::Job>) {
         self.dispatcher.push(job);
     }
 

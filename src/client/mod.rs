@@ -33,7 +33,7 @@ pub use crate::session::{
 pub use acl::{digest_acl, digest_acl_id};
 pub use admin::{four_letter_word, MAX_FOUR_LETTER_WORD_REPLY};
 pub use listeners::{Listener, ListenerId, State};
-pub use ops::{CreateOptions, Created};
+pub use ops::{ChildNames, CreateOptions, Created};
 pub use transaction::{OpResult, Transaction};
 pub use watch::{WatchId, WatchedEvent};
 
@@ -84,6 +84,15 @@ pub struct ClientOptions {
     /// How reconnection backs off between rounds over the hosts, and when it gives up (kazoo's
     /// `connection_retry`; default: never gives up, pauses from 50 ms up to 1 s).
     pub connection_retry: RetryPolicy,
+    /// Run this client's callbacks (completions, watches, listeners) on the network thread,
+    /// right as replies are read, instead of on a dispatcher thread (default false). It saves
+    /// a thread hand-off and a wake-up per burst of replies; in exchange every callback must
+    /// be short and must not block: a blocking call of any client from inside one is refused
+    /// (the C functions return `ZK_EAPIERROR`, a Rust call panics), and a slow callback
+    /// delays every session of the network thread. Asynchronous calls are fine. Order is
+    /// kept: one callback at a time, in the order the server answered. Incompatible with
+    /// manual dispatch.
+    pub inline_callbacks: bool,
 }
 
 /// The default connection retry: unlimited rounds over the hosts, pausing 50 ms, doubling up
@@ -222,6 +231,7 @@ impl Default for ClientOptions {
             sasl: None,
             command_retry: RetryPolicy::default(),
             connection_retry: default_connection_retry(),
+            inline_callbacks: false,
         }
     }
 }
@@ -300,15 +310,16 @@ impl Client {
         // The sessions' runtime (this process's own, after a fork) must exist before a
         // client does.
         crate::runtime::try_handle()?;
+        let notifier = Arc::new(listeners::Notifier::new(options.inline_callbacks));
         Ok(Client {
             inner: Arc::new(Inner {
-                pid: std::process::id(),
+                pid: crate::runtime::process_id(),
                 status: Arc::new(Status::new(&config)),
                 hosts,
                 chroot,
                 options,
                 tls,
-                notifier: Arc::new(listeners::Notifier::new()),
+                notifier,
                 session: RwLock::new(None),
                 watches: Arc::default(),
                 next_watch_id: AtomicU64::new(1),
@@ -551,7 +562,7 @@ impl Client {
 
     /// True in a child of `fork()` for a client its parent created: see [`Client`].
     pub fn is_inherited(&self) -> bool {
-        self.inner.pid != std::process::id()
+        self.inner.pid != crate::runtime::process_id()
     }
 
     /// [`Error::Forked`] when the client was inherited over `fork()` (see [`Client`]). Checked

@@ -11,8 +11,8 @@ use super::Client;
 use crate::error::{Error, Result};
 use crate::proto::{
     decode_all, encode_request, Acl, Create2Response, CreateMode, CreateRequest, CreateTtlRequest,
-    DeleteRequest, ErrorCode, GetChildren2Response, GetDataResponse, OpCode, PathRequest,
-    PathWatchRequest, SetDataRequest, Stat, StatResponse,
+    Decode, DeleteRequest, ErrorCode, GetChildren2Response, GetDataResponse, OpCode, PathRequest,
+    PathWatchRequest, Reader, SetDataRequest, Stat, StatResponse,
 };
 use crate::session::{Answer, Command, PendingWatch, Reply, ReplyTo, Request};
 
@@ -47,7 +47,11 @@ const MAX_RECURSIVE_DELETE_PASSES: usize = 100;
 
 impl Client {
     /// Validates a client path and returns the server's form of it.
-    pub(super) fn server_path(&self, path: &str, sequential: bool) -> Result<String> {
+    pub(super) fn server_path<'a>(
+        &self,
+        path: &'a str,
+        sequential: bool,
+    ) -> Result<std::borrow::Cow<'a, str>> {
         validate_path(path, sequential)?;
         Ok(prepend_chroot(self.chroot(), path))
     }
@@ -126,10 +130,10 @@ impl Client {
         self.check_size(&prepared.frame)?;
         let client = self.clone();
         let decode = prepared.decode;
-        let reply = ReplyTo::Callback(Box::new(move |answer: Answer| {
+        let reply = ReplyTo::callback(move |answer: Answer| {
             drop(answer.unregistered);
             done(decode(&client, answer.result.and_then(Reply::into_body)))
-        }));
+        });
         let (frame, op) = (prepared.frame, prepared.op);
         self.send(Command::Request(Request {
             frame,
@@ -316,6 +320,19 @@ impl Client {
 
     /// The getData request for `path`.
     pub(crate) fn prepare_get(&self, path: &str) -> Result<Prepared<(Vec<u8>, Stat)>> {
+        self.prepare_get_decoded(path, decode_data)
+    }
+
+    /// [`Client::prepare_get`] whose data stays a view of the reply.
+    pub(crate) fn prepare_get_shared(&self, path: &str) -> Result<Prepared<(Bytes, Stat)>> {
+        self.prepare_get_decoded(path, decode_shared_data)
+    }
+
+    fn prepare_get_decoded<T>(
+        &self,
+        path: &str,
+        decode: fn(&Client, Result<Bytes>) -> Result<T>,
+    ) -> Result<Prepared<T>> {
         let server_path = self.server_path(path, false)?;
         let request = PathWatchRequest {
             path: &server_path,
@@ -325,7 +342,7 @@ impl Client {
         Ok(Prepared {
             op: OpCode::GetData,
             frame,
-            decode: decode_data,
+            decode,
         })
     }
 
@@ -341,6 +358,22 @@ impl Client {
     /// The getChildren2 request for `path`.
     pub(crate) fn prepare_get_children(&self, path: &str) -> Result<Prepared<(Vec<String>, Stat)>> {
         Ok(prepare_children(&self.server_path(path, false)?))
+    }
+
+    /// [`Client::prepare_get_children`] whose names stay in the reply ([`ChildNames`]).
+    pub(crate) fn prepare_get_children_shared(
+        &self,
+        path: &str,
+    ) -> Result<Prepared<(ChildNames, Stat)>> {
+        Ok(prepare_children_decoded(
+            &self.server_path(path, false)?,
+            decode_shared_children,
+        ))
+    }
+
+    /// [`Client::get_children`] with the names left in the reply: for the C lists.
+    pub(crate) async fn get_children_shared(&self, path: &str) -> Result<(ChildNames, Stat)> {
+        self.run(self.prepare_get_children_shared(path)?).await
     }
 
     /// The names of the node's children (unsorted, as the server lists them) and its Stat.
@@ -394,7 +427,7 @@ impl Client {
     /// itself. Descendants removed by someone else meanwhile are fine; children that keep
     /// appearing make it give up with not-empty after many passes.
     pub async fn delete_recursive(&self, path: &str, version: i32) -> Result<()> {
-        let top = self.server_path(path, false)?;
+        let top = self.server_path(path, false)?.into_owned();
         if top == "/" {
             return Err(Error::InvalidArgument(
                 "refusing to delete the whole tree from the server's root".into(),
@@ -485,6 +518,13 @@ fn prepare_exists(server_path: &str) -> Prepared<Option<Stat>> {
 }
 
 fn prepare_children(server_path: &str) -> Prepared<(Vec<String>, Stat)> {
+    prepare_children_decoded(server_path, decode_children)
+}
+
+fn prepare_children_decoded<T>(
+    server_path: &str,
+    decode: fn(&Client, Result<Bytes>) -> Result<T>,
+) -> Prepared<T> {
     let request = PathWatchRequest {
         path: server_path,
         watch: false,
@@ -493,8 +533,47 @@ fn prepare_children(server_path: &str) -> Prepared<(Vec<String>, Stat)> {
     Prepared {
         op: OpCode::GetChildren2,
         frame,
-        decode: decode_children,
+        decode,
     }
+}
+
+/// The children of a getChildren2 reply, kept as the server sent them: the names are read
+/// out of the reply on demand, so a listing of 100,000 children allocates no string (the C
+/// layer packs them into one block). Checked whole when made.
+pub struct ChildNames {
+    /// The reply body: the count, then the length-prefixed names, then the Stat.
+    body: Bytes,
+    count: usize,
+}
+
+impl ChildNames {
+    /// How many children.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True without children.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The names, in the server's order (a null name reads as empty).
+    pub fn iter(&self) -> impl Iterator<Item = &str> + Clone + '_ {
+        let mut reader = Reader::new(self.body.get(4..).unwrap_or_default());
+        (0..self.count).map(move |_| reader.read_string().ok().flatten().unwrap_or_default())
+    }
+}
+
+fn decode_shared_children(_: &Client, body: Result<Bytes>) -> Result<(ChildNames, Stat)> {
+    let body = body?;
+    let mut reader = Reader::new(&body);
+    let count = usize::try_from(reader.read_i32()?).unwrap_or(0);
+    for _ in 0..count {
+        reader.read_string()?;
+    }
+    let stat = Stat::decode(&mut reader)?;
+    reader.finish()?;
+    Ok((ChildNames { body, count }, stat))
 }
 
 fn prepare_delete(server_path: &str, version: i32) -> Prepared<()> {
@@ -532,6 +611,19 @@ pub(super) fn decode_exists(_: &Client, body: Result<Bytes>) -> Result<Option<St
 pub(super) fn decode_data(_: &Client, body: Result<Bytes>) -> Result<(Vec<u8>, Stat)> {
     let reply: GetDataResponse = decode_all(&body?)?;
     Ok((reply.data, reply.stat))
+}
+
+/// The node's data as a view of the reply (no copy) and its Stat: for callers that only
+/// lend the data out for a call (the C completion).
+pub(super) fn decode_shared_data(_: &Client, body: Result<Bytes>) -> Result<(Bytes, Stat)> {
+    let body = body?;
+    let mut reader = Reader::new(&body);
+    let data = reader
+        .read_buffer()?
+        .map_or_else(Bytes::new, |data| body.slice_ref(data));
+    let stat = Stat::decode(&mut reader)?;
+    reader.finish()?;
+    Ok((data, stat))
 }
 
 pub(super) fn decode_children(_: &Client, body: Result<Bytes>) -> Result<(Vec<String>, Stat)> {

@@ -1,6 +1,8 @@
 //! ZooKeeper's path rules (the server's `PathUtils.validatePath`), checked before anything is
 //! sent, and the chroot prefix added to and stripped from paths.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 
 fn invalid(path: &str, reason: &'static str) -> Error {
@@ -21,31 +23,44 @@ fn forbidden_char(c: char) -> bool {
         || c > 0xffff
 }
 
-/// Which of the server's rules `path` breaks, if any.
+/// Which of the server's rules `path` breaks, if any. One pass over the bytes (every request
+/// checks its path); characters are decoded only for a path that is not all ASCII.
 fn broken_rule(path: &str) -> Option<&'static str> {
-    if path.is_empty() {
-        return Some("path must not be empty");
+    let bytes = path.as_bytes();
+    match bytes {
+        [] => return Some("path must not be empty"),
+        [b'/'] => return None,
+        [first, ..] if *first != b'/' => return Some("path must start with '/'"),
+        [.., b'/'] => return Some("path must not end with '/'"),
+        _ => {}
     }
-    if !path.starts_with('/') {
-        return Some("path must start with '/'");
-    }
-    if path == "/" {
-        return None;
-    }
-    if path.ends_with('/') {
-        return Some("path must not end with '/'");
-    }
-    for component in path[1..].split('/') {
-        match component {
-            "" => return Some("empty path component ('//')"),
-            "." | ".." => return Some("relative path component ('.' or '..')"),
-            _ => {}
+    let mut ascii_forbidden = false;
+    let mut start = 1;
+    for (at, &byte) in bytes.iter().enumerate().skip(1) {
+        if byte == b'/' {
+            if let Some(rule) = component_rule(&bytes[start..at]) {
+                return Some(rule);
+            }
+            start = at + 1;
+        } else if byte < 0x20 || byte == 0x7f {
+            ascii_forbidden = true;
         }
     }
-    if path.chars().any(forbidden_char) {
+    if let Some(rule) = component_rule(&bytes[start..]) {
+        return Some(rule);
+    }
+    if ascii_forbidden || (!path.is_ascii() && path.chars().any(forbidden_char)) {
         return Some("forbidden character (control, surrogate, private-use, or outside the BMP)");
     }
     None
+}
+
+fn component_rule(component: &[u8]) -> Option<&'static str> {
+    match component {
+        b"" => Some("empty path component ('//')"),
+        b"." | b".." => Some("relative path component ('.' or '..')"),
+        _ => None,
+    }
 }
 
 /// Checks `path` against the server's rules: absolute, no empty, `.` or `..` component, no
@@ -74,11 +89,11 @@ pub fn validate_chroot(chroot: &str) -> Result<Option<String>> {
 }
 
 /// The server-side form of a client path: the chroot prefixed.
-pub fn prepend_chroot(chroot: Option<&str>, path: &str) -> String {
+pub fn prepend_chroot<'a>(chroot: Option<&str>, path: &'a str) -> Cow<'a, str> {
     match chroot {
-        None => path.to_string(),
-        Some(root) if path == "/" => root.to_string(),
-        Some(root) => format!("{root}{path}"),
+        None => Cow::Borrowed(path),
+        Some(root) if path == "/" => Cow::Owned(root.to_string()),
+        Some(root) => Cow::Owned(format!("{root}{path}")),
     }
 }
 

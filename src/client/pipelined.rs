@@ -59,6 +59,16 @@ impl Client {
         self.submit(self.prepare_get(path)?, done)
     }
 
+    /// [`Client::get_then`] with the data as a view of the reply buffer instead of a copy:
+    /// for the C completion, which only lends it out for the call.
+    pub(crate) fn get_shared_then(
+        &self,
+        path: &str,
+        done: impl FnOnce(Result<(bytes::Bytes, Stat)>) + Send + 'static,
+    ) -> Result<()> {
+        self.submit(self.prepare_get_shared(path)?, done)
+    }
+
     /// Submits [`Client::get_children`]: `done` gets the children (unsorted) and the node's
     /// Stat.
     pub fn get_children_then(
@@ -67,6 +77,15 @@ impl Client {
         done: impl FnOnce(Result<(Vec<String>, Stat)>) + Send + 'static,
     ) -> Result<()> {
         self.submit(self.prepare_get_children(path)?, done)
+    }
+
+    /// [`Client::get_children_then`] with the names left in the reply ([`super::ChildNames`]).
+    pub(crate) fn get_children_shared_then(
+        &self,
+        path: &str,
+        done: impl FnOnce(Result<(super::ChildNames, Stat)>) + Send + 'static,
+    ) -> Result<()> {
+        self.submit(self.prepare_get_children_shared(path)?, done)
     }
 
     /// Submits [`Client::set`]: `done` gets the new Stat.

@@ -194,7 +194,8 @@ impl Transaction {
             Ok(TxOp::Create {
                 path: self
                     .client
-                    .server_path(path, options.mode.is_sequential())?,
+                    .server_path(path, options.mode.is_sequential())?
+                    .into_owned(),
                 data: data.to_vec(),
                 acl: options
                     .acl
@@ -212,6 +213,7 @@ impl Transaction {
         let op = self
             .client
             .server_path(path, false)
+            .map(std::borrow::Cow::into_owned)
             .map(|path| TxOp::Delete { path, version });
         self.add(op)
     }
@@ -221,6 +223,7 @@ impl Transaction {
         let op = self
             .client
             .server_path(path, false)
+            .map(std::borrow::Cow::into_owned)
             .map(|path| TxOp::SetData {
                 path,
                 data: data.to_vec(),
@@ -234,6 +237,7 @@ impl Transaction {
         let op = self
             .client
             .server_path(path, false)
+            .map(std::borrow::Cow::into_owned)
             .map(|path| TxOp::Check { path, version });
         self.add(op)
     }
@@ -243,6 +247,7 @@ impl Transaction {
         let op = self
             .client
             .server_path(path, false)
+            .map(std::borrow::Cow::into_owned)
             .map(|path| TxOp::GetData { path });
         self.add(op)
     }
@@ -252,6 +257,7 @@ impl Transaction {
         let op = self
             .client
             .server_path(path, false)
+            .map(std::borrow::Cow::into_owned)
             .map(|path| TxOp::GetChildren { path });
         self.add(op)
     }

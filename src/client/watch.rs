@@ -258,7 +258,7 @@ impl Client {
             Arc::new(move |event: WatchEvent| watcher(user_event(chroot.as_deref(), event)));
         let recursive = mode == AddWatchMode::PersistentRecursive;
         let watch = PendingWatch::Persistent {
-            path: server_path.clone(),
+            path: server_path.to_string(),
             recursive,
             id,
             watcher,
@@ -303,7 +303,7 @@ impl Client {
         let (reply, answer) = oneshot::channel();
         let (removed, taken) = oneshot::channel();
         let command = Command::RemoveWatches {
-            path: server_path.clone(),
+            path: server_path.to_string(),
             kinds,
             request: Request {
                 frame,

@@ -161,10 +161,10 @@ pub unsafe extern "C" fn zk_get_async(
         let path = unsafe { path_arg(path) }?;
         let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
-        client.get_then(path, move |result| {
+        client.get_shared_then(path, move |result| {
             let rc = code_of(&result);
             let (data, stat) = match &result {
-                Ok((data, stat)) => (data.as_slice(), Some(zk_stat::from(*stat))),
+                Ok((data, stat)) => (&data[..], Some(zk_stat::from(*stat))),
                 Err(_) => (&[][..], None),
             };
             let data_ptr = if data.is_empty() {
@@ -196,10 +196,10 @@ pub unsafe extern "C" fn zk_get_children_async(
         let path = unsafe { path_arg(path) }?;
         let completion = required_fn(completion, "completion")?;
         let user_data = UserData::new(user_data, None);
-        client.get_children_then(path, move |result| {
+        client.get_children_shared_then(path, move |result| {
             let (result, stat) = match result {
                 Ok((children, stat)) => (
-                    zk_string_list::from_strings(children),
+                    zk_string_list::packed(children.iter()),
                     Some(zk_stat::from(stat)),
                 ),
                 Err(error) => (Err(error), None),

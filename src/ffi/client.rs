@@ -180,6 +180,29 @@ pub unsafe extern "C" fn zk_options_set_read_only(
     })
 }
 
+/// Whether this client's callbacks (completions, watches, state listeners) run on the network
+/// thread, right as the replies are read, instead of on a dispatcher thread (default false).
+/// It saves a thread hand-off and a wake-up per burst of replies: for pipelined requests whose
+/// completions only record a result or submit more requests. In exchange every callback must
+/// be short and must not block: a blocking call of any client inside one returns
+/// `ZK_EAPIERROR` at once (asynchronous calls work), and a slow callback delays every session
+/// on that network thread. Callbacks still run one at a time, in the order the server
+/// answered. `zk_client_dispatch_fd()` is refused for such a client (`ZK_EINVAL`).
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_set_inline_callbacks(
+    options: *mut zk_options,
+    inline: bool,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        unsafe { options_mut(options) }?.inline_callbacks = inline;
+        Ok(())
+    })
+}
+
 /// The largest reply accepted, in bytes (default 16 MiB). A larger reply fails its own
 /// request with `ZK_EREPLYTOOLARGE` as soon as its length is read; the connection is then
 /// reopened (the session is kept) and requests in flight with it fail with

@@ -83,22 +83,31 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<()>) -> zk_error {
     CALL_PATH.with(|path| path.set(std::ptr::null()));
     let outcome = catch_unwind(AssertUnwindSafe(body));
     let path = CALL_PATH.with(|path| path.replace(std::ptr::null()));
-    // SAFETY: NULL, or the path argument of the function still running (see `path_arg`).
-    let path = (!path.is_null()).then(|| unsafe { CStr::from_ptr(path) }.to_string_lossy());
     match outcome {
         Ok(Ok(())) => zk_error::ZK_OK,
         Ok(Err(error)) => {
+            // SAFETY: NULL, or the path argument of the function still running (see
+            // `path_arg`).
+            let path = (!path.is_null()).then(|| unsafe { CStr::from_ptr(path) }.to_string_lossy());
             set_last_error(with_path(&error, path));
             zk_error::from_error(&error)
         }
-        Err(payload) => {
-            set_last_error(format!(
-                "internal error in zkclient (please report): {}",
-                panic_message(&*payload)
-            ));
-            zk_error::ZK_EPANIC
-        }
+        Err(payload) => panic_code(&*payload),
     }
+}
+
+/// The code and message of a panic caught at the boundary: a blocking call refused inside an
+/// inline callback is the caller's mistake (`ZK_EAPIERROR`); anything else is ours.
+fn panic_code(payload: &(dyn std::any::Any + Send)) -> zk_error {
+    let message = panic_message(payload);
+    if message == crate::runtime::BLOCKING_IN_INLINE_CALLBACK {
+        set_last_error(message.to_string());
+        return zk_error::ZK_EAPIERROR;
+    }
+    set_last_error(format!(
+        "internal error in zkclient (please report): {message}"
+    ));
+    zk_error::ZK_EPANIC
 }
 
 /// An error's message, naming the path the call was about when the error came from the

@@ -248,10 +248,10 @@ pub unsafe extern "C" fn zk_get_children(
         let client = unsafe { client_arg(client) }?;
         // SAFETY: per the contract.
         let path = unsafe { path_arg(path) }?;
-        let (children, stat) = client.get_children(path).wait()?;
+        let (children, stat) = client.get_children_shared(path).wait()?;
         // SAFETY: NULL or writable per the contract.
         unsafe {
-            write_optional_with(out_children, || zk_string_list::from_strings(children))?;
+            write_optional_with(out_children, || zk_string_list::packed(children.iter()))?;
             write_optional(out_stat, stat.into());
         }
         Ok(())

@@ -105,31 +105,69 @@ pub(crate) fn owned_c_string(text: String) -> Result<*mut c_char> {
 
 impl zk_string_list {
     pub(crate) fn from_strings(strings: Vec<String>) -> Result<zk_string_list> {
-        if strings.is_empty() {
+        zk_string_list::packed(strings.iter().map(String::as_str))
+    }
+
+    /// A list of `strings` in one allocation: the `count` pointers, then every string with
+    /// its NUL, back to back (about half the memory of one allocation per string, and one
+    /// `free`). A string holding NUL is refused.
+    pub(crate) fn packed<'a>(
+        strings: impl Iterator<Item = &'a str> + Clone,
+    ) -> Result<zk_string_list> {
+        let (mut count, mut text_len) = (0usize, 0usize);
+        for text in strings.clone() {
+            if text.as_bytes().contains(&0) {
+                return Err(Error::InvalidArgument(
+                    "the server returned a string containing NUL".into(),
+                ));
+            }
+            count += 1;
+            text_len += text.len() + 1;
+        }
+        if count == 0 {
             return Ok(zk_string_list {
                 items: std::ptr::null_mut(),
                 count: 0,
             });
         }
-        let mut items: Vec<*mut c_char> = Vec::with_capacity(strings.len());
-        for text in strings {
-            match owned_c_string(text) {
-                Ok(item) => items.push(item),
-                Err(error) => {
-                    for item in items {
-                        // SAFETY: each item came from CString::into_raw just above.
-                        drop(unsafe { CString::from_raw(item) });
-                    }
-                    return Err(error);
-                }
+        let pointers_len = count * std::mem::size_of::<*mut c_char>();
+        let size = pointers_len
+            .checked_add(text_len)
+            .ok_or_else(|| Error::InvalidArgument("string list too large".into()))?;
+        // SAFETY: a plain allocation of `size` (> 0) bytes, checked below; malloc's alignment
+        // suits the pointers at its start.
+        let block = unsafe { libc::malloc(size) }.cast::<u8>();
+        if block.is_null() {
+            return Err(Error::Runtime(format!(
+                "out of memory for a list of {count} strings"
+            )));
+        }
+        let items = block.cast::<*mut c_char>();
+        // SAFETY: `block` holds `count` pointers and then `text_len` bytes, which the loop
+        // fills exactly: each string's bytes and a NUL, its pointer in its slot.
+        unsafe {
+            let mut text = block.add(pointers_len);
+            for (slot, string) in strings.take(count).enumerate() {
+                std::ptr::copy_nonoverlapping(string.as_ptr(), text, string.len());
+                *text.add(string.len()) = 0;
+                *items.add(slot) = text.cast::<c_char>();
+                text = text.add(string.len() + 1);
             }
         }
-        let boxed = items.into_boxed_slice();
-        let count = boxed.len();
-        Ok(zk_string_list {
-            items: Box::into_raw(boxed).cast::<*mut c_char>(),
-            count,
-        })
+        Ok(zk_string_list { items, count })
+    }
+
+    /// Frees what [`zk_string_list::packed`] allocated and empties the list.
+    ///
+    /// # Safety
+    /// `self` was made by `packed` (or is empty) and not freed since.
+    pub(crate) unsafe fn release(&mut self) {
+        let items = std::mem::replace(&mut self.items, std::ptr::null_mut());
+        self.count = 0;
+        if !items.is_null() {
+            // SAFETY: the block came from libc::malloc in `packed`.
+            unsafe { libc::free(items.cast()) };
+        }
     }
 }
 
@@ -306,15 +344,9 @@ pub unsafe extern "C" fn zk_buffer_free(buffer: *mut zk_buffer) {
 pub unsafe extern "C" fn zk_string_list_free(list: *mut zk_string_list) {
     super::guard_value((), || {
         // SAFETY: NULL or valid per the contract.
-        let Some(list) = (unsafe { list.as_mut() }) else {
-            return;
-        };
-        // SAFETY: items/count came from Box<[*mut c_char]>::into_raw in from_strings.
-        if let Some(items) = unsafe { super::take_array(&mut list.items, &mut list.count) } {
-            for item in items.iter() {
-                // SAFETY: each item came from CString::into_raw.
-                drop(unsafe { CString::from_raw(*item) });
-            }
+        if let Some(list) = unsafe { list.as_mut() } {
+            // SAFETY: the library made the list (zk_string_list::packed), not freed since.
+            unsafe { list.release() };
         }
     })
 }

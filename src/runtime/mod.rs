@@ -55,7 +55,7 @@ struct BuildLock;
 
 impl BuildLock {
     fn take() -> BuildLock {
-        let me = std::process::id();
+        let me = process_id();
         loop {
             let holder = BUILDER.load(Ordering::Acquire);
             if holder != me
@@ -77,11 +77,45 @@ impl Drop for BuildLock {
     }
 }
 
+/// This process's id, as `std::process::id()` but without a system call on every request:
+/// cached, and forgotten in the child of a `fork()` (a `pthread_atfork` child handler).
+/// 0: not known yet.
+static PROCESS_ID: AtomicU32 = AtomicU32::new(0);
+
+extern "C" fn forget_process_id() {
+    // Runs in the child right after fork(): one atomic store, nothing that could take a lock.
+    PROCESS_ID.store(0, Ordering::Relaxed);
+}
+
+/// The calling process's id. Every call that checks for an inherited client asks this, so
+/// it costs an atomic load, not a `getpid` system call (three per request before).
+pub fn process_id() -> u32 {
+    let cached = PROCESS_ID.load(Ordering::Relaxed);
+    if cached != 0 {
+        return cached;
+    }
+    static REGISTER: std::sync::Once = std::sync::Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: registers a handler that only stores to an atomic; no prepare or parent
+        // handler. A failure (ENOMEM) leaves the cache off: every call asks the kernel.
+        let registered = unsafe { libc::pthread_atfork(None, None, Some(forget_process_id)) } == 0;
+        CACHE_PROCESS_ID.store(registered, Ordering::Relaxed);
+    });
+    let pid = std::process::id();
+    if CACHE_PROCESS_ID.load(Ordering::Relaxed) {
+        PROCESS_ID.store(pid, Ordering::Relaxed);
+    }
+    pid
+}
+
+/// The fork handler is registered: the cached id is forgotten in every child.
+static CACHE_PROCESS_ID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// This process's runtime, if it has built one.
 fn current() -> Option<&'static Runtime> {
     let slot = RUNTIMES.get(CURRENT.load(Ordering::Acquire))?;
     slot.get()
-        .filter(|built| built.pid == std::process::id())
+        .filter(|built| built.pid == process_id())
         .map(|built| &built.runtime)
 }
 
@@ -153,7 +187,7 @@ pub fn try_handle() -> Result<&'static Handle> {
     let runtime = build(WORKER_THREADS.load(Ordering::SeqCst))?;
     // The slot is taken before it is filled: a child forked in between uses the next one.
     NEXT.store(index + 1, Ordering::SeqCst);
-    let pid = std::process::id();
+    let pid = process_id();
     if let Err(ProcessRuntime { runtime, .. }) = slot.set(ProcessRuntime { pid, runtime }) {
         // Unreachable: each slot is handed out once, under the build lock.
         runtime.shutdown_background();
@@ -185,10 +219,43 @@ impl Wake for ThreadWaker {
     }
 }
 
+thread_local! {
+    /// Inside a callback that runs on a network thread (inline callbacks): blocking there
+    /// would stop the very session that has to answer.
+    static BLOCKING_REFUSED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// While alive, [`block_on`] on this thread panics instead of parking the network thread.
+pub struct RefuseBlocking(());
+
+impl RefuseBlocking {
+    /// Refuses blocking on this thread until the guard drops.
+    pub fn enter() -> RefuseBlocking {
+        BLOCKING_REFUSED.with(|depth| depth.set(depth.get() + 1));
+        RefuseBlocking(())
+    }
+}
+
+impl Drop for RefuseBlocking {
+    fn drop(&mut self) {
+        BLOCKING_REFUSED.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    }
+}
+
+/// The message of the panic that refuses a blocking call inside an inline callback.
+pub const BLOCKING_IN_INLINE_CALLBACK: &str = "a blocking zkclient call inside a callback that \
+     runs on the network thread (inline_callbacks): it would wait for the session it stops; \
+     use the asynchronous calls there";
+
 /// Runs `future` to completion on the calling thread, parking it between polls. Timers and
 /// channels used by the future are driven by the shared runtime. Must not be called from a
-/// runtime worker thread (use `.await` there).
+/// runtime worker thread (use `.await` there); inside an inline callback it panics with
+/// [`BLOCKING_IN_INLINE_CALLBACK`] (the C layer turns that into an error code), as tokio's
+/// own `block_on` does on a runtime thread.
 pub fn block_on<F: Future>(future: F) -> F::Output {
+    if BLOCKING_REFUSED.with(|depth| depth.get()) > 0 {
+        panic!("{BLOCKING_IN_INLINE_CALLBACK}");
+    }
     let _context = handle().enter();
     let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
     let mut context = Context::from_waker(&waker);

@@ -106,19 +106,67 @@ pub enum ReplyTo {
     Caller(oneshot::Sender<Answer>),
     /// A callback, run on the client's dispatcher: after every event and completion the
     /// server sent before this reply, before any it sent after.
-    Callback(Box<dyn FnOnce(Answer) + Send + 'static>),
+    Callback(Box<dyn Completion>),
 }
 
 impl ReplyTo {
+    /// A callback for the answer, in one allocation that later carries the answer too.
+    pub fn callback(callback: impl FnOnce(Answer) + Send + 'static) -> ReplyTo {
+        ReplyTo::Callback(Box::new(Answered {
+            callback,
+            answer: None,
+        }))
+    }
+
     /// Delivers `answer`. Returns the unregistered watch when nobody took the answer (the
     /// caller stopped waiting), to be released off the runtime.
     fn deliver(self, answer: Answer, events: &dyn SessionEvents) -> Option<PendingWatch> {
         match self {
             ReplyTo::Caller(caller) => caller.send(answer).err().and_then(|lost| lost.unregistered),
             ReplyTo::Callback(callback) => {
-                events.dispatch(Box::new(move || callback(answer)));
+                events.dispatch(callback.answered(answer));
                 None
             }
+        }
+    }
+}
+
+/// Something the client's dispatcher runs once: any `FnOnce()`, or an answered callback.
+pub trait Job: Send {
+    /// Runs it.
+    fn run(self: Box<Self>);
+}
+
+impl<F: FnOnce() + Send> Job for F {
+    fn run(self: Box<Self>) {
+        (*self)()
+    }
+}
+
+/// A request's callback waiting for its answer; answered, it becomes the job that calls it,
+/// in the same allocation (a pipelined request costs one box for its callback, not two).
+pub trait Completion: Send {
+    /// Stores the answer and hands the callback over as a job.
+    fn answered(self: Box<Self>, answer: Answer) -> Box<dyn Job>;
+}
+
+struct Answered<F> {
+    callback: F,
+    answer: Option<Answer>,
+}
+
+impl<F: FnOnce(Answer) + Send + 'static> Completion for Answered<F> {
+    fn answered(mut self: Box<Self>, answer: Answer) -> Box<dyn Job> {
+        self.answer = Some(answer);
+        self
+    }
+}
+
+impl<F: FnOnce(Answer) + Send + 'static> Job for Answered<F> {
+    fn run(self: Box<Self>) {
+        let Answered { callback, answer } = *self;
+        if let Some(answer) = answer {
+            callback(answer);
         }
     }
 }
@@ -178,7 +226,7 @@ pub trait SessionEvents: Send + Sync + 'static {
     /// The keeper state changed (connected, disconnected, expired, closed, ...).
     fn state_changed(&self, state: KeeperState);
     /// Runs `job` (watchers to call) after every event queued before it, off the runtime.
-    fn dispatch(&self, job: Box<dyn FnOnce() + Send + 'static>);
+    fn dispatch(&self, job: Box<dyn Job>);
     /// Jobs dispatched from now until `end_batch` may wait for it before the thread that
     /// runs them is woken: one wake-up for everything one read brought.
     fn begin_batch(&self) {}
