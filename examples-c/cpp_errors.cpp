@@ -58,10 +58,19 @@ static void run(const std::string& connect_string) {
 
     // 2. The non-throwing overloads: the code in a std::error_code, the reason right after.
     std::error_code ec;
-    zk::Node node = zk.get("/missing", ec);
-    std::printf("non-throwing get /missing: %s (%s)\n", ec.message().c_str(), zk::last_error_message().c_str());
-    EXPECT(ec == zk::Errc::no_node);
-    EXPECT(node.data.empty());
+    zk::Node node;
+    {
+        zk::Client other(connect_string);
+        other.start();
+        zk::Watch watch = other.exists_watch("/elsewhere", [](const zk::WatchEvent&) {}).watch;
+        other.stop(); // the session's end removes the watch: removing it again will fail
+
+        node = zk.get("/missing", ec);
+        std::printf("non-throwing get /missing: %s (%s)\n", ec.message().c_str(), zk::last_error_message().c_str());
+        EXPECT(ec == zk::Errc::no_node);
+        EXPECT(node.data.empty());
+    } // ~Watch (its removal fails quietly) and ~Client: the reason read above stays
+    EXPECT(contains(zk::last_error_message(), "\"/missing\""));
     zk.create("/present", "here", ec); // success clears it
     EXPECT(!ec);
     node = zk.get("/present", ec);

@@ -632,6 +632,19 @@ inline std::vector<std::string> to_strings(const zk_string_list* list) {
     return out;
 }
 
+// What zkclient's thread-local message said before a cleanup call that may fail on its own
+// (a destructor, unlock()); restored afterwards, so the caller's last error stays readable.
+class PreserveLastError {
+public:
+    PreserveLastError() : saved_{true, last_error_message()} {}
+    PreserveLastError(const PreserveLastError&) = delete;
+    PreserveLastError& operator=(const PreserveLastError&) = delete;
+    ~PreserveLastError() { local_error() = std::move(saved_); }
+
+private:
+    LocalError saved_;
+};
+
 // Owns one C handle (and keeps its client alive, for recipe handles): the handle is freed
 // exactly once, before the client reference goes.
 template <class T, void (*Free)(T*)>
@@ -655,6 +668,7 @@ public:
 
     void reset() noexcept {
         if (handle_ != nullptr) {
+            PreserveLastError keep; // freeing may release (a lock, a lease) and fail quietly
             Free(std::exchange(handle_, nullptr));
         }
         client_.reset();
@@ -1392,19 +1406,6 @@ using TransactionCompletion = std::function<void(std::error_code ec, const std::
 enum class ListenerId : std::uint64_t {};
 
 namespace detail {
-
-// What zkclient's thread-local message said before a cleanup call that may fail on its own
-// (a destructor, unlock()); restored afterwards, so the caller's last error stays readable.
-class PreserveLastError {
-public:
-    PreserveLastError() : saved_{true, last_error_message()} {}
-    PreserveLastError(const PreserveLastError&) = delete;
-    PreserveLastError& operator=(const PreserveLastError&) = delete;
-    ~PreserveLastError() { local_error() = std::move(saved_); }
-
-private:
-    LocalError saved_;
-};
 
 inline std::error_code result_code(zk_error rc) noexcept {
     return rc == ZK_OK ? std::error_code() : code_of(rc);
@@ -2382,7 +2383,10 @@ private:
         }
         zk_client* raw = nullptr;
         if (!detail::failed(zk_client_new(connect_string.c_str(), options != nullptr ? options->handle() : nullptr, &raw), ec)) {
-            handle_ = std::shared_ptr<zk_client>(raw, &zk_client_free);
+            handle_ = std::shared_ptr<zk_client>(raw, [](zk_client* client) {
+                detail::PreserveLastError keep;
+                zk_client_free(client);
+            });
         }
     }
 
