@@ -53,6 +53,7 @@
 /** 1 when the program is built with exceptions, 0 with -fno-exceptions. */
 #define ZKCLIENT_HPP_EXCEPTIONS 1
 #else
+/** 1 when the program is built with exceptions, 0 with -fno-exceptions. */
 #define ZKCLIENT_HPP_EXCEPTIONS 0
 #endif
 
