@@ -99,6 +99,21 @@ static void recipes(zk::Client& zk, zk::Client& other) {
     EXPECT(third.acquire(5s));
     third.release();
 
+    // ReadLock / WriteLock: readers share the lock, a writer waits for them.
+    zk::ReadLock reader1(zk, "/table", "reader-1");
+    zk::ReadLock reader2(other, "/table", "reader-2");
+    zk::WriteLock writer(other, "/table", "writer-1");
+    {
+        std::lock_guard<zk::ReadLock> reading(reader1);
+        EXPECT(reader2.try_lock());
+        EXPECT(!writer.try_lock());
+        std::printf("read/write lock: two readers hold it together, the writer's try_lock failed\n");
+        reader2.unlock();
+    }
+    EXPECT(writer.try_lock());
+    EXPECT(!reader1.try_lock());
+    writer.unlock();
+
     // Barrier: a waiter on another thread passes once the barrier is removed.
     zk::Barrier barrier(zk, "/barrier");
     barrier.create();

@@ -2429,6 +2429,8 @@ private:
     template <class F>
     auto retry_with(const zk_retry_policy* policy, F& function) -> std::decay_t<std::invoke_result_t<F&>> {
         using Result = std::invoke_result_t<F&>;
+        static_assert(!std::is_same_v<std::decay_t<Result>, std::error_code>,
+                      "a function returning std::error_code goes to retry(function, ec), which reads the code");
         using Stored = std::conditional_t<std::is_void_v<Result>, bool, std::decay_t<Result>>;
         struct Context {
             F* function;
@@ -2923,8 +2925,12 @@ private:
             return;
         }
         zk_lock* raw = nullptr;
-        if (options == nullptr) {
-            if (detail::failed(zk_lock_new(client.handle(), path.c_str(), identifier.data(), identifier.size(), &raw), ec)) {
+        if (options == nullptr || (options->extra_patterns().empty() && !on_state)) {
+            LockKind kind = options != nullptr ? options->kind() : LockKind::exclusive;
+            auto make = kind == LockKind::read    ? &zk_read_lock_new
+                        : kind == LockKind::write ? &zk_write_lock_new
+                                                  : &zk_lock_new;
+            if (detail::failed(make(client.handle(), path.c_str(), identifier.data(), identifier.size(), &raw), ec)) {
                 return;
             }
         } else {
@@ -3853,7 +3859,8 @@ inline void partition_trampoline(const char* identifier, const zk_string_list* m
 /**
  * A member of a set partition (zk_partitioner, kazoo's SetPartitioner): the items are divided
  * among the members, each item held by one at a time. Movable, not copyable; destroying it
- * releases the items, leaves the party and joins its worker thread.
+ * releases the items, leaves the party and joins its worker thread (so not from its own state
+ * listener).
  */
 class Partitioner {
 public:
