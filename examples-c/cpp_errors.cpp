@@ -16,12 +16,12 @@
 #include <string>
 #include <unistd.h>
 
-#define EXPECT(condition)                                                                   \
-    do {                                                                                    \
-        if (!(condition)) {                                                                 \
-            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);   \
-            std::exit(1);                                                                   \
-        }                                                                                   \
+#define EXPECT(condition)                                                                                              \
+    do {                                                                                                               \
+        if (!(condition)) {                                                                                            \
+            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);                              \
+            std::exit(1);                                                                                              \
+        }                                                                                                              \
     } while (0)
 
 static bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -148,12 +148,13 @@ static void run(const std::string& connect_string) {
     }
     // Without exceptions: the function returns a std::error_code.
     attempts = 0;
-    zk.retry(zk::RetryPolicy().max_tries(3).delay(std::chrono::milliseconds(1)),
-             [&]() -> std::error_code {
-                 attempts++;
-                 return make_error_code(zk::Errc::connection_loss);
-             },
-             ec);
+    zk.retry(
+        zk::RetryPolicy().max_tries(3).delay(std::chrono::milliseconds(1)),
+        [&]() -> std::error_code {
+            attempts++;
+            return make_error_code(zk::Errc::connection_loss);
+        },
+        ec);
     std::printf("non-throwing retry, always connection loss: %s after %d attempts (%s)\n", ec.message().c_str(),
                 attempts, zk::last_error_message().c_str());
     EXPECT(ec == zk::Errc::connection_loss && attempts == 3);

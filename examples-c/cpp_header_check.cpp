@@ -16,26 +16,27 @@
 #include <string>
 #include <type_traits>
 
-#define EXPECT(condition)                                                                   \
-    do {                                                                                    \
-        if (!(condition)) {                                                                 \
-            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);   \
-            std::exit(1);                                                                   \
-        }                                                                                   \
+#define EXPECT(condition)                                                                                              \
+    do {                                                                                                               \
+        if (!(condition)) {                                                                                            \
+            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);                              \
+            std::exit(1);                                                                                              \
+        }                                                                                                              \
     } while (0)
 
 // Every owner of a C handle: movable (without throwing), not copyable.
 template <class T>
-constexpr bool is_owner_v = !std::is_copy_constructible_v<T> && !std::is_copy_assignable_v<T> &&
-                            std::is_nothrow_move_constructible_v<T> && std::is_nothrow_move_assignable_v<T> &&
-                            std::is_nothrow_destructible_v<T>;
-static_assert(is_owner_v<zk::Client> && is_owner_v<zk::Watch> && is_owner_v<zk::Options> && is_owner_v<zk::TlsOptions> &&
-              is_owner_v<zk::SaslOptions> && is_owner_v<zk::Transaction> && is_owner_v<zk::Lock> &&
-              is_owner_v<zk::ReadLock> && is_owner_v<zk::WriteLock> && is_owner_v<zk::Semaphore> &&
-              is_owner_v<zk::Counter> && is_owner_v<zk::Barrier> && is_owner_v<zk::DoubleBarrier> &&
-              is_owner_v<zk::Party> && is_owner_v<zk::ShallowParty> && is_owner_v<zk::Queue> &&
-              is_owner_v<zk::LockingQueue> && is_owner_v<zk::Election> && is_owner_v<zk::Partitioner> &&
-              is_owner_v<zk::TreeCache> && is_owner_v<zk::DataWatch> && is_owner_v<zk::ChildrenWatch>,
+constexpr bool is_owner_v =
+    !std::is_copy_constructible_v<T> && !std::is_copy_assignable_v<T> && std::is_nothrow_move_constructible_v<T> &&
+    std::is_nothrow_move_assignable_v<T> && std::is_nothrow_destructible_v<T>;
+static_assert(is_owner_v<zk::Client> && is_owner_v<zk::Watch> && is_owner_v<zk::Options> &&
+                  is_owner_v<zk::TlsOptions> && is_owner_v<zk::SaslOptions> && is_owner_v<zk::Transaction> &&
+                  is_owner_v<zk::Lock> && is_owner_v<zk::ReadLock> && is_owner_v<zk::WriteLock> &&
+                  is_owner_v<zk::Semaphore> && is_owner_v<zk::Counter> && is_owner_v<zk::Barrier> &&
+                  is_owner_v<zk::DoubleBarrier> && is_owner_v<zk::Party> && is_owner_v<zk::ShallowParty> &&
+                  is_owner_v<zk::Queue> && is_owner_v<zk::LockingQueue> && is_owner_v<zk::Election> &&
+                  is_owner_v<zk::Partitioner> && is_owner_v<zk::TreeCache> && is_owner_v<zk::DataWatch> &&
+                  is_owner_v<zk::ChildrenWatch>,
               "every owner of a C handle is movable and not copyable");
 static_assert(std::is_nothrow_default_constructible_v<zk::Client> && std::is_nothrow_default_constructible_v<zk::Lock>,
               "an empty owner costs nothing");
@@ -128,20 +129,23 @@ int main() {
     // function, called exactly once); a refused async call never calls its completion.
     auto token = std::make_shared<int>(0);
     std::weak_ptr<int> alive = token;
-    zk::WatchedExists watched = offline.exists_watch("/x", [token](const zk::WatchEvent&) {}, ec);
+    zk::WatchedExists watched = offline.exists_watch(
+        "/x", [token](const zk::WatchEvent&) {}, ec);
     token.reset();
     expect_code("exists_watch before start", ec, zk::Errc::closed);
     EXPECT(alive.expired() && !watched.watch);
     bool called = false;
     token = std::make_shared<int>(0);
     alive = token;
-    offline.get_async("/x", [token, &called](std::error_code, std::string_view, const zk::Stat&) { called = true; }, ec);
+    offline.get_async(
+        "/x", [token, &called](std::error_code, std::string_view, const zk::Stat&) { called = true; }, ec);
     token.reset();
     expect_code("get_async before start", ec, zk::Errc::closed);
     EXPECT(alive.expired() && !called);
     token = std::make_shared<int>(0);
     alive = token;
-    zk::set_log_callback(static_cast<zk::LogLevel>(9), [token](zk::LogLevel, std::string_view, std::string_view) {}, ec);
+    zk::set_log_callback(
+        static_cast<zk::LogLevel>(9), [token](zk::LogLevel, std::string_view, std::string_view) {}, ec);
     token.reset();
     expect_code("set_log_callback with level 9", ec, zk::Errc::invalid_argument);
     EXPECT(alive.expired());

@@ -20,12 +20,12 @@
 #include <thread>
 #include <unistd.h>
 
-#define EXPECT(condition)                                                                   \
-    do {                                                                                    \
-        if (!(condition)) {                                                                 \
-            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);   \
-            std::exit(1);                                                                   \
-        }                                                                                   \
+#define EXPECT(condition)                                                                                              \
+    do {                                                                                                               \
+        if (!(condition)) {                                                                                            \
+            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);                              \
+            std::exit(1);                                                                                              \
+        }                                                                                                              \
     } while (0)
 
 using namespace std::chrono_literals;

@@ -16,20 +16,20 @@
 #include <unistd.h>
 
 // Stops the program with a readable message when a check fails.
-#define EXPECT(condition)                                                                   \
-    do {                                                                                    \
-        if (!(condition)) {                                                                 \
-            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);   \
-            std::exit(1);                                                                   \
-        }                                                                                   \
+#define EXPECT(condition)                                                                                              \
+    do {                                                                                                               \
+        if (!(condition)) {                                                                                            \
+            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);                              \
+            std::exit(1);                                                                                              \
+        }                                                                                                              \
     } while (0)
 
 int main(int argc, char** argv) {
     const char* env = std::getenv("ZK_HOSTS");
     std::string hosts = argc > 1 ? argv[1] : (env != nullptr && env[0] != '\0' ? env : "127.0.0.1:2181");
     // A chroot of our own, so that the example never touches anybody else's nodes.
-    std::string connect_string = hosts + "/zkclient-cpp-quickstart-" + std::to_string(std::time(nullptr)) + "-" +
-                                 std::to_string(getpid());
+    std::string connect_string =
+        hosts + "/zkclient-cpp-quickstart-" + std::to_string(std::time(nullptr)) + "-" + std::to_string(getpid());
 
     try {
         // 1. Connect. The options are copied by the constructor.

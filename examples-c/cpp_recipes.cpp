@@ -20,12 +20,12 @@
 #include <thread>
 #include <unistd.h>
 
-#define EXPECT(condition)                                                                   \
-    do {                                                                                    \
-        if (!(condition)) {                                                                 \
-            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);   \
-            std::exit(1);                                                                   \
-        }                                                                                   \
+#define EXPECT(condition)                                                                                              \
+    do {                                                                                                               \
+        if (!(condition)) {                                                                                            \
+            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);                              \
+            std::exit(1);                                                                                              \
+        }                                                                                                              \
     } while (0)
 
 using namespace std::chrono_literals;
@@ -197,22 +197,24 @@ static void recipes(zk::Client& zk, zk::Client& other) {
     // SetPartitioner: one member, a custom partition function taking every item but "c".
     std::mutex states_mutex;
     std::vector<zk::PartitionState> states;
-    zk::Partitioner partitioner(
-        zk, "/partition", {"a", "b", "c"},
-        zk::PartitionerOptions().identifier("member-1").time_boundary(0ms).partition_func(
-            [](const std::string&, const std::vector<std::string>&, const std::vector<std::string>& items) {
-                std::vector<std::string> mine;
-                for (const std::string& item : items) {
-                    if (item != "c") {
-                        mine.push_back(item);
-                    }
-                }
-                return mine;
-            }),
-        [&](zk::PartitionState state) {
-            std::lock_guard<std::mutex> guard(states_mutex);
-            states.push_back(state);
-        });
+    zk::Partitioner partitioner(zk, "/partition", {"a", "b", "c"},
+                                zk::PartitionerOptions()
+                                    .identifier("member-1")
+                                    .time_boundary(0ms)
+                                    .partition_func([](const std::string&, const std::vector<std::string>&,
+                                                       const std::vector<std::string>& items) {
+                                        std::vector<std::string> mine;
+                                        for (const std::string& item : items) {
+                                            if (item != "c") {
+                                                mine.push_back(item);
+                                            }
+                                        }
+                                        return mine;
+                                    }),
+                                [&](zk::PartitionState state) {
+                                    std::lock_guard<std::mutex> guard(states_mutex);
+                                    states.push_back(state);
+                                });
     EXPECT(partitioner.wait_for_acquire(20s));
     std::vector<std::string> mine = partitioner.partitions();
     std::printf("partitioner: %s holds %s\n", zk::to_string(partitioner.state()), join(mine).c_str());
@@ -249,7 +251,8 @@ static void tree_cache(zk::Client& zk, zk::Client& writer) {
     auto wait_for = [&](zk::TreeEventType type, const char* what) {
         std::unique_lock<std::mutex> lock(mutex);
         if (!changed.wait_for(lock, 30s, [&] {
-                return std::any_of(events.begin(), events.end(), [&](const zk::TreeEvent& e) { return e.type == type; });
+                return std::any_of(events.begin(), events.end(),
+                                   [&](const zk::TreeEvent& e) { return e.type == type; });
             })) {
             std::fprintf(stderr, "no %s within 30 s\n", what);
             std::exit(1);
@@ -315,10 +318,12 @@ static void transactions_and_async(zk::Client& zk) {
         check(4, ec);
     });
     zk.sync_async("/async", [&](std::error_code ec) { check(5, ec); });
-    zk::Transaction(zk).set("/async", "3").commit_async([&](std::error_code ec, const std::vector<zk::OpResult>& results) {
-        EXPECT(ec || (results.size() == 1 && results[0].stat.version == 2));
-        check(6, ec);
-    });
+    zk::Transaction(zk)
+        .set("/async", "3")
+        .commit_async([&](std::error_code ec, const std::vector<zk::OpResult>& results) {
+            EXPECT(ec || (results.size() == 1 && results[0].stat.version == 2));
+            check(6, ec);
+        });
     latch.wait("async");
     EXPECT(failures == 0);
     std::printf("async: 7 completions, in order, none failed\n");
@@ -337,9 +342,10 @@ static void session_and_admin(const std::string& connect_string) {
         std::printf("session resumed by a second client\n");
     }
 
-    zk::Client fresh(connect_string,
-                     zk::Options().session_timeout(8s).command_retry(zk::RetryPolicy().max_tries(3)).add_auth(
-                         "digest", "alice:secret"));
+    zk::Client fresh(connect_string, zk::Options()
+                                         .session_timeout(8s)
+                                         .command_retry(zk::RetryPolicy().max_tries(3))
+                                         .add_auth("digest", "alice:secret"));
     fresh.start();
 
     // ACLs: only alice may read.
@@ -389,10 +395,13 @@ static void event_loop(const std::string& connect_string, zk::Client& writer) {
     zk::Client looped(connect_string);
     int fd = looped.dispatch_fd();
     looped.start();
-    looped.exists_watch("/looped", [&](const zk::WatchEvent& event) {
-        seen = event.path;
-        callback_thread = std::this_thread::get_id();
-    }).watch.detach();
+    looped
+        .exists_watch("/looped",
+                      [&](const zk::WatchEvent& event) {
+                          seen = event.path;
+                          callback_thread = std::this_thread::get_id();
+                      })
+        .watch.detach();
     writer.create("/looped");
     auto deadline = std::chrono::steady_clock::now() + 30s;
     while (seen.empty()) {
@@ -437,7 +446,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     zk::set_log_callback(zk::LogLevel::off, nullptr);
-    std::printf("log callback: %d lines, a connection among them: %s\n", log_lines.load(), saw_connected ? "yes" : "no");
+    std::printf("log callback: %d lines, a connection among them: %s\n", log_lines.load(),
+                saw_connected ? "yes" : "no");
     EXPECT(log_lines > 0 && saw_connected);
     std::printf("cpp_recipes: all steps passed\n");
     return 0;

@@ -32,12 +32,12 @@
 #include <string>
 #include <unistd.h>
 
-#define EXPECT(condition)                                                                   \
-    do {                                                                                    \
-        if (!(condition)) {                                                                 \
-            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);   \
-            std::exit(1);                                                                   \
-        }                                                                                   \
+#define EXPECT(condition)                                                                                              \
+    do {                                                                                                               \
+        if (!(condition)) {                                                                                            \
+            std::fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #condition);                              \
+            std::exit(1);                                                                                              \
+        }                                                                                                              \
     } while (0)
 
 using namespace std::chrono_literals;
@@ -211,11 +211,10 @@ static void run(const std::string& connect_string) {
     std::printf("\n4. a persistent recursive watch owned by a zk::Watch\n");
     writer.create("/tree");
     {
-        zk::Watch tree = zk.add_watch("/tree", zk::WatchMode::persistent_recursive,
-                                      [t = events.token()](const zk::WatchEvent& event) {
-                                          events.record("tree: " + std::string(zk::to_string(event.type)) + " " +
-                                                        event.path);
-                                      });
+        zk::Watch tree = zk.add_watch(
+            "/tree", zk::WatchMode::persistent_recursive, [t = events.token()](const zk::WatchEvent& event) {
+                events.record("tree: " + std::string(zk::to_string(event.type)) + " " + event.path);
+            });
         writer.create("/tree/a", "1");
         events.expect("tree: CREATED /tree/a");
         writer.set("/tree/a", "2");
@@ -265,12 +264,12 @@ static void run(const std::string& connect_string) {
     std::printf("\n6. an exception thrown by a watcher\n");
     zk::set_callback_exception_handler(&on_callback_exception);
     zk.exists_watch("/boom", [t = events.token()](const zk::WatchEvent&) {
-        throw std::runtime_error("a watcher failed");
-    }).watch.detach();
+          throw std::runtime_error("a watcher failed");
+      }).watch.detach();
     writer.create("/boom");
     events.expect("handler caught: a watcher failed");
     zk::set_callback_exception_handler(nullptr); // back to the default (prints to stderr)
-    EXPECT(zk.exists("/boom")); // the client goes on
+    EXPECT(zk.exists("/boom"));                  // the client goes on
     events.expect_all_destroyed();
 
     writer.remove_recursive("/");

@@ -84,36 +84,36 @@ enum class KeeperState : std::int32_t {
 
 /** What happened to a watched node (`zk_event_type`). */
 enum class EventType : std::int32_t {
-    session = ZK_EVENT_SESSION, ///< The session ended (expired or stopped): the watch is gone.
-    created = ZK_EVENT_CREATED, ///< The node was created.
-    deleted = ZK_EVENT_DELETED, ///< The node was deleted.
-    changed = ZK_EVENT_CHANGED, ///< The node's data changed.
-    child = ZK_EVENT_CHILD,     ///< The node's children changed.
-    data_watch_removed = ZK_EVENT_DATA_WATCH_REMOVED,             ///< Server notice.
-    child_watch_removed = ZK_EVENT_CHILD_WATCH_REMOVED,           ///< Server notice.
+    session = ZK_EVENT_SESSION,                         ///< The session ended (expired or stopped): the watch is gone.
+    created = ZK_EVENT_CREATED,                         ///< The node was created.
+    deleted = ZK_EVENT_DELETED,                         ///< The node was deleted.
+    changed = ZK_EVENT_CHANGED,                         ///< The node's data changed.
+    child = ZK_EVENT_CHILD,                             ///< The node's children changed.
+    data_watch_removed = ZK_EVENT_DATA_WATCH_REMOVED,   ///< Server notice.
+    child_watch_removed = ZK_EVENT_CHILD_WATCH_REMOVED, ///< Server notice.
     persistent_watch_removed = ZK_EVENT_PERSISTENT_WATCH_REMOVED, ///< Server notice.
 };
 
 /** How a node is created (`zk_create_mode`). */
 enum class CreateMode : std::int32_t {
-    persistent = ZK_PERSISTENT,                       ///< Lives until deleted.
-    ephemeral = ZK_EPHEMERAL,                         ///< Deleted when its session ends.
-    persistent_sequential = ZK_PERSISTENT_SEQUENTIAL, ///< Persistent, with a sequence number.
-    ephemeral_sequential = ZK_EPHEMERAL_SEQUENTIAL,   ///< Ephemeral, with a sequence number.
-    container = ZK_CONTAINER,                         ///< Deleted some time after its last child.
-    persistent_with_ttl = ZK_PERSISTENT_WITH_TTL,     ///< Deleted after its TTL without change.
+    persistent = ZK_PERSISTENT,                                         ///< Lives until deleted.
+    ephemeral = ZK_EPHEMERAL,                                           ///< Deleted when its session ends.
+    persistent_sequential = ZK_PERSISTENT_SEQUENTIAL,                   ///< Persistent, with a sequence number.
+    ephemeral_sequential = ZK_EPHEMERAL_SEQUENTIAL,                     ///< Ephemeral, with a sequence number.
+    container = ZK_CONTAINER,                                           ///< Deleted some time after its last child.
+    persistent_with_ttl = ZK_PERSISTENT_WITH_TTL,                       ///< Deleted after its TTL without change.
     persistent_sequential_with_ttl = ZK_PERSISTENT_SEQUENTIAL_WITH_TTL, ///< Both of the above.
 };
 
 /** ACL permission bits (`zk_perm`); combine them with `|`. */
 enum class Perm : std::int32_t {
-    none = 0,                  ///< No permission.
-    read = ZK_PERM_READ,       ///< Read the data, list the children.
-    write = ZK_PERM_WRITE,     ///< Set the data.
-    create = ZK_PERM_CREATE,   ///< Create children.
-    remove = ZK_PERM_DELETE,   ///< Delete children (ZooKeeper's DELETE).
-    admin = ZK_PERM_ADMIN,     ///< Set the ACL.
-    all = ZK_PERM_ALL,         ///< All of the above.
+    none = 0,                ///< No permission.
+    read = ZK_PERM_READ,     ///< Read the data, list the children.
+    write = ZK_PERM_WRITE,   ///< Set the data.
+    create = ZK_PERM_CREATE, ///< Create children.
+    remove = ZK_PERM_DELETE, ///< Delete children (ZooKeeper's DELETE).
+    admin = ZK_PERM_ADMIN,   ///< Set the ACL.
+    all = ZK_PERM_ALL,       ///< All of the above.
 };
 
 /** The union of two permission sets. */
@@ -202,9 +202,7 @@ inline const char* to_string(KeeperState state) noexcept {
     return zk_keeper_state_str(static_cast<std::int32_t>(state));
 }
 /** The name of an event type (`"CREATED"`, ...); static. */
-inline const char* to_string(EventType type) noexcept {
-    return zk_event_type_str(static_cast<std::int32_t>(type));
-}
+inline const char* to_string(EventType type) noexcept { return zk_event_type_str(static_cast<std::int32_t>(type)); }
 /** The name of a partition state (`"ACQUIRED"`, ...); static. */
 inline const char* to_string(PartitionState state) noexcept {
     return zk_partition_state_str(static_cast<std::int32_t>(state));
@@ -225,56 +223,56 @@ inline constexpr std::int32_t any_version = -1;
  * -1000 and below. The values never change.
  */
 enum class Errc : std::int32_t {
-    ok = ZK_OK,                                               ///< Success.
-    system_error = ZK_ESYSTEMERROR,                           ///< A server-side system error.
-    runtime_inconsistency = ZK_ERUNTIMEINCONSISTENCY,         ///< Rolled back (transactions).
-    data_inconsistency = ZK_EDATAINCONSISTENCY,               ///< Server data inconsistent.
-    connection_loss = ZK_ECONNECTIONLOSS,                     ///< MAY OR MAY NOT have happened.
-    marshalling_error = ZK_EMARSHALLINGERROR,                 ///< Encoding or decoding failed.
-    unimplemented = ZK_EUNIMPLEMENTED,                        ///< Not implemented.
-    operation_timeout = ZK_EOPERATIONTIMEOUT,                 ///< Timed out on the server.
-    bad_arguments = ZK_EBADARGUMENTS,                         ///< The server refused an argument.
-    unknown_session = ZK_EUNKNOWNSESSION,                     ///< Unknown session.
-    new_config_no_quorum = ZK_ENEWCONFIGNOQUORUM,             ///< Reconfiguration without quorum.
-    reconfig_in_progress = ZK_ERECONFIGINPROGRESS,            ///< Reconfiguration in progress.
-    api_error = ZK_EAPIERROR,                                 ///< A generic API error.
-    no_node = ZK_ENONODE,                                     ///< The node does not exist.
-    no_auth = ZK_ENOAUTH,                                     ///< Not authorized by the ACL.
-    bad_version = ZK_EBADVERSION,                             ///< Another version of the node.
-    no_children_for_ephemerals = ZK_ENOCHILDRENFOREPHEMERALS, ///< Ephemerals have no children.
-    node_exists = ZK_ENODEEXISTS,                             ///< The node already exists.
-    not_empty = ZK_ENOTEMPTY,                                 ///< The node has children.
-    session_expired = ZK_ESESSIONEXPIRED,                     ///< The session expired.
-    invalid_callback = ZK_EINVALIDCALLBACK,                   ///< Invalid callback.
-    invalid_acl = ZK_EINVALIDACL,                             ///< Invalid ACL.
-    auth_failed = ZK_EAUTHFAILED,                             ///< Authentication failed.
-    closing = ZK_ECLOSING,                                    ///< The client is closing.
-    nothing = ZK_ENOTHING,                                    ///< Nothing to process.
-    session_moved = ZK_ESESSIONMOVED,                         ///< Session moved to another server.
-    not_read_only = ZK_ENOTREADONLY,                          ///< A write to a read-only server.
-    ephemeral_on_local_session = ZK_EEPHEMERALONLOCALSESSION, ///< Ephemeral on a local session.
-    no_watcher = ZK_ENOWATCHER,                               ///< No such watch.
-    request_timeout = ZK_EREQUESTTIMEOUT,                     ///< Request timed out.
-    reconfig_disabled = ZK_ERECONFIGDISABLED,                 ///< Reconfiguration disabled.
+    ok = ZK_OK,                                                          ///< Success.
+    system_error = ZK_ESYSTEMERROR,                                      ///< A server-side system error.
+    runtime_inconsistency = ZK_ERUNTIMEINCONSISTENCY,                    ///< Rolled back (transactions).
+    data_inconsistency = ZK_EDATAINCONSISTENCY,                          ///< Server data inconsistent.
+    connection_loss = ZK_ECONNECTIONLOSS,                                ///< MAY OR MAY NOT have happened.
+    marshalling_error = ZK_EMARSHALLINGERROR,                            ///< Encoding or decoding failed.
+    unimplemented = ZK_EUNIMPLEMENTED,                                   ///< Not implemented.
+    operation_timeout = ZK_EOPERATIONTIMEOUT,                            ///< Timed out on the server.
+    bad_arguments = ZK_EBADARGUMENTS,                                    ///< The server refused an argument.
+    unknown_session = ZK_EUNKNOWNSESSION,                                ///< Unknown session.
+    new_config_no_quorum = ZK_ENEWCONFIGNOQUORUM,                        ///< Reconfiguration without quorum.
+    reconfig_in_progress = ZK_ERECONFIGINPROGRESS,                       ///< Reconfiguration in progress.
+    api_error = ZK_EAPIERROR,                                            ///< A generic API error.
+    no_node = ZK_ENONODE,                                                ///< The node does not exist.
+    no_auth = ZK_ENOAUTH,                                                ///< Not authorized by the ACL.
+    bad_version = ZK_EBADVERSION,                                        ///< Another version of the node.
+    no_children_for_ephemerals = ZK_ENOCHILDRENFOREPHEMERALS,            ///< Ephemerals have no children.
+    node_exists = ZK_ENODEEXISTS,                                        ///< The node already exists.
+    not_empty = ZK_ENOTEMPTY,                                            ///< The node has children.
+    session_expired = ZK_ESESSIONEXPIRED,                                ///< The session expired.
+    invalid_callback = ZK_EINVALIDCALLBACK,                              ///< Invalid callback.
+    invalid_acl = ZK_EINVALIDACL,                                        ///< Invalid ACL.
+    auth_failed = ZK_EAUTHFAILED,                                        ///< Authentication failed.
+    closing = ZK_ECLOSING,                                               ///< The client is closing.
+    nothing = ZK_ENOTHING,                                               ///< Nothing to process.
+    session_moved = ZK_ESESSIONMOVED,                                    ///< Session moved to another server.
+    not_read_only = ZK_ENOTREADONLY,                                     ///< A write to a read-only server.
+    ephemeral_on_local_session = ZK_EEPHEMERALONLOCALSESSION,            ///< Ephemeral on a local session.
+    no_watcher = ZK_ENOWATCHER,                                          ///< No such watch.
+    request_timeout = ZK_EREQUESTTIMEOUT,                                ///< Request timed out.
+    reconfig_disabled = ZK_ERECONFIGDISABLED,                            ///< Reconfiguration disabled.
     session_closed_require_sasl_auth = ZK_ESESSIONCLOSEDREQUIRESASLAUTH, ///< SASL required.
-    quota_exceeded = ZK_EQUOTAEXCEEDED,                       ///< A quota was exceeded.
-    throttled = ZK_ETHROTTLED,                                ///< The server is throttling.
-    invalid_argument = ZK_EINVAL,                             ///< Bad argument; nothing was sent.
-    bad_path = ZK_EBADPATH,                                   ///< Bad path; nothing was sent.
-    too_large = ZK_ETOOLARGE,                                 ///< Over 1 MiB; nothing was sent.
-    reply_too_large = ZK_EREPLYTOOLARGE,                      ///< Reply over the limit (applied).
-    timeout = ZK_ETIMEOUT,                                    ///< A wait ran out of time.
-    closed = ZK_ECLOSED,                                      ///< Stopped, or cancelled.
-    panic = ZK_EPANIC,                                        ///< A bug in zkclient.
-    force_retry = ZK_EFORCERETRY,                             ///< Asks Client::retry() to retry.
-    forked = ZK_EFORKED,                                      ///< A client of the parent process.
-    runtime = ZK_ERUNTIME,                                    ///< Network threads not started.
-    tls = ZK_ETLS,                                            ///< Another TLS failure.
-    tls_unknown_ca = ZK_ETLSUNKNOWNCA,                        ///< Server certificate: unknown CA.
-    tls_hostname = ZK_ETLSHOSTNAME,                           ///< Server certificate: wrong name.
-    tls_expired = ZK_ETLSEXPIRED,                             ///< Server certificate expired.
-    tls_client_cert = ZK_ETLSCLIENTCERT,                      ///< Client certificate missing/refused.
-    not_tls = ZK_ENOTTLS,                                     ///< The port does not speak TLS.
+    quota_exceeded = ZK_EQUOTAEXCEEDED,                                  ///< A quota was exceeded.
+    throttled = ZK_ETHROTTLED,                                           ///< The server is throttling.
+    invalid_argument = ZK_EINVAL,                                        ///< Bad argument; nothing was sent.
+    bad_path = ZK_EBADPATH,                                              ///< Bad path; nothing was sent.
+    too_large = ZK_ETOOLARGE,                                            ///< Over 1 MiB; nothing was sent.
+    reply_too_large = ZK_EREPLYTOOLARGE,                                 ///< Reply over the limit (applied).
+    timeout = ZK_ETIMEOUT,                                               ///< A wait ran out of time.
+    closed = ZK_ECLOSED,                                                 ///< Stopped, or cancelled.
+    panic = ZK_EPANIC,                                                   ///< A bug in zkclient.
+    force_retry = ZK_EFORCERETRY,                                        ///< Asks Client::retry() to retry.
+    forked = ZK_EFORKED,                                                 ///< A client of the parent process.
+    runtime = ZK_ERUNTIME,                                               ///< Network threads not started.
+    tls = ZK_ETLS,                                                       ///< Another TLS failure.
+    tls_unknown_ca = ZK_ETLSUNKNOWNCA,                                   ///< Server certificate: unknown CA.
+    tls_hostname = ZK_ETLSHOSTNAME,                                      ///< Server certificate: wrong name.
+    tls_expired = ZK_ETLSEXPIRED,                                        ///< Server certificate expired.
+    tls_client_cert = ZK_ETLSCLIENTCERT,                                 ///< Client certificate missing/refused.
+    not_tls = ZK_ENOTTLS,                                                ///< The port does not speak TLS.
 };
 
 } // namespace zk
@@ -348,8 +346,7 @@ public:
     /** An error with `code` and the detail message `detail` (zk::last_error_message()). */
     Error(std::error_code code, const std::string& detail)
         : std::system_error(code, detail),
-          what_(std::make_shared<const std::string>(
-              detail.empty() ? code.message() : code.message() + ": " + detail)),
+          what_(std::make_shared<const std::string>(detail.empty() ? code.message() : code.message() + ": " + detail)),
           detail_(std::make_shared<const std::string>(detail)) {}
     /** An error with `code` and the detail message `detail`. */
     Error(Errc code, const std::string& detail) : Error(make_error_code(code), detail) {}
@@ -421,9 +418,7 @@ void guarded(F&& body) noexcept {
 #endif
 }
 
-inline std::error_code code_of(zk_error rc) noexcept {
-    return std::error_code(static_cast<int>(rc), category());
-}
+inline std::error_code code_of(zk_error rc) noexcept { return std::error_code(static_cast<int>(rc), category()); }
 
 // True when `rc` is a failure, which then goes to `ec`; zk_last_error_message() explains it.
 inline bool failed(zk_error rc, std::error_code& ec) noexcept {
@@ -483,8 +478,7 @@ public:
     /** A std::string, borrowed. */
     CStr(const std::string& text) : text_(text.c_str()), has_nul_(text.find('\0') != std::string::npos) {}
     /** A std::string_view, copied to add the NUL. */
-    CStr(std::string_view text)
-        : owned_(text), owns_(true), has_nul_(text.find('\0') != std::string_view::npos) {}
+    CStr(std::string_view text) : owned_(text), owns_(true), has_nul_(text.find('\0') != std::string_view::npos) {}
 
     /** The NUL-terminated string. */
     const char* c_str() const noexcept { return owns_ ? owned_.c_str() : text_; }
@@ -550,8 +544,8 @@ using ClientStats = ::zk_stats;
 namespace detail {
 
 template <class Buffer>
-constexpr bool is_byte_buffer_v = sizeof(typename Buffer::value_type) == 1 &&
-                                  std::is_trivially_copyable_v<typename Buffer::value_type>;
+constexpr bool is_byte_buffer_v =
+    sizeof(typename Buffer::value_type) == 1 && std::is_trivially_copyable_v<typename Buffer::value_type>;
 
 // `len` bytes into a std::string or a std::vector of a byte type.
 template <class Buffer>
@@ -588,8 +582,7 @@ inline std::int64_t timeout_ms(std::chrono::milliseconds timeout) noexcept {
 }
 
 // Milliseconds for the C API's uint32_t parameters: out of range is refused here.
-inline bool to_u32_ms(std::chrono::milliseconds value, std::uint32_t& out, const char* message,
-                      std::error_code& ec) {
+inline bool to_u32_ms(std::chrono::milliseconds value, std::uint32_t& out, const char* message, std::error_code& ec) {
     if (value.count() < 0 || value.count() > static_cast<std::chrono::milliseconds::rep>(UINT32_MAX)) {
         fail_here(ec, Errc::invalid_argument, message);
         return false;
@@ -653,8 +646,7 @@ class Owner {
 public:
     Owner() noexcept = default;
     Owner(std::shared_ptr<zk_client> client, T* handle) noexcept : client_(std::move(client)), handle_(handle) {}
-    Owner(Owner&& other) noexcept
-        : client_(std::move(other.client_)), handle_(std::exchange(other.handle_, nullptr)) {}
+    Owner(Owner&& other) noexcept : client_(std::move(other.client_)), handle_(std::exchange(other.handle_, nullptr)) {}
     Owner& operator=(Owner&& other) noexcept {
         if (this != &other) {
             reset();
@@ -872,28 +864,28 @@ private:
 
 /** A watch event, given to a Watcher (and to DataWatch / ChildrenWatch callbacks). */
 struct WatchEvent {
-    EventType type = EventType::session;                 ///< What happened.
+    EventType type = EventType::session;                  ///< What happened.
     KeeperState keeper_state = KeeperState::disconnected; ///< The connection's state then.
-    std::string path;                                    ///< The watched node (without the chroot).
+    std::string path;                                     ///< The watched node (without the chroot).
 };
 
 /** One event of a TreeCache. */
 struct TreeEvent {
     TreeEventType type = TreeEventType::initialized; ///< What happened.
-    std::string path;           ///< The node, for node events and failures; empty otherwise.
-    std::string data;           ///< The node's data, for node events.
-    std::optional<Stat> stat;   ///< The node's stat, for node events.
-    std::error_code error;      ///< Why, for TreeEventType::node_failed.
+    std::string path;                                ///< The node, for node events and failures; empty otherwise.
+    std::string data;                                ///< The node's data, for node events.
+    std::optional<Stat> stat;                        ///< The node's stat, for node events.
+    std::error_code error;                           ///< Why, for TreeEventType::node_failed.
 };
 
 /** What one operation of a committed transaction did. */
 struct OpResult {
-    OpType type = OpType::error;        ///< The operation, or OpType::error.
-    std::error_code error;              ///< Its error (Errc::runtime_inconsistency: rolled back).
-    std::string path;                   ///< Create: the created path.
-    Stat stat{};                        ///< Set, get, create: the node's stat (or zeros).
-    std::string data;                   ///< Get: the data.
-    std::vector<std::string> children;  ///< Get children: the names.
+    OpType type = OpType::error;       ///< The operation, or OpType::error.
+    std::error_code error;             ///< Its error (Errc::runtime_inconsistency: rolled back).
+    std::string path;                  ///< Create: the created path.
+    Stat stat{};                       ///< Set, get, create: the node's stat (or zeros).
+    std::string data;                  ///< Get: the data.
+    std::vector<std::string> children; ///< Get children: the names.
 };
 
 /**
@@ -954,9 +946,9 @@ using Node = BasicNode<std::string>;
 
 /** A session, to resume it elsewhere (Options::session()). The password is a secret. */
 struct SessionInfo {
-    std::int64_t id = 0;                      ///< The session id (0 before the first session).
-    std::array<std::uint8_t, 16> password{};  ///< The session password.
-    std::chrono::milliseconds timeout{0};     ///< The timeout the server granted.
+    std::int64_t id = 0;                     ///< The session id (0 before the first session).
+    std::array<std::uint8_t, 16> password{}; ///< The session password.
+    std::chrono::milliseconds timeout{0};    ///< The timeout the server granted.
 };
 
 /** A server's version (Client::server_version()). */
@@ -1045,7 +1037,8 @@ public:
     /** As client_cert_pem(BytesView, BytesView). */
     TlsOptions& client_cert_pem(BytesView cert, BytesView key, std::error_code& ec) {
         ec.clear();
-        detail::failed(zk_tls_options_set_client_cert_pem(handle(), cert.data(), cert.size(), key.data(), key.size()), ec);
+        detail::failed(zk_tls_options_set_client_cert_pem(handle(), cert.data(), cert.size(), key.data(), key.size()),
+                       ec);
         return *this;
     }
     /** Whether each server's certificate must be valid for its name (default true). */
@@ -1114,7 +1107,8 @@ public:
         if (detail::bad_text(username, "the user name has a NUL byte inside", ec)) {
             return options;
         }
-        options.handle_ = Handle(nullptr, zk_sasl_options_new_digest(username.c_str(), password.data(), password.size()));
+        options.handle_ =
+            Handle(nullptr, zk_sasl_options_new_digest(username.c_str(), password.data(), password.size()));
         if (options.handle() == nullptr) {
             detail::failed_without_code(Errc::invalid_argument, ec);
         }
@@ -1160,7 +1154,9 @@ public:
         return set(&zk_sasl_options_set_principal, std::move(principal), ec);
     }
     /** As keytab(CStr). */
-    SaslOptions& keytab(CStr path, std::error_code& ec) { return set(&zk_sasl_options_set_keytab, std::move(path), ec); }
+    SaslOptions& keytab(CStr path, std::error_code& ec) {
+        return set(&zk_sasl_options_set_keytab, std::move(path), ec);
+    }
     /** As credential_cache(CStr). */
     SaslOptions& credential_cache(CStr cache, std::error_code& ec) {
         return set(&zk_sasl_options_set_credential_cache, std::move(cache), ec);
@@ -1247,7 +1243,8 @@ public:
     /** As session(const SessionInfo&). */
     Options& session(const SessionInfo& session, std::error_code& ec) {
         ec.clear();
-        detail::failed(zk_options_set_session(handle(), session.id, session.password.data(), session.password.size()), ec);
+        detail::failed(zk_options_set_session(handle(), session.id, session.password.data(), session.password.size()),
+                       ec);
         return *this;
     }
     /** Whether a read-only server is acceptable (default false). */
@@ -1408,9 +1405,7 @@ enum class ListenerId : std::uint64_t {};
 
 namespace detail {
 
-inline std::error_code result_code(zk_error rc) noexcept {
-    return rc == ZK_OK ? std::error_code() : code_of(rc);
-}
+inline std::error_code result_code(zk_error rc) noexcept { return rc == ZK_OK ? std::error_code() : code_of(rc); }
 
 inline WatchEvent to_event(const zk_watch_event* event) {
     WatchEvent out;
@@ -1444,9 +1439,7 @@ inline void create_trampoline(zk_error rc, const char* path, const zk_stat* stat
 
 inline void exists_trampoline(zk_error rc, const zk_stat* stat, void* user_data) noexcept {
     std::unique_ptr<ExistsCompletion> fn(static_cast<ExistsCompletion*>(user_data));
-    guarded([&] {
-        (*fn)(result_code(rc), stat != nullptr ? std::optional<Stat>(*stat) : std::optional<Stat>());
-    });
+    guarded([&] { (*fn)(result_code(rc), stat != nullptr ? std::optional<Stat>(*stat) : std::optional<Stat>()); });
 }
 
 inline void stat_trampoline(zk_error rc, const zk_stat* stat, void* user_data) noexcept {
@@ -1457,9 +1450,7 @@ inline void stat_trampoline(zk_error rc, const zk_stat* stat, void* user_data) n
 inline void data_trampoline(zk_error rc, const std::uint8_t* data, std::size_t len, const zk_stat* stat,
                             void* user_data) noexcept {
     std::unique_ptr<DataCompletion> fn(static_cast<DataCompletion*>(user_data));
-    guarded([&] {
-        (*fn)(result_code(rc), BytesView(data, len).view(), stat != nullptr ? *stat : Stat{});
-    });
+    guarded([&] { (*fn)(result_code(rc), BytesView(data, len).view(), stat != nullptr ? *stat : Stat{}); });
 }
 
 inline void children_trampoline(zk_error rc, const zk_string_list* children, const zk_stat* stat,
@@ -1601,7 +1592,10 @@ class Client {
 public:
     /** No client (every call fails with Errc::invalid_argument). */
     Client() noexcept = default;
-    /** A client for `connect_string` (`"host1:2181,host2:2181/optional/chroot"`) with the default options; not connected yet (start()). */
+    /**
+     * A client for `connect_string` (`"host1:2181,host2:2181/optional/chroot"`) with the
+     * default options; nothing connects until start().
+     */
     explicit Client(CStr connect_string) {
         std::error_code ec;
         init(connect_string, nullptr, ec);
@@ -1754,8 +1748,8 @@ public:
         ec.clear();
         StateListener* fn = detail::new_function(std::move(listener));
         std::uint64_t id = 0;
-        detail::failed(zk_client_add_listener(handle(), fn != nullptr ? &detail::state_listener_trampoline : nullptr, fn,
-                                              &detail::delete_function<StateListener>, &id),
+        detail::failed(zk_client_add_listener(handle(), fn != nullptr ? &detail::state_listener_trampoline : nullptr,
+                                              fn, &detail::delete_function<StateListener>, &id),
                        ec);
         return static_cast<ListenerId>(id);
     }
@@ -1834,8 +1828,9 @@ public:
         detail::CCreateOptions c_options;
         detail::StringGuard created;
         if (!detail::bad_path(path, ec) && c_options.fill(options, ec)) {
-            detail::failed(zk_create(handle(), path.c_str(), data.data(), data.size(), &c_options.raw, &created.value, nullptr),
-                           ec);
+            detail::failed(
+                zk_create(handle(), path.c_str(), data.data(), data.size(), &c_options.raw, &created.value, nullptr),
+                ec);
         }
         return created.str();
     }
@@ -1864,7 +1859,8 @@ public:
         ec.clear();
         bool found = false;
         Stat stat{};
-        if (detail::bad_path(path, ec) || detail::failed(zk_exists(handle(), path.c_str(), &found, &stat), ec) || !found) {
+        if (detail::bad_path(path, ec) || detail::failed(zk_exists(handle(), path.c_str(), &found, &stat), ec) ||
+            !found) {
             return std::nullopt;
         }
         return stat;
@@ -1883,7 +1879,8 @@ public:
         ec.clear();
         BasicNode<Buffer> out;
         detail::BufferGuard data;
-        if (!detail::bad_path(path, ec) && !detail::failed(zk_get(handle(), path.c_str(), &data.value, &out.stat), ec)) {
+        if (!detail::bad_path(path, ec) &&
+            !detail::failed(zk_get(handle(), path.c_str(), &data.value, &out.stat), ec)) {
             out.data = detail::make_buffer<Buffer>(data.value.data, data.value.len);
         }
         return out;
@@ -1899,7 +1896,8 @@ public:
     std::vector<std::string> get_children(CStr path, std::error_code& ec) {
         ec.clear();
         detail::StringListGuard children;
-        if (detail::bad_path(path, ec) || detail::failed(zk_get_children(handle(), path.c_str(), &children.value, nullptr), ec)) {
+        if (detail::bad_path(path, ec) ||
+            detail::failed(zk_get_children(handle(), path.c_str(), &children.value, nullptr), ec)) {
             return {};
         }
         return detail::to_strings(&children.value);
@@ -1931,7 +1929,9 @@ public:
     /** As remove(), any version, reporting failures in `ec`. */
     void remove(CStr path, std::error_code& ec) { remove(std::move(path), any_version, ec); }
     /** As remove(), reporting failures in `ec`. */
-    void remove(CStr path, std::int32_t version, std::error_code& ec) { remove_node(std::move(path), version, false, ec); }
+    void remove(CStr path, std::int32_t version, std::error_code& ec) {
+        remove_node(std::move(path), version, false, ec);
+    }
     /** Deletes the node and everything under it. */
     void remove_recursive(CStr path, std::int32_t version = any_version) {
         std::error_code ec;
@@ -1972,7 +1972,8 @@ public:
             zk_acl_list value{nullptr, 0};
             ~Guard() { zk_acl_list_free(&value); }
         } acl;
-        if (detail::bad_path(path, ec) || detail::failed(zk_get_acl(handle(), path.c_str(), &acl.value, &out.stat), ec)) {
+        if (detail::bad_path(path, ec) ||
+            detail::failed(zk_get_acl(handle(), path.c_str(), &acl.value, &out.stat), ec)) {
             return out;
         }
         for (std::size_t i = 0; i < acl.value.count; i++) {
@@ -2017,7 +2018,8 @@ public:
     std::vector<std::string> get_ephemerals(CStr prefix, std::error_code& ec) {
         ec.clear();
         detail::StringListGuard list;
-        if (detail::bad_path(prefix, ec) || detail::failed(zk_get_ephemerals(handle(), prefix.c_str(), &list.value), ec)) {
+        if (detail::bad_path(prefix, ec) ||
+            detail::failed(zk_get_ephemerals(handle(), prefix.c_str(), &list.value), ec)) {
             return {};
         }
         return detail::to_strings(&list.value);
@@ -2089,7 +2091,8 @@ public:
         bool found = false;
         Stat stat{};
         std::uint64_t id = 0;
-        if (!detail::failed(zk_exists_watch(handle(), path.c_str(), fn != nullptr ? &detail::watcher_trampoline : nullptr, fn,
+        if (!detail::failed(zk_exists_watch(handle(), path.c_str(),
+                                            fn != nullptr ? &detail::watcher_trampoline : nullptr, fn,
                                             &detail::delete_function<Watcher>, &found, &stat, &id),
                             ec)) {
             if (found) {
@@ -2118,8 +2121,8 @@ public:
         Watcher* fn = detail::new_function(std::move(watcher));
         detail::BufferGuard data;
         std::uint64_t id = 0;
-        if (!detail::failed(zk_get_watch(handle(), path.c_str(), fn != nullptr ? &detail::watcher_trampoline : nullptr, fn,
-                                         &detail::delete_function<Watcher>, &data.value, &out.stat, &id),
+        if (!detail::failed(zk_get_watch(handle(), path.c_str(), fn != nullptr ? &detail::watcher_trampoline : nullptr,
+                                         fn, &detail::delete_function<Watcher>, &data.value, &out.stat, &id),
                             ec)) {
             out.watch = Watch(handle_, id);
             out.data = detail::make_buffer<Buffer>(data.value.data, data.value.len);
@@ -2143,8 +2146,9 @@ public:
         Watcher* fn = detail::new_function(std::move(watcher));
         detail::StringListGuard children;
         std::uint64_t id = 0;
-        if (!detail::failed(zk_get_children_watch(handle(), path.c_str(), fn != nullptr ? &detail::watcher_trampoline : nullptr,
-                                                  fn, &detail::delete_function<Watcher>, &children.value, &out.stat, &id),
+        if (!detail::failed(zk_get_children_watch(handle(), path.c_str(),
+                                                  fn != nullptr ? &detail::watcher_trampoline : nullptr, fn,
+                                                  &detail::delete_function<Watcher>, &children.value, &out.stat, &id),
                             ec)) {
             out.watch = Watch(handle_, id);
             out.children = detail::to_strings(&children.value);
@@ -2220,12 +2224,12 @@ public:
         if (detail::bad_path(path, ec) || !c_options.fill(options, ec)) {
             return;
         }
-        detail::submit_async(std::move(completion), &detail::create_trampoline,
-                             [&](zk_create_completion fn, void* user_data) {
-                                 return zk_create_async(handle(), path.c_str(), data.data(), data.size(), &c_options.raw, fn,
-                                                        user_data);
-                             },
-                             ec);
+        detail::submit_async(
+            std::move(completion), &detail::create_trampoline,
+            [&](zk_create_completion fn, void* user_data) {
+                return zk_create_async(handle(), path.c_str(), data.data(), data.size(), &c_options.raw, fn, user_data);
+            },
+            ec);
     }
     /** Submits an exists check. */
     void exists_async(CStr path, ExistsCompletion completion) {
@@ -2237,11 +2241,12 @@ public:
     void exists_async(CStr path, ExistsCompletion completion, std::error_code& ec) {
         ec.clear();
         if (!detail::bad_path(path, ec)) {
-            detail::submit_async(std::move(completion), &detail::exists_trampoline,
-                                 [&](zk_stat_completion fn, void* user_data) {
-                                     return zk_exists_async(handle(), path.c_str(), fn, user_data);
-                                 },
-                                 ec);
+            detail::submit_async(
+                std::move(completion), &detail::exists_trampoline,
+                [&](zk_stat_completion fn, void* user_data) {
+                    return zk_exists_async(handle(), path.c_str(), fn, user_data);
+                },
+                ec);
         }
     }
     /** Submits a read of the data and stat. */
@@ -2254,11 +2259,12 @@ public:
     void get_async(CStr path, DataCompletion completion, std::error_code& ec) {
         ec.clear();
         if (!detail::bad_path(path, ec)) {
-            detail::submit_async(std::move(completion), &detail::data_trampoline,
-                                 [&](zk_data_completion fn, void* user_data) {
-                                     return zk_get_async(handle(), path.c_str(), fn, user_data);
-                                 },
-                                 ec);
+            detail::submit_async(
+                std::move(completion), &detail::data_trampoline,
+                [&](zk_data_completion fn, void* user_data) {
+                    return zk_get_async(handle(), path.c_str(), fn, user_data);
+                },
+                ec);
         }
     }
     /** Submits a listing of the children. */
@@ -2271,11 +2277,12 @@ public:
     void get_children_async(CStr path, ChildrenCompletion completion, std::error_code& ec) {
         ec.clear();
         if (!detail::bad_path(path, ec)) {
-            detail::submit_async(std::move(completion), &detail::children_trampoline,
-                                 [&](zk_children_completion fn, void* user_data) {
-                                     return zk_get_children_async(handle(), path.c_str(), fn, user_data);
-                                 },
-                                 ec);
+            detail::submit_async(
+                std::move(completion), &detail::children_trampoline,
+                [&](zk_children_completion fn, void* user_data) {
+                    return zk_get_children_async(handle(), path.c_str(), fn, user_data);
+                },
+                ec);
         }
     }
     /** Submits a write of `data` if the version is `version`. */
@@ -2292,12 +2299,12 @@ public:
     void set_async(CStr path, BytesView data, std::int32_t version, StatCompletion completion, std::error_code& ec) {
         ec.clear();
         if (!detail::bad_path(path, ec)) {
-            detail::submit_async(std::move(completion), &detail::stat_trampoline,
-                                 [&](zk_stat_completion fn, void* user_data) {
-                                     return zk_set_async(handle(), path.c_str(), data.data(), data.size(), version, fn,
-                                                         user_data);
-                                 },
-                                 ec);
+            detail::submit_async(
+                std::move(completion), &detail::stat_trampoline,
+                [&](zk_stat_completion fn, void* user_data) {
+                    return zk_set_async(handle(), path.c_str(), data.data(), data.size(), version, fn, user_data);
+                },
+                ec);
         }
     }
     /** Submits a delete if the version is `version`. */
@@ -2314,11 +2321,12 @@ public:
     void remove_async(CStr path, std::int32_t version, VoidCompletion completion, std::error_code& ec) {
         ec.clear();
         if (!detail::bad_path(path, ec)) {
-            detail::submit_async(std::move(completion), &detail::void_trampoline,
-                                 [&](zk_void_completion fn, void* user_data) {
-                                     return zk_delete_async(handle(), path.c_str(), version, fn, user_data);
-                                 },
-                                 ec);
+            detail::submit_async(
+                std::move(completion), &detail::void_trampoline,
+                [&](zk_void_completion fn, void* user_data) {
+                    return zk_delete_async(handle(), path.c_str(), version, fn, user_data);
+                },
+                ec);
         }
     }
     /** Submits a sync. */
@@ -2331,11 +2339,12 @@ public:
     void sync_async(CStr path, VoidCompletion completion, std::error_code& ec) {
         ec.clear();
         if (!detail::bad_path(path, ec)) {
-            detail::submit_async(std::move(completion), &detail::void_trampoline,
-                                 [&](zk_void_completion fn, void* user_data) {
-                                     return zk_sync_async(handle(), path.c_str(), fn, user_data);
-                                 },
-                                 ec);
+            detail::submit_async(
+                std::move(completion), &detail::void_trampoline,
+                [&](zk_void_completion fn, void* user_data) {
+                    return zk_sync_async(handle(), path.c_str(), fn, user_data);
+                },
+                ec);
         }
     }
 
@@ -2383,7 +2392,8 @@ private:
             return;
         }
         zk_client* raw = nullptr;
-        if (!detail::failed(zk_client_new(connect_string.c_str(), options != nullptr ? options->handle() : nullptr, &raw), ec)) {
+        if (!detail::failed(
+                zk_client_new(connect_string.c_str(), options != nullptr ? options->handle() : nullptr, &raw), ec)) {
             handle_ = std::shared_ptr<zk_client>(raw, [](zk_client* client) {
                 detail::PreserveLastError keep;
                 zk_client_free(client);
@@ -2677,11 +2687,12 @@ public:
     /** As commit_async(), reporting failures in `ec`. */
     void commit_async(TransactionCompletion completion, std::error_code& ec) {
         ec.clear();
-        detail::submit_async(std::move(completion), &detail::transaction_trampoline,
-                             [&](zk_transaction_completion fn, void* user_data) {
-                                 return zk_transaction_commit_async(handle(), fn, user_data);
-                             },
-                             ec);
+        detail::submit_async(
+            std::move(completion), &detail::transaction_trampoline,
+            [&](zk_transaction_completion fn, void* user_data) {
+                return zk_transaction_commit_async(handle(), fn, user_data);
+            },
+            ec);
     }
     /** The C handle (owned by this object). */
     zk_transaction* handle() const noexcept { return handle_.get(); }
@@ -2935,8 +2946,8 @@ private:
             }
         } else {
             std::vector<const char*> patterns;
-            if (!detail::to_c_strings(options->extra_patterns(), patterns, "an extra lock pattern has a NUL byte inside",
-                                      ec)) {
+            if (!detail::to_c_strings(options->extra_patterns(), patterns,
+                                      "an extra lock pattern has a NUL byte inside", ec)) {
                 return;
             }
             zk_lock_options c_options{};
@@ -2947,9 +2958,10 @@ private:
             c_options.extra_patterns = patterns.empty() ? nullptr : patterns.data();
             c_options.extra_pattern_count = patterns.size();
             LockStateListener* fn = detail::new_function(std::move(on_state));
-            if (detail::failed(zk_lock_new_with_options(client.handle(), path.c_str(), identifier.data(), identifier.size(),
-                                                        &c_options, fn != nullptr ? &detail::lock_state_trampoline : nullptr,
-                                                        fn, &detail::delete_function<LockStateListener>, &raw),
+            if (detail::failed(zk_lock_new_with_options(client.handle(), path.c_str(), identifier.data(),
+                                                        identifier.size(), &c_options,
+                                                        fn != nullptr ? &detail::lock_state_trampoline : nullptr, fn,
+                                                        &detail::delete_function<LockStateListener>, &raw),
                                ec)) {
                 return;
             }
@@ -3092,9 +3104,9 @@ private:
         ec.clear();
         zk_semaphore* raw = nullptr;
         if (!detail::bad_path(path, ec) &&
-            !detail::failed(zk_semaphore_new(client.handle(), path.c_str(), identifier.data(), identifier.size(), max_leases,
-                                             &raw),
-                            ec)) {
+            !detail::failed(
+                zk_semaphore_new(client.handle(), path.c_str(), identifier.data(), identifier.size(), max_leases, &raw),
+                ec)) {
             handle_ = Handle(detail::ClientAccess::handle(client), raw);
         }
     }
@@ -3160,9 +3172,10 @@ private:
             return;
         }
         zk_counter* raw = nullptr;
-        zk_error rc = format == CounterFormat::int32   ? zk_counter_new_int32(client.handle(), path.c_str(), default_value, &raw)
-                      : format == CounterFormat::int64 ? zk_counter_new_int64(client.handle(), path.c_str(), default_value, &raw)
-                                                       : zk_counter_new(client.handle(), path.c_str(), default_value, &raw);
+        zk_error rc =
+            format == CounterFormat::int32   ? zk_counter_new_int32(client.handle(), path.c_str(), default_value, &raw)
+            : format == CounterFormat::int64 ? zk_counter_new_int64(client.handle(), path.c_str(), default_value, &raw)
+                                             : zk_counter_new(client.handle(), path.c_str(), default_value, &raw);
         if (!detail::failed(rc, ec)) {
             handle_ = Handle(detail::ClientAccess::handle(client), raw);
         }
@@ -3321,7 +3334,9 @@ public:
         detail::throw_if(ec);
     }
     /** As Party(Client&, CStr, BytesView), reporting failures in `ec`. */
-    Party(Client& client, CStr path, BytesView identifier, std::error_code& ec) { init(client, path, identifier, false, ec); }
+    Party(Client& client, CStr path, BytesView identifier, std::error_code& ec) {
+        init(client, path, identifier, false, ec);
+    }
     /** Joins (creates this member's ephemeral node); joining twice is fine. */
     void join() {
         std::error_code ec;
@@ -3390,8 +3405,9 @@ protected:
         if (detail::bad_path(path, ec)) {
             return;
         }
-        zk_error rc = shallow ? zk_shallow_party_new(client.handle(), path.c_str(), identifier.data(), identifier.size(), &raw)
-                              : zk_party_new(client.handle(), path.c_str(), identifier.data(), identifier.size(), &raw);
+        zk_error rc =
+            shallow ? zk_shallow_party_new(client.handle(), path.c_str(), identifier.data(), identifier.size(), &raw)
+                    : zk_party_new(client.handle(), path.c_str(), identifier.data(), identifier.size(), &raw);
         if (!detail::failed(rc, ec)) {
             handle_ = Handle(detail::ClientAccess::handle(client), raw);
         }
@@ -3569,8 +3585,8 @@ public:
     void put_all(const Range& values, std::int32_t priority, std::error_code& ec) {
         ec.clear();
         detail::PutAll all(values);
-        detail::failed(zk_locking_queue_put_all(handle(), all.values.data(), all.lens.data(), all.values.size(), priority),
-                       ec);
+        detail::failed(
+            zk_locking_queue_put_all(handle(), all.values.data(), all.lens.data(), all.values.size(), priority), ec);
     }
     /** As put_all(const Range&, std::int32_t), for a braced list. */
     void put_all(std::initializer_list<BytesView> values, std::int32_t priority = 100) {
@@ -3590,7 +3606,8 @@ public:
         ec.clear();
         detail::BufferGuard data;
         bool got = false;
-        if (detail::failed(zk_locking_queue_get(handle(), detail::timeout_ms(timeout), &data.value, &got), ec) || !got) {
+        if (detail::failed(zk_locking_queue_get(handle(), detail::timeout_ms(timeout), &data.value, &got), ec) ||
+            !got) {
             return std::nullopt;
         }
         return detail::make_buffer<Buffer>(data.value.data, data.value.len);
@@ -3660,7 +3677,8 @@ private:
     void init(Client& client, const CStr& path, std::error_code& ec) {
         ec.clear();
         zk_locking_queue* raw = nullptr;
-        if (!detail::bad_path(path, ec) && !detail::failed(zk_locking_queue_new(client.handle(), path.c_str(), &raw), ec)) {
+        if (!detail::bad_path(path, ec) &&
+            !detail::failed(zk_locking_queue_new(client.handle(), path.c_str(), &raw), ec)) {
             handle_ = Handle(detail::ClientAccess::handle(client), raw);
         }
     }
@@ -3867,8 +3885,8 @@ public:
     /** No partitioner. */
     Partitioner() noexcept = default;
     /** Joins the partition of `items` at `path`. */
-    Partitioner(Client& client, CStr path, const std::vector<std::string>& items, const PartitionerOptions& options = {},
-                PartitionStateListener on_state_change = {}) {
+    Partitioner(Client& client, CStr path, const std::vector<std::string>& items,
+                const PartitionerOptions& options = {}, PartitionStateListener on_state_change = {}) {
         std::error_code ec;
         init(client, path, items, options, std::move(on_state_change), ec);
         detail::throw_if(ec);
@@ -3970,12 +3988,11 @@ public:
     explicit operator bool() const noexcept { return handle_.get() != nullptr; }
 
 private:
-    void init(Client& client, const CStr& path, const std::vector<std::string>& items, const PartitionerOptions& options,
-              PartitionStateListener on_state_change, std::error_code& ec) {
+    void init(Client& client, const CStr& path, const std::vector<std::string>& items,
+              const PartitionerOptions& options, PartitionStateListener on_state_change, std::error_code& ec) {
         ec.clear();
         std::vector<const char*> c_items;
-        if (detail::bad_path(path, ec) ||
-            !detail::to_c_strings(items, c_items, "an item has a NUL byte inside", ec)) {
+        if (detail::bad_path(path, ec) || !detail::to_c_strings(items, c_items, "an item has a NUL byte inside", ec)) {
             return;
         }
         zk_partitioner_options c_options{};
@@ -3989,8 +4006,8 @@ private:
             }
             c_options.identifier = options.identifier()->c_str();
         }
-        if (options.time_boundary() &&
-            !detail::to_u32_ms(*options.time_boundary(), c_options.time_boundary_ms, "the time boundary is out of range", ec)) {
+        if (options.time_boundary() && !detail::to_u32_ms(*options.time_boundary(), c_options.time_boundary_ms,
+                                                          "the time boundary is out of range", ec)) {
             return;
         }
         if (options.max_reaction_time() &&
@@ -4006,8 +4023,8 @@ private:
             }
         }
         zk_partitioner* raw = nullptr;
-        if (!detail::failed(zk_partitioner_new(client.handle(), path.c_str(), c_items.empty() ? nullptr : c_items.data(),
-                                               c_items.size(), &c_options,
+        if (!detail::failed(zk_partitioner_new(client.handle(), path.c_str(),
+                                               c_items.empty() ? nullptr : c_items.data(), c_items.size(), &c_options,
                                                callbacks != nullptr && callbacks->on_state
                                                    ? &detail::partition_state_trampoline
                                                    : nullptr,
@@ -4059,7 +4076,9 @@ public:
         detail::throw_if(ec);
     }
     /** As TreeCache(Client&, CStr, std::int32_t), reporting failures in `ec`. */
-    TreeCache(Client& client, CStr path, std::int32_t max_depth, std::error_code& ec) { init(client, path, max_depth, ec); }
+    TreeCache(Client& client, CStr path, std::int32_t max_depth, std::error_code& ec) {
+        init(client, path, max_depth, ec);
+    }
     /** Adds a listener (before start() to see every event); destroyed once, when removed or the cache goes. */
     ListenerId listen(TreeCacheListener listener) {
         std::error_code ec;
@@ -4185,11 +4204,11 @@ private:
  * stops it too. The first call runs inside DataWatch's constructor, later ones on the
  * dispatcher thread; it may call the client.
  */
-using DataWatchCallback = std::function<bool(std::string_view data, const std::optional<Stat>& stat,
-                                             const std::optional<WatchEvent>& event)>;
+using DataWatchCallback =
+    std::function<bool(std::string_view data, const std::optional<Stat>& stat, const std::optional<WatchEvent>& event)>;
 /** A ChildrenWatch callback: the children (sorted), as DataWatchCallback otherwise. */
-using ChildrenWatchCallback = std::function<bool(const std::vector<std::string>& children,
-                                                 const std::optional<Stat>& stat, const std::optional<WatchEvent>& event)>;
+using ChildrenWatchCallback = std::function<bool(
+    const std::vector<std::string>& children, const std::optional<Stat>& stat, const std::optional<WatchEvent>& event)>;
 
 namespace detail {
 // A callable returning bool as it is; one returning void keeps watching.
@@ -4239,18 +4258,18 @@ public:
     /** No watch. */
     DataWatch() noexcept = default;
     /** Watches `path`; `callback` is a DataWatchCallback, or the same returning void. */
-    template <class F, class = std::enable_if_t<std::is_invocable_v<std::decay_t<F>&, std::string_view,
-                                                                    const std::optional<Stat>&,
-                                                                    const std::optional<WatchEvent>&>>>
+    template <class F,
+              class = std::enable_if_t<std::is_invocable_v<
+                  std::decay_t<F>&, std::string_view, const std::optional<Stat>&, const std::optional<WatchEvent>&>>>
     DataWatch(Client& client, CStr path, F&& callback) {
         std::error_code ec;
         init(client, path, wrap(std::forward<F>(callback)), ec);
         detail::throw_if(ec);
     }
     /** As DataWatch(Client&, CStr, F&&), reporting failures in `ec`. */
-    template <class F, class = std::enable_if_t<std::is_invocable_v<std::decay_t<F>&, std::string_view,
-                                                                    const std::optional<Stat>&,
-                                                                    const std::optional<WatchEvent>&>>>
+    template <class F,
+              class = std::enable_if_t<std::is_invocable_v<
+                  std::decay_t<F>&, std::string_view, const std::optional<Stat>&, const std::optional<WatchEvent>&>>>
     DataWatch(Client& client, CStr path, F&& callback, std::error_code& ec) {
         init(client, path, wrap(std::forward<F>(callback)), ec);
     }
@@ -4300,18 +4319,18 @@ public:
     /** No watch. */
     ChildrenWatch() noexcept = default;
     /** Watches the children of `path`; `callback` is a ChildrenWatchCallback, or the same returning void. */
-    template <class F, class = std::enable_if_t<std::is_invocable_v<std::decay_t<F>&, const std::vector<std::string>&,
-                                                                    const std::optional<Stat>&,
-                                                                    const std::optional<WatchEvent>&>>>
+    template <class F, class = std::enable_if_t<
+                           std::is_invocable_v<std::decay_t<F>&, const std::vector<std::string>&,
+                                               const std::optional<Stat>&, const std::optional<WatchEvent>&>>>
     ChildrenWatch(Client& client, CStr path, F&& callback) {
         std::error_code ec;
         init(client, path, wrap(std::forward<F>(callback)), ec);
         detail::throw_if(ec);
     }
     /** As ChildrenWatch(Client&, CStr, F&&), reporting failures in `ec`. */
-    template <class F, class = std::enable_if_t<std::is_invocable_v<std::decay_t<F>&, const std::vector<std::string>&,
-                                                                    const std::optional<Stat>&,
-                                                                    const std::optional<WatchEvent>&>>>
+    template <class F, class = std::enable_if_t<
+                           std::is_invocable_v<std::decay_t<F>&, const std::vector<std::string>&,
+                                               const std::optional<Stat>&, const std::optional<WatchEvent>&>>>
     ChildrenWatch(Client& client, CStr path, F&& callback, std::error_code& ec) {
         init(client, path, wrap(std::forward<F>(callback)), ec);
     }
@@ -4334,8 +4353,9 @@ public:
 private:
     template <class F>
     static ChildrenWatchCallback wrap(F&& callback) {
-        return detail::keep_watching<ChildrenWatchCallback, F, const std::vector<std::string>&, const std::optional<Stat>&,
-                                     const std::optional<WatchEvent>&>(std::forward<F>(callback));
+        return detail::keep_watching<ChildrenWatchCallback, F, const std::vector<std::string>&,
+                                     const std::optional<Stat>&, const std::optional<WatchEvent>&>(
+            std::forward<F>(callback));
     }
     void init(Client& client, const CStr& path, ChildrenWatchCallback callback, std::error_code& ec) {
         ec.clear();
@@ -4367,12 +4387,14 @@ inline bool obtain_lease(Client& client, CStr path, std::chrono::milliseconds du
     bool obtained = false;
     if (!detail::bad_path(path, ec)) {
         detail::failed(zk_lease_obtain(client.handle(), path.c_str(), static_cast<std::int64_t>(duration.count()),
-                                       identifier.data(), identifier.size(), detail::timeout_ms(lock_timeout), &obtained),
+                                       identifier.data(), identifier.size(), detail::timeout_ms(lock_timeout),
+                                       &obtained),
                        ec);
     }
     return obtained;
 }
-/** As obtain_lease(Client&, CStr, std::chrono::milliseconds, BytesView, std::chrono::milliseconds, std::error_code&), throwing. */
+/** As obtain_lease(Client&, CStr, std::chrono::milliseconds, BytesView, std::chrono::milliseconds,
+ * std::error_code&), throwing. */
 inline bool obtain_lease(Client& client, CStr path, std::chrono::milliseconds duration, BytesView identifier = {},
                          std::chrono::milliseconds lock_timeout = forever) {
     std::error_code ec;
@@ -4390,8 +4412,9 @@ inline std::optional<std::uint32_t> obtain_multi_lease(Client& client, CStr path
     ec.clear();
     std::int32_t slot = -1;
     if (detail::bad_path(path, ec) ||
-        detail::failed(zk_multi_lease_obtain(client.handle(), path.c_str(), count, static_cast<std::int64_t>(duration.count()),
-                                             identifier.data(), identifier.size(), detail::timeout_ms(lock_timeout), &slot),
+        detail::failed(zk_multi_lease_obtain(client.handle(), path.c_str(), count,
+                                             static_cast<std::int64_t>(duration.count()), identifier.data(),
+                                             identifier.size(), detail::timeout_ms(lock_timeout), &slot),
                        ec) ||
         slot < 0) {
         return std::nullopt;
@@ -4452,8 +4475,9 @@ inline void log_trampoline(zk_log_level level, const char* target, const char* m
 inline void set_log_callback(LogLevel max_level, LogCallback callback, std::error_code& ec) {
     ec.clear();
     LogCallback* fn = detail::new_function(std::move(callback));
-    detail::failed(zk_set_log_callback(static_cast<std::int32_t>(max_level), fn != nullptr ? &detail::log_trampoline : nullptr,
-                                       fn, &detail::delete_function<LogCallback>),
+    detail::failed(zk_set_log_callback(static_cast<std::int32_t>(max_level),
+                                       fn != nullptr ? &detail::log_trampoline : nullptr, fn,
+                                       &detail::delete_function<LogCallback>),
                    ec);
 }
 /** As set_log_callback(LogLevel, LogCallback, std::error_code&), throwing. */
