@@ -55,7 +55,8 @@ header: build
 #   $(LIBDIR)/libzkclient.so.$(VERSION)      the library, soname libzkclient.so.$(SOVERSION)
 #   $(LIBDIR)/libzkclient.so.$(SOVERSION)    -> libzkclient.so.$(VERSION) (what programs load)
 #   $(LIBDIR)/libzkclient.so        -> libzkclient.so.$(SOVERSION) (what -lzkclient finds)
-#   $(LIBDIR)/libzkclient.a, $(INCLUDEDIR)/zkclient.h, $(LIBDIR)/pkgconfig/zkclient.pc,
+#   $(LIBDIR)/libzkclient.a, $(INCLUDEDIR)/zkclient.h, $(INCLUDEDIR)/zkclient.hpp (the C++
+#   API, header-only: include it instead of zkclient.h), $(LIBDIR)/pkgconfig/zkclient.pc,
 #   $(LIBDIR)/cmake/zkclient/zkclientConfig.cmake, zkclientConfigVersion.cmake
 #   $(BINDIR)/zkcli                 the command line tool (README.md, "Command line: zkcli"); it
 #                                   links the library statically, and is always stripped
@@ -102,6 +103,7 @@ endif
 	ln -sfn libzkclient.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libzkclient.so
 	install -m 644 $(STAGE)/libzkclient.a $(DESTDIR)$(LIBDIR)/libzkclient.a
 	install -m 644 include/zkclient.h $(DESTDIR)$(INCLUDEDIR)/zkclient.h
+	install -m 644 include/zkclient.hpp $(DESTDIR)$(INCLUDEDIR)/zkclient.hpp
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' -e 's|@EXTRA_PRIVATE_LIBS@|$(EXTRA_PRIVATE_LIBS)|' scripts/zkclient.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/zkclient.pc
 	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/zkclient.pc
@@ -118,7 +120,8 @@ endif
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libzkclient.so $(DESTDIR)$(LIBDIR)/libzkclient.so.$(SOVERSION) \
 	    $(DESTDIR)$(LIBDIR)/libzkclient.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libzkclient.a \
-	    $(DESTDIR)$(INCLUDEDIR)/zkclient.h $(DESTDIR)$(LIBDIR)/pkgconfig/zkclient.pc \
+	    $(DESTDIR)$(INCLUDEDIR)/zkclient.h $(DESTDIR)$(INCLUDEDIR)/zkclient.hpp \
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/zkclient.pc \
 	    $(DESTDIR)$(LIBDIR)/cmake/zkclient/zkclientConfig.cmake \
 	    $(DESTDIR)$(LIBDIR)/cmake/zkclient/zkclientConfigVersion.cmake $(DESTDIR)$(BINDIR)/zkcli
 	-rmdir $(DESTDIR)$(LIBDIR)/cmake/zkclient 2>/dev/null

@@ -4,8 +4,10 @@
 # out of tree the way a user would, and run against $ZK_HOSTS:
 #   - with CMake, find_package(zkclient 0.1 REQUIRED), linking zkclient::zkclient (shared)
 #     and zkclient::zkclient_static;
-#   - with pkg-config, against the shared library and against the static one.
-# Each must print "quickstart: all steps passed". Also checked: the installed files and
+#   - with pkg-config, against the shared library and against the static one;
+# and the C++ quick start (examples-c/cpp_quickstart.cpp, C++17, the installed zkclient.hpp)
+# with CMake against the shared library.
+# Each must end with "quickstart: all steps passed". Also checked: the installed files and
 # links, the soname and versioned symbols of the installed (stripped) library
 # (scripts/check-symbols.sh), that the shared consumers need libzkclient.so.0 and resolve it
 # in the staging directory, that the static ones need no libzkclient.so at all, and that the
@@ -32,7 +34,10 @@ for f in libzkclient.a pkgconfig/zkclient.pc cmake/zkclient/zkclientConfig.cmake
     cmake/zkclient/zkclientConfigVersion.cmake; do
     [ -f "$lib/$f" ] || fail "$lib/$f was not installed"
 done
-[ -f "$stage/usr/include/zkclient.h" ] || fail "zkclient.h was not installed"
+for f in zkclient.h zkclient.hpp; do
+    [ -f "$stage/usr/include/$f" ] || fail "$f was not installed"
+done
+cmp -s include/zkclient.hpp "$stage/usr/include/zkclient.hpp" || fail "the installed zkclient.hpp differs from include/"
 if readelf -S "$lib/libzkclient.so.$version" | grep -q '\.debug_info'; then
     fail "the installed libzkclient.so.$version is not stripped"
 fi
@@ -80,7 +85,7 @@ no_shared "$stage/quickstart-pkgconfig-static"
 mkdir -p "$stage/consumer"
 cat >"$stage/consumer/CMakeLists.txt" <<'EOF'
 cmake_minimum_required(VERSION 3.16)
-project(zkclient_consumer C)
+project(zkclient_consumer C CXX)
 # Versions this installation must refuse (while 0.x, the minor number must match).
 foreach(wrong 0.2 1.0)
     find_package(zkclient ${wrong} QUIET)
@@ -99,13 +104,21 @@ foreach(target quickstart-cmake-shared quickstart-cmake-static)
         RUNTIME_OUTPUT_DIRECTORY "${OUT_DIR}")
     target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
 endforeach()
+# The C++ API: <zkclient.hpp> from the same include directory, the same library.
+add_executable(quickstart-cmake-cpp "${CPP_QUICKSTART}")
+target_link_libraries(quickstart-cmake-cpp PRIVATE zkclient::zkclient)
+set_target_properties(quickstart-cmake-cpp PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON
+    CXX_EXTENSIONS OFF RUNTIME_OUTPUT_DIRECTORY "${OUT_DIR}")
+target_compile_options(quickstart-cmake-cpp PRIVATE -Wall -Wextra -Werror)
 EOF
 cmake -S "$stage/consumer" -B "$stage/consumer/build" -DCMAKE_PREFIX_PATH="$stage/usr" \
-    -DCMAKE_SKIP_RPATH=ON -DQUICKSTART="$PWD/examples-c/quickstart.c" -DOUT_DIR="$stage" |
+    -DCMAKE_SKIP_RPATH=ON -DQUICKSTART="$PWD/examples-c/quickstart.c" \
+    -DCPP_QUICKSTART="$PWD/examples-c/cpp_quickstart.cpp" -DOUT_DIR="$stage" |
     grep 'zkclient .* from' || fail "the CMake consumer did not configure"
 cmake --build "$stage/consumer/build" >/dev/null || fail "the CMake consumer did not build"
 needs_soname "$stage/quickstart-cmake-shared"
 no_shared "$stage/quickstart-cmake-static"
+needs_soname "$stage/quickstart-cmake-cpp"
 
 for kind in pkgconfig-shared pkgconfig-static cmake-shared cmake-static; do
     out="$(LD_LIBRARY_PATH="$lib" "$stage/quickstart-$kind" "$ZK_HOSTS")"
@@ -115,3 +128,9 @@ for kind in pkgconfig-shared pkgconfig-static cmake-shared cmake-static; do
     fi
     echo "quick start built with ${kind/-/ (} library): all steps passed"
 done
+out="$(LD_LIBRARY_PATH="$lib" "$stage/quickstart-cmake-cpp" "$ZK_HOSTS")"
+if [ "$(printf '%s\n' "$out" | tail -n 1)" != "cpp_quickstart: all steps passed" ]; then
+    printf '%s\n' "$out" >&2
+    fail "the C++ quick start built with CMake (installed zkclient.hpp, shared library) failed"
+fi
+echo "C++ quick start built with CMake (installed zkclient.hpp, shared library): all steps passed"
