@@ -135,7 +135,7 @@ abi-check: build
 abi-update: build
 	scripts/abi-check.sh --update
 
-# The API reference: Doxygen on include/zkclient.h (docs/Doxyfile), into build/docs/html.
+# The API reference: Doxygen on include/zkclient.h and include/zkclient.hpp (docs/Doxyfile), into build/docs/html.
 # Fails on any Doxygen warning.
 docs:
 	scripts/docs.sh

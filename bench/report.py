@@ -61,6 +61,11 @@ FIGURES = {
         ("cpu_us_per_op", "client CPU µs/op", "lower", 1, PIPELINED_CPU),
         CS,
     ],
+    "async_get_dispatcher": [
+        ("ops_per_s", "ops/s (zkclient: completions on the dispatcher thread)", "higher", 1, []),
+        ("cpu_us_per_op", "client CPU µs/op (zkclient: dispatcher thread)", "lower", 1, []),
+        CS,
+    ],
     "async_set": [
         ("ops_per_s", "ops/s", "higher", 1, PIPELINED_OPS),
         ("cpu_us_per_op", "client CPU µs/op", "lower", 1, PIPELINED_CPU),
@@ -98,11 +103,12 @@ FIGURES = {
         ("secs", "seconds until all CONNECTED", "lower", 1, []),
     ],
 }
-ORDER = ["connect", "sync_get", "sync_set", "async_get", "async_set", "async_create",
+ORDER = ["connect", "sync_get", "sync_set", "async_get", "async_get_dispatcher", "async_set",
+         "async_create",
          "sessions", "watch_fanout", "big_children", "lock", "sessions_10k"]
 # The C column of each workload: the C client, except for the lock, which it lacks.
 REFERENCE = {"lock": "kazoo"}
-INSTR_ORDER = ["async_get", "async_set", "sync_get"]
+INSTR_ORDER = ["async_get", "async_get_dispatcher", "async_set", "sync_get"]
 
 
 def parse(path):

@@ -1260,6 +1260,21 @@ public:
         detail::failed(zk_options_set_read_only(handle(), allow), ec);
         return *this;
     }
+    /** Run this client's callbacks on the network thread (zk_options_set_inline_callbacks():
+     *  no hand-off; callbacks must be short and must not block: a blocking call inside one
+     *  fails with Errc::api_error). */
+    Options& inline_callbacks(bool enable) {
+        std::error_code ec;
+        inline_callbacks(enable, ec);
+        detail::throw_if(ec);
+        return *this;
+    }
+    /** As inline_callbacks(bool). */
+    Options& inline_callbacks(bool enable, std::error_code& ec) {
+        ec.clear();
+        detail::failed(zk_options_set_inline_callbacks(handle(), enable), ec);
+        return *this;
+    }
     /** The largest reply accepted, in bytes (default 16 MiB; at least 1 KiB). */
     Options& max_reply_size(std::size_t bytes) {
         std::error_code ec;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make docs` (and part of `make test`): the API reference, Doxygen on include/zkclient.h with
+# `make docs` (and part of `make test`): the API reference, Doxygen on include/zkclient.h and zkclient.hpp with
 # docs/Doxyfile, into build/docs/html. Fails when Doxygen warns (undocumented function, type,
 # macro or enum value; a bad command in a doc comment): the doc comments are the `///`
 # comments of src/ffi, copied into the header by cbindgen.

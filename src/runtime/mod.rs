@@ -48,7 +48,7 @@ static BUILDER: AtomicU32 = AtomicU32::new(0);
 static WORKER_THREADS: AtomicUsize = AtomicUsize::new(1);
 
 /// How long an idle callback-dispatcher thread lingers before it retires.
-const DISPATCHER_KEEP_ALIVE: Duration = Duration::from_secs(10);
+const DISPATCHER_KEEP_ALIVE: Duration = Duration::from_millis(500);
 
 /// Serialises building a runtime and setting the thread count, within one process.
 struct BuildLock;
