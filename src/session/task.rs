@@ -32,7 +32,7 @@ const LOG: &str = "zkclient::session";
 /// Stop taking new requests while this much is waiting to be written.
 const OUTBOUND_HIGH_WATER: usize = 4 << 20;
 /// The read buffer of a quiet connection: small, so that a thousand idle sessions stay light.
-const READ_CHUNK: usize = 4 << 10;
+const READ_CHUNK: usize = 1 << 10;
 /// The read buffer of a busy connection (one whose last read filled the buffer).
 const BUSY_READ_CHUNK: usize = 64 << 10;
 /// A ConnectResponse is about 40 bytes; anything far bigger is not a ZooKeeper server.
@@ -197,12 +197,15 @@ pub(super) async fn run(
 
 impl Task {
     async fn run(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>) -> Stop {
+        // Each phase's future lives in a box of its own size while it runs: the task of an
+        // idle connected session holds only what serving needs, not the connect phase's
+        // (handshake, SASL) state as well (a thousand sessions: about 2 MB less).
         loop {
-            let established = match self.connect(commands).await {
+            let established = match Box::pin(self.connect(commands)).await {
                 Ok(established) => established,
                 Err(stop) => return stop,
             };
-            if let Some(stop) = self.serve(established, commands).await {
+            if let Some(stop) = Box::pin(self.serve(established, commands)).await {
                 return stop;
             }
         }
@@ -686,13 +689,15 @@ impl Task {
         // announced, nor counts as a success for the backoff), one round trip after the
         // handshake.
         conn.queue_ping(&mut outbound);
-        // While on a read-only server, look for a read-write one to move to.
-        let probe = find_read_write_server(
-            self.hosts.all(),
-            self.server.clone(),
-            self.config.tls.clone(),
-        );
-        tokio::pin!(probe);
+        // While on a read-only server, look for a read-write one to move to. Only then: the
+        // probe's state (about 2 KB) is not part of every connection.
+        let mut probe = (state == KeeperState::ConnectedReadOnly).then(|| {
+            Box::pin(find_read_write_server(
+                self.hosts.all(),
+                self.server.clone(),
+                self.config.tls.clone(),
+            ))
+        });
         let mut liveness = Liveness::new(self.negotiated_timeout);
         let timer = sleep_until(liveness.silent_from());
         tokio::pin!(timer);
@@ -728,7 +733,12 @@ impl Task {
                 command = commands.recv(), if accepting => {
                     self.handle_commands(command, commands, &mut outbound, &mut conn);
                 }
-                found = &mut probe, if self.state == KeeperState::ConnectedReadOnly => {
+                found = async {
+                    match probe.as_mut() {
+                        Some(probe) => probe.await,
+                        None => std::future::pending().await,
+                    }
+                }, if probe.is_some() && self.state == KeeperState::ConnectedReadOnly => {
                     self.hosts.prefer(&found);
                     broken = Some(format!("{found} is read-write: moving there"));
                 }
@@ -1562,5 +1572,40 @@ mod tests {
         assert_eq!(connect_attempt_timeout(30 * second, 5), 6 * second);
         assert_eq!(connect_attempt_timeout(second, 5), MIN_CONNECT_TIMEOUT);
         assert_eq!(connect_attempt_timeout(30 * second, 0), 10 * second);
+    }
+}
+
+#[cfg(test)]
+mod footprint {
+    use super::*;
+
+    /// A session costs its task's future for as long as it lives: a thousand idle sessions
+    /// must fit in 16 MB (bench/results.md, "sessions"). The connect and serve phases are
+    /// boxed while they run, so the task itself stays small whatever they hold.
+    #[test]
+    fn the_session_task_future_stays_small() {
+        let config = SessionConfig {
+            hosts: crate::session::parse_hosts("127.0.0.1:1").unwrap(),
+            randomize_hosts: false,
+            session_timeout: Duration::from_secs(10),
+            session_id: 0,
+            session_password: Secret::default(),
+            can_be_read_only: false,
+            max_reply_size: 1 << 20,
+            connection_retry: crate::retry::RetryPolicy::default(),
+            auth: Vec::new(),
+            tls: None,
+            sasl: None,
+        };
+        let status = Arc::new(super::super::Status::new(&config));
+        struct Nothing;
+        impl SessionEvents for Nothing {
+            fn state_changed(&self, _: KeeperState) {}
+            fn dispatch(&self, _: Box<dyn super::super::Job>) {}
+        }
+        let (_commands, receiver) = mpsc::unbounded_channel();
+        let task = run(config, receiver, status, Arc::new(Nothing), Arc::default());
+        let size = std::mem::size_of_val(&task);
+        assert!(size <= 2048, "the session task's future is {size} bytes");
     }
 }
