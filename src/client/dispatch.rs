@@ -219,38 +219,36 @@ impl Dispatcher {
         run_jobs(&self.shared)
     }
 
+    /// Waits (on `idle`) until no thread runs this dispatcher's jobs.
+    fn wait_until_idle<'a>(&'a self, mut queue: MutexGuard<'a, Queue>) -> MutexGuard<'a, Queue> {
+        while queue.running {
+            queue.idle_waiters += 1;
+            queue = self
+                .shared
+                .idle
+                .wait(queue)
+                .unwrap_or_else(|p| p.into_inner());
+            queue.idle_waiters -= 1;
+        }
+        queue
+    }
+
     /// Waits until every job queued so far has finished. Called from one of this dispatcher's
     /// own jobs it returns at once (it cannot wait for itself). In manual mode the waiting
     /// jobs run on the calling thread.
     pub fn flush(&self) {
-        let mut queue = self.lock();
+        let queue = self.lock();
         if queue.runner == Some(thread::current().id()) {
             return;
         }
         if self.shared.inline {
             // Jobs run as they are pushed: once no thread runs them, every job pushed so far
             // has finished.
-            while queue.running {
-                queue.idle_waiters += 1;
-                queue = self
-                    .shared
-                    .idle
-                    .wait(queue)
-                    .unwrap_or_else(|p| p.into_inner());
-                queue.idle_waiters -= 1;
-            }
+            drop(self.wait_until_idle(queue));
             return;
         }
         if queue.wakeup.is_some() {
-            while queue.running {
-                queue.idle_waiters += 1;
-                queue = self
-                    .shared
-                    .idle
-                    .wait(queue)
-                    .unwrap_or_else(|p| p.into_inner());
-                queue.idle_waiters -= 1;
-            }
+            let mut queue = self.wait_until_idle(queue);
             queue.running = true;
             drop(queue);
             run_jobs(&self.shared);
