@@ -41,8 +41,8 @@ pub(crate) mod session;
 
 pub use client::{
     four_letter_word, Client, ClientOptions, ClientStats, CreateOptions, Created, GssapiOptions,
-    HostAddr, ListenerId, Pem, RetryPolicy, SaslOptions, SessionInfo, State, TlsOptions, WatchId,
-    WatchedEvent,
+    HostAddr, HostResolver, ListenerId, Pem, RetryPolicy, SaslOptions, SessionInfo, State,
+    TlsOptions, WatchId, WatchedEvent,
 };
 pub use error::{Error, Result, TlsFailure};
 pub use proto::{Acl, CreateMode, ErrorCode, Id, KeeperState, Stat};

@@ -589,3 +589,53 @@ pub unsafe extern "C" fn zk_client_server(
         Ok(())
     })
 }
+
+/// Replaces the servers this client connects to (the C client's `zoo_set_servers()`):
+/// `connect_string` is `"host1:2181,host2:2181"`; it may end with the client's own chroot,
+/// and any other chroot is `ZK_EINVAL` (a client's chroot never changes). The session is kept.
+/// So is the connection, unless its server is not in the new list, or the list grew and this
+/// client is among those chosen at random (probability 1 - old/new) to move to an added
+/// server, so that the sessions of many clients spread over the new list. A connection that
+/// moves first waits for the answers to the requests sent on it, then reconnects: listeners
+/// see SUSPENDED then CONNECTED, and requests made during the reconnection fail with
+/// `ZK_ECONNECTIONLOSS`. On a stopped client the list is used by the next
+/// `zk_client_start()`. Does not block: any thread, callbacks included. `connect_string` is
+/// only read during the call.
+///
+/// # Safety
+/// `client` NULL or live; `connect_string` NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_update_hosts(
+    client: *mut zk_client,
+    connect_string: *const c_char,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let connect_string = unsafe { required_str(connect_string, "connect_string") }?;
+        client.update_hosts(connect_string)
+    })
+}
+
+/// How long a host name's addresses are reused once resolved, in milliseconds (default 0:
+/// every name is resolved again before each connection attempt, so that a name whose address
+/// changed reaches the new one; the C client's `zoo_set_servers_resolution_delay()`). Every
+/// address of a name is tried in turn, and a name none of whose addresses took the connection
+/// is resolved again at the next attempt, whatever the delay. IP addresses are never
+/// resolved.
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_set_host_resolution_delay(
+    options: *mut zk_options,
+    delay_ms: u32,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        unsafe { options_mut(options) }?.host_resolution_delay =
+            Duration::from_millis(delay_ms.into());
+        Ok(())
+    })
+}
