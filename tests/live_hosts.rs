@@ -1,0 +1,385 @@
+//! Live host lists against real ensembles: `update_hosts` spreads sessions over a grown list
+//! and moves them off removed servers without losing them, moves them to a disjoint set of
+//! servers (from C too) with the chroot kept, and host names are resolved again on each
+//! connection attempt (an injected resolver whose answer changes).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::ffi::{c_void, CStr};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{c, last_message, options, unique_chroot, Cluster, StateRecorder, EVENT_TIMEOUT};
+use zkclient::ffi::{self, zk_error};
+use zkclient::{Client, ClientOptions, CreateMode, CreateOptions, HostResolver, KeeperState, Wait};
+
+fn ephemeral() -> CreateOptions {
+    CreateOptions {
+        mode: CreateMode::Ephemeral,
+        ..CreateOptions::default()
+    }
+}
+
+/// `host:port` of the servers `ids` of `cluster`.
+fn hosts_of(cluster: &Cluster, ids: &[usize]) -> String {
+    ids.iter()
+        .map(|id| format!("127.0.0.1:{}", cluster.port(*id)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The id of the server `client` is connected to.
+fn server_of(cluster: &Cluster, client: &Client) -> usize {
+    let server = client.session_info().server.expect("connected");
+    cluster.server_with_port(server.port)
+}
+
+/// Waits until `client` has taken in every update made before (a request made after an
+/// update is handled after it; one that meets the move's reconnection is retried).
+fn settle(client: &Client) {
+    client
+        .retry(|| client.exists("/").wait())
+        .expect("the client answers after the update");
+}
+
+fn distribution(cluster: &Cluster, clients: &[Client]) -> BTreeMap<usize, usize> {
+    let mut spread = BTreeMap::new();
+    for client in clients {
+        *spread.entry(server_of(cluster, client)).or_insert(0) += 1;
+    }
+    spread
+}
+
+/// No listener of `states` heard the session end.
+fn assert_never_lost(states: &mut [StateRecorder]) {
+    for (index, states) in states.iter_mut().enumerate() {
+        states.drain();
+        let lost: Vec<_> = states
+            .seen
+            .iter()
+            .filter(|(_, keeper)| {
+                matches!(
+                    keeper,
+                    KeeperState::Expired | KeeperState::Closed | KeeperState::AuthFailed
+                )
+            })
+            .collect();
+        assert!(lost.is_empty(), "client {index} lost its session: {lost:?}");
+    }
+}
+
+#[test]
+fn sessions_spread_over_a_grown_list_and_leave_removed_servers_without_loss() {
+    let cluster = Cluster::start("live-hosts-grow", 5, 500);
+    let three = hosts_of(&cluster, &[1, 2, 3]);
+    let five = hosts_of(&cluster, &[1, 2, 3, 4, 5]);
+    let clients: Vec<Client> = (0..20)
+        .map(|_| {
+            let client = Client::new(&three, options(Duration::from_secs(10))).unwrap();
+            client.start(EVENT_TIMEOUT).expect("connects");
+            client
+        })
+        .collect();
+    let mut states: Vec<StateRecorder> = clients.iter().map(StateRecorder::attach).collect();
+    let sessions: Vec<i64> = clients
+        .iter()
+        .map(|c| c.session_info().session_id)
+        .collect();
+    let before = distribution(&cluster, &clients);
+    assert!(before.keys().all(|id| *id <= 3), "{before:?}");
+    let chroot = unique_chroot("live-hosts-grow");
+    clients[0].ensure_path(&chroot, None).wait().unwrap();
+    for (index, client) in clients.iter().enumerate() {
+        client
+            .create(&format!("{chroot}/{index}"), b"", &ephemeral())
+            .wait()
+            .unwrap();
+    }
+
+    // 3 -> 5: each session moves with probability 2/5, to server 4 or 5.
+    for client in &clients {
+        client.update_hosts(&five).unwrap();
+    }
+    clients.iter().for_each(settle);
+    let grown = distribution(&cluster, &clients);
+    eprintln!("sessions per server: 3 servers {before:?}, grown to 5 {grown:?}");
+    let on_added = grown.get(&4).unwrap_or(&0) + grown.get(&5).unwrap_or(&0);
+    // All 20 staying has probability 0.6^20 < 1e-4.
+    assert!(
+        on_added > 0,
+        "no session moved to the added servers: {grown:?}"
+    );
+    assert!(on_added < 20, "every session moved: {grown:?}");
+    for (index, client) in clients.iter().enumerate() {
+        assert_eq!(client.hosts().len(), 5);
+        assert_eq!(client.session_info().session_id, sessions[index]);
+    }
+    assert_never_lost(&mut states);
+
+    // 5 -> 3: those on 4 and 5 must move; those on 1-3 stay put, without a disconnection.
+    let staying: Vec<usize> = (0..clients.len())
+        .filter(|index| server_of(&cluster, &clients[*index]) <= 3)
+        .collect();
+    for states in &mut states {
+        states.drain();
+        states.seen.clear();
+    }
+    for client in &clients {
+        client.update_hosts(&three).unwrap();
+    }
+    clients.iter().for_each(settle);
+    let shrunk = distribution(&cluster, &clients);
+    eprintln!("sessions per server: shrunk back to 3 {shrunk:?}");
+    assert!(shrunk.keys().all(|id| *id <= 3), "{shrunk:?}");
+    for index in staying {
+        states[index].drain();
+        assert!(
+            states[index].seen.is_empty(),
+            "client {index} was on a kept server but saw {:?}",
+            states[index].seen
+        );
+    }
+    assert_never_lost(&mut states);
+    // Every session, and so every ephemeral node, is still there.
+    let children = clients[0].get_children(&chroot).wait().unwrap();
+    assert_eq!(children.0.len(), 20);
+    for (index, client) in clients.iter().enumerate() {
+        assert_eq!(client.session_info().session_id, sessions[index]);
+        let (_, stat) = client.get(&format!("{chroot}/{index}")).wait().unwrap();
+        assert_eq!(stat.ephemeral_owner, sessions[index]);
+    }
+}
+
+/// The keeper states a C listener of `client` hears, in a channel.
+unsafe fn c_states(client: *mut ffi::zk_client) -> Receiver<i32> {
+    unsafe extern "C" fn heard(_: ffi::zk_state, keeper: ffi::zk_keeper_state, data: *mut c_void) {
+        let sender = unsafe { &*(data as *const Mutex<Sender<i32>>) };
+        let _ = sender.lock().unwrap().send(keeper as i32);
+    }
+    unsafe extern "C" fn free(data: *mut c_void) {
+        drop(unsafe { Box::from_raw(data as *mut Mutex<Sender<i32>>) });
+    }
+    let (sender, receiver) = channel();
+    let data = Box::into_raw(Box::new(Mutex::new(sender))) as *mut c_void;
+    let added = unsafe {
+        ffi::zk_client_add_listener(client, Some(heard), data, Some(free), std::ptr::null_mut())
+    };
+    assert_eq!(added, zk_error::ZK_OK);
+    receiver
+}
+
+fn wait_for_state(states: &Receiver<i32>, want: ffi::zk_keeper_state) {
+    loop {
+        match states.recv_timeout(EVENT_TIMEOUT) {
+            Ok(state) if state == want as i32 => return,
+            Ok(_) => {}
+            Err(error) => panic!("no keeper state {want:?}: {error}"),
+        }
+    }
+}
+
+/// The session id and server id of a C client.
+unsafe fn c_session(cluster: &Cluster, client: *mut ffi::zk_client) -> (i64, usize) {
+    let mut id = 0;
+    let mut server = std::ptr::null_mut();
+    unsafe {
+        assert_eq!(
+            ffi::zk_client_session(client, &mut id, std::ptr::null_mut(), std::ptr::null_mut()),
+            zk_error::ZK_OK
+        );
+        assert_eq!(ffi::zk_client_server(client, &mut server), zk_error::ZK_OK);
+        let text = CStr::from_ptr(server).to_str().unwrap().to_string();
+        ffi::zk_string_free(server);
+        let port = text.rsplit(':').next().unwrap().parse().unwrap();
+        (id, cluster.server_with_port(port))
+    }
+}
+
+#[test]
+fn zk_client_update_hosts_moves_a_session_to_disjoint_servers_keeping_its_chroot() {
+    let cluster = Cluster::start("live-hosts-disjoint", 3, 500);
+    let chroot = unique_chroot("live-hosts-disjoint");
+    let root = Client::new(&cluster.hosts, ClientOptions::default()).unwrap();
+    root.start(EVENT_TIMEOUT).unwrap();
+    root.ensure_path(&format!("{chroot}/mine"), None)
+        .wait()
+        .unwrap();
+    let first = hosts_of(&cluster, &[1]);
+    let others = hosts_of(&cluster, &[2, 3]);
+    let exists = |client: *mut ffi::zk_client, path: &str| -> bool {
+        let mut found = false;
+        let path = c(path);
+        let result =
+            unsafe { ffi::zk_exists(client, path.as_ptr(), &mut found, std::ptr::null_mut()) };
+        assert_eq!(result, zk_error::ZK_OK, "{}", last_message());
+        found
+    };
+    unsafe {
+        let options = ffi::zk_options_new();
+        assert_eq!(
+            ffi::zk_options_set_session_timeout(options, 10_000),
+            zk_error::ZK_OK
+        );
+        let mut client = std::ptr::null_mut();
+        let connect = c(&format!("{first}{chroot}"));
+        assert_eq!(
+            ffi::zk_client_new(connect.as_ptr(), options, &mut client),
+            zk_error::ZK_OK
+        );
+        ffi::zk_options_free(options);
+        assert_eq!(ffi::zk_client_start(client, 10_000), zk_error::ZK_OK);
+        let states = c_states(client);
+        let (session, server) = c_session(&cluster, client);
+        assert_eq!(server, 1);
+        assert!(exists(client, "/mine"));
+
+        // Bad input is refused with a message, and changes nothing.
+        assert_eq!(
+            ffi::zk_client_update_hosts(std::ptr::null_mut(), c(&others).as_ptr()),
+            zk_error::ZK_EINVAL
+        );
+        assert_eq!(
+            ffi::zk_client_update_hosts(client, std::ptr::null()),
+            zk_error::ZK_EINVAL
+        );
+        assert!(
+            last_message().contains("connect_string"),
+            "{}",
+            last_message()
+        );
+        for bad in ["", "host:99999", "[::1"] {
+            assert_eq!(
+                ffi::zk_client_update_hosts(client, c(bad).as_ptr()),
+                zk_error::ZK_EINVAL,
+                "{bad:?}"
+            );
+        }
+        let other_chroot = c(&format!("{others}/elsewhere"));
+        assert_eq!(
+            ffi::zk_client_update_hosts(client, other_chroot.as_ptr()),
+            zk_error::ZK_EINVAL
+        );
+        assert!(last_message().contains("chroot"), "{}", last_message());
+        assert_eq!(c_session(&cluster, client), (session, 1));
+
+        // Its own chroot may be repeated; the session moves to 2 or 3, and keeps its chroot.
+        let same_chroot = c(&format!("{others}{chroot}"));
+        assert_eq!(
+            ffi::zk_client_update_hosts(client, same_chroot.as_ptr()),
+            zk_error::ZK_OK
+        );
+        wait_for_state(&states, ffi::zk_keeper_state::ZK_KEEPER_DISCONNECTED);
+        wait_for_state(&states, ffi::zk_keeper_state::ZK_KEEPER_SYNC_CONNECTED);
+        let (moved_session, moved_to) = c_session(&cluster, client);
+        assert_eq!(moved_session, session);
+        assert_ne!(moved_to, 1);
+        assert!(exists(client, "/mine"));
+        // Server 1 is no longer tried: stopping it costs this client nothing.
+        cluster.stop_server(1);
+        assert!(exists(client, "/mine"));
+        assert!(states
+            .try_iter()
+            .all(|state| state != ffi::zk_keeper_state::ZK_KEEPER_EXPIRED as i32));
+
+        // On a stopped client the list is kept for the next start.
+        assert_eq!(ffi::zk_client_stop(client), zk_error::ZK_OK);
+        let only_two = c(&hosts_of(&cluster, &[2]));
+        assert_eq!(
+            ffi::zk_client_update_hosts(client, only_two.as_ptr()),
+            zk_error::ZK_OK
+        );
+        assert_eq!(ffi::zk_client_start(client, 10_000), zk_error::ZK_OK);
+        assert_eq!(c_session(&cluster, client).1, 2);
+        assert!(exists(client, "/mine"));
+        ffi::zk_client_free(client);
+    }
+}
+
+/// A port nothing listens on (refused at once).
+fn dead_address() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+#[test]
+fn a_host_name_is_resolved_again_and_every_address_is_tried() {
+    let cluster = Cluster::start("live-hosts-dns", 3, 500);
+    let address = |id: usize| SocketAddr::from(([127, 0, 0, 1], cluster.port(id)));
+    // What the name resolves to right now, shared by two clients' resolvers.
+    let answer = Arc::new(Mutex::new(vec![address(1)]));
+    let resolver = |calls: Arc<AtomicUsize>| {
+        let answer = answer.clone();
+        HostResolver::new(move |name: &str, port: u16| {
+            assert_eq!((name, port), ("zk-moving.test", 2181));
+            calls.fetch_add(1, Ordering::SeqCst);
+            Ok(answer.lock().unwrap().clone())
+        })
+    };
+    // One resolves before every attempt (the default); one keeps a resolution for an hour.
+    let every_calls = Arc::new(AtomicUsize::new(0));
+    let kept_calls = Arc::new(AtomicUsize::new(0));
+    let every = Client::new(
+        "zk-moving.test:2181",
+        ClientOptions {
+            resolver: Some(resolver(every_calls.clone())),
+            ..options(Duration::from_secs(10))
+        },
+    )
+    .unwrap();
+    let kept = Client::new(
+        "zk-moving.test:2181",
+        ClientOptions {
+            resolver: Some(resolver(kept_calls.clone())),
+            host_resolution_delay: Duration::from_secs(3600),
+            ..options(Duration::from_secs(10))
+        },
+    )
+    .unwrap();
+    for client in [&every, &kept] {
+        client
+            .start(EVENT_TIMEOUT)
+            .expect("connects through the resolver");
+        assert_eq!(server_of_name(client, &address), 1);
+    }
+    assert_eq!(every_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(kept_calls.load(Ordering::SeqCst), 1);
+    let sessions = [
+        every.session_info().session_id,
+        kept.session_info().session_id,
+    ];
+    let mut states = [StateRecorder::attach(&every), StateRecorder::attach(&kept)];
+
+    // The name moves to server 2, behind an address that refuses: both are tried.
+    *answer.lock().unwrap() = vec![dead_address(), address(2)];
+    cluster.stop_server(1);
+    for states in &mut states {
+        states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
+        states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
+    }
+    for (index, client) in [&every, &kept].into_iter().enumerate() {
+        assert_eq!(client.session_info().session_id, sessions[index]);
+        assert_eq!(server_of_name(client, &address), 2);
+        client.exists("/").wait().unwrap();
+    }
+    // Resolved again on reconnecting: the hour-long window gives way once the kept
+    // addresses refuse.
+    assert!(every_calls.load(Ordering::SeqCst) >= 2);
+    assert!(kept_calls.load(Ordering::SeqCst) >= 2);
+}
+
+/// The server a client that connects through a name is on, found by asking each running
+/// server whether it holds the client's session (`cons` lists the sessions of a server).
+fn server_of_name(client: &Client, address: &dyn Fn(usize) -> SocketAddr) -> usize {
+    let session = format!("sid=0x{:x}", client.session_info().session_id);
+    (1..=3)
+        .find(|id| {
+            zkclient::four_letter_word(&address(*id).to_string(), "cons", Duration::from_secs(5))
+                .wait()
+                .is_ok_and(|cons| cons.contains(&session))
+        })
+        .unwrap_or_else(|| panic!("no server lists {session}"))
+}
