@@ -68,14 +68,40 @@ commands:
                       and the security options saved in DIR/cluster.conf; giving different
                       ones is a usage error, except --tls-server-cert). With --reconfig it
                       starts the members of the newest configuration the servers wrote.
-  stop DIR            stop every server of DIR (SIGTERM, SIGKILL after ${STOP_GRACE_SECONDS}s); keeps the data.
+  stop DIR            stop every server of DIR (SIGTERM, SIGKILL after ${STOP_GRACE_SECONDS}s),
+                      members, joined and removed ones alike; keeps the data.
                       Safe when nothing runs or DIR does not exist.
   stop-one DIR N      stop server N (1-based) the same way.
   kill-one DIR N      SIGKILL server N (a simulated crash) and wait until it is gone.
   start-one DIR N [--wait-serving] [--timeout S]
                       start server N again (same config, ports and data) and wait until it
                       answers ruok; with --wait-serving until it serves as standalone,
-                      leader or follower. No-op if it is running.
+                      leader, follower or observer. No-op if it is running. With --reconfig
+                      it runs the configuration files as the server last wrote them (a
+                      spare that never joined needs join).
+  join DIR N [--observer | --participant] [--timeout S]
+                      (--reconfig) start server N, a spare or a server a reconfig removed,
+                      with a dynamic file of the ensemble's current membership (a running
+                      server's "conf") plus itself listed as ROLE (default: participant, or
+                      observer for the last --observers K servers); wait until it has synced
+                      with the leader and serves (Mode: follower). It is a non-voting member
+                      until a client runs reconfig -add with its spec (see server-spec),
+                      which makes it a participant or an observer. Fails if N is a member
+                      (use start-one).
+  config DIR          print the ensemble's current configuration, the text of
+                      /zookeeper/config (server.I=... lines, then version=HEX), from the
+                      leader's "conf" answer (or any running server's without a leader).
+  server-spec DIR N [participant|observer]
+                      print server N's line for reconfig -add and dynamic files:
+                      server.N=127.0.0.1:QUORUM:ELECTION:ROLE;127.0.0.1:CLIENT (default
+                      ROLE as for join).
+  reconfig DIR ARGS...
+                      (--reconfig) reconfigure with Debian's zkCli.sh (\$ZK_CLI), connected
+                      to the members: "addauth digest $SUPER_USER:$SUPER_PASSWORD", then
+                      "reconfig ARGS", e.g. -add SPEC[,SPEC...] -remove ID[,ID...]
+                      [-v FROM_VERSION] (hex, as in version=), or -members SPEC,...; print
+                      the committed configuration, or fail (exit 1) with the CLI's error.
+                      With --require-sasl the CLI logs in as bob (--sasl-digest only).
   cleanup DIR         stop, then delete DIR.
   hosts DIR           print the connect string (host:port,... in server-id order); with
                       --reconfig of the members of the newest configuration in the files.
@@ -1145,6 +1171,34 @@ server_mode() {
     fi
 }
 
+# Prints the membership part of server ID's `conf` answer (its current configuration, the
+# text of /zookeeper/config: server.I=... lines and version=HEX), or nothing.
+server_config() {
+    fourlw "${CLIENT_PORT[$1]}" conf | sed -n '/^membership: *$/,$p' | grep -e '^server\.' -e '^version=' || true
+}
+
+# Prints the ensemble's current configuration as a running server sees it: the leader's if
+# there is one, else that of the first running server that has one. Fails if none answers.
+ensemble_config() {
+    local id config="" candidates=()
+    for id in "${ALL_IDS[@]}"; do
+        running_pid "$id" >/dev/null || continue
+        if [ "$(server_mode "${CLIENT_PORT[id]}")" = leader ]; then
+            candidates=("$id" "${candidates[@]}")
+        else
+            candidates+=("$id")
+        fi
+    done
+    for id in "${candidates[@]}"; do
+        config="$(server_config "$id")"
+        if [ -n "$config" ]; then
+            printf '%s\n' "$config"
+            return 0
+        fi
+    done
+    return 1
+}
+
 # wait_ready WANT TIMEOUT ID...: waits until the servers are ready, bounded by TIMEOUT seconds.
 #   WANT=ruok     each answers ruok with imok
 #   WANT=serving  also srvr reports standalone, leader, follower or observer
@@ -1442,6 +1496,106 @@ cmd_start_one() {
     KDC_LAUNCHED=0
 }
 
+# join DIR N [--observer|--participant] [--timeout S]: starts server N (a spare, or one a
+# reconfig removed) with a dynamic file made of the ensemble's current membership plus
+# itself, so that it syncs with the leader as a non-voting member, ready for a reconfig -add.
+cmd_join() {
+    local id="${1:-}" role="" timeout="$DEFAULT_TIMEOUT"
+    [ $# -gt 0 ] && shift
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --observer) role=observer; shift ;;
+            --participant) role=participant; shift ;;
+            --timeout) timeout="${2:-}"; shift 2 || usage_error "--timeout needs a value" ;;
+            *) usage_error "join: unknown option '$1'" ;;
+        esac
+    done
+    check_timeout "$timeout"
+    load_cluster
+    check_id "$id"
+    [ "$RECONFIG" = true ] || usage_error "$DIR was started without --reconfig: no server can join"
+    lock_dir
+    if running_pid "$id" >/dev/null; then
+        note "server $id of $DIR is already running"
+        return 0
+    fi
+    local config
+    config="$(ensemble_config)" || die "$DIR: no running server reports the ensemble's configuration"
+    if grep -q "^server\.$id=" <<<"$config"; then
+        die "server $id is a member of the current configuration of $DIR: use start-one DIR $id"
+    fi
+    [ -n "$role" ] || role="$(default_role "$id")"
+    local sdir="$DIR/server-$id"
+    # Its own initial configuration: the current members (the version line dropped: a file
+    # without a version suffix is version 0, so the leader's newer one replaces it on sync)
+    # plus itself. zoo.cfg is made to point at it (the server rewrites both on that sync).
+    {
+        grep '^server\.' <<<"$config"
+        server_spec "$id" "$role"
+    } >"$sdir/zoo.cfg.dynamic.tmp"
+    mv -f "$sdir/zoo.cfg.dynamic.tmp" "$sdir/zoo.cfg.dynamic"
+    sed -i "s|^dynamicConfigFile=.*|dynamicConfigFile=$sdir/zoo.cfg.dynamic|" "$sdir/zoo.cfg"
+    ensure_zookeeper
+    ensure_security_tools
+    STARTING=1
+    if [ -n "$TLS_MODE" ]; then make_tls; fi
+    if [ "$KERBEROS" = true ]; then
+        make_kdc
+        start_kdc "$timeout"
+    fi
+    write_jaas
+    launch "$id"
+    local rc=0
+    wait_ready serving "$timeout" "$id" || rc=$?
+    if [ "$rc" -eq 0 ]; then wait_tls "$timeout" "$id" || rc=$?; fi
+    if [ "$rc" -ne 0 ]; then
+        show_logs "$id"
+        stop_servers --kill "$id" || true
+        STARTING=0
+        die "$DIR: server $id did not join within ${timeout}s; stopped it"
+    fi
+    STARTING=0
+    KDC_LAUNCHED=0
+}
+
+# reconfig DIR ARGS...: runs Debian's zkCli.sh against the members, as the superuser:
+# "addauth digest super:supersecret", then "reconfig ARGS". Prints the CLI's answer (the
+# committed configuration) and fails unless it reports "Committed new configuration".
+cmd_reconfig() {
+    [ $# -gt 0 ] || usage_error "usage: reconfig DIR ARGS... (e.g. -add SPEC,... -remove ID,... -v VERSION)"
+    load_cluster
+    [ "$RECONFIG" = true ] || usage_error "$DIR was started without --reconfig"
+    local cli="${ZK_CLI:-/usr/share/zookeeper/bin/zkCli.sh}"
+    [ -x "$cli" ] || ensure_zookeeper
+    [ -x "$cli" ] || { note "$cli not found (Debian's zookeeper package has it; or set ZK_CLI)"; exit 3; }
+    local hosts
+    hosts="$(connect_string)"
+    [ -n "$hosts" ] || die "$DIR: no members"
+    # A quick JVM for the CLI (zkCli.sh adds $CLIENT_JVMFLAGS).
+    local flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.net.preferIPv4Stack=true"
+    if [ "$REQUIRE_SASL" = true ]; then
+        # Sessions must complete SASL first: the CLI logs in as bob (DIGEST-MD5).
+        [ "$SASL_DIGEST" = true ] || die "reconfig with --kerberos --require-sasl is not supported"
+        printf '%s\n' "// written by $PROG for zkCli.sh (reconfig)" "Client {" \
+            "  org.apache.zookeeper.server.auth.DigestLoginModule required" \
+            '  username="bob"' '  password="bobsecret";' "};" >"$DIR/jaas-cli.conf"
+        flags+=" -Djava.security.auth.login.config=$DIR/jaas-cli.conf"
+    fi
+    local out rc=0
+    out="$(printf '%s\n' "addauth digest $SUPER_USER:$SUPER_PASSWORD" "reconfig $*" |
+        CLIENT_JVMFLAGS="$flags ${CLIENT_JVMFLAGS:-}" timeout "$DEFAULT_TIMEOUT" "$cli" -server "$hosts" 2>&1)" || rc=$?
+    # (without the CLI's banner, SLF4J's complaints and the connection event)
+    out="$(grep -v -e '^SLF4J:' -e '^$' -e '^WATCHER::' -e '^WatchedEvent ' -e '^Welcome to ZooKeeper' \
+        -e '^JLine support' -e '^Connecting to ' <<<"$out" || true)"
+    if [ "$rc" -eq 0 ] && grep -q '^Committed new configuration' <<<"$out"; then
+        printf '%s\n' "$out"
+        return 0
+    fi
+    [ "$rc" -ne 124 ] || note "zkCli.sh did not finish within ${DEFAULT_TIMEOUT}s"
+    printf '%s\n' "$out" >&2
+    die "reconfig $* failed"
+}
+
 cmd_stop() {
     # Nothing to do for a DIR that was never started (or is already gone).
     has_cluster || return 0
@@ -1521,6 +1675,20 @@ main() {
     case "$cmd" in
         start) cmd_start "$@" ;;
         start-one) cmd_start_one "$@" ;;
+        join) cmd_join "$@" ;;
+        reconfig) cmd_reconfig "$@" ;;
+        config)
+            [ $# -eq 0 ] || usage_error "config takes no options"
+            load_cluster
+            ensemble_config || die "$DIR: no running server reports the ensemble's configuration"
+            ;;
+        server-spec)
+            if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage_error "usage: server-spec DIR N [participant|observer]"; fi
+            load_cluster
+            check_id "$1"
+            case "${2:-}" in "" | participant | observer) ;; *) usage_error "the role must be participant or observer, not '$2'" ;; esac
+            server_spec "$1" "${2:-}"
+            ;;
         stop) [ $# -eq 0 ] || usage_error "stop takes no options"; cmd_stop ;;
         stop-one) [ $# -eq 1 ] || usage_error "usage: stop-one DIR N"; cmd_stop_one "$1" ;;
         kill-one) [ $# -eq 1 ] || usage_error "usage: kill-one DIR N"; cmd_stop_one --kill "$1" ;;
