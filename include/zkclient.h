@@ -359,6 +359,85 @@ typedef int32_t zk_keeper_state;
 #endif // __cplusplus
 
 /**
+ * What happened to a watched node, with ZooKeeper's numbers.
+ */
+enum zk_event_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * A session event, not a node event: the session expired or the client was stopped.
+     * The watch is gone; no more events follow for it.
+     */
+    ZK_EVENT_SESSION = -1,
+    /**
+     * The node was created.
+     */
+    ZK_EVENT_CREATED = 1,
+    /**
+     * The node was deleted.
+     */
+    ZK_EVENT_DELETED = 2,
+    /**
+     * The node's data changed.
+     */
+    ZK_EVENT_CHANGED = 3,
+    /**
+     * The node's children changed.
+     */
+    ZK_EVENT_CHILD = 4,
+    /**
+     * A data watch was removed (server notice).
+     */
+    ZK_EVENT_DATA_WATCH_REMOVED = 5,
+    /**
+     * A child watch was removed (server notice).
+     */
+    ZK_EVENT_CHILD_WATCH_REMOVED = 6,
+    /**
+     * A persistent watch was removed (server notice).
+     */
+    ZK_EVENT_PERSISTENT_WATCH_REMOVED = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_event_type zk_event_type;
+#else
+typedef int32_t zk_event_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How a member takes part in the ensemble.
+ */
+enum zk_member_role
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Only for a NULL member: no role.
+     */
+    ZK_MEMBER_ROLE_NONE = -1,
+    /**
+     * A voting member (elections and the quorum of every write).
+     */
+    ZK_MEMBER_PARTICIPANT = 0,
+    /**
+     * A member that follows the leader and serves clients, without a vote.
+     */
+    ZK_MEMBER_OBSERVER = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum zk_member_role zk_member_role;
+#else
+typedef int32_t zk_member_role;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The levels of the library's log lines, most severe first. `zk_set_log_callback()` takes
  * the most detailed level wanted as a plain `int32_t` (one of these numbers); the callback
  * receives the level of each line.
@@ -492,56 +571,6 @@ enum zk_tree_event_type
 typedef enum zk_tree_event_type zk_tree_event_type;
 #else
 typedef int32_t zk_tree_event_type;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-/**
- * What happened to a watched node, with ZooKeeper's numbers.
- */
-enum zk_event_type
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : int32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-    /**
-     * A session event, not a node event: the session expired or the client was stopped.
-     * The watch is gone; no more events follow for it.
-     */
-    ZK_EVENT_SESSION = -1,
-    /**
-     * The node was created.
-     */
-    ZK_EVENT_CREATED = 1,
-    /**
-     * The node was deleted.
-     */
-    ZK_EVENT_DELETED = 2,
-    /**
-     * The node's data changed.
-     */
-    ZK_EVENT_CHANGED = 3,
-    /**
-     * The node's children changed.
-     */
-    ZK_EVENT_CHILD = 4,
-    /**
-     * A data watch was removed (server notice).
-     */
-    ZK_EVENT_DATA_WATCH_REMOVED = 5,
-    /**
-     * A child watch was removed (server notice).
-     */
-    ZK_EVENT_CHILD_WATCH_REMOVED = 6,
-    /**
-     * A persistent watch was removed (server notice).
-     */
-    ZK_EVENT_PERSISTENT_WATCH_REMOVED = 7,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum zk_event_type zk_event_type;
-#else
-typedef int32_t zk_event_type;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -811,6 +840,22 @@ typedef struct zk_double_barrier zk_double_barrier;
  * other threads while `zk_election_run()` blocks; one run at a time per handle.
  */
 typedef struct zk_election zk_election;
+
+/**
+ * The ensemble's configuration (the data of `/zookeeper/config`, parsed), returned by
+ * `zk_get_config()`, `zk_get_config_watch()` and the reconfig functions. The caller owns it
+ * and releases it with `zk_ensemble_config_free()`, which also ends every member and string
+ * borrowed from it. Immutable: any thread may read it, several at once.
+ */
+typedef struct zk_ensemble_config zk_ensemble_config;
+
+/**
+ * One server of an ensemble configuration (a `server.N=` line), borrowed from its
+ * `zk_ensemble_config`: valid until that configuration is freed, never freed on its own.
+ * Read it with the `zk_ensemble_member_*` functions; immutable, so any thread may read it
+ * while the configuration lives.
+ */
+typedef struct zk_ensemble_member zk_ensemble_member;
 
 /**
  * A lock (kazoo's `Lock`, `ReadLock` or `WriteLock`, interoperable with them): see
@@ -1088,6 +1133,74 @@ typedef void (*zk_state_listener)(zk_state state, zk_keeper_state keeper_state, 
 typedef void (*zk_free_fn)(void *user_data);
 
 /**
+ * A watch event, borrowed by the watcher for the duration of its call. The library owns it,
+ * so it may grow: later releases only append fields (each documented with the release that
+ * added it; read one only when `zk_version()` is at least that). Read it through the pointer;
+ * never copy it by value, allocate one, or keep it past the call.
+ */
+typedef struct zk_watch_event {
+    /**
+     * What happened.
+     */
+    zk_event_type event_type;
+    /**
+     * The connection's keeper state when it happened (`ZK_KEEPER_EXPIRED` or
+     * `ZK_KEEPER_CLOSED` with `ZK_EVENT_SESSION`).
+     */
+    zk_keeper_state keeper_state;
+    /**
+     * The watched node's path, without the chroot.
+     */
+    const char *path;
+} zk_watch_event;
+
+/**
+ * A watcher. One-shot watchers are called at most once: with the node event, or with a
+ * `ZK_EVENT_SESSION` event when the session ends first. Persistent watchers are called for
+ * every matching event until removed (and a last time with `ZK_EVENT_SESSION` if the session
+ * ends). `event` and its path are borrowed for the call.
+ *
+ * Runs on the client's dispatcher thread, never on a network thread, one callback of this
+ * client at a time, in the order the server sent the events (a watch event comes before the
+ * reply of any request made after the change). It may call any zkclient function, blocking
+ * ones included.
+ */
+typedef void (*zk_watcher)(const struct zk_watch_event *event, void *user_data);
+
+/**
+ * One identity of a session (`zk_who_am_i()`): an authentication scheme and the id within
+ * it (`"ip"` and `"127.0.0.1"`, `"digest"` and `"alice"`, `"x509"` and `"CN=client1"`). Its
+ * strings belong to the list. Frozen: its layout never changes (a change would be a new
+ * soname).
+ */
+typedef struct zk_identity {
+    /**
+     * The scheme.
+     */
+    const char *scheme;
+    /**
+     * The id within the scheme.
+     */
+    const char *id;
+} zk_identity;
+
+/**
+ * The identities of a session, owned by the caller (`zk_who_am_i()`): `count` entries whose
+ * strings belong to the list too. Release with `zk_identity_list_free()`. An empty list is
+ * `{NULL, 0}`. Frozen: its layout never changes.
+ */
+typedef struct zk_identity_list {
+    /**
+     * `count` entries.
+     */
+    struct zk_identity *items;
+    /**
+     * How many entries `items` holds.
+     */
+    size_t count;
+} zk_identity_list;
+
+/**
  * Receives one log line: its `level`, its `target` (`"zkclient::session"`,
  * `"zkclient::recipe::lock"`, ...) and its `message`, both NUL-terminated, without a trailing
  * newline, and valid only during the call (copy what you keep). `user_data` is the pointer
@@ -1279,28 +1392,6 @@ typedef struct zk_tree_event {
  * `zk_tree_cache_close()`…). Everything it receives is borrowed for the call.
  */
 typedef void (*zk_tree_cache_fn)(const struct zk_tree_event *event, void *user_data);
-
-/**
- * A watch event, borrowed by the watcher for the duration of its call. The library owns it,
- * so it may grow: later releases only append fields (each documented with the release that
- * added it; read one only when `zk_version()` is at least that). Read it through the pointer;
- * never copy it by value, allocate one, or keep it past the call.
- */
-typedef struct zk_watch_event {
-    /**
-     * What happened.
-     */
-    zk_event_type event_type;
-    /**
-     * The connection's keeper state when it happened (`ZK_KEEPER_EXPIRED` or
-     * `ZK_KEEPER_CLOSED` with `ZK_EVENT_SESSION`).
-     */
-    zk_keeper_state keeper_state;
-    /**
-     * The watched node's path, without the chroot.
-     */
-    const char *path;
-} zk_watch_event;
 
 /**
  * Called with a node's data by a `zk_data_watch`: at once, then after every change. `data`
@@ -1524,19 +1615,6 @@ typedef struct zk_op_results {
 typedef void (*zk_transaction_completion)(zk_error rc,
                                           const struct zk_op_results *results,
                                           void *user_data);
-
-/**
- * A watcher. One-shot watchers are called at most once: with the node event, or with a
- * `ZK_EVENT_SESSION` event when the session ends first. Persistent watchers are called for
- * every matching event until removed (and a last time with `ZK_EVENT_SESSION` if the session
- * ends). `event` and its path are borrowed for the call.
- *
- * Runs on the client's dispatcher thread, never on a network thread, one callback of this
- * client at a time, in the order the server sent the events (a watch event comes before the
- * reply of any request made after the change). It may call any zkclient function, blocking
- * ones included.
- */
-typedef void (*zk_watcher)(const struct zk_watch_event *event, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -2088,6 +2166,262 @@ zk_error zk_client_update_hosts(struct zk_client *client, const char *connect_st
  * `options` is NULL or a live options object.
  */
 zk_error zk_options_set_host_resolution_delay(struct zk_options *options, uint32_t delay_ms);
+
+/**
+ * Reads the ensemble's configuration, the data of `/zookeeper/config` (ZooKeeper 3.5+),
+ * at that path whatever the client's chroot. `*out` (required) receives a configuration the
+ * caller owns (release with `zk_ensemble_config_free()`). It is what the server this client
+ * is connected to has seen; `zk_sync(client, "/")` first for the leader's latest. A
+ * standalone server without a dynamic configuration answers an empty node: no members,
+ * version 0. Blocking; any thread, callbacks included. Errors: `ZK_EINVAL` (NULL arguments,
+ * or data that is not a configuration: the message names the line), and the connection
+ * errors. On failure `*out` is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `out` NULL or writable.
+ */
+zk_error zk_get_config(struct zk_client *client, struct zk_ensemble_config **out);
+
+/**
+ * As `zk_get_config()`, and sets a one-shot watch on the configuration node: `watcher` is
+ * called once when it changes (a reconfig was committed), with the path
+ * `"/zookeeper/config"` whatever the chroot, or with `ZK_EVENT_SESSION` when the session
+ * ends first (see `zk_watcher` for the thread it runs on). `*out_watch_id` (if not NULL)
+ * identifies the watch for `zk_remove_watch()`.
+ *
+ * `user_data` belongs to the library from this call on: `free_user_data` (if not NULL) is
+ * called exactly once, after the watcher's last call, or at once if no watch was set (the
+ * call failed). On failure the outputs are unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; outputs NULL or writable.
+ */
+zk_error zk_get_config_watch(struct zk_client *client,
+                             zk_watcher watcher,
+                             void *user_data,
+                             zk_free_fn free_user_data,
+                             struct zk_ensemble_config **out,
+                             uint64_t *out_watch_id);
+
+/**
+ * Changes the membership incrementally (ZooKeeper 3.5+ with `reconfigEnabled=true`): adds
+ * (or changes) the `joining_count` servers of `joining`, each a spec as the configuration
+ * writes it (`"server.4=10.0.0.4:2888:3888:participant;10.0.0.4:2181"`, the client port
+ * required; `zk_ensemble_member_spec()` gives one), and removes the `leaving_count` servers
+ * whose ids are in `leaving`, if the configuration's version is `from_version` (-1: any;
+ * `zk_ensemble_config_version()` gives it). Arrays may be NULL with a count of 0 (none),
+ * but not both empty. Borrowed for the call. `*out` (if not NULL) receives the new
+ * configuration, owned by the caller (`zk_ensemble_config_free()`).
+ *
+ * Needs the superuser, or WRITE permission on `/zookeeper/config`. Refusals keep
+ * ZooKeeper's codes, and the last-error message says why; the configuration is unchanged:
+ * `ZK_EBADVERSION` (it is no longer version `from_version`), `ZK_ENEWCONFIGNOQUORUM` (no
+ * quorum of the new membership is up and in sync), `ZK_ERECONFIGINPROGRESS`, `ZK_ENOAUTH`,
+ * `ZK_ERECONFIGDISABLED`, `ZK_EBADARGUMENTS` (the server refused a spec, or too few voting
+ * members), `ZK_EUNIMPLEMENTED` (a standalone server). `ZK_EINVAL` (nothing sent): NULL
+ * arrays with a count, a spec that is not one, nothing to change. On `ZK_ECONNECTIONLOSS`
+ * the change may or may not have happened. Blocking; any thread. On failure `*out` is
+ * unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `joining` NULL or `joining_count` pointers, each NULL or a
+ * NUL-terminated string; `leaving` NULL or `leaving_count` readable ids; `out` NULL or
+ * writable.
+ */
+zk_error zk_reconfig_incremental(struct zk_client *client,
+                                 const char *const *joining,
+                                 size_t joining_count,
+                                 const uint64_t *leaving,
+                                 size_t leaving_count,
+                                 int64_t from_version,
+                                 struct zk_ensemble_config **out);
+
+/**
+ * Replaces the whole membership with the `member_count` servers of `members` (specs as for
+ * `zk_reconfig_incremental()`), if the configuration's version is `from_version` (-1: any).
+ * Borrowed for the call; `*out` (if not NULL) receives the new configuration, owned by the
+ * caller. Permissions, refusals and errors as `zk_reconfig_incremental()`; an empty list is
+ * `ZK_EINVAL`. Blocking; any thread. On failure `*out` is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `members` NULL or `member_count` pointers, each NULL or a
+ * NUL-terminated string; `out` NULL or writable.
+ */
+zk_error zk_reconfig_bulk(struct zk_client *client,
+                          const char *const *members,
+                          size_t member_count,
+                          int64_t from_version,
+                          struct zk_ensemble_config **out);
+
+/**
+ * Releases a configuration, and with it every member and string borrowed from it. NULL is
+ * fine.
+ *
+ * # Safety
+ * `config` NULL or returned by this library and not freed before.
+ */
+void zk_ensemble_config_free(struct zk_ensemble_config *config);
+
+/**
+ * The configuration's version: the zxid of the reconfig that made it (the `version=` line,
+ * hexadecimal in the text), for the `from_version` guard of a reconfig; 0 when the data has
+ * none (standalone), and for NULL.
+ *
+ * # Safety
+ * `config` NULL or live.
+ */
+int64_t zk_ensemble_config_version(const struct zk_ensemble_config *config);
+
+/**
+ * How many servers the configuration lists; 0 for NULL.
+ *
+ * # Safety
+ * `config` NULL or live.
+ */
+size_t zk_ensemble_config_member_count(const struct zk_ensemble_config *config);
+
+/**
+ * Server `index` (0 to `zk_ensemble_config_member_count()` - 1, in the order of the text),
+ * borrowed from `config` until it is freed; NULL for a NULL `config` or an index out of
+ * range.
+ *
+ * # Safety
+ * `config` NULL or live.
+ */
+const struct zk_ensemble_member *zk_ensemble_config_member(const struct zk_ensemble_config *config,
+                                                           size_t index);
+
+/**
+ * The server whose id is `id`, borrowed from `config` until it is freed; NULL when there is
+ * none (or `config` is NULL).
+ *
+ * # Safety
+ * `config` NULL or live.
+ */
+const struct zk_ensemble_member *zk_ensemble_config_member_by_id(const struct zk_ensemble_config *config,
+                                                                 uint64_t id);
+
+/**
+ * The configuration node's data as the server sent it (the text the members were parsed
+ * from, not NUL-terminated), borrowed from `config` until it is freed; `*out_len` (if not
+ * NULL) receives its length. NULL with length 0 for empty data or a NULL `config`.
+ *
+ * # Safety
+ * `config` NULL or live; `out_len` NULL or writable.
+ */
+const uint8_t *zk_ensemble_config_data(const struct zk_ensemble_config *config, size_t *out_len);
+
+/**
+ * The configuration node's stat into `*out` (required). `ZK_EINVAL` for NULL arguments
+ * (`*out` unmodified).
+ *
+ * # Safety
+ * `config` NULL or live; `out` NULL or writable.
+ */
+zk_error zk_ensemble_config_stat(const struct zk_ensemble_config *config, struct zk_stat *out);
+
+/**
+ * The connect string of the members that have a client port (`"h1:2181,h2:2181"`, no
+ * chroot), a wildcard client host (`0.0.0.0`, `::`) replaced by the member's quorum host;
+ * empty when none has one. Borrowed from `config` until it is freed; NULL for NULL.
+ *
+ * # Safety
+ * `config` NULL or live.
+ */
+const char *zk_ensemble_config_connect_string(const struct zk_ensemble_config *config);
+
+/**
+ * The member's server id (`myid`); 0 for NULL.
+ *
+ * # Safety
+ * `member` NULL or a member of a live configuration.
+ */
+uint64_t zk_ensemble_member_id(const struct zk_ensemble_member *member);
+
+/**
+ * The member's role; `ZK_MEMBER_ROLE_NONE` for NULL.
+ *
+ * # Safety
+ * `member` NULL or a member of a live configuration.
+ */
+zk_member_role zk_ensemble_member_role(const struct zk_ensemble_member *member);
+
+/**
+ * The host of the member's quorum address (IPv6 without brackets), borrowed from its
+ * configuration; NULL for NULL.
+ *
+ * # Safety
+ * `member` NULL or a member of a live configuration.
+ */
+const char *zk_ensemble_member_quorum_host(const struct zk_ensemble_member *member);
+
+/**
+ * The member's quorum port (followers to the leader); 0 for NULL.
+ *
+ * # Safety
+ * `member` NULL or a member of a live configuration.
+ */
+uint16_t zk_ensemble_member_quorum_port(const struct zk_ensemble_member *member);
+
+/**
+ * The member's leader-election port (on the quorum host); 0 for NULL.
+ *
+ * # Safety
+ * `member` NULL or a member of a live configuration.
+ */
+uint16_t zk_ensemble_member_election_port(const struct zk_ensemble_member *member);
+
+/**
+ * The host of the member's client address as the configuration writes it (`0.0.0.0` or
+ * `::` for every interface; IPv6 without brackets), borrowed from its configuration; NULL
+ * when the member has no client address, and for NULL.
+ *
+ * # Safety
+ * `member` NULL or a member of a live configuration.
+ */
+const char *zk_ensemble_member_client_host(const struct zk_ensemble_member *member);
+
+/**
+ * The member's client port; 0 when it has no client address, and for NULL.
+ *
+ * # Safety
+ * `member` NULL or a member of a live configuration.
+ */
+uint16_t zk_ensemble_member_client_port(const struct zk_ensemble_member *member);
+
+/**
+ * The member as a spec (`"server.3=127.0.0.1:2890:3890:participant;127.0.0.1:2183"`), the
+ * form `zk_reconfig_incremental()` and `zk_reconfig_bulk()` take: to add a removed member
+ * back, keep a copy of its spec. Borrowed from its configuration; NULL for NULL.
+ *
+ * # Safety
+ * `member` NULL or a member of a live configuration.
+ */
+const char *zk_ensemble_member_spec(const struct zk_ensemble_member *member);
+
+/**
+ * The identities the server knows this session by (ZooKeeper 3.7+ whoAmI): an
+ * unauthenticated session has its `"ip"` identity; each credential added gives another
+ * (`"digest"` with the user name, `"x509"` with the certificate's subject, `"sasl"` with the
+ * principal). `*out` (required) receives a list the caller owns (release with
+ * `zk_identity_list_free()`). Blocking; any thread, callbacks included. Errors: `ZK_EINVAL`
+ * (NULL arguments) and the connection errors (a server before 3.7 does not know whoAmI).
+ * On failure `*out` is unmodified.
+ *
+ * # Safety
+ * `client` NULL or live; `out` NULL or writable.
+ */
+zk_error zk_who_am_i(struct zk_client *client, struct zk_identity_list *out);
+
+/**
+ * Releases an identity list returned by `zk_who_am_i()` — its entries and their strings — and
+ * resets it to `{NULL, 0}`. NULL and empty lists are fine; releasing the same list twice is
+ * fine once it was reset.
+ *
+ * # Safety
+ * `list` is NULL or a `zk_identity_list` filled by this library and not modified since.
+ */
+void zk_identity_list_free(struct zk_identity_list *list);
 
 /**
  * The name of an error code (`"ZK_ENONODE"`), or `"ZK_UNKNOWN"` for a number that is not

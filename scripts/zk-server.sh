@@ -14,6 +14,7 @@
 #   DIR/log4j.properties      logging configuration (everything goes to server.log; and
 #   DIR/logback.xml           the same for logback, used only with ZK_CLASSPATH jars)
 #   DIR/server-N/zoo.cfg      configuration of server N (1-based)
+#   DIR/server-N/zoo.cfg.dynamic[.VERSION]  its membership (--reconfig; VERSION in hex)
 #   DIR/server-N/data/        its snapshots, transaction logs and myid
 #   DIR/server-N/server.log   its stdout, stderr and log output (appended on every start)
 #   DIR/server-N/pid          its process id while it runs
@@ -59,30 +60,60 @@ Runs throwaway ZooKeeper servers on 127.0.0.1; DIR holds everything of one clust
 commands:
   start DIR [--servers N] [--tick-time MS] [--heap MB] [--local-sessions] [--timeout S]
             [--tls MODE [--tls-server-cert server|expired]] [--sasl-digest | --kerberos]
-            [--require-sasl]
+            [--require-sasl] [--reconfig [--members M]] [--observers K]
                       start a standalone server (--servers 1, the default) or an ensemble
                       (--servers 3) on free ports, wait until it serves (one leader), write
                       DIR/hosts and print the connect string as the last line of stdout.
                       On an existing, stopped DIR: start it again (same ports and data,
                       and the security options saved in DIR/cluster.conf; giving different
-                      ones is a usage error, except --tls-server-cert).
-  stop DIR            stop every server of DIR (SIGTERM, SIGKILL after ${STOP_GRACE_SECONDS}s); keeps the data.
+                      ones is a usage error, except --tls-server-cert). With --reconfig it
+                      starts the members of the newest configuration the servers wrote.
+  stop DIR            stop every server of DIR (SIGTERM, SIGKILL after ${STOP_GRACE_SECONDS}s),
+                      members, joined and removed ones alike; keeps the data.
                       Safe when nothing runs or DIR does not exist.
   stop-one DIR N      stop server N (1-based) the same way.
   kill-one DIR N      SIGKILL server N (a simulated crash) and wait until it is gone.
   start-one DIR N [--wait-serving] [--timeout S]
                       start server N again (same config, ports and data) and wait until it
                       answers ruok; with --wait-serving until it serves as standalone,
-                      leader or follower. No-op if it is running.
+                      leader, follower or observer. No-op if it is running. With --reconfig
+                      it runs the configuration files as the server last wrote them (a
+                      spare that never joined needs join).
+  join DIR N [--observer | --participant] [--timeout S]
+                      (--reconfig) start server N, a spare or a server a reconfig removed,
+                      with a dynamic file of the ensemble's current membership (a running
+                      server's "conf") plus itself listed as ROLE (default: participant, or
+                      observer for the last --observers K servers); wait until it has synced
+                      with the leader and serves (Mode: follower). It is a non-voting member
+                      until a client runs reconfig -add with its spec (see server-spec),
+                      which makes it a participant or an observer. Fails if N is a member
+                      (use start-one).
+  config DIR          print the ensemble's current configuration, the text of
+                      /zookeeper/config (server.I=... lines, then version=HEX), from the
+                      leader's "conf" answer (or any running server's without a leader).
+  server-spec DIR N [participant|observer]
+                      print server N's line for reconfig -add and dynamic files:
+                      server.N=127.0.0.1:QUORUM:ELECTION:ROLE;127.0.0.1:CLIENT (default
+                      ROLE as for join).
+  reconfig DIR ARGS...
+                      (--reconfig) reconfigure with Debian's zkCli.sh (\$ZK_CLI), connected
+                      to the members: "addauth digest $SUPER_USER:$SUPER_PASSWORD", then
+                      "reconfig ARGS", e.g. -add SPEC[,SPEC...] -remove ID[,ID...]
+                      [-v FROM_VERSION] (hex, as in version=), or -members SPEC,...; print
+                      the committed configuration, or fail (exit 1) with the CLI's error.
+                      With --require-sasl the CLI logs in as bob (--sasl-digest only).
   cleanup DIR         stop, then delete DIR.
-  hosts DIR           print the connect string (host:port,... in server-id order).
+  hosts DIR           print the connect string (host:port,... in server-id order); with
+                      --reconfig of the members of the newest configuration in the files.
   port DIR N          print server N's client port.
   secure-hosts DIR    print the connect string of the TLS ports (with --tls).
   secure-port DIR N   print server N's TLS port, its secureClientPort (with --tls).
   pid DIR N           print server N's pid (fails if it is not running).
   leader DIR          print the id of the current leader (1 for a standalone server), or fail.
-  status DIR          one line per server: id, client port, pid, running/stopped, mode;
-                      exit status 1 unless all servers run.
+  status DIR          one line per server: id, client port, pid, state, mode; the state is
+                      running, stopped, or spare (not running and not a member: with
+                      --reconfig, a spare that never joined or a removed server); exit
+                      status 1 unless all members run.
   4lw DIR N WORD      send a four-letter word (ruok, srvr, stat, mntr, ...) to server N and
                       print the answer.
   --help              this text.
@@ -96,6 +127,26 @@ options:
                       localSessionsUpgradingEnabled): needed for new sessions on a
                       read-only server
   --timeout S         how long to wait for readiness (default \$ZK_SERVER_TIMEOUT or 60)
+  --observers K       the last K of the N servers are observers (":observer" in the server
+                      lines; without --reconfig also peerType=observer in their zoo.cfg);
+                      K < N. Readiness accepts Mode: observer.
+
+dynamic reconfiguration (saved in DIR/cluster.conf like the security options):
+  --reconfig          reconfigEnabled=true, standaloneEnabled=false (so even --servers 1 is
+                      a one-member ensemble that can grow), and the membership in a dynamic
+                      file: DIR/server-N/zoo.cfg names it (dynamicConfigFile=), with lines
+                        server.I=127.0.0.1:QUORUM:ELECTION:ROLE;127.0.0.1:CLIENT
+                      (ROLE participant or observer). The servers rewrite both files: on
+                      their first election and on every reconfig they write
+                      zoo.cfg.dynamic.VERSION (VERSION the config's zxid in hex, e.g.
+                      100000000) and point zoo.cfg at it; start on a stopped DIR regenerates
+                      zoo.cfg but keeps the dynamic file the server wrote, and start-one
+                      launches the files as they are. A superuser may reconfig: user
+                      $SUPER_USER, password $SUPER_PASSWORD (-Dzookeeper.DigestAuthenticationProvider.
+                      superDigest; a client sends "addauth digest $SUPER_USER:$SUPER_PASSWORD").
+  --members M         with --reconfig: ports for all N servers are allocated and all are
+                      configured, but only servers 1..M form the initial ensemble and are
+                      started; servers M+1..N are spares (see join). Default M = N.
 
 security options (the plain clientPort always keeps serving; quorum traffic stays plain):
   --tls MODE          each server also serves TLS on its own secureClientPort (Netty
@@ -280,6 +331,11 @@ SASL_DIGEST=false      # DIGEST-MD5 users in the JAAS Server section
 REQUIRE_SASL=false     # sessionRequireClientSASLAuth=true
 KERBEROS=false         # an MIT KDC for realm ZK.TEST and a GSSAPI server principal
 KDC_PORT=""            # its port (UDP and TCP on 127.0.0.1)
+# Dynamic reconfiguration (saved in cluster.conf too).
+RECONFIG=false         # reconfigEnabled=true, membership in a dynamic config file, a superuser
+MEMBERS=0              # servers 1..MEMBERS form the initial ensemble; the others are spares
+OBSERVERS=0            # the last OBSERVERS of the SERVERS servers are observers
+readonly SUPER_USER=super SUPER_PASSWORD=supersecret  # reconfig's superuser (--reconfig)
 readonly KRB5_REALM=ZK.TEST
 
 # Sets DIR to the absolute, symlink-free form of $1 (servers' command lines contain it, and
@@ -341,6 +397,9 @@ load_cluster() {
             require_sasl) REQUIRE_SASL="$value" ;;
             kerberos) KERBEROS="$value" ;;
             kdc_port) KDC_PORT="$value" ;;
+            reconfig) RECONFIG="$value" ;;
+            members) MEMBERS="$value" ;;
+            observers) OBSERVERS="$value" ;;
             server.*)
                 id="${key#server.}"
                 IFS=: read -r -a ports <<<"$value"
@@ -359,6 +418,11 @@ load_cluster() {
         fi
     done
     if [ "$KERBEROS" = true ] && ! is_uint "$KDC_PORT"; then die "$DIR/cluster.conf is damaged (no kdc_port)"; fi
+    # (cluster.conf files written before --reconfig existed have no members= and observers=)
+    if [ "$MEMBERS" = 0 ]; then MEMBERS="$SERVERS"; fi
+    if ! { is_uint "$MEMBERS" && is_uint "$OBSERVERS" && [ "$MEMBERS" -le "$SERVERS" ] && [ "$OBSERVERS" -lt "$SERVERS" ]; }; then
+        die "$DIR/cluster.conf is damaged (members=$MEMBERS, observers=$OBSERVERS)"
+    fi
 }
 
 save_cluster() {
@@ -375,6 +439,9 @@ save_cluster() {
         echo "require_sasl=$REQUIRE_SASL"
         echo "kerberos=$KERBEROS"
         echo "kdc_port=$KDC_PORT"
+        echo "reconfig=$RECONFIG"
+        echo "members=$MEMBERS"
+        echo "observers=$OBSERVERS"
         # client:quorum:election[:secure] ports
         for ((id = 1; id <= SERVERS; id++)); do
             echo "server.$id=${CLIENT_PORT[id]}:${QUORUM_PORT[id]}:${ELECTION_PORT[id]}${SECURE_PORT[id]:+:${SECURE_PORT[id]}}"
@@ -390,9 +457,35 @@ check_id() {
     fi
 }
 
+# The ids of the ensemble's servers, in order: all servers, or with --reconfig those in the
+# newest dynamic configuration file of any server (the version is the file name's hex
+# suffix; the files start writes have none: version 0). Spare servers that never joined and
+# servers a reconfig removed are not members.
+member_ids() {
+    if [ "$RECONFIG" != true ]; then
+        echo "${ALL_IDS[@]}"
+        return 0
+    fi
+    local id file version best="" best_version=-1
+    for id in "${ALL_IDS[@]}"; do
+        file="$(dynamic_file "$id")"
+        [ -n "$file" ] || continue
+        version="${file##*/zoo.cfg.dynamic}"
+        version="${version#.}"
+        [[ "$version" =~ ^[0-9a-fA-F]*$ ]] || continue
+        version=$((16#${version:-0}))
+        if [ "$version" -gt "$best_version" ]; then best="$file" best_version="$version"; fi
+    done
+    [ -n "$best" ] || return 0
+    sed -n 's/^server\.\([0-9]*\)=.*/\1/p' "$best" | sort -n | tr '\n' ' '
+    echo
+}
+
+# The connect string of the client ports of the ensemble's members (all servers without
+# --reconfig), in server-id order.
 connect_string() {
     local id hosts=""
-    for ((id = 1; id <= SERVERS; id++)); do
+    for id in $(member_ids); do
         hosts+="${hosts:+,}127.0.0.1:${CLIENT_PORT[id]}"
     done
     echo "$hosts"
@@ -401,7 +494,7 @@ connect_string() {
 # The connect string of the TLS ports (secureClientPort), in server-id order.
 secure_connect_string() {
     local id hosts=""
-    for ((id = 1; id <= SERVERS; id++)); do
+    for id in $(member_ids); do
         hosts+="${hosts:+,}127.0.0.1:${SECURE_PORT[id]}"
     done
     echo "$hosts"
@@ -415,12 +508,54 @@ lock_dir() {
     flock -w 300 9 || die "timed out waiting for another $PROG command on $DIR"
 }
 
+# The role server ID has in the configuration start makes: the last OBSERVERS servers are
+# observers, the others participants.
+default_role() {
+    if [ "$1" -gt $((SERVERS - OBSERVERS)) ]; then echo observer; else echo participant; fi
+}
+
+# server_spec ID [ROLE]: server ID's line in a dynamic configuration (and reconfig's spec):
+# server.ID=127.0.0.1:QUORUM:ELECTION:ROLE;127.0.0.1:CLIENT
+server_spec() {
+    local id="$1" role="${2:-}"
+    [ -n "$role" ] || role="$(default_role "$id")"
+    echo "server.$id=127.0.0.1:${QUORUM_PORT[id]}:${ELECTION_PORT[id]}:$role;127.0.0.1:${CLIENT_PORT[id]}"
+}
+
+# With --reconfig: the dynamic configuration file server ID uses now. The server names it in
+# its zoo.cfg (dynamicConfigFile=) and, on every reconfig, writes zoo.cfg.dynamic.VERSION
+# (VERSION in hex) and rewrites zoo.cfg to name that one. Prints nothing if there is none yet
+# (a spare server that has not joined).
+dynamic_file() {
+    local sdir="$DIR/server-$1" file
+    file="$(sed -n 's/^dynamicConfigFile=//p' "$sdir/zoo.cfg" 2>/dev/null | tail -n 1)"
+    if [ -n "$file" ] && [ -f "$file" ]; then
+        echo "$file"
+    elif [ -f "$sdir/zoo.cfg.dynamic" ]; then
+        echo "$sdir/zoo.cfg.dynamic"
+    fi
+}
+
 # Writes zoo.cfg (and myid) of every server and the logging configuration from the settings.
+# With --reconfig, the membership is in each server's dynamic file: written here only for the
+# initial members that have none yet; a dynamic file the servers wrote (after a reconfig, or a
+# join) is kept, and zoo.cfg names it.
 write_configs() {
-    local id sdir
+    local id sdir dynamic
     for ((id = 1; id <= SERVERS; id++)); do
         sdir="$DIR/server-$id"
         mkdir -p "$sdir/data"
+        dynamic=""
+        if [ "$RECONFIG" = true ]; then
+            dynamic="$(dynamic_file "$id")"
+            if [ -z "$dynamic" ] && [ "$id" -le "$MEMBERS" ]; then
+                dynamic="$sdir/zoo.cfg.dynamic"
+                local peer
+                for ((peer = 1; peer <= MEMBERS; peer++)); do server_spec "$peer"; done >"$dynamic"
+            fi
+            # (a spare server's zoo.cfg names the file join writes)
+            [ -n "$dynamic" ] || dynamic="$sdir/zoo.cfg.dynamic"
+        fi
         {
             echo "# generated by $PROG from $DIR/cluster.conf"
             echo "tickTime=$TICK_TIME"
@@ -429,8 +564,11 @@ write_configs() {
             echo "minSessionTimeout=$((2 * TICK_TIME))"
             echo "maxSessionTimeout=$((20 * TICK_TIME))"
             echo "dataDir=$sdir/data"
-            echo "clientPort=${CLIENT_PORT[id]}"
-            echo "clientPortAddress=127.0.0.1"
+            if [ "$RECONFIG" != true ]; then
+                # (with --reconfig the client address is in the dynamic file's server lines)
+                echo "clientPort=${CLIENT_PORT[id]}"
+                echo "clientPortAddress=127.0.0.1"
+            fi
             echo "maxClientCnxns=0"
             echo "4lw.commands.whitelist=*"
             echo "admin.enableServer=false"
@@ -456,17 +594,28 @@ write_configs() {
                 echo "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider"
             fi
             if [ "$REQUIRE_SASL" = true ]; then echo "sessionRequireClientSASLAuth=true"; fi
-            if [ "$SERVERS" -eq 1 ]; then
+            if [ "$RECONFIG" = true ]; then
+                # The role comes from the server lines (a reconfig may change it), so no
+                # peerType here.
+                echo "reconfigEnabled=true"
+                echo "standaloneEnabled=false"
+                echo "dynamicConfigFile=$dynamic"
+            elif [ "$SERVERS" -eq 1 ]; then
                 echo "standaloneEnabled=true"
             else
                 echo "standaloneEnabled=false"
+                if [ "$(default_role "$id")" = observer ]; then echo "peerType=observer"; fi
                 local peer
                 for ((peer = 1; peer <= SERVERS; peer++)); do
-                    echo "server.$peer=127.0.0.1:${QUORUM_PORT[peer]}:${ELECTION_PORT[peer]}"
+                    if [ "$(default_role "$peer")" = observer ]; then
+                        echo "server.$peer=127.0.0.1:${QUORUM_PORT[peer]}:${ELECTION_PORT[peer]}:observer"
+                    else
+                        echo "server.$peer=127.0.0.1:${QUORUM_PORT[peer]}:${ELECTION_PORT[peer]}"
+                    fi
                 done
             fi
         } >"$sdir/zoo.cfg"
-        if [ "$SERVERS" -gt 1 ]; then echo "$id" >"$sdir/data/myid"; fi
+        if [ "$SERVERS" -gt 1 ] || [ "$RECONFIG" = true ]; then echo "$id" >"$sdir/data/myid"; fi
     done
     # log4j 1.2 (Debian's binding): everything to stdout, which is the server's server.log.
     cat >"$DIR/log4j.properties" <<EOF
@@ -867,6 +1016,13 @@ server_pids() {
     echo "${!seen[@]}"
 }
 
+# The superuser's digest for -Dzookeeper.DigestAuthenticationProvider.superDigest:
+# base64(sha1("super:supersecret")), as DigestAuthenticationProvider.generateDigest makes it.
+super_digest() {
+    "$(python_bin)" -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha1(sys.argv[1].encode()).digest()).decode())' \
+        "$SUPER_USER:$SUPER_PASSWORD"
+}
+
 # Starts server N in the background (stdout and stderr appended to its server.log, no
 # terminal, no inherited descriptors) and records its pid.
 launch() {
@@ -891,6 +1047,9 @@ launch() {
         jvm+=("-Djava.security.auth.login.config=$DIR/jaas.conf")
     fi
     if [ "$KERBEROS" = true ]; then jvm+=("-Djava.security.krb5.conf=$DIR/krb5/krb5.conf"); fi
+    if [ "$RECONFIG" = true ]; then
+        jvm+=("-Dzookeeper.DigestAuthenticationProvider.superDigest=$SUPER_USER:$(super_digest)")
+    fi
     local cp="$ZK_CP"
     # Netty's TLS handler needs netty-codec, which zookeeper.jar's manifest does not name:
     # without it the secure port listens but closes every connection (NoClassDefFoundError:
@@ -1012,9 +1171,37 @@ server_mode() {
     fi
 }
 
+# Prints the membership part of server ID's `conf` answer (its current configuration, the
+# text of /zookeeper/config: server.I=... lines and version=HEX), or nothing.
+server_config() {
+    fourlw "${CLIENT_PORT[$1]}" conf | sed -n '/^membership: *$/,$p' | grep -e '^server\.' -e '^version=' || true
+}
+
+# Prints the ensemble's current configuration as a running server sees it: the leader's if
+# there is one, else that of the first running server that has one. Fails if none answers.
+ensemble_config() {
+    local id config="" candidates=()
+    for id in "${ALL_IDS[@]}"; do
+        running_pid "$id" >/dev/null || continue
+        if [ "$(server_mode "${CLIENT_PORT[id]}")" = leader ]; then
+            candidates=("$id" "${candidates[@]}")
+        else
+            candidates+=("$id")
+        fi
+    done
+    for id in "${candidates[@]}"; do
+        config="$(server_config "$id")"
+        if [ -n "$config" ]; then
+            printf '%s\n' "$config"
+            return 0
+        fi
+    done
+    return 1
+}
+
 # wait_ready WANT TIMEOUT ID...: waits until the servers are ready, bounded by TIMEOUT seconds.
 #   WANT=ruok     each answers ruok with imok
-#   WANT=serving  also srvr reports standalone, leader or follower
+#   WANT=serving  also srvr reports standalone, leader, follower or observer
 #   WANT=cluster  serving, and (for an ensemble) exactly one of them is the leader
 # Returns 1 on timeout, 2 as soon as one of the servers has exited.
 wait_ready() {
@@ -1032,12 +1219,12 @@ wait_ready() {
             [ "$want" != ruok ] || continue
             mode="$(server_mode "${CLIENT_PORT[id]}")"
             case "$mode" in
-                standalone | follower) ;;
+                standalone | follower | observer) ;;
                 leader) leaders=$((leaders + 1)) ;;
                 *) ready=0; break ;;
             esac
         done
-        if [ "$ready" -eq 1 ] && { [ "$want" != cluster ] || [ "$SERVERS" -eq 1 ] || [ "$leaders" -eq 1 ]; }; then
+        if [ "$ready" -eq 1 ] && { [ "$want" != cluster ] || [ $# -eq 1 ] || [ "$leaders" -eq 1 ]; }; then
             return 0
         fi
         if [ "$(now_ms)" -ge "$deadline" ]; then return 1; fi
@@ -1088,8 +1275,12 @@ trap 'exit 129' HUP
 cmd_start() {
     local servers="" tick="" heap="" local_sessions="" timeout="$DEFAULT_TIMEOUT"
     local tls="" tls_cert="" sasl_digest="" require_sasl="" kerberos=""
+    local reconfig="" members="" observers=""
     while [ $# -gt 0 ]; do
         case "$1" in
+            --reconfig) reconfig=true; shift ;;
+            --members) members="${2:-}"; shift 2 || usage_error "--members needs a value" ;;
+            --observers) observers="${2:-}"; shift 2 || usage_error "--observers needs a value" ;;
             --tls) tls="${2:-}"; shift 2 || usage_error "--tls needs a value (need, want or none)" ;;
             --tls-server-cert) tls_cert="${2:-}"; shift 2 || usage_error "--tls-server-cert needs a value (server or expired)" ;;
             --sasl-digest) sasl_digest=true; shift ;;
@@ -1113,6 +1304,12 @@ cmd_start() {
     fi
     if [ -n "$heap" ]; then
         if ! { is_uint "$heap" && [ "$heap" -ge 16 ]; }; then usage_error "--heap must be at least 16 (MB)"; fi
+    fi
+    if [ -n "$members" ] && ! { is_uint "$members" && [ "$members" -ge 1 ]; }; then
+        usage_error "--members must be a positive number, not '$members'"
+    fi
+    if [ -n "$observers" ] && ! is_uint "$observers"; then
+        usage_error "--observers must be a number, not '$observers'"
     fi
     check_timeout "$timeout"
     case "$tls" in "" | need | want | none) ;; *) usage_error "--tls must be need, want or none, not '$tls'" ;; esac
@@ -1144,16 +1341,32 @@ cmd_start() {
         fi
         if [ -n "$tls_cert" ] && [ -z "$saved_tls" ]; then usage_error "$DIR was made without --tls"; fi
         local opt saved given
-        for opt in sasl-digest:"$SASL_DIGEST":"$sasl_digest" require-sasl:"$REQUIRE_SASL":"$require_sasl" kerberos:"$KERBEROS":"$kerberos"; do
+        for opt in sasl-digest:"$SASL_DIGEST":"$sasl_digest" require-sasl:"$REQUIRE_SASL":"$require_sasl" kerberos:"$KERBEROS":"$kerberos" reconfig:"$RECONFIG":"$reconfig"; do
             IFS=: read -r opt saved given <<<"$opt"
             if [ -n "$given" ] && [ "$given" != "$saved" ]; then
                 usage_error "$DIR was made without --$opt; use another DIR or cleanup first"
+            fi
+        done
+        for opt in members:"$MEMBERS":"$members" observers:"$OBSERVERS":"$observers"; do
+            IFS=: read -r opt saved given <<<"$opt"
+            if [ -n "$given" ] && [ "$given" != "$saved" ]; then
+                usage_error "$DIR was made with --$opt $saved; use another DIR or cleanup first"
             fi
         done
         # Only the presented certificate may change on a restart.
         TLS_SERVER_CERT="${tls_cert:-$TLS_SERVER_CERT}"
     else
         set_servers "${servers:-1}"
+        RECONFIG="${reconfig:-false}"
+        MEMBERS="${members:-$SERVERS}"
+        OBSERVERS="${observers:-0}"
+        if [ "$MEMBERS" -gt "$SERVERS" ]; then usage_error "--members must be at most --servers ($SERVERS), not $MEMBERS"; fi
+        if [ "$MEMBERS" -lt "$SERVERS" ] && [ "$RECONFIG" != true ]; then
+            usage_error "--members needs --reconfig (spare servers can only join by a reconfig)"
+        fi
+        if [ "$OBSERVERS" -gt 0 ] && [ "$OBSERVERS" -ge "$SERVERS" ]; then
+            usage_error "--observers must be less than --servers (server 1 is always a participant)"
+        fi
         TLS_MODE="$tls"
         TLS_SERVER_CERT="${tls_cert:-server}"
         SASL_DIGEST="${sasl_digest:-false}"
@@ -1204,12 +1417,17 @@ cmd_start() {
         write_configs
         write_jaas
         rm -f "$DIR/hosts" "$DIR/secure-hosts"
+        # The servers to start: all, or with --reconfig the members of the current
+        # configuration (not the spares, nor servers a reconfig removed).
+        local -a start_ids
+        read -r -a start_ids <<<"$(member_ids)"
+        [ "${#start_ids[@]}" -gt 0 ] || die "$DIR: no server has a configuration (is DIR damaged?)"
         LAUNCHED=()
-        for id in "${ALL_IDS[@]}"; do launch "$id"; done
+        for id in "${start_ids[@]}"; do launch "$id"; done
 
         local rc=0
-        wait_ready cluster "$timeout" "${ALL_IDS[@]}" || rc=$?
-        if [ "$rc" -eq 0 ]; then wait_tls "$timeout" "${ALL_IDS[@]}" || rc=$?; fi
+        wait_ready cluster "$timeout" "${start_ids[@]}" || rc=$?
+        if [ "$rc" -eq 0 ]; then wait_tls "$timeout" "${start_ids[@]}" || rc=$?; fi
         if [ "$rc" -eq 0 ]; then break; fi
 
         stop_servers --kill "${LAUNCHED[@]}" || true
@@ -1220,7 +1438,7 @@ cmd_start() {
             note "a port was taken in the meantime; retrying with other ports"
             continue
         fi
-        show_logs "${ALL_IDS[@]}"
+        show_logs "${start_ids[@]}"
         STARTING=0
         if [ "$rc" -eq 1 ]; then
             die "$DIR: the servers were not ready within ${timeout}s; stopped them"
@@ -1252,6 +1470,9 @@ cmd_start_one() {
         note "server $id of $DIR is already running"
         return 0
     fi
+    if [ "$RECONFIG" = true ] && [ -z "$(dynamic_file "$id")" ]; then
+        die "server $id of $DIR is a spare that never joined the ensemble: use join DIR $id"
+    fi
     ensure_zookeeper
     ensure_security_tools
     STARTING=1
@@ -1273,6 +1494,106 @@ cmd_start_one() {
     fi
     STARTING=0
     KDC_LAUNCHED=0
+}
+
+# join DIR N [--observer|--participant] [--timeout S]: starts server N (a spare, or one a
+# reconfig removed) with a dynamic file made of the ensemble's current membership plus
+# itself, so that it syncs with the leader as a non-voting member, ready for a reconfig -add.
+cmd_join() {
+    local id="${1:-}" role="" timeout="$DEFAULT_TIMEOUT"
+    [ $# -gt 0 ] && shift
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --observer) role=observer; shift ;;
+            --participant) role=participant; shift ;;
+            --timeout) timeout="${2:-}"; shift 2 || usage_error "--timeout needs a value" ;;
+            *) usage_error "join: unknown option '$1'" ;;
+        esac
+    done
+    check_timeout "$timeout"
+    load_cluster
+    check_id "$id"
+    [ "$RECONFIG" = true ] || usage_error "$DIR was started without --reconfig: no server can join"
+    lock_dir
+    if running_pid "$id" >/dev/null; then
+        note "server $id of $DIR is already running"
+        return 0
+    fi
+    local config
+    config="$(ensemble_config)" || die "$DIR: no running server reports the ensemble's configuration"
+    if grep -q "^server\.$id=" <<<"$config"; then
+        die "server $id is a member of the current configuration of $DIR: use start-one DIR $id"
+    fi
+    [ -n "$role" ] || role="$(default_role "$id")"
+    local sdir="$DIR/server-$id"
+    # Its own initial configuration: the current members (the version line dropped: a file
+    # without a version suffix is version 0, so the leader's newer one replaces it on sync)
+    # plus itself. zoo.cfg is made to point at it (the server rewrites both on that sync).
+    {
+        grep '^server\.' <<<"$config"
+        server_spec "$id" "$role"
+    } >"$sdir/zoo.cfg.dynamic.tmp"
+    mv -f "$sdir/zoo.cfg.dynamic.tmp" "$sdir/zoo.cfg.dynamic"
+    sed -i "s|^dynamicConfigFile=.*|dynamicConfigFile=$sdir/zoo.cfg.dynamic|" "$sdir/zoo.cfg"
+    ensure_zookeeper
+    ensure_security_tools
+    STARTING=1
+    if [ -n "$TLS_MODE" ]; then make_tls; fi
+    if [ "$KERBEROS" = true ]; then
+        make_kdc
+        start_kdc "$timeout"
+    fi
+    write_jaas
+    launch "$id"
+    local rc=0
+    wait_ready serving "$timeout" "$id" || rc=$?
+    if [ "$rc" -eq 0 ]; then wait_tls "$timeout" "$id" || rc=$?; fi
+    if [ "$rc" -ne 0 ]; then
+        show_logs "$id"
+        stop_servers --kill "$id" || true
+        STARTING=0
+        die "$DIR: server $id did not join within ${timeout}s; stopped it"
+    fi
+    STARTING=0
+    KDC_LAUNCHED=0
+}
+
+# reconfig DIR ARGS...: runs Debian's zkCli.sh against the members, as the superuser:
+# "addauth digest super:supersecret", then "reconfig ARGS". Prints the CLI's answer (the
+# committed configuration) and fails unless it reports "Committed new configuration".
+cmd_reconfig() {
+    [ $# -gt 0 ] || usage_error "usage: reconfig DIR ARGS... (e.g. -add SPEC,... -remove ID,... -v VERSION)"
+    load_cluster
+    [ "$RECONFIG" = true ] || usage_error "$DIR was started without --reconfig"
+    local cli="${ZK_CLI:-/usr/share/zookeeper/bin/zkCli.sh}"
+    [ -x "$cli" ] || ensure_zookeeper
+    [ -x "$cli" ] || { note "$cli not found (Debian's zookeeper package has it; or set ZK_CLI)"; exit 3; }
+    local hosts
+    hosts="$(connect_string)"
+    [ -n "$hosts" ] || die "$DIR: no members"
+    # A quick JVM for the CLI (zkCli.sh adds $CLIENT_JVMFLAGS).
+    local flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.net.preferIPv4Stack=true"
+    if [ "$REQUIRE_SASL" = true ]; then
+        # Sessions must complete SASL first: the CLI logs in as bob (DIGEST-MD5).
+        [ "$SASL_DIGEST" = true ] || die "reconfig with --kerberos --require-sasl is not supported"
+        printf '%s\n' "// written by $PROG for zkCli.sh (reconfig)" "Client {" \
+            "  org.apache.zookeeper.server.auth.DigestLoginModule required" \
+            '  username="bob"' '  password="bobsecret";' "};" >"$DIR/jaas-cli.conf"
+        flags+=" -Djava.security.auth.login.config=$DIR/jaas-cli.conf"
+    fi
+    local out rc=0
+    out="$(printf '%s\n' "addauth digest $SUPER_USER:$SUPER_PASSWORD" "reconfig $*" |
+        CLIENT_JVMFLAGS="$flags ${CLIENT_JVMFLAGS:-}" timeout "$DEFAULT_TIMEOUT" "$cli" -server "$hosts" 2>&1)" || rc=$?
+    # (without the CLI's banner, SLF4J's complaints and the connection event)
+    out="$(grep -v -e '^SLF4J:' -e '^$' -e '^WATCHER::' -e '^WatchedEvent ' -e '^Welcome to ZooKeeper' \
+        -e '^JLine support' -e '^Connecting to ' <<<"$out" || true)"
+    if [ "$rc" -eq 0 ] && grep -q '^Committed new configuration' <<<"$out"; then
+        printf '%s\n' "$out"
+        return 0
+    fi
+    [ "$rc" -ne 124 ] || note "zkCli.sh did not finish within ${DEFAULT_TIMEOUT}s"
+    printf '%s\n' "$out" >&2
+    die "reconfig $* failed"
 }
 
 cmd_stop() {
@@ -1325,12 +1646,15 @@ cmd_leader() {
 
 cmd_status() {
     load_cluster
-    local id pid state mode all_running=1
+    local id pid state mode all_running=1 members
+    members=" $(member_ids) "
     printf '%-3s %-6s %-8s %-8s %s\n' ID PORT PID STATE MODE
     for id in "${ALL_IDS[@]}"; do
         if pid="$(running_pid "$id")"; then
             state=running
             mode="$(server_mode "${CLIENT_PORT[id]}")"
+        elif [[ "$members" != *" $id "* ]]; then
+            pid=- state=spare mode=-
         else
             pid=- state=stopped mode=- all_running=0
         fi
@@ -1351,6 +1675,20 @@ main() {
     case "$cmd" in
         start) cmd_start "$@" ;;
         start-one) cmd_start_one "$@" ;;
+        join) cmd_join "$@" ;;
+        reconfig) cmd_reconfig "$@" ;;
+        config)
+            [ $# -eq 0 ] || usage_error "config takes no options"
+            load_cluster
+            ensemble_config || die "$DIR: no running server reports the ensemble's configuration"
+            ;;
+        server-spec)
+            if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage_error "usage: server-spec DIR N [participant|observer]"; fi
+            load_cluster
+            check_id "$1"
+            case "${2:-}" in "" | participant | observer) ;; *) usage_error "the role must be participant or observer, not '$2'" ;; esac
+            server_spec "$1" "${2:-}"
+            ;;
         stop) [ $# -eq 0 ] || usage_error "stop takes no options"; cmd_stop ;;
         stop-one) [ $# -eq 1 ] || usage_error "usage: stop-one DIR N"; cmd_stop_one "$1" ;;
         kill-one) [ $# -eq 1 ] || usage_error "usage: kill-one DIR N"; cmd_stop_one --kill "$1" ;;

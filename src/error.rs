@@ -111,6 +111,18 @@ pub enum Error {
     /// client has no SASL credentials: the session ends.
     #[error("the server closed the session because it requires SASL authentication (sessionRequireClientSASLAuth): configure SASL credentials (ClientOptions::sasl; in C zk_options_set_sasl with zk_sasl_options_new_digest or zk_sasl_options_new_gssapi)")]
     SaslRequired,
+    /// The server refused a reconfiguration ([`crate::Client::reconfig_incremental`],
+    /// [`crate::Client::reconfig_bulk`]): `code` is ZooKeeper's (`BAD_VERSION`,
+    /// `NEW_CONFIG_NO_QUORUM`, `RECONFIG_IN_PROGRESS`, `NO_AUTH`, `RECONFIG_DISABLED`,
+    /// `BAD_ARGUMENTS`, `UNIMPLEMENTED`), and `reason` says what it means for a
+    /// reconfiguration. The configuration is unchanged.
+    #[error("reconfig refused, {code}: {reason}")]
+    ReconfigRefused {
+        /// ZooKeeper's error code.
+        code: ErrorCode,
+        /// What the code means here, and what to do.
+        reason: String,
+    },
     /// A feature this build of zkclient does not have.
     #[error("not available: {0}")]
     Unimplemented(String),
@@ -134,6 +146,7 @@ impl Error {
             Error::SessionExpired { .. } => Some(ErrorCode::SESSION_EXPIRED),
             Error::SaslFailed { .. } => Some(ErrorCode::AUTH_FAILED),
             Error::SaslRequired => Some(ErrorCode::SESSION_CLOSED_REQUIRE_SASL_AUTH),
+            Error::ReconfigRefused { code, .. } => Some(*code),
             _ => None,
         }
     }

@@ -40,10 +40,10 @@ pub mod secret;
 pub(crate) mod session;
 
 pub use client::{
-    four_letter_word, Client, ClientOptions, ClientStats, CreateOptions, Created, GssapiOptions,
-    HostAddr, HostResolver, ListenerId, Pem, RetryPolicy, SaslOptions, SessionInfo, State,
-    TlsOptions, WatchId, WatchedEvent,
+    four_letter_word, Client, ClientOptions, ClientStats, CreateOptions, Created, EnsembleConfig,
+    EnsembleMember, GssapiOptions, HostAddr, HostResolver, ListenerId, MemberRole, Pem,
+    RetryPolicy, SaslOptions, SessionInfo, State, TlsOptions, WatchId, WatchedEvent,
 };
 pub use error::{Error, Result, TlsFailure};
-pub use proto::{Acl, CreateMode, ErrorCode, Id, KeeperState, Stat};
+pub use proto::{Acl, ClientInfo, CreateMode, ErrorCode, Id, KeeperState, Stat};
 pub use runtime::Wait;

@@ -4,6 +4,7 @@
 
 mod acl;
 mod admin;
+mod config;
 mod dispatch;
 mod listeners;
 mod ops;
@@ -33,6 +34,7 @@ pub use crate::session::{
 };
 pub use acl::{digest_acl, digest_acl_id};
 pub use admin::{four_letter_word, MAX_FOUR_LETTER_WORD_REPLY};
+pub use config::{EnsembleConfig, EnsembleMember, MemberRole, CONFIG_NODE};
 pub use listeners::{Listener, ListenerId, State};
 pub use ops::{ChildNames, CreateOptions, Created};
 pub use transaction::{OpResult, Transaction};

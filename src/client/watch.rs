@@ -40,7 +40,7 @@ impl Client {
         self.inner.next_watch_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    fn once(
+    pub(super) fn once(
         &self,
         kind: WatchKind,
         server_path: &str,

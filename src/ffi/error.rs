@@ -222,7 +222,7 @@ impl zk_error {
     /// The code of a Rust-side error.
     pub fn from_error(error: &Error) -> zk_error {
         match error {
-            Error::Keeper(code) => Self::from_keeper(*code),
+            Error::Keeper(code) | Error::ReconfigRefused { code, .. } => Self::from_keeper(*code),
             Error::AuthFailed { .. } => zk_error::ZK_EAUTHFAILED,
             Error::SessionExpired { .. } => zk_error::ZK_ESESSIONEXPIRED,
             Error::InvalidPath { .. } => zk_error::ZK_EBADPATH,

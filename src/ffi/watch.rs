@@ -107,7 +107,7 @@ pub type zk_watcher =
     Option<unsafe extern "C" fn(event: *const zk_watch_event, user_data: *mut c_void)>;
 
 /// Wraps a C watcher as a Rust closure owning its user data.
-fn c_watcher(
+pub(super) fn c_watcher(
     watcher: unsafe extern "C" fn(*const zk_watch_event, *mut c_void),
     user_data: UserData,
 ) -> impl Fn(WatchedEvent) + Send + Sync + 'static {

@@ -309,6 +309,13 @@ impl Decode for String {
     }
 }
 
+/// A jute `ustring` that may be null: `None` is written as length -1.
+impl Encode for Option<&str> {
+    fn encode(&self, buf: &mut Vec<u8>) {
+        put_buffer(buf, self.map(str::as_bytes));
+    }
+}
+
 /// A byte slice is a jute `buffer` (never null).
 impl Encode for [u8] {
     fn encode(&self, buf: &mut Vec<u8>) {

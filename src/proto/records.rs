@@ -566,6 +566,25 @@ encode_record! {
     }
 }
 
+encode_record! {
+    /// reconfig (jute `ReconfigRequest`): either an incremental change (`joining_servers`
+    /// and/or `leaving_servers`, `new_members` null) or a bulk one (`new_members` only). The
+    /// reply is a [`GetDataResponse`]: the new configuration's data and stat.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct ReconfigRequest<'a> {
+        /// Comma-separated server specs to add or change (`server.4=host:q:e:role;c`); null:
+        /// none.
+        pub joining_servers: Option<&'a str>,
+        /// Comma-separated server ids to remove (`2,3`); null: none.
+        pub leaving_servers: Option<&'a str>,
+        /// Comma-separated server specs of the whole new membership; null for an
+        /// incremental change.
+        pub new_members: Option<&'a str>,
+        /// The configuration version the change applies to, or -1 for any.
+        pub cur_config_id: i64,
+    }
+}
+
 /// One operation of a transaction (multi) or of a batch of reads (multiRead).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MultiOp<'a> {
@@ -1148,6 +1167,18 @@ mod tests {
             [0, 0, 0, 2, b'/', b'w', 1]
         );
         assert_eq!(encode(&PathRequest { path: "/" }), [0, 0, 0, 1, b'/']);
+        assert_eq!(
+            encode(&ReconfigRequest {
+                joining_servers: None,
+                leaving_servers: Some("3"),
+                new_members: None,
+                cur_config_id: -1,
+            }),
+            [
+                255, 255, 255, 255, 0, 0, 0, 1, b'3', 255, 255, 255, 255, 255, 255, 255, 255, 255,
+                255, 255, 255
+            ]
+        );
         assert_eq!(
             encode(&SetDataRequest {
                 path: "/s",

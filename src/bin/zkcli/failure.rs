@@ -152,7 +152,7 @@ pub fn exit_code(error: &Error) -> i32 {
 /// its errors, a name of zkclient's kind otherwise.
 pub fn error_name(error: &Error) -> &'static str {
     match error {
-        Error::Keeper(code) => code.name(),
+        Error::Keeper(code) | Error::ReconfigRefused { code, .. } => code.name(),
         Error::InvalidPath { .. } => "INVALID_PATH",
         Error::InvalidArgument(_) => "INVALID_ARGUMENT",
         Error::RequestTooLarge { .. } => "REQUEST_TOO_LARGE",
