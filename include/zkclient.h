@@ -2168,6 +2168,20 @@ zk_error zk_client_update_hosts(struct zk_client *client, const char *connect_st
 zk_error zk_options_set_host_resolution_delay(struct zk_options *options, uint32_t delay_ms);
 
 /**
+ * Whether the client follows the ensemble's own configuration (default false; Curator's
+ * `EnsembleTracker`): it watches `/zookeeper/config` and, whenever a newer configuration is
+ * committed (a reconfig), takes the members' client addresses (participants and observers)
+ * as its host list, exactly as `zk_client_update_hosts()` does (the session is kept, and
+ * sessions spread over servers that joined). The configuration is read again on every
+ * connection, so a change made while disconnected is not missed. It names only plain client
+ * ports: with TLS options set, `zk_client_new()` refuses it (`ZK_EINVAL`).
+ *
+ * # Safety
+ * `options` is NULL or a live options object.
+ */
+zk_error zk_options_set_follow_ensemble_config(struct zk_options *options, bool follow);
+
+/**
  * Reads the ensemble's configuration, the data of `/zookeeper/config` (ZooKeeper 3.5+),
  * at that path whatever the client's chroot. `*out` (required) receives a configuration the
  * caller owns (release with `zk_ensemble_config_free()`). It is what the server this client

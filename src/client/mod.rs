@@ -6,6 +6,7 @@ mod acl;
 mod admin;
 mod config;
 mod dispatch;
+mod follow;
 mod listeners;
 mod ops;
 pub mod path;
@@ -105,6 +106,14 @@ pub struct ClientOptions {
     /// Resolve host names with this instead of the system's resolver (`getaddrinfo`): for
     /// service discovery, or for tests. IP literals are never passed to it.
     pub resolver: Option<HostResolver>,
+    /// Follow the ensemble's own configuration (Curator's `EnsembleTracker`; default false):
+    /// the client watches `/zookeeper/config` and, whenever a newer configuration is
+    /// committed (a reconfig), takes its members' client addresses, participants and
+    /// observers, as its host list, as [`Client::update_hosts`] does (rebalancing included).
+    /// It is read again on every connection, so a change made while disconnected is not
+    /// missed. The configuration names plain client ports only, so this cannot be combined
+    /// with [`ClientOptions::tls`].
+    pub follow_ensemble_config: bool,
 }
 
 /// The default connection retry: unlimited rounds over the hosts, pausing 50 ms, doubling up
@@ -165,6 +174,13 @@ impl ClientOptions {
         }
         if let Some(sasl) = &self.sasl {
             sasl.validate()?;
+        }
+        if self.follow_ensemble_config && self.tls.is_some() {
+            return Err(Error::InvalidArgument(
+                "follow_ensemble_config cannot be combined with TLS: the ensemble configuration \
+                 names only the servers' plain client ports"
+                    .into(),
+            ));
         }
         self.tls.as_ref().map(TlsOptions::connector).transpose()
     }
@@ -246,6 +262,7 @@ impl Default for ClientOptions {
             inline_callbacks: false,
             host_resolution_delay: Duration::ZERO,
             resolver: None,
+            follow_ensemble_config: false,
         }
     }
 }
@@ -330,7 +347,8 @@ impl Client {
         // client does.
         crate::runtime::try_handle()?;
         let notifier = Arc::new(listeners::Notifier::new(options.inline_callbacks));
-        Ok(Client {
+        let follow = options.follow_ensemble_config;
+        let client = Client {
             inner: Arc::new(Inner {
                 pid: crate::runtime::process_id(),
                 status: Arc::new(Status::new(&config)),
@@ -344,7 +362,19 @@ impl Client {
                 watches: Arc::default(),
                 next_watch_id: AtomicU64::new(1),
             }),
-        })
+        };
+        if follow {
+            // Holds the client weakly: following never keeps a dropped client alive.
+            let follower = Arc::new(follow::Follower::default());
+            let weak = Arc::downgrade(&client.inner);
+            client
+                .inner
+                .notifier
+                .set_internal(Arc::new(move |_, keeper| {
+                    follower.state_changed(&weak, keeper);
+                }));
+        }
+        Ok(client)
     }
 
     fn session_config(
@@ -560,6 +590,12 @@ impl Client {
                 self.inner.chroot.as_deref().unwrap_or("none")
             )));
         }
+        self.replace_hosts(hosts)
+    }
+
+    /// [`Client::update_hosts`] with the hosts parsed.
+    fn replace_hosts(&self, hosts: Vec<HostAddr>) -> Result<()> {
+        self.check_process()?;
         // Under the session's lock: a start at the same time sees either list, and the
         // session it starts hears of a later update.
         let session = self.inner.session.read().unwrap_or_else(|p| p.into_inner());

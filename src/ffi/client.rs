@@ -639,3 +639,25 @@ pub unsafe extern "C" fn zk_options_set_host_resolution_delay(
         Ok(())
     })
 }
+
+/// Whether the client follows the ensemble's own configuration (default false; Curator's
+/// `EnsembleTracker`): it watches `/zookeeper/config` and, whenever a newer configuration is
+/// committed (a reconfig), takes the members' client addresses (participants and observers)
+/// as its host list, exactly as `zk_client_update_hosts()` does (the session is kept, and
+/// sessions spread over servers that joined). The configuration is read again on every
+/// connection, so a change made while disconnected is not missed. It names only plain client
+/// ports: with TLS options set, `zk_client_new()` refuses it (`ZK_EINVAL`).
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_set_follow_ensemble_config(
+    options: *mut zk_options,
+    follow: bool,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        unsafe { options_mut(options) }?.follow_ensemble_config = follow;
+        Ok(())
+    })
+}
