@@ -1581,7 +1581,8 @@ cmd_reconfig() {
             '  username="bob"' '  password="bobsecret";' "};" >"$DIR/jaas-cli.conf"
         flags+=" -Djava.security.auth.login.config=$DIR/jaas-cli.conf"
     fi
-    local out rc=0
+    local before out rc=0
+    before="$(ensemble_config | sed -n 's/^version=//p')" || true
     out="$(printf '%s\n' "addauth digest $SUPER_USER:$SUPER_PASSWORD" "reconfig $*" |
         CLIENT_JVMFLAGS="$flags ${CLIENT_JVMFLAGS:-}" timeout "$DEFAULT_TIMEOUT" "$cli" -server "$hosts" 2>&1)" || rc=$?
     # (without the CLI's banner, SLF4J's complaints and the connection event)
@@ -1590,6 +1591,23 @@ cmd_reconfig() {
     if [ "$rc" -eq 0 ] && grep -q '^Committed new configuration' <<<"$out"; then
         printf '%s\n' "$out"
         return 0
+    fi
+    # The server the CLI is connected to closes its connections when the reconfig changes
+    # its role (the leader removed, a follower made leader, an observer made a participant or
+    # removed): the CLI then reports ConnectionLoss although the reconfig may have been
+    # committed. Then the configuration decides (awaited for up to 20 s: a new leader).
+    if grep -q 'ConnectionLoss' <<<"$out" && [ -n "$before" ]; then
+        local deadline=$(($(now_ms) + 20000)) config
+        while [ "$(now_ms)" -lt "$deadline" ]; do
+            config="$(ensemble_config)" || config=""
+            if [ -n "$config" ] && [ "$(sed -n 's/^version=//p' <<<"$config")" != "$before" ]; then
+                note "zkCli.sh lost its connection (its server changed role), but the configuration" \
+                    "changed from version $before: the reconfig was committed"
+                printf '%s\n' "Committed new configuration:" "$config"
+                return 0
+            fi
+            sleep "$POLL_INTERVAL"
+        done
     fi
     [ "$rc" -ne 124 ] || note "zkCli.sh did not finish within ${DEFAULT_TIMEOUT}s"
     printf '%s\n' "$out" >&2
