@@ -1470,8 +1470,17 @@ cmd_start_one() {
         note "server $id of $DIR is already running"
         return 0
     fi
-    if [ "$RECONFIG" = true ] && [ -z "$(dynamic_file "$id")" ]; then
-        die "server $id of $DIR is a spare that never joined the ensemble: use join DIR $id"
+    if [ "$RECONFIG" = true ]; then
+        local file
+        file="$(dynamic_file "$id")"
+        [ -n "$file" ] || die "server $id of $DIR is a spare that never joined the ensemble: use join DIR $id"
+        # A server that is not in its own configuration (a reconfig removed it, or it joined
+        # and was not added) would exit with "My id N not in the peer list": it joins again.
+        if ! grep -q "^server\.$id=" "$file"; then
+            note "server $id is not a member of its own configuration $file: it joins again"
+            join_server "$id" "" "$timeout"
+            return 0
+        fi
     fi
     ensure_zookeeper
     ensure_security_tools
@@ -1519,7 +1528,13 @@ cmd_join() {
         note "server $id of $DIR is already running"
         return 0
     fi
-    local config
+    join_server "$id" "$role" "$timeout"
+}
+
+# join_server ID ROLE TIMEOUT: join's work, with DIR loaded and locked (ROLE may be empty:
+# the default role).
+join_server() {
+    local id="$1" role="$2" timeout="$3" config
     config="$(ensemble_config)" || die "$DIR: no running server reports the ensemble's configuration"
     if grep -q "^server\.$id=" <<<"$config"; then
         die "server $id is a member of the current configuration of $DIR: use start-one DIR $id"
