@@ -1470,8 +1470,17 @@ cmd_start_one() {
         note "server $id of $DIR is already running"
         return 0
     fi
-    if [ "$RECONFIG" = true ] && [ -z "$(dynamic_file "$id")" ]; then
-        die "server $id of $DIR is a spare that never joined the ensemble: use join DIR $id"
+    if [ "$RECONFIG" = true ]; then
+        local file
+        file="$(dynamic_file "$id")"
+        [ -n "$file" ] || die "server $id of $DIR is a spare that never joined the ensemble: use join DIR $id"
+        # A server that is not in its own configuration (a reconfig removed it, or it joined
+        # and was not added) would exit with "My id N not in the peer list": it joins again.
+        if ! grep -q "^server\.$id=" "$file"; then
+            note "server $id is not a member of its own configuration $file: it joins again"
+            join_server "$id" "" "$timeout"
+            return 0
+        fi
     fi
     ensure_zookeeper
     ensure_security_tools
@@ -1519,7 +1528,13 @@ cmd_join() {
         note "server $id of $DIR is already running"
         return 0
     fi
-    local config
+    join_server "$id" "$role" "$timeout"
+}
+
+# join_server ID ROLE TIMEOUT: join's work, with DIR loaded and locked (ROLE may be empty:
+# the default role).
+join_server() {
+    local id="$1" role="$2" timeout="$3" config
     config="$(ensemble_config)" || die "$DIR: no running server reports the ensemble's configuration"
     if grep -q "^server\.$id=" <<<"$config"; then
         die "server $id is a member of the current configuration of $DIR: use start-one DIR $id"
@@ -1581,7 +1596,8 @@ cmd_reconfig() {
             '  username="bob"' '  password="bobsecret";' "};" >"$DIR/jaas-cli.conf"
         flags+=" -Djava.security.auth.login.config=$DIR/jaas-cli.conf"
     fi
-    local out rc=0
+    local before out rc=0
+    before="$(ensemble_config | sed -n 's/^version=//p')" || true
     out="$(printf '%s\n' "addauth digest $SUPER_USER:$SUPER_PASSWORD" "reconfig $*" |
         CLIENT_JVMFLAGS="$flags ${CLIENT_JVMFLAGS:-}" timeout "$DEFAULT_TIMEOUT" "$cli" -server "$hosts" 2>&1)" || rc=$?
     # (without the CLI's banner, SLF4J's complaints and the connection event)
@@ -1590,6 +1606,23 @@ cmd_reconfig() {
     if [ "$rc" -eq 0 ] && grep -q '^Committed new configuration' <<<"$out"; then
         printf '%s\n' "$out"
         return 0
+    fi
+    # The server the CLI is connected to closes its connections when the reconfig changes
+    # its role (the leader removed, a follower made leader, an observer made a participant or
+    # removed): the CLI then reports ConnectionLoss although the reconfig may have been
+    # committed. Then the configuration decides (awaited for up to 20 s: a new leader).
+    if grep -q 'ConnectionLoss' <<<"$out" && [ -n "$before" ]; then
+        local deadline=$(($(now_ms) + 20000)) config
+        while [ "$(now_ms)" -lt "$deadline" ]; do
+            config="$(ensemble_config)" || config=""
+            if [ -n "$config" ] && [ "$(sed -n 's/^version=//p' <<<"$config")" != "$before" ]; then
+                note "zkCli.sh lost its connection (its server changed role), but the configuration" \
+                    "changed from version $before: the reconfig was committed"
+                printf '%s\n' "Committed new configuration:" "$config"
+                return 0
+            fi
+            sleep "$POLL_INTERVAL"
+        done
     fi
     [ "$rc" -ne 124 ] || note "zkCli.sh did not finish within ${DEFAULT_TIMEOUT}s"
     printf '%s\n' "$out" >&2
