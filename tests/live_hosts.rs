@@ -383,3 +383,108 @@ fn server_of_name(client: &Client, address: &dyn Fn(usize) -> SocketAddr) -> usi
         })
         .unwrap_or_else(|| panic!("no server lists {session}"))
 }
+
+/// Waits (up to the event timeout) until `done` holds, checking every 20 ms: for a change
+/// that another thread makes and no event announces (the follower updating the host list).
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + EVENT_TIMEOUT;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not within {EVENT_TIMEOUT:?}: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn following_the_configuration_spreads_sessions_over_a_grown_ensemble_and_off_a_shrunk_one() {
+    let cluster = Cluster::start_reconfig("live-hosts-follow", 5, 3, 0, 500);
+    let admin = Client::new(&cluster.hosts, ClientOptions::default()).unwrap();
+    admin.start(EVENT_TIMEOUT).unwrap();
+    admin
+        .add_auth(
+            "digest",
+            format!("{}:{}", common::SUPER_USER, common::SUPER_PASSWORD).as_bytes(),
+        )
+        .wait()
+        .unwrap();
+    let following = ClientOptions {
+        follow_ensemble_config: true,
+        ..options(Duration::from_secs(10))
+    };
+    let clients: Vec<Client> = (0..20)
+        .map(|_| {
+            let client = Client::new(&cluster.hosts, following.clone()).unwrap();
+            client.start(EVENT_TIMEOUT).expect("connects");
+            client
+        })
+        .collect();
+    let mut states: Vec<StateRecorder> = clients.iter().map(StateRecorder::attach).collect();
+    let sessions: Vec<i64> = clients
+        .iter()
+        .map(|c| c.session_info().session_id)
+        .collect();
+    let before = distribution(&cluster, &clients);
+
+    // Grow 3 -> 5: the spares join, then a reconfig adds them.
+    cluster.join_server(4, false);
+    cluster.join_server(5, false);
+    let joining: Vec<zkclient::EnsembleMember> = [4, 5]
+        .iter()
+        .map(|id| cluster.server_spec(*id, "participant").parse().unwrap())
+        .collect();
+    let grown_config = admin
+        .reconfig_incremental(&joining, &[], -1)
+        .wait()
+        .expect("the reconfig adds servers 4 and 5");
+    assert_eq!(grown_config.members.len(), 5);
+    for (index, client) in clients.iter().enumerate() {
+        eventually(
+            &format!("client {index} follows the configuration to 5 servers"),
+            || client.hosts().len() == 5,
+        );
+    }
+    clients.iter().for_each(settle);
+    let grown = distribution(&cluster, &clients);
+    eprintln!("following: sessions per server: 3 servers {before:?}, reconfigured to 5 {grown:?}");
+    let on_added = grown.get(&4).unwrap_or(&0) + grown.get(&5).unwrap_or(&0);
+    assert!(
+        on_added > 0,
+        "no session moved to the added servers: {grown:?}"
+    );
+    assert_never_lost(&mut states);
+
+    // Shrink 5 -> 3: the sessions on 4 and 5 move to 1-3, without LOST.
+    admin
+        .reconfig_incremental(&[], &[4, 5], grown_config.version)
+        .wait()
+        .expect("the reconfig removes servers 4 and 5");
+    for (index, client) in clients.iter().enumerate() {
+        eventually(
+            &format!("client {index} follows the configuration to 3 servers"),
+            || client.hosts().len() == 3,
+        );
+    }
+    clients.iter().for_each(settle);
+    let shrunk = distribution(&cluster, &clients);
+    eprintln!("following: sessions per server: reconfigured back to 3 {shrunk:?}");
+    assert!(shrunk.keys().all(|id| *id <= 3), "{shrunk:?}");
+    assert_never_lost(&mut states);
+    for (index, client) in clients.iter().enumerate() {
+        assert_eq!(client.session_info().session_id, sessions[index]);
+    }
+}
+
+#[test]
+fn following_the_configuration_is_refused_with_tls() {
+    let options = ClientOptions {
+        follow_ensemble_config: true,
+        tls: Some(zkclient::TlsOptions::default()),
+        ..ClientOptions::default()
+    };
+    let error = Client::new("127.0.0.1:2181", options)
+        .err()
+        .expect("refused");
+    assert!(error.to_string().contains("TLS"), "{error}");
+}
