@@ -2182,6 +2182,18 @@ zk_error zk_options_set_host_resolution_delay(struct zk_options *options, uint32
 zk_error zk_options_set_follow_ensemble_config(struct zk_options *options, bool follow);
 
 /**
+ * The servers this client connects to now, as a connect string without the chroot
+ * (`"host1:2181,host2:2181"`), in `*out_hosts`, owned by the caller (release with
+ * `zk_string_free()`): those given to `zk_client_new()`, or to the last
+ * `zk_client_update_hosts()`, or those of the ensemble's configuration when the client
+ * follows it (`zk_options_set_follow_ensemble_config()`). Any thread.
+ *
+ * # Safety
+ * `client` NULL or live; `out_hosts` NULL or writable.
+ */
+zk_error zk_client_hosts(const struct zk_client *client, char **out_hosts);
+
+/**
  * Reads the ensemble's configuration, the data of `/zookeeper/config` (ZooKeeper 3.5+),
  * at that path whatever the client's chroot. `*out` (required) receives a configuration the
  * caller owns (release with `zk_ensemble_config_free()`). It is what the server this client

@@ -292,6 +292,17 @@ fn zk_client_update_hosts_moves_a_session_to_disjoint_servers_keeping_its_chroot
             ffi::zk_client_update_hosts(client, only_two.as_ptr()),
             zk_error::ZK_OK
         );
+        let mut listed = std::ptr::null_mut();
+        assert_eq!(ffi::zk_client_hosts(client, &mut listed), zk_error::ZK_OK);
+        assert_eq!(
+            CStr::from_ptr(listed).to_str().unwrap(),
+            hosts_of(&cluster, &[2])
+        );
+        ffi::zk_string_free(listed);
+        assert_eq!(
+            ffi::zk_client_hosts(client, std::ptr::null_mut()),
+            zk_error::ZK_EINVAL
+        );
         assert_eq!(ffi::zk_client_start(client, 10_000), zk_error::ZK_OK);
         assert_eq!(c_session(&cluster, client).1, 2);
         assert!(exists(client, "/mine"));
@@ -487,4 +498,88 @@ fn following_the_configuration_is_refused_with_tls() {
         .err()
         .expect("refused");
     assert!(error.to_string().contains("TLS"), "{error}");
+}
+
+#[test]
+fn observers_serve_sessions_that_see_the_leaders_writes_and_come_and_go_by_reconfig() {
+    // Four servers: three participants and an observer (server 4).
+    let cluster = Cluster::start_reconfig("live-hosts-observer", 4, 4, 1, 500);
+    let writer = Client::new(&hosts_of(&cluster, &[1, 2, 3]), ClientOptions::default()).unwrap();
+    writer.start(EVENT_TIMEOUT).unwrap();
+    writer
+        .add_auth(
+            "digest",
+            format!("{}:{}", common::SUPER_USER, common::SUPER_PASSWORD).as_bytes(),
+        )
+        .wait()
+        .unwrap();
+    let config = writer.get_config().wait().unwrap();
+    let roles: Vec<(u64, zkclient::MemberRole)> =
+        config.members.iter().map(|m| (m.id, m.role)).collect();
+    use zkclient::MemberRole::{Observer, Participant};
+    assert_eq!(
+        roles,
+        [
+            (1, Participant),
+            (2, Participant),
+            (3, Participant),
+            (4, Observer)
+        ]
+    );
+
+    // A session on the observer sees what is written through the leader, watches included.
+    let observer_only = hosts_of(&cluster, &[4]);
+    let reader = Client::new(&observer_only, ClientOptions::default()).unwrap();
+    reader.start(EVENT_TIMEOUT).unwrap();
+    assert_eq!(server_of(&cluster, &reader), 4);
+    let path = unique_chroot("observer");
+    writer.ensure_path(&path, None).wait().unwrap();
+    let (fired, heard) = channel();
+    reader
+        .get_watch(&path, move |event| {
+            let _ = fired.send(event.event_type);
+        })
+        .wait()
+        .unwrap();
+    writer.set(&path, b"through the leader", -1).wait().unwrap();
+    assert_eq!(
+        heard.recv_timeout(EVENT_TIMEOUT).unwrap(),
+        zkclient::proto::EventType::NodeDataChanged
+    );
+    reader.sync(&path).wait().unwrap();
+    assert_eq!(common::data(&reader, &path), b"through the leader");
+
+    // A follower of the configuration started on the observer alone learns every member.
+    let follower = Client::new(
+        &observer_only,
+        ClientOptions {
+            follow_ensemble_config: true,
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    follower.start(EVENT_TIMEOUT).unwrap();
+    eventually("the follower learns the 4 members", || {
+        follower.hosts().len() == 4
+    });
+
+    // The observer leaves by reconfig, and comes back as an observer.
+    let without = writer.reconfig_incremental(&[], &[4], -1).wait().unwrap();
+    assert!(without.member(4).is_none());
+    eventually("the follower drops the observer", || {
+        follower.hosts().len() == 3
+    });
+    settle(&follower);
+    assert!(server_of(&cluster, &follower) <= 3);
+    cluster.stop_server(4);
+    cluster.join_server(4, true);
+    let spec: zkclient::EnsembleMember = cluster.server_spec(4, "observer").parse().unwrap();
+    let back = writer
+        .reconfig_incremental(&[spec], &[], without.version)
+        .wait()
+        .unwrap();
+    assert_eq!(back.member(4).map(|m| m.role), Some(Observer));
+    eventually("the follower takes the observer back", || {
+        follower.hosts().len() == 4
+    });
 }

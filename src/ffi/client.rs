@@ -661,3 +661,29 @@ pub unsafe extern "C" fn zk_options_set_follow_ensemble_config(
         Ok(())
     })
 }
+
+/// The servers this client connects to now, as a connect string without the chroot
+/// (`"host1:2181,host2:2181"`), in `*out_hosts`, owned by the caller (release with
+/// `zk_string_free()`): those given to `zk_client_new()`, or to the last
+/// `zk_client_update_hosts()`, or those of the ensemble's configuration when the client
+/// follows it (`zk_options_set_follow_ensemble_config()`). Any thread.
+///
+/// # Safety
+/// `client` NULL or live; `out_hosts` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_hosts(
+    client: *const zk_client,
+    out_hosts: *mut *mut c_char,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        let out_hosts = required_out(out_hosts, "out_hosts")?;
+        client.check_process()?;
+        let hosts: Vec<String> = client.hosts().iter().map(ToString::to_string).collect();
+        let text = super::types::owned_c_string(hosts.join(","))?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_hosts.write(text) };
+        Ok(())
+    })
+}
