@@ -97,7 +97,7 @@ commands:
                       ROLE as for join).
   reconfig DIR ARGS...
                       (--reconfig) reconfigure with Debian's zkCli.sh (\$ZK_CLI), connected
-                      to the members: "addauth digest $SUPER_USER:$SUPER_PASSWORD", then
+                      to the serving members: "addauth digest $SUPER_USER:$SUPER_PASSWORD", then
                       "reconfig ARGS", e.g. -add SPEC[,SPEC...] -remove ID[,ID...]
                       [-v FROM_VERSION] (hex, as in version=), or -members SPEC,...; print
                       the committed configuration, or fail (exit 1) with the CLI's error.
@@ -1573,7 +1573,7 @@ join_server() {
     KDC_LAUNCHED=0
 }
 
-# reconfig DIR ARGS...: runs Debian's zkCli.sh against the members, as the superuser:
+# reconfig DIR ARGS...: runs Debian's zkCli.sh against the serving members, as the superuser:
 # "addauth digest super:supersecret", then "reconfig ARGS". Prints the CLI's answer (the
 # committed configuration) and fails unless it reports "Committed new configuration".
 cmd_reconfig() {
@@ -1583,9 +1583,16 @@ cmd_reconfig() {
     local cli="${ZK_CLI:-/usr/share/zookeeper/bin/zkCli.sh}"
     [ -x "$cli" ] || ensure_zookeeper
     [ -x "$cli" ] || { note "$cli not found (Debian's zookeeper package has it; or set ZK_CLI)"; exit 3; }
-    local hosts
-    hosts="$(connect_string)"
-    [ -n "$hosts" ] || die "$DIR: no members"
+    # Only members that serve: the CLI sends its commands before it is connected, and a
+    # first connection attempt to a stopped server fails them with ConnectionLoss.
+    local hosts="" id
+    for id in $(member_ids); do
+        running_pid "$id" >/dev/null || continue
+        case "$(server_mode "${CLIENT_PORT[id]}")" in
+            leader | follower | observer) hosts+="${hosts:+,}127.0.0.1:${CLIENT_PORT[id]}" ;;
+        esac
+    done
+    [ -n "$hosts" ] || die "$DIR: no member of the ensemble is serving"
     # A quick JVM for the CLI (zkCli.sh adds $CLIENT_JVMFLAGS).
     local flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.net.preferIPv4Stack=true"
     if [ "$REQUIRE_SASL" = true ]; then
