@@ -66,6 +66,8 @@ fn spare_servers_join_are_added_as_participant_and_observer_and_removed() {
     assert_eq!(servers(&config)[3..], [spec4.as_str(), spec5.as_str()]);
     assert!(version(&config) > version(&initial));
     assert_eq!(cluster.member_hosts().split(',').count(), 5);
+    assert_eq!(cluster.mode(4), "follower");
+    assert_eq!(cluster.mode(5), "observer");
 
     // The observer serves what was written through the ensemble.
     zk.create(

@@ -630,6 +630,23 @@ impl Cluster {
     pub fn server_count(&self) -> usize {
         self.servers
     }
+
+    /// Server `id`'s answer to a four-letter word (`srvr`, `conf`, `mntr`, ...); panics if it
+    /// does not answer.
+    pub fn four_letter_word(&self, id: usize, word: &str) -> String {
+        script_output(&["4lw", path_str(&self.dir), &id.to_string(), word])
+    }
+
+    /// Server `id`'s mode as `srvr` reports it: "leader", "follower" (a non-voting member
+    /// too), "observer", "standalone", ...
+    pub fn mode(&self, id: usize) -> String {
+        self.four_letter_word(id, "srvr")
+            .lines()
+            .find_map(|line| line.strip_prefix("Mode: "))
+            .unwrap_or_else(|| panic!("server {id} reports no mode"))
+            .trim()
+            .to_string()
+    }
 }
 
 /// The superuser of `--reconfig` ensembles (`addauth digest super:supersecret`).
