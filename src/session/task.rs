@@ -694,6 +694,12 @@ impl Task {
             auth_schemes: auth_replays.into(),
             set_watches: rearm_batches,
             announce: Some(state),
+            // The list changed while this connection was being opened, without its server:
+            // it moves on at once.
+            moving: self
+                .server
+                .as_ref()
+                .is_some_and(|server| !self.hosts.contains(server)),
             ..Connection::default()
         };
         // A ping behind the credentials and the watches: its answer proves the connection (a
