@@ -336,6 +336,11 @@ fn refusal(code: ErrorCode, from_config: i64) -> Option<String> {
         ErrorCode::UNIMPLEMENTED => "the server runs standalone, and a standalone server \
             cannot be reconfigured"
             .into(),
+        // 3.8.0's parser throws on a bulk membership without a participant (with
+        // standaloneEnabled=false), which the server answers as a marshalling error.
+        ErrorCode::MARSHALLING_ERROR => "the server failed to process the new membership (a \
+            bulk membership without any participant is answered so)"
+            .into(),
         _ => return None,
     };
     Some(reason)
@@ -393,7 +398,8 @@ impl Client {
     /// version `from_config`), `NEW_CONFIG_NO_QUORUM` (no quorum of the new membership is up
     /// and in sync), `RECONFIG_IN_PROGRESS`, `NO_AUTH` (needs the superuser or WRITE on
     /// `/zookeeper/config`), `RECONFIG_DISABLED`, `BAD_ARGUMENTS`, `UNIMPLEMENTED`
-    /// (standalone). `InvalidArgument` when nothing would change; nothing is sent then.
+    /// (standalone), `MARSHALLING_ERROR` (3.8's answer to a bulk membership without a
+    /// participant). `InvalidArgument` when nothing would change; nothing is sent then.
     /// On `CONNECTION_LOSS` the change may or may not have happened: read the configuration.
     pub async fn reconfig_incremental(
         &self,
@@ -640,6 +646,7 @@ mod tests {
             ErrorCode::RECONFIG_DISABLED,
             ErrorCode::BAD_ARGUMENTS,
             ErrorCode::UNIMPLEMENTED,
+            ErrorCode::MARSHALLING_ERROR,
         ] {
             let reason = refusal(code, 0x1_0000_0000).unwrap();
             let error = Error::ReconfigRefused { code, reason };

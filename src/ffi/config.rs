@@ -194,7 +194,8 @@ unsafe fn members_arg(
 /// `ZK_EBADVERSION` (it is no longer version `from_version`), `ZK_ENEWCONFIGNOQUORUM` (no
 /// quorum of the new membership is up and in sync), `ZK_ERECONFIGINPROGRESS`, `ZK_ENOAUTH`,
 /// `ZK_ERECONFIGDISABLED`, `ZK_EBADARGUMENTS` (the server refused a spec, or too few voting
-/// members), `ZK_EUNIMPLEMENTED` (a standalone server). `ZK_EINVAL` (nothing sent): NULL
+/// members), `ZK_EUNIMPLEMENTED` (a standalone server), `ZK_EMARSHALLINGERROR` (3.8's
+/// answer to a bulk membership without a participant). `ZK_EINVAL` (nothing sent): NULL
 /// arrays with a count, a spec that is not one, nothing to change. On `ZK_ECONNECTIONLOSS`
 /// the change may or may not have happened. Blocking; any thread. On failure `*out` is
 /// unmodified.
