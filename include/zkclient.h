@@ -2352,6 +2352,17 @@ uint16_t zk_ensemble_member_election_port(const struct zk_ensemble_member *membe
 const char *zk_ensemble_member_client_host(const struct zk_ensemble_member *member);
 
 /**
+ * The host a client should connect to for this member: its client host, or its quorum host
+ * when the client host is a wildcard (`0.0.0.0`, `::`), as in
+ * `zk_ensemble_config_connect_string()`; with `zk_ensemble_member_client_port()`. Borrowed
+ * from its configuration; NULL when the member has no client address, and for NULL.
+ *
+ * # Safety
+ * `member` NULL or a member of a live configuration.
+ */
+const char *zk_ensemble_member_connect_host(const struct zk_ensemble_member *member);
+
+/**
  * The member's client port; 0 when it has no client address, and for NULL.
  *
  * # Safety

@@ -347,6 +347,10 @@ fn c_reads_and_refuses(connect: &str, expected: &EnsembleConfig) {
                 client_address.host
             );
             assert_eq!(zk_ensemble_member_client_port(member), client_address.port);
+            assert_eq!(
+                text(zk_ensemble_member_connect_host(member)),
+                want.client_connect_address().unwrap().host
+            );
             assert_eq!(text(zk_ensemble_member_spec(member)), want.to_string());
             assert_eq!(zk_ensemble_config_member_by_id(config, want.id), member);
         }
@@ -380,7 +384,7 @@ fn c_reads_and_refuses(connect: &str, expected: &EnsembleConfig) {
         );
         assert!(out.is_null());
         assert!(
-            last_message().contains("no longer version"),
+            last_message().contains("is not version"),
             "{}",
             last_message()
         );
@@ -609,6 +613,7 @@ fn the_c_functions_check_their_arguments() {
         assert_eq!(zk_ensemble_member_quorum_port(null()), 0);
         assert_eq!(zk_ensemble_member_election_port(null()), 0);
         assert!(zk_ensemble_member_client_host(null()).is_null());
+        assert!(zk_ensemble_member_connect_host(null()).is_null());
         assert_eq!(zk_ensemble_member_client_port(null()), 0);
         assert!(zk_ensemble_member_spec(null()).is_null());
 

@@ -310,8 +310,8 @@ impl EnsembleConfig {
 fn refusal(code: ErrorCode, from_config: i64) -> Option<String> {
     let reason = match code {
         ErrorCode::BAD_VERSION => format!(
-            "the configuration is no longer version {from_config:#x} (it changed since it was \
-             read): read it again with get_config and decide again"
+            "the configuration is not version {from_config:#x} (it changed since that version \
+             was read): read it again with get_config and decide again"
         ),
         ErrorCode::NEW_CONFIG_NO_QUORUM => "no quorum of the new configuration's voting \
             members is connected to the leader and in sync (start joining servers before adding \

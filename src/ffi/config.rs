@@ -43,6 +43,7 @@ pub struct zk_ensemble_member {
     member: EnsembleMember,
     quorum_host: CString,
     client_host: Option<CString>,
+    connect_host: Option<CString>,
     spec: CString,
 }
 
@@ -74,6 +75,10 @@ impl zk_ensemble_config {
                         .client_address
                         .as_ref()
                         .map(|client| c_text(client.host.clone()))
+                        .transpose()?,
+                    connect_host: member
+                        .client_connect_address()
+                        .map(|address| c_text(address.host))
                         .transpose()?,
                     spec: c_text(member.to_string())?,
                     member: member.clone(),
@@ -497,6 +502,25 @@ pub unsafe extern "C" fn zk_ensemble_member_client_host(
         // SAFETY: per the contract.
         unsafe { member_ref(member) }
             .and_then(|m| m.client_host.as_ref())
+            .map_or(std::ptr::null(), |host| host.as_ptr())
+    })
+}
+
+/// The host a client should connect to for this member: its client host, or its quorum host
+/// when the client host is a wildcard (`0.0.0.0`, `::`), as in
+/// `zk_ensemble_config_connect_string()`; with `zk_ensemble_member_client_port()`. Borrowed
+/// from its configuration; NULL when the member has no client address, and for NULL.
+///
+/// # Safety
+/// `member` NULL or a member of a live configuration.
+#[no_mangle]
+pub unsafe extern "C" fn zk_ensemble_member_connect_host(
+    member: *const zk_ensemble_member,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: per the contract.
+        unsafe { member_ref(member) }
+            .and_then(|m| m.connect_host.as_ref())
             .map_or(std::ptr::null(), |host| host.as_ptr())
     })
 }
