@@ -2137,6 +2137,63 @@ zk_error zk_add_auth(struct zk_client *client,
 zk_error zk_client_server(const struct zk_client *client, char **out_server);
 
 /**
+ * Replaces the servers this client connects to (the C client's `zoo_set_servers()`):
+ * `connect_string` is `"host1:2181,host2:2181"`; it may end with the client's own chroot,
+ * and any other chroot is `ZK_EINVAL` (a client's chroot never changes). The session is kept.
+ * So is the connection, unless its server is not in the new list, or the list grew and this
+ * client is among those chosen at random (probability 1 - old/new) to move to an added
+ * server, so that the sessions of many clients spread over the new list. A connection that
+ * moves first waits for the answers to the requests sent on it, then reconnects: listeners
+ * see SUSPENDED then CONNECTED, and requests made during the reconnection fail with
+ * `ZK_ECONNECTIONLOSS`. On a stopped client the list is used by the next
+ * `zk_client_start()`. Does not block: any thread, callbacks included. `connect_string` is
+ * only read during the call.
+ *
+ * # Safety
+ * `client` NULL or live; `connect_string` NULL or a NUL-terminated string.
+ */
+zk_error zk_client_update_hosts(struct zk_client *client, const char *connect_string);
+
+/**
+ * How long a host name's addresses are reused once resolved, in milliseconds (default 0:
+ * every name is resolved again before each connection attempt, so that a name whose address
+ * changed reaches the new one; the C client's `zoo_set_servers_resolution_delay()`). Every
+ * address of a name is tried in turn, and a name none of whose addresses took the connection
+ * is resolved again at the next attempt, whatever the delay. IP addresses are never
+ * resolved.
+ *
+ * # Safety
+ * `options` is NULL or a live options object.
+ */
+zk_error zk_options_set_host_resolution_delay(struct zk_options *options, uint32_t delay_ms);
+
+/**
+ * Whether the client follows the ensemble's own configuration (default false; Curator's
+ * `EnsembleTracker`): it watches `/zookeeper/config` and, whenever a newer configuration is
+ * committed (a reconfig), takes the members' client addresses (participants and observers)
+ * as its host list, exactly as `zk_client_update_hosts()` does (the session is kept, and
+ * sessions spread over servers that joined). The configuration is read again on every
+ * connection, so a change made while disconnected is not missed. It names only plain client
+ * ports: with TLS options set, `zk_client_new()` refuses it (`ZK_EINVAL`).
+ *
+ * # Safety
+ * `options` is NULL or a live options object.
+ */
+zk_error zk_options_set_follow_ensemble_config(struct zk_options *options, bool follow);
+
+/**
+ * The servers this client connects to now, as a connect string without the chroot
+ * (`"host1:2181,host2:2181"`), in `*out_hosts`, owned by the caller (release with
+ * `zk_string_free()`): those given to `zk_client_new()`, or to the last
+ * `zk_client_update_hosts()`, or those of the ensemble's configuration when the client
+ * follows it (`zk_options_set_follow_ensemble_config()`). Any thread.
+ *
+ * # Safety
+ * `client` NULL or live; `out_hosts` NULL or writable.
+ */
+zk_error zk_client_hosts(const struct zk_client *client, char **out_hosts);
+
+/**
  * Reads the ensemble's configuration, the data of `/zookeeper/config` (ZooKeeper 3.5+),
  * at that path whatever the client's chroot. `*out` (required) receives a configuration the
  * caller owns (release with `zk_ensemble_config_free()`). It is what the server this client

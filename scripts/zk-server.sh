@@ -22,6 +22,7 @@
 #   DIR/secure-hosts          the connect string of the TLS ports (--tls)
 #   DIR/tls/                  test CA, server and client certificates and keys (--tls)
 #   DIR/jaas.conf             the servers' JAAS Server section (--sasl-digest, --kerberos)
+#   DIR/jaas-cli.conf         zkCli.sh's JAAS Client section (reconfig with --require-sasl)
 #   DIR/krb5/                 the KDC's configuration, database, keytabs, log (--kerberos)
 #
 # Settings beyond the brief's zoo.cfg (initLimit=10, syncLimit=5, session timeouts 2..20 ticks,
@@ -33,6 +34,13 @@
 # Processes are identified by pid file *and* command line (java, QuorumPeerMain and this DIR's
 # zoo.cfg), so a recycled pid is never signalled. Zombies count as gone (some container inits
 # never reap them).
+#
+# With --reconfig the servers own the membership: they rewrite zoo.cfg and write a new
+# zoo.cfg.dynamic.VERSION on their first election and on every reconfig. The script reads it
+# back instead of regenerating it: the members are those of the newest dynamic file of any
+# server (start of a stopped DIR starts them, hosts lists them), the current configuration
+# is a running server's "conf" answer, and a server that is not in its own configuration
+# (spares, removed servers) joins with the current membership plus itself.
 #
 # Exit codes: 0 success; 1 failure (server did not get ready, not running, no leader, ...);
 # 2 usage error (bad command, option or DIR); 3 ZooKeeper or java missing and not installable.
@@ -97,7 +105,7 @@ commands:
                       ROLE as for join).
   reconfig DIR ARGS...
                       (--reconfig) reconfigure with Debian's zkCli.sh (\$ZK_CLI), connected
-                      to the members: "addauth digest $SUPER_USER:$SUPER_PASSWORD", then
+                      to the serving members: "addauth digest $SUPER_USER:$SUPER_PASSWORD", then
                       "reconfig ARGS", e.g. -add SPEC[,SPEC...] -remove ID[,ID...]
                       [-v FROM_VERSION] (hex, as in version=), or -members SPEC,...; print
                       the committed configuration, or fail (exit 1) with the CLI's error.
@@ -203,7 +211,8 @@ security options (the plain clientPort always keeps serving; quorum traffic stay
 environment:
   ZK_SERVER_TIMEOUT, ZK_SERVER_LOG_LEVEL (INFO), ZK_SERVER_CONTAINER_CHECK_MS (1000),
   ZK_SERVER_JVM_OPTS (extra JVM flags), ZK_CLASSPATH (use these jars instead of Debian's),
-  JAVA (the java binary).
+  JAVA (the java binary), ZK_CLI (the zkCli.sh of reconfig), CLIENT_JVMFLAGS (its extra
+  JVM flags).
 
 exit codes: 0 ok, 1 failure, 2 usage error, 3 ZooKeeper/java missing and not installable.
 EOF
@@ -1470,8 +1479,17 @@ cmd_start_one() {
         note "server $id of $DIR is already running"
         return 0
     fi
-    if [ "$RECONFIG" = true ] && [ -z "$(dynamic_file "$id")" ]; then
-        die "server $id of $DIR is a spare that never joined the ensemble: use join DIR $id"
+    if [ "$RECONFIG" = true ]; then
+        local file
+        file="$(dynamic_file "$id")"
+        [ -n "$file" ] || die "server $id of $DIR is a spare that never joined the ensemble: use join DIR $id"
+        # A server that is not in its own configuration (a reconfig removed it, or it joined
+        # and was not added) would exit with "My id N not in the peer list": it joins again.
+        if ! grep -q "^server\.$id=" "$file"; then
+            note "server $id is not a member of its own configuration $file: it joins again"
+            join_server "$id" "" "$timeout"
+            return 0
+        fi
     fi
     ensure_zookeeper
     ensure_security_tools
@@ -1519,7 +1537,13 @@ cmd_join() {
         note "server $id of $DIR is already running"
         return 0
     fi
-    local config
+    join_server "$id" "$role" "$timeout"
+}
+
+# join_server ID ROLE TIMEOUT: join's work, with DIR loaded and locked (ROLE may be empty:
+# the default role).
+join_server() {
+    local id="$1" role="$2" timeout="$3" config
     config="$(ensemble_config)" || die "$DIR: no running server reports the ensemble's configuration"
     if grep -q "^server\.$id=" <<<"$config"; then
         die "server $id is a member of the current configuration of $DIR: use start-one DIR $id"
@@ -1558,7 +1582,7 @@ cmd_join() {
     KDC_LAUNCHED=0
 }
 
-# reconfig DIR ARGS...: runs Debian's zkCli.sh against the members, as the superuser:
+# reconfig DIR ARGS...: runs Debian's zkCli.sh against the serving members, as the superuser:
 # "addauth digest super:supersecret", then "reconfig ARGS". Prints the CLI's answer (the
 # committed configuration) and fails unless it reports "Committed new configuration".
 cmd_reconfig() {
@@ -1568,9 +1592,16 @@ cmd_reconfig() {
     local cli="${ZK_CLI:-/usr/share/zookeeper/bin/zkCli.sh}"
     [ -x "$cli" ] || ensure_zookeeper
     [ -x "$cli" ] || { note "$cli not found (Debian's zookeeper package has it; or set ZK_CLI)"; exit 3; }
-    local hosts
-    hosts="$(connect_string)"
-    [ -n "$hosts" ] || die "$DIR: no members"
+    # Only members that serve: the CLI sends its commands before it is connected, and a
+    # first connection attempt to a stopped server fails them with ConnectionLoss.
+    local hosts="" id
+    for id in $(member_ids); do
+        running_pid "$id" >/dev/null || continue
+        case "$(server_mode "${CLIENT_PORT[id]}")" in
+            leader | follower | observer) hosts+="${hosts:+,}127.0.0.1:${CLIENT_PORT[id]}" ;;
+        esac
+    done
+    [ -n "$hosts" ] || die "$DIR: no member of the ensemble is serving"
     # A quick JVM for the CLI (zkCli.sh adds $CLIENT_JVMFLAGS).
     local flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.net.preferIPv4Stack=true"
     if [ "$REQUIRE_SASL" = true ]; then
@@ -1581,7 +1612,8 @@ cmd_reconfig() {
             '  username="bob"' '  password="bobsecret";' "};" >"$DIR/jaas-cli.conf"
         flags+=" -Djava.security.auth.login.config=$DIR/jaas-cli.conf"
     fi
-    local out rc=0
+    local before out rc=0
+    before="$(ensemble_config | sed -n 's/^version=//p')" || true
     out="$(printf '%s\n' "addauth digest $SUPER_USER:$SUPER_PASSWORD" "reconfig $*" |
         CLIENT_JVMFLAGS="$flags ${CLIENT_JVMFLAGS:-}" timeout "$DEFAULT_TIMEOUT" "$cli" -server "$hosts" 2>&1)" || rc=$?
     # (without the CLI's banner, SLF4J's complaints and the connection event)
@@ -1590,6 +1622,23 @@ cmd_reconfig() {
     if [ "$rc" -eq 0 ] && grep -q '^Committed new configuration' <<<"$out"; then
         printf '%s\n' "$out"
         return 0
+    fi
+    # The server the CLI is connected to closes its connections when the reconfig changes
+    # its role (the leader removed, a follower made leader, an observer made a participant or
+    # removed): the CLI then reports ConnectionLoss although the reconfig may have been
+    # committed. Then the configuration decides (awaited for up to 20 s: a new leader).
+    if grep -q 'ConnectionLoss' <<<"$out" && [ -n "$before" ]; then
+        local deadline=$(($(now_ms) + 20000)) config
+        while [ "$(now_ms)" -lt "$deadline" ]; do
+            config="$(ensemble_config)" || config=""
+            if [ -n "$config" ] && [ "$(sed -n 's/^version=//p' <<<"$config")" != "$before" ]; then
+                note "zkCli.sh lost its connection (its server changed role), but the configuration" \
+                    "changed from version $before: the reconfig was committed"
+                printf '%s\n' "Committed new configuration:" "$config"
+                return 0
+            fi
+            sleep "$POLL_INTERVAL"
+        done
     fi
     [ "$rc" -ne 124 ] || note "zkCli.sh did not finish within ${DEFAULT_TIMEOUT}s"
     printf '%s\n' "$out" >&2

@@ -41,8 +41,8 @@ pub(crate) mod session;
 
 pub use client::{
     four_letter_word, Client, ClientOptions, ClientStats, CreateOptions, Created, EnsembleConfig,
-    EnsembleMember, GssapiOptions, HostAddr, ListenerId, MemberRole, Pem, RetryPolicy, SaslOptions,
-    SessionInfo, State, TlsOptions, WatchId, WatchedEvent,
+    EnsembleMember, GssapiOptions, HostAddr, HostResolver, ListenerId, MemberRole, Pem,
+    RetryPolicy, SaslOptions, SessionInfo, State, TlsOptions, WatchId, WatchedEvent,
 };
 pub use error::{Error, Result, TlsFailure};
 pub use proto::{Acl, ClientInfo, CreateMode, ErrorCode, Id, KeeperState, Stat};

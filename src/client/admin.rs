@@ -11,7 +11,7 @@ use crate::proto::{
     decode_all, encode_empty_request, encode_request, ClientInfo, ErrorCode,
     GetAllChildrenNumberResponse, GetEphemeralsResponse, OpCode, PathRequest, WhoAmIResponse,
 };
-use crate::session::{self, parse_hosts, TlsConnector};
+use crate::session::{self, parse_hosts, Resolver, TlsConnector};
 
 /// The most a four-letter word's answer may be (`dump`, `wchp` and `cons` grow with the number
 /// of sessions and watches).
@@ -40,12 +40,13 @@ fn validate_word(word: &str) -> Result<()> {
 /// when the server cannot be reached; `ReplyTooLarge`. It needs no session and runs on the
 /// shared runtime, so it can be awaited anywhere and `.wait()`ed from blocking code.
 pub async fn four_letter_word(host: &str, word: &str, timeout: Duration) -> Result<String> {
-    four_letter_word_over(host, None, word, timeout).await
+    four_letter_word_over(host, &Resolver::default(), None, word, timeout).await
 }
 
 /// [`four_letter_word`], over TLS when `tls` is given.
 async fn four_letter_word_over(
     host: &str,
+    resolver: &Resolver,
     tls: Option<&TlsConnector>,
     word: &str,
     timeout: Duration,
@@ -66,7 +67,7 @@ async fn four_letter_word_over(
         }
     };
     let limit = MAX_FOUR_LETTER_WORD_REPLY;
-    session::four_letter_word(&address, tls, word, timeout, limit)
+    session::four_letter_word(&address, resolver, tls, word, timeout, limit)
         .await
         .map_err(|error| match error.kind() {
             std::io::ErrorKind::TimedOut => Error::Timeout(format!(
@@ -169,7 +170,14 @@ impl Client {
             });
         };
         let timeout = info.negotiated_timeout.max(Duration::from_secs(1));
-        four_letter_word_over(&server.to_string(), self.inner.tls.as_ref(), word, timeout).await
+        four_letter_word_over(
+            &server.to_string(),
+            &self.inner.resolver,
+            self.inner.tls.as_ref(),
+            word,
+            timeout,
+        )
+        .await
     }
 
     /// The version (major, minor, patch) of the server this client is connected to, from its

@@ -1,7 +1,7 @@
 //! Connection-state listeners, and the bridge from session events to the dispatcher.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::dispatch::Dispatcher;
 use crate::proto::KeeperState;
@@ -49,6 +49,9 @@ pub struct Notifier {
     pub(super) dispatcher: Dispatcher,
     listeners: Mutex<Vec<Arc<Registered>>>,
     next_id: AtomicU64,
+    /// The client's own listener (the configuration follower), called after the
+    /// application's; never removed by `clear`.
+    internal: OnceLock<Listener>,
 }
 
 impl Notifier {
@@ -62,7 +65,13 @@ impl Notifier {
             },
             listeners: Mutex::default(),
             next_id: AtomicU64::new(1),
+            internal: OnceLock::new(),
         }
+    }
+
+    /// Sets the client's own listener (once).
+    pub(super) fn set_internal(&self, listener: Listener) {
+        let _ = self.internal.set(listener);
     }
 
     fn registered(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Registered>>> {
@@ -103,12 +112,16 @@ impl SessionEvents for Notifier {
         // The listeners registered when the change happened; one removed before its turn
         // comes is skipped.
         let listeners: Vec<Arc<Registered>> = self.registered().clone();
+        let internal = self.internal.get().cloned();
         self.dispatcher.push(Box::new(move || {
             let state = State::from_keeper(keeper_state);
             for each in listeners {
                 if each.active.load(Ordering::SeqCst) {
                     (each.listener)(state, keeper_state);
                 }
+            }
+            if let Some(internal) = internal {
+                internal(state, keeper_state);
             }
         }));
     }

@@ -6,6 +6,7 @@ mod acl;
 mod admin;
 mod config;
 mod dispatch;
+mod follow;
 mod listeners;
 mod ops;
 pub mod path;
@@ -24,12 +25,13 @@ use crate::proto::{Acl, KeeperState};
 use crate::runtime::Wait;
 use crate::secret::Secret;
 use crate::session::{
-    self, parse_hosts, Command, SessionConfig, Status, TlsConnector, WatchRegistry,
+    self, parse_hosts, Command, Resolver, SessionConfig, Status, TlsConnector, WatchRegistry,
 };
 
 pub use crate::retry::RetryPolicy;
 pub use crate::session::{
-    ClientStats, GssapiOptions, HostAddr, Pem, SaslOptions, SessionInfo, TlsOptions, DEFAULT_PORT,
+    ClientStats, GssapiOptions, HostAddr, HostResolver, Pem, SaslOptions, SessionInfo, TlsOptions,
+    DEFAULT_PORT,
 };
 pub use acl::{digest_acl, digest_acl_id};
 pub use admin::{four_letter_word, MAX_FOUR_LETTER_WORD_REPLY};
@@ -95,6 +97,23 @@ pub struct ClientOptions {
     /// kept: one callback at a time, in the order the server answered. Incompatible with
     /// manual dispatch.
     pub inline_callbacks: bool,
+    /// How long a host name's resolution is reused (default zero: every name is resolved
+    /// again before each connection attempt, so that a name whose address changed reaches the
+    /// new one). Every address of a name is tried, in the resolver's order. A name none of
+    /// whose addresses took the connection is resolved again at the next attempt, whatever
+    /// this window (the C client's `zoo_set_servers_resolution_delay`).
+    pub host_resolution_delay: Duration,
+    /// Resolve host names with this instead of the system's resolver (`getaddrinfo`): for
+    /// service discovery, or for tests. IP literals are never passed to it.
+    pub resolver: Option<HostResolver>,
+    /// Follow the ensemble's own configuration (Curator's `EnsembleTracker`; default false):
+    /// the client watches `/zookeeper/config` and, whenever a newer configuration is
+    /// committed (a reconfig), takes its members' client addresses, participants and
+    /// observers, as its host list, as [`Client::update_hosts`] does (rebalancing included).
+    /// It is read again on every connection, so a change made while disconnected is not
+    /// missed. The configuration names plain client ports only, so this cannot be combined
+    /// with [`ClientOptions::tls`].
+    pub follow_ensemble_config: bool,
 }
 
 /// The default connection retry: unlimited rounds over the hosts, pausing 50 ms, doubling up
@@ -155,6 +174,13 @@ impl ClientOptions {
         }
         if let Some(sasl) = &self.sasl {
             sasl.validate()?;
+        }
+        if self.follow_ensemble_config && self.tls.is_some() {
+            return Err(Error::InvalidArgument(
+                "follow_ensemble_config cannot be combined with TLS: the ensemble configuration \
+                 names only the servers' plain client ports"
+                    .into(),
+            ));
         }
         self.tls.as_ref().map(TlsOptions::connector).transpose()
     }
@@ -234,6 +260,9 @@ impl Default for ClientOptions {
             command_retry: RetryPolicy::default(),
             connection_retry: default_connection_retry(),
             inline_callbacks: false,
+            host_resolution_delay: Duration::ZERO,
+            resolver: None,
+            follow_ensemble_config: false,
         }
     }
 }
@@ -263,9 +292,12 @@ impl Drop for Client {
 struct Inner {
     /// The process that created the client.
     pid: u32,
-    hosts: Vec<HostAddr>,
+    /// The servers: the connect string's, then those of the last update.
+    hosts: RwLock<Vec<HostAddr>>,
     chroot: Option<String>,
     options: ClientOptions,
+    /// Host names to addresses, for every session of the client (one cache).
+    resolver: Resolver,
     /// The TLS configuration, built once from `options.tls`.
     tls: Option<TlsConnector>,
     status: Arc<Status>,
@@ -302,10 +334,12 @@ impl Client {
     pub fn new(connect_string: &str, options: ClientOptions) -> Result<Client> {
         let (hosts, chroot) = parse_connect_string(connect_string)?;
         let tls = options.checked()?;
+        let resolver = Resolver::new(options.resolver.as_ref(), options.host_resolution_delay);
         let config = Self::session_config(
             &hosts,
             &options,
             tls.clone(),
+            resolver.clone(),
             options.session_id,
             options.session_password.expose(),
         );
@@ -313,12 +347,14 @@ impl Client {
         // client does.
         crate::runtime::try_handle()?;
         let notifier = Arc::new(listeners::Notifier::new(options.inline_callbacks));
-        Ok(Client {
+        let follow = options.follow_ensemble_config;
+        let client = Client {
             inner: Arc::new(Inner {
                 pid: crate::runtime::process_id(),
                 status: Arc::new(Status::new(&config)),
-                hosts,
+                hosts: RwLock::new(hosts),
                 chroot,
+                resolver,
                 options,
                 tls,
                 notifier,
@@ -326,13 +362,26 @@ impl Client {
                 watches: Arc::default(),
                 next_watch_id: AtomicU64::new(1),
             }),
-        })
+        };
+        if follow {
+            // Holds the client weakly: following never keeps a dropped client alive.
+            let follower = Arc::new(follow::Follower::default());
+            let weak = Arc::downgrade(&client.inner);
+            client
+                .inner
+                .notifier
+                .set_internal(Arc::new(move |_, keeper| {
+                    follower.state_changed(&weak, keeper);
+                }));
+        }
+        Ok(client)
     }
 
     fn session_config(
         hosts: &[HostAddr],
         options: &ClientOptions,
         tls: Option<TlsConnector>,
+        resolver: Resolver,
         id: i64,
         password: &[u8],
     ) -> SessionConfig {
@@ -348,6 +397,7 @@ impl Client {
             auth: options.auth.clone(),
             tls,
             sasl: options.sasl.clone(),
+            resolver,
         }
     }
 
@@ -376,9 +426,10 @@ impl Client {
                     (0, Secret::default())
                 };
                 let config = Self::session_config(
-                    &self.inner.hosts,
+                    &self.hosts(),
                     &self.inner.options,
                     self.inner.tls.clone(),
+                    self.inner.resolver.clone(),
                     id,
                     password.expose(),
                 );
@@ -403,7 +454,7 @@ impl Client {
         if let Some(why) = info.end_reason {
             return Err(why);
         }
-        let hosts: Vec<String> = self.inner.hosts.iter().map(ToString::to_string).collect();
+        let hosts: Vec<String> = self.hosts().iter().map(ToString::to_string).collect();
         let last_failure = info
             .last_connect_failure
             .map(|why| format!("; the last attempt: {why}"))
@@ -506,6 +557,54 @@ impl Client {
     /// The chroot of the connect string, if any.
     pub fn chroot(&self) -> Option<&str> {
         self.inner.chroot.as_deref()
+    }
+
+    /// The servers the client connects to: those of the connect string, or of the last
+    /// [`Client::update_hosts`].
+    pub fn hosts(&self) -> Vec<HostAddr> {
+        self.inner
+            .hosts
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the servers the client connects to (the C client's `zoo_set_servers`, Curator's
+    /// `updateServerList`): `connect_string` is `"h1:2181,h2:2181"`, and may end with the
+    /// client's own chroot (any other chroot is refused: a client's chroot never changes).
+    ///
+    /// The session is kept. So is its connection, unless the current server is not in the new
+    /// list or, when the list grew, by chance: with probability 1 - old/new, the share of
+    /// sessions that the added servers should take, so that the sessions of many clients
+    /// spread over the new list (ZOOKEEPER-1355). A connection that moves first waits for
+    /// the answers to what was sent on it, then reconnects (listeners see SUSPENDED, then
+    /// CONNECTED); requests made during the reconnection fail with connection-loss, as
+    /// during any. Takes effect in order with the requests made before it; on a stopped
+    /// client, at the next start.
+    pub fn update_hosts(&self, connect_string: &str) -> Result<()> {
+        self.check_process()?;
+        let (hosts, chroot) = parse_connect_string(connect_string)?;
+        if chroot.is_some() && chroot != self.inner.chroot {
+            return Err(Error::InvalidArgument(format!(
+                "{connect_string:?}: a client's chroot cannot change (it is {})",
+                self.inner.chroot.as_deref().unwrap_or("none")
+            )));
+        }
+        self.replace_hosts(hosts)
+    }
+
+    /// [`Client::update_hosts`] with the hosts parsed.
+    fn replace_hosts(&self, hosts: Vec<HostAddr>) -> Result<()> {
+        self.check_process()?;
+        // Under the session's lock: a start at the same time sees either list, and the
+        // session it starts hears of a later update.
+        let session = self.inner.session.read().unwrap_or_else(|p| p.into_inner());
+        *self.inner.hosts.write().unwrap_or_else(|p| p.into_inner()) = hosts.clone();
+        if let Some(sender) = session.as_ref() {
+            let (done, _moved) = oneshot::channel();
+            let _ = sender.send(Command::UpdateHosts { hosts, done });
+        }
+        Ok(())
     }
 
     /// Adds a listener called on every connection-state change, on the client's dispatcher

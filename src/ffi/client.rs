@@ -589,3 +589,101 @@ pub unsafe extern "C" fn zk_client_server(
         Ok(())
     })
 }
+
+/// Replaces the servers this client connects to (the C client's `zoo_set_servers()`):
+/// `connect_string` is `"host1:2181,host2:2181"`; it may end with the client's own chroot,
+/// and any other chroot is `ZK_EINVAL` (a client's chroot never changes). The session is kept.
+/// So is the connection, unless its server is not in the new list, or the list grew and this
+/// client is among those chosen at random (probability 1 - old/new) to move to an added
+/// server, so that the sessions of many clients spread over the new list. A connection that
+/// moves first waits for the answers to the requests sent on it, then reconnects: listeners
+/// see SUSPENDED then CONNECTED, and requests made during the reconnection fail with
+/// `ZK_ECONNECTIONLOSS`. On a stopped client the list is used by the next
+/// `zk_client_start()`. Does not block: any thread, callbacks included. `connect_string` is
+/// only read during the call.
+///
+/// # Safety
+/// `client` NULL or live; `connect_string` NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_update_hosts(
+    client: *mut zk_client,
+    connect_string: *const c_char,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        // SAFETY: per the contract.
+        let connect_string = unsafe { required_str(connect_string, "connect_string") }?;
+        client.update_hosts(connect_string)
+    })
+}
+
+/// How long a host name's addresses are reused once resolved, in milliseconds (default 0:
+/// every name is resolved again before each connection attempt, so that a name whose address
+/// changed reaches the new one; the C client's `zoo_set_servers_resolution_delay()`). Every
+/// address of a name is tried in turn, and a name none of whose addresses took the connection
+/// is resolved again at the next attempt, whatever the delay. IP addresses are never
+/// resolved.
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_set_host_resolution_delay(
+    options: *mut zk_options,
+    delay_ms: u32,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        unsafe { options_mut(options) }?.host_resolution_delay =
+            Duration::from_millis(delay_ms.into());
+        Ok(())
+    })
+}
+
+/// Whether the client follows the ensemble's own configuration (default false; Curator's
+/// `EnsembleTracker`): it watches `/zookeeper/config` and, whenever a newer configuration is
+/// committed (a reconfig), takes the members' client addresses (participants and observers)
+/// as its host list, exactly as `zk_client_update_hosts()` does (the session is kept, and
+/// sessions spread over servers that joined). The configuration is read again on every
+/// connection, so a change made while disconnected is not missed. It names only plain client
+/// ports: with TLS options set, `zk_client_new()` refuses it (`ZK_EINVAL`).
+///
+/// # Safety
+/// `options` is NULL or a live options object.
+#[no_mangle]
+pub unsafe extern "C" fn zk_options_set_follow_ensemble_config(
+    options: *mut zk_options,
+    follow: bool,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        unsafe { options_mut(options) }?.follow_ensemble_config = follow;
+        Ok(())
+    })
+}
+
+/// The servers this client connects to now, as a connect string without the chroot
+/// (`"host1:2181,host2:2181"`), in `*out_hosts`, owned by the caller (release with
+/// `zk_string_free()`): those given to `zk_client_new()`, or to the last
+/// `zk_client_update_hosts()`, or those of the ensemble's configuration when the client
+/// follows it (`zk_options_set_follow_ensemble_config()`). Any thread.
+///
+/// # Safety
+/// `client` NULL or live; `out_hosts` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn zk_client_hosts(
+    client: *const zk_client,
+    out_hosts: *mut *mut c_char,
+) -> zk_error {
+    guard(|| {
+        // SAFETY: per the contract.
+        let client = unsafe { client_arg(client) }?;
+        let out_hosts = required_out(out_hosts, "out_hosts")?;
+        client.check_process()?;
+        let hosts: Vec<String> = client.hosts().iter().map(ToString::to_string).collect();
+        let text = super::types::owned_c_string(hosts.join(","))?;
+        // SAFETY: checked non-NULL; writable per the contract.
+        unsafe { out_hosts.write(text) };
+        Ok(())
+    })
+}

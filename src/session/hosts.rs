@@ -83,6 +83,10 @@ type Random = Box<dyn FnMut() -> f64 + Send>;
 /// The servers in the order they are tried: shuffled once (unless asked not to), then walked
 /// round-robin. A round that ends without a session counts as one failed try of the
 /// connection retry policy, which sets the pause before the next round and when to give up.
+///
+/// The list can be replaced while the session runs ([`HostList::update`]); the next servers
+/// are then chosen with the Apache clients' probabilistic rebalancing (ZOOKEEPER-1355), so
+/// that the sessions of many clients spread evenly over the new list.
 pub struct HostList {
     hosts: Vec<HostAddr>,
     next: usize,
@@ -91,6 +95,21 @@ pub struct HostList {
     schedule: Schedule<Random>,
     /// When the first attempt of the current run of failures failed.
     failing_since: Option<Instant>,
+    randomize: bool,
+    rng: XorShift,
+    /// After an update that moves the connection: how the next server is chosen.
+    rebalance: Option<Rebalance>,
+}
+
+/// The choice of the next server after an update that moves the connection: with
+/// probability `p_new` one of the servers the old list did not have, else one it had; each
+/// group is walked in order, and once both are exhausted the list is walked as usual.
+struct Rebalance {
+    kept: Vec<HostAddr>,
+    added: Vec<HostAddr>,
+    next_kept: usize,
+    next_added: usize,
+    p_new: f64,
 }
 
 fn random_source() -> Random {
@@ -100,21 +119,36 @@ fn random_source() -> Random {
 
 impl HostList {
     /// A list over `hosts`, shuffled when `randomize` is set, retried under `policy`.
-    pub fn new(mut hosts: Vec<HostAddr>, randomize: bool, policy: &RetryPolicy) -> HostList {
-        if randomize {
-            let mut rng = XorShift::from_clock();
-            for i in (1..hosts.len()).rev() {
-                hosts.swap(i, rng.below(i + 1));
-            }
-        }
-        HostList {
-            hosts,
+    pub fn new(hosts: Vec<HostAddr>, randomize: bool, policy: &RetryPolicy) -> HostList {
+        let mut list = HostList {
+            hosts: Vec::new(),
             next: 0,
             failures_in_round: 0,
             policy: policy.clone(),
             schedule: Schedule::new(policy, random_source()),
             failing_since: None,
+            randomize,
+            rng: XorShift::from_clock(),
+            rebalance: None,
+        };
+        list.hosts = list.arranged(hosts);
+        list
+    }
+
+    /// `hosts` without repeats, shuffled when the list is randomized.
+    fn arranged(&mut self, hosts: Vec<HostAddr>) -> Vec<HostAddr> {
+        let mut unique: Vec<HostAddr> = Vec::with_capacity(hosts.len());
+        for host in hosts {
+            if !unique.contains(&host) {
+                unique.push(host);
+            }
         }
+        if self.randomize {
+            for i in (1..unique.len()).rev() {
+                unique.swap(i, self.rng.below(i + 1));
+            }
+        }
+        unique
     }
 
     /// How many servers there are.
@@ -133,16 +167,98 @@ impl HostList {
                 .map_or(Duration::ZERO, |since| since.elapsed());
             pause = self.schedule.next_pause(elapsed)?;
         }
+        if let Some(host) = self.next_rebalanced() {
+            return Some((host, pause));
+        }
         let host = self.hosts[self.next % self.hosts.len()].clone();
         self.next = (self.next + 1) % self.hosts.len();
         Some((host, pause))
+    }
+
+    /// The next server of a rebalancing move, if one is under way.
+    fn next_rebalanced(&mut self) -> Option<HostAddr> {
+        let rebalance = self.rebalance.as_mut()?;
+        let take_added = self.rng.next_f64() < rebalance.p_new;
+        let added_left = rebalance.next_added < rebalance.added.len();
+        let kept_left = rebalance.next_kept < rebalance.kept.len();
+        let host = if added_left && (take_added || !kept_left) {
+            rebalance.next_added += 1;
+            rebalance.added[rebalance.next_added - 1].clone()
+        } else if kept_left {
+            rebalance.next_kept += 1;
+            rebalance.kept[rebalance.next_kept - 1].clone()
+        } else {
+            // Every server was tried once: back to walking the list.
+            self.rebalance = None;
+            return None;
+        };
+        if let Some(index) = self.hosts.iter().position(|each| *each == host) {
+            self.next = (index + 1) % self.hosts.len();
+        }
+        Some(host)
+    }
+
+    /// Replaces the servers with `hosts` (not empty), `current` being the server of the
+    /// connection (if any). True when the connection should move: always when `current` is
+    /// not in the new list; with probability 1 - old/new when the list grew (the share of
+    /// sessions the added servers should take). When it moves, an added server is chosen
+    /// with the probability that evens the load out (ZOOKEEPER-1355). The backoff's round
+    /// starts over.
+    pub fn update(&mut self, hosts: Vec<HostAddr>, current: Option<&HostAddr>) -> bool {
+        let hosts = self.arranged(hosts);
+        let (kept, added): (Vec<HostAddr>, Vec<HostAddr>) = hosts
+            .iter()
+            .cloned()
+            .partition(|host| self.hosts.contains(host));
+        let stays = current.is_some_and(|current| hosts.contains(current));
+        let (old_len, new_len, kept_len) = (
+            self.hosts.len() as f64,
+            hosts.len() as f64,
+            kept.len() as f64,
+        );
+        let p_new = if new_len > old_len {
+            // More servers: the added ones take 1 - old/new of the sessions.
+            match stays {
+                true if self.rng.next_f64() >= 1.0 - old_len / new_len => None,
+                _ => Some(1.0),
+            }
+        } else if stays {
+            // As many servers or fewer: the kept ones take on load; a session on one stays.
+            None
+        } else if old_len > kept_len {
+            // The connection's server left: spread its sessions so that kept and added
+            // servers end up with the same load.
+            let p_kept = kept_len * (old_len - new_len) / (new_len * (old_len - kept_len));
+            Some(1.0 - p_kept)
+        } else {
+            Some(0.0)
+        };
+        self.rebalance = p_new.map(|p_new| Rebalance {
+            kept,
+            added,
+            next_kept: 0,
+            next_added: 0,
+            p_new,
+        });
+        self.next = current
+            .and_then(|current| hosts.iter().position(|each| each == current))
+            .map_or(0, |index| (index + 1) % hosts.len());
+        self.hosts = hosts;
+        self.failures_in_round = 0;
+        current.is_some() && self.rebalance.is_some()
     }
 
     /// Makes `host` the next one tried (a read-write server found while on a read-only one).
     pub fn prefer(&mut self, host: &HostAddr) {
         if let Some(index) = self.hosts.iter().position(|each| each == host) {
             self.next = index;
+            self.rebalance = None;
         }
+    }
+
+    /// Whether `host` is in the list.
+    pub fn contains(&self, host: &HostAddr) -> bool {
+        self.hosts.contains(host)
     }
 
     /// Every server, in walking order.
@@ -161,6 +277,11 @@ impl HostList {
         self.failures_in_round = 0;
         self.failing_since = None;
         self.schedule = Schedule::new(&self.policy, random_source());
+    }
+
+    /// A handshake succeeded: a rebalancing move is over.
+    pub fn settled(&mut self) {
+        self.rebalance = None;
     }
 }
 
@@ -247,5 +368,103 @@ mod tests {
         let mut seen: Vec<HostAddr> = (0..7).map(|_| list.next().unwrap().0).collect();
         seen.sort_by(|x, y| x.host.cmp(&y.host));
         assert_eq!(seen, hosts);
+    }
+
+    fn names(hosts: &[HostAddr]) -> Vec<String> {
+        hosts.iter().map(|host| host.host.clone()).collect()
+    }
+
+    fn host(name: &str) -> HostAddr {
+        HostAddr {
+            host: name.into(),
+            port: 1,
+        }
+    }
+
+    /// Lists of `old` connected to `current`, updated to `new`, many times: how often the
+    /// connection moved, and where the moved ones went first (by host name).
+    fn moves(
+        old: &str,
+        current: &str,
+        new: &str,
+    ) -> (f64, std::collections::BTreeMap<String, usize>) {
+        let runs = 20_000;
+        let mut moved = 0;
+        let mut first = std::collections::BTreeMap::new();
+        for _ in 0..runs {
+            let mut list = HostList::new(parse_hosts(old).unwrap(), true, &policy(None));
+            if list.update(parse_hosts(new).unwrap(), Some(&host(current))) {
+                moved += 1;
+                *first.entry(list.next().unwrap().0.host).or_insert(0) += 1;
+            }
+        }
+        (f64::from(moved) / f64::from(runs), first)
+    }
+
+    #[test]
+    fn growth_moves_the_share_the_added_servers_should_take() {
+        // 3 -> 5: 40% move, all of them to one of the two added servers, evenly.
+        let (share, first) = moves("a:1,b:1,c:1", "a", "a:1,b:1,c:1,d:1,e:1");
+        assert!((share - 0.4).abs() < 0.02, "{share}");
+        assert_eq!(first.keys().collect::<Vec<_>>(), ["d", "e"]);
+        let (d, e) = (first["d"] as f64, first["e"] as f64);
+        assert!((d / (d + e) - 0.5).abs() < 0.03, "{first:?}");
+    }
+
+    #[test]
+    fn shrinking_keeps_a_kept_server_and_moves_a_removed_one_to_the_kept() {
+        let (share, _) = moves("a:1,b:1,c:1,d:1,e:1", "a", "a:1,b:1,c:1");
+        assert_eq!(share, 0.0);
+        let (share, first) = moves("a:1,b:1,c:1,d:1,e:1", "e", "a:1,b:1,c:1");
+        assert_eq!(share, 1.0);
+        assert_eq!(first.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        for count in first.values() {
+            assert!(
+                (*count as f64 / 20_000.0 - 1.0 / 3.0).abs() < 0.02,
+                "{first:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_disjoint_list_moves_to_its_servers_and_keeps_the_chosen_order() {
+        let (share, first) = moves("a:1,b:1,c:1", "b", "x:1,y:1,z:1");
+        assert_eq!(share, 1.0);
+        assert_eq!(first.keys().collect::<Vec<_>>(), ["x", "y", "z"]);
+        // Replacing 2 of 5 servers: the sessions of a removed one go to the added ones with
+        // the probability that evens the load: 1 - p_kept, p_kept = 3*0 / (5*2) = 0.
+        let (share, first) = moves("a:1,b:1,c:1,d:1,e:1", "e", "a:1,b:1,c:1,x:1,y:1");
+        assert_eq!(share, 1.0);
+        assert_eq!(first.keys().collect::<Vec<_>>(), ["x", "y"]);
+    }
+
+    #[test]
+    fn a_move_tries_every_server_once_then_walks_the_list() {
+        let mut list = HostList::new(parse_hosts("a:1,b:1").unwrap(), false, &policy(None));
+        assert!(list.update(parse_hosts("c:1,d:1,a:1").unwrap(), Some(&host("b"))));
+        let mut tried: Vec<String> = (0..3)
+            .map(|_| {
+                let (host, pause) = list.next().unwrap();
+                assert_eq!(pause, Duration::ZERO);
+                list.failed();
+                host.host
+            })
+            .collect();
+        tried.sort();
+        assert_eq!(tried, ["a", "c", "d"]);
+        // Then the usual rounds, paused between them.
+        let (_, pause) = list.next().unwrap();
+        assert_eq!(pause, Duration::from_millis(50));
+        assert_eq!(names(&list.all()), ["c", "d", "a"]);
+    }
+
+    #[test]
+    fn an_update_without_a_connection_never_moves_and_repeats_are_dropped() {
+        let mut list = HostList::new(parse_hosts("a:1").unwrap(), false, &policy(None));
+        assert!(!list.update(parse_hosts("b:1,b:1,c:1").unwrap(), None));
+        assert_eq!(names(&list.all()), ["b", "c"]);
+        // The current server stays: no move, and the walk goes on after it.
+        assert!(!list.update(parse_hosts("b:1,c:1").unwrap(), Some(&host("b"))));
+        assert_eq!(list.next().unwrap().0.host, "c");
     }
 }

@@ -4,6 +4,7 @@
 
 mod hosts;
 mod probe;
+mod resolve;
 mod sasl;
 mod stats;
 mod task;
@@ -23,6 +24,7 @@ use crate::secret::Secret;
 
 pub use hosts::{parse_hosts, HostAddr, DEFAULT_PORT};
 pub(crate) use probe::four_letter_word;
+pub use resolve::{HostResolver, Resolver};
 pub use sasl::{GssapiOptions, SaslOptions};
 pub use stats::{ClientStats, Stats};
 pub(crate) use tls::TlsConnector;
@@ -56,6 +58,8 @@ pub struct SessionConfig {
     pub tls: Option<TlsConnector>,
     /// Authenticate with SASL on every connection, right after the handshake.
     pub sasl: Option<SaslOptions>,
+    /// Turns host names into addresses before each connection attempt.
+    pub resolver: Resolver,
 }
 
 /// A reply from the server: the header's error, and the body that follows it.
@@ -209,6 +213,15 @@ pub enum Command {
         request: Request,
         /// Receives the removed watchers (to be dropped by the caller), before the answer.
         removed: oneshot::Sender<Vec<Box<dyn std::any::Any + Send>>>,
+    },
+    /// Replace the host list (`zoo_set_servers`): the connection moves when the current server
+    /// left the list, or by chance when the list grew (see `HostList::update`), so that load
+    /// spreads over the new list; the session is kept either way.
+    UpdateHosts {
+        /// The new servers (not empty).
+        hosts: Vec<HostAddr>,
+        /// Told whether the connection moves.
+        done: oneshot::Sender<bool>,
     },
     /// Add a credential: sent now when connected, and replayed on every new connection.
     AddAuth {

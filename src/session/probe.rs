@@ -8,6 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::{sleep, timeout};
 
 use super::hosts::HostAddr;
+use super::resolve::Resolver;
 use super::tls::TlsConnector;
 use super::transport::{OpenFailure, Stream};
 
@@ -16,13 +17,14 @@ use super::transport::{OpenFailure, Stream};
 /// closes), at most `max_reply` bytes, within `limit`.
 pub(crate) async fn four_letter_word(
     host: &HostAddr,
+    resolver: &Resolver,
     tls: Option<&TlsConnector>,
     word: &str,
     limit: Duration,
     max_reply: usize,
 ) -> io::Result<String> {
     let exchange = async {
-        let mut stream = Stream::open(host, tls)
+        let mut stream = Stream::open(host, resolver, tls, None)
             .await
             .map_err(|failure| match failure {
                 OpenFailure::Network(why) => io::Error::new(io::ErrorKind::ConnectionRefused, why),
@@ -60,14 +62,22 @@ const PROBE_CEILING: Duration = Duration::from_secs(60);
 pub(super) async fn find_read_write_server(
     hosts: Vec<HostAddr>,
     current: Option<HostAddr>,
+    resolver: Resolver,
     tls: Option<TlsConnector>,
 ) -> HostAddr {
     let mut pause = PROBE_START;
     loop {
         sleep(pause).await;
         for host in hosts.iter().filter(|host| Some(*host) != current.as_ref()) {
-            if let Ok(answer) =
-                four_letter_word(host, tls.as_ref(), "isro", Duration::from_secs(1), 64).await
+            if let Ok(answer) = four_letter_word(
+                host,
+                &resolver,
+                tls.as_ref(),
+                "isro",
+                Duration::from_secs(1),
+                64,
+            )
+            .await
             {
                 if answer.trim() == "rw" {
                     return host.clone();

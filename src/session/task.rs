@@ -45,6 +45,8 @@ const MIN_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// the backoff: a server that answers one ping and closes every connection is not retried
 /// at once, again and again.
 const MIN_GOOD_CONNECTION: Duration = Duration::from_secs(1);
+/// Why a connection ends when the host list moved it elsewhere.
+const MOVING: &str = "the host list changed: moving to rebalance the load";
 
 struct Pending {
     xid: i32,
@@ -341,6 +343,7 @@ impl Task {
             let expiry = self.last_heard.map(|heard| heard + self.negotiated_timeout);
             let attempt = handshake(
                 host.clone(),
+                self.config.resolver.clone(),
                 self.config.tls.clone(),
                 self.connect_request(),
                 delay,
@@ -385,6 +388,7 @@ impl Task {
                 Some(Ok(connected)) => connected,
             };
             self.tls_failures = 0;
+            self.hosts.settled();
             let asked = self.session_id;
             match judge_handshake(asked, &response) {
                 Handshake::Valid => {}
@@ -580,6 +584,11 @@ impl Task {
                 let _ = removed.send(self.lock_watches().remove_path(&path, kinds));
                 self.release(request.fail(Error::connection_loss(), &*self.events));
             }
+            Some(Command::UpdateHosts { hosts, done }) => {
+                // Not connected: the next attempt goes by the new list.
+                self.hosts.update(hosts, None);
+                let _ = done.send(false);
+            }
             Some(Command::AddAuth {
                 scheme,
                 credential,
@@ -605,6 +614,9 @@ impl Task {
             }
             Command::AddAuth { done, .. } => {
                 let _ = done.send(Err(closed.clone()));
+            }
+            Command::UpdateHosts { done, .. } => {
+                let _ = done.send(false);
             }
             Command::RemoveWatch { id, done } => {
                 let _ = done.send(self.lock_watches().remove(id).map(|removed| removed.3));
@@ -682,6 +694,12 @@ impl Task {
             auth_schemes: auth_replays.into(),
             set_watches: rearm_batches,
             announce: Some(state),
+            // The list changed while this connection was being opened, without its server:
+            // it moves on at once.
+            moving: self
+                .server
+                .as_ref()
+                .is_some_and(|server| !self.hosts.contains(server)),
             ..Connection::default()
         };
         // A ping behind the credentials and the watches: its answer proves the connection (a
@@ -695,6 +713,7 @@ impl Task {
             Box::pin(find_read_write_server(
                 self.hosts.all(),
                 self.server.clone(),
+                self.config.resolver.clone(),
                 self.config.tls.clone(),
             ))
         });
@@ -711,7 +730,14 @@ impl Task {
                 timer.as_mut().reset(deadline);
             }
             conn.make_read_room(&mut inbound);
-            let accepting = conn.closing.is_none() && outbound.len() < OUTBOUND_HIGH_WATER;
+            // A connection that moves takes nothing more, and ends once every answer owed is
+            // in: nothing in flight fails because of the move.
+            if conn.moving && conn.answers_owed() == 0 && outbound.is_empty() {
+                broken = Some(MOVING.to_string());
+                break;
+            }
+            let accepting =
+                conn.closing.is_none() && !conn.moving && outbound.len() < OUTBOUND_HIGH_WATER;
             tokio::select! {
                 biased;
                 read = reader.read_buf(&mut inbound) => {
@@ -754,6 +780,7 @@ impl Task {
             Some(why) if why.ends_with("is read-write: moving there") => {
                 log::info!(target: LOG, "leaving read-only server {server}: {why}");
             }
+            Some(why) if why == MOVING => log::info!(target: LOG, "leaving {server}: {why}"),
             Some(why) => log::warn!(target: LOG, "connection to {server} lost: {why}"),
             None if conn.closed => log::info!(
                 target: LOG,
@@ -837,6 +864,19 @@ impl Task {
                 let _ = removed.send(self.remove_path_watches(&path, kinds, conn));
                 self.enqueue(request, outbound, conn);
             }
+            Some(Command::UpdateHosts { hosts, done }) => {
+                let moving = self.hosts.update(hosts, self.server.as_ref());
+                if moving {
+                    log::info!(
+                        target: LOG,
+                        "host list updated: leaving {} once the {} answer(s) owed are in",
+                        self.server.as_ref().map_or_else(String::new, ToString::to_string),
+                        conn.answers_owed()
+                    );
+                }
+                conn.moving |= moving;
+                let _ = done.send(moving);
+            }
             Some(Command::AddAuth {
                 scheme,
                 credential,
@@ -856,7 +896,7 @@ impl Task {
     fn end_connection(&mut self, mut conn: Connection, opened: Instant) -> Option<Stop> {
         // A connection that never proved itself, or lived only briefly, was a failed attempt:
         // the next one backs off, however well its handshake went.
-        if conn.proven && opened.elapsed() >= MIN_GOOD_CONNECTION {
+        if conn.proven && (conn.moving || opened.elapsed() >= MIN_GOOD_CONNECTION) {
             self.hosts.connected();
         } else {
             self.hosts.failed();
@@ -1256,6 +1296,9 @@ struct Connection {
     closing: Option<Option<oneshot::Sender<()>>>,
     /// The server answered closeSession.
     closed: bool,
+    /// The host list changed and this connection leaves for another server (see
+    /// `HostList::update`).
+    moving: bool,
 }
 
 impl Connection {
@@ -1449,6 +1492,7 @@ enum AttemptFailure {
 /// `limit` (after `delay`).
 async fn handshake(
     host: HostAddr,
+    resolver: super::Resolver,
     tls: Option<TlsConnector>,
     request: ConnectRequest,
     delay: Duration,
@@ -1466,14 +1510,14 @@ async fn handshake(
         }
         _ => network(format!("{what} with {host}: {error}")),
     };
+    let deadline = Instant::now() + limit;
     let attempt = async {
-        let mut stream =
-            Stream::open(&host, tls.as_ref())
-                .await
-                .map_err(|failure| match failure {
-                    OpenFailure::Network(why) => network(why),
-                    OpenFailure::Tls(error) => AttemptFailure::Tls(error),
-                })?;
+        let mut stream = Stream::open(&host, &resolver, tls.as_ref(), Some(deadline))
+            .await
+            .map_err(|failure| match failure {
+                OpenFailure::Network(why) => network(why),
+                OpenFailure::Tls(error) => AttemptFailure::Tls(error),
+            })?;
         stream
             .write_all(&encode_frame(&request))
             .await
@@ -1596,6 +1640,7 @@ mod footprint {
             auth: Vec::new(),
             tls: None,
             sasl: None,
+            resolver: super::super::Resolver::default(),
         };
         let status = Arc::new(super::super::Status::new(&config));
         struct Nothing;

@@ -1,13 +1,16 @@
 //! The byte stream of one connection: plain TCP, or TLS over it.
 
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::time::{timeout, Instant};
 
 use super::hosts::HostAddr;
+use super::resolve::Resolver;
 use super::tls::TlsConnector;
 use crate::error::Error;
 use crate::proto::{split_frame, Split};
@@ -64,14 +67,25 @@ pub(crate) enum OpenFailure {
 }
 
 impl Stream {
-    /// Connects to `host`, over TLS when `tls` is given.
+    /// Connects to `host`, over TLS when `tls` is given. The name is resolved by `resolver`
+    /// and its addresses are tried in turn until one takes the connection; with a `deadline`,
+    /// each gets an equal share of the time left.
     pub(crate) async fn open(
         host: &HostAddr,
+        resolver: &Resolver,
         tls: Option<&TlsConnector>,
+        deadline: Option<Instant>,
     ) -> Result<Stream, OpenFailure> {
-        let tcp = TcpStream::connect((host.host.as_str(), host.port))
+        let addresses = resolver
+            .resolve(host)
             .await
-            .map_err(|e| OpenFailure::Network(format!("connect to {host}: {e}")))?;
+            .map_err(|e| OpenFailure::Network(format!("resolve {host}: {e}")))?;
+        let tcp = connect_any(host, &addresses, deadline)
+            .await
+            .map_err(|why| {
+                resolver.forget(host);
+                OpenFailure::Network(why)
+            })?;
         let _ = tcp.set_nodelay(true);
         match tls {
             None => Ok(Stream::Plain(tcp)),
@@ -82,6 +96,41 @@ impl Stream {
                 .map_err(OpenFailure::Tls),
         }
     }
+}
+
+/// The first of `addresses` that takes a TCP connection; else why none did (each failure).
+async fn connect_any(
+    host: &HostAddr,
+    addresses: &[SocketAddr],
+    deadline: Option<Instant>,
+) -> Result<TcpStream, String> {
+    let mut failures = Vec::new();
+    for (index, address) in addresses.iter().enumerate() {
+        let attempt = TcpStream::connect(address);
+        let result = match deadline {
+            None => attempt.await,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let share = left / u32::try_from(addresses.len() - index).unwrap_or(u32::MAX);
+                match timeout(share, attempt).await {
+                    Ok(result) => result,
+                    Err(_) => Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer within {share:?}"),
+                    )),
+                }
+            }
+        };
+        match result {
+            Ok(tcp) => return Ok(tcp),
+            Err(error) => failures.push(if addresses.len() == 1 {
+                error.to_string()
+            } else {
+                format!("{address}: {error}")
+            }),
+        }
+    }
+    Err(format!("connect to {host}: {}", failures.join("; ")))
 }
 
 impl AsyncRead for Stream {

@@ -146,10 +146,24 @@ impl StateRecorder {
 /// stopped (with its data removed) when dropped.
 pub struct Cluster {
     dir: PathBuf,
+    /// The connect string of the servers `start` started (with `--members M`: 1..M).
     pub hosts: String,
+    /// How many servers are configured, spares included (`--servers N`).
+    servers: usize,
 }
 
+/// The last line of `scripts/zk-server.sh ARGS`'s stdout; panics if it fails.
 fn script(args: &[&str]) -> String {
+    script_output(args)
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// All of `scripts/zk-server.sh ARGS`'s stdout; panics with its output if it fails.
+fn script_output(args: &[&str]) -> String {
     let output = Command::new(repo_root().join("scripts/zk-server.sh"))
         .args(args)
         .output()
@@ -161,12 +175,7 @@ fn script(args: &[&str]) -> String {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .lines()
-        .last()
-        .unwrap_or("")
-        .to_string()
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 impl Cluster {
@@ -185,18 +194,22 @@ impl Cluster {
             std::process::id(),
             unique_chroot("").replace('/', "_")
         ));
-        let (servers, tick) = (servers.to_string(), tick_ms.to_string());
+        let (count, tick) = (servers.to_string(), tick_ms.to_string());
         let mut args = vec![
             "start",
             path_str(&dir),
             "--servers",
-            &servers,
+            &count,
             "--tick-time",
             &tick,
         ];
         args.extend_from_slice(extra);
         let hosts = script(&args);
-        Cluster { dir, hosts }
+        Cluster {
+            dir,
+            hosts,
+            servers,
+        }
     }
 
     pub fn stop_server(&self, id: usize) {
@@ -281,10 +294,9 @@ impl Cluster {
             .expect("a port number")
     }
 
-    /// The id of the server listening on `port`.
+    /// The id of the server listening on `port` (spare servers included).
     pub fn server_with_port(&self, port: u16) -> usize {
-        let count = self.hosts.split(',').count();
-        (1..=count)
+        (1..=self.servers)
             .find(|id| self.port(*id) == port)
             .expect("a server of this cluster has that port")
     }
@@ -539,3 +551,105 @@ impl Cluster {
             .count()
     }
 }
+
+/// Dynamic reconfiguration (issue 15): ensembles started with `zk-server.sh start --reconfig`.
+/// The superuser that may reconfig is [`SUPER_USER`] / [`SUPER_PASSWORD`] (digest scheme).
+impl Cluster {
+    /// Starts a `--reconfig` ensemble of `servers` configured servers (ports allocated for
+    /// all), of which `members` (1..=members) form the initial ensemble and are started; the
+    /// others are spares for [`Cluster::join_server`]. The last `observers` of the `servers`
+    /// are observers (a spare among them joins as one by default). `hosts` lists the members.
+    pub fn start_reconfig(
+        name: &str,
+        servers: usize,
+        members: usize,
+        observers: usize,
+        tick_ms: u32,
+    ) -> Cluster {
+        let (members, observers) = (members.to_string(), observers.to_string());
+        Self::start_with(
+            name,
+            servers,
+            tick_ms,
+            &[
+                "--reconfig",
+                "--members",
+                &members,
+                "--observers",
+                &observers,
+            ],
+        )
+    }
+
+    /// Starts server `id` (a spare, or one a reconfig removed and that was stopped) with the
+    /// ensemble's current membership plus itself, listed as an observer if `observer`, and
+    /// returns once it has synced with the leader and serves clients (as a non-voting
+    /// follower). A reconfig adding [`Cluster::server_spec`] makes it a member. A no-op if
+    /// it runs.
+    pub fn join_server(&self, id: usize, observer: bool) {
+        let role = if observer {
+            "--observer"
+        } else {
+            "--participant"
+        };
+        script(&["join", path_str(&self.dir), &id.to_string(), role]);
+    }
+
+    /// Server `id`'s spec for a reconfig's joining list or `new_members`, with `role`
+    /// "participant" or "observer":
+    /// `server.ID=127.0.0.1:QUORUM:ELECTION:ROLE;127.0.0.1:CLIENT`.
+    pub fn server_spec(&self, id: usize, role: &str) -> String {
+        script(&["server-spec", path_str(&self.dir), &id.to_string(), role])
+    }
+
+    /// The ensemble's current configuration as the leader reports it (its `conf` answer): the
+    /// text of /zookeeper/config, `server.I=...` lines then `version=HEX`, without a
+    /// trailing newline (as the znode's data).
+    pub fn config(&self) -> String {
+        script_output(&["config", path_str(&self.dir)])
+            .trim_end()
+            .to_string()
+    }
+
+    /// Reconfigures with the real CLI (Debian's zkCli.sh, as the superuser), e.g.
+    /// `["-add", &spec]`, `["-remove", "4,5"]`, `["-members", &specs, "-v", "100000000"]`;
+    /// returns the committed configuration the CLI prints. Panics if the reconfig fails.
+    pub fn reconfig(&self, args: &[&str]) -> String {
+        let mut all = vec!["reconfig", path_str(&self.dir)];
+        all.extend_from_slice(args);
+        script_output(&all)
+    }
+
+    /// The connect string of the current members (the newest configuration the servers
+    /// wrote to their files), in server-id order.
+    pub fn member_hosts(&self) -> String {
+        script(&["hosts", path_str(&self.dir)])
+    }
+
+    /// How many servers are configured, spares included.
+    pub fn server_count(&self) -> usize {
+        self.servers
+    }
+
+    /// Server `id`'s answer to a four-letter word (`srvr`, `conf`, `mntr`, ...); panics if it
+    /// does not answer.
+    pub fn four_letter_word(&self, id: usize, word: &str) -> String {
+        script_output(&["4lw", path_str(&self.dir), &id.to_string(), word])
+    }
+
+    /// Server `id`'s mode as `srvr` reports it: "leader", "follower" (a non-voting member
+    /// too), "observer", "standalone", ...
+    pub fn mode(&self, id: usize) -> String {
+        self.four_letter_word(id, "srvr")
+            .lines()
+            .find_map(|line| line.strip_prefix("Mode: "))
+            .unwrap_or_else(|| panic!("server {id} reports no mode"))
+            .trim()
+            .to_string()
+    }
+}
+
+/// The superuser of `--reconfig` ensembles (`addauth digest super:supersecret`).
+pub const SUPER_USER: &str = "super";
+/// Its password.
+pub const SUPER_PASSWORD: &str = "supersecret";
