@@ -8,9 +8,8 @@
  * ensemble is left with the membership it had.
  *
  * The member removed is a follower the client is not connected to: removing the leader
- * would end every connection while a new leader is elected, and removing the client's own
- * server would end its connection (the change would still happen). The admin client is
- * connected to one other follower only.
+ * would end every connection while a new leader is elected (the reconfig's own reply could
+ * be lost). The admin client is connected to one other follower only.
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep(), strdup() */
 #include <inttypes.h>

@@ -9,7 +9,6 @@
 mod common;
 
 use std::ffi::{c_char, c_void, CStr};
-use std::path::Path;
 use std::ptr::{null, null_mut};
 use std::sync::mpsc::{channel, Sender};
 use std::time::Duration;
@@ -25,30 +24,9 @@ use zkclient::{
 
 const SUPERUSER: &[u8] = b"super:supersecret";
 
-/// Runs `scripts/zk-server.sh ARGS` and returns its stdout; panics with its output on failure.
-fn zk_server(args: &[&str]) -> String {
-    let output = std::process::Command::new(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/zk-server.sh"),
-    )
-    .args(args)
-    .output()
-    .expect("scripts/zk-server.sh runs");
-    assert!(
-        output.status.success(),
-        "zk-server.sh {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-fn dir(cluster: &Cluster) -> &str {
-    cluster.dir().to_str().expect("a UTF-8 state directory")
-}
-
 /// Server `id`'s spec as the script writes it (`server.N=127.0.0.1:Q:E:ROLE;127.0.0.1:C`).
 fn spec(cluster: &Cluster, id: usize, role: &str) -> EnsembleMember {
-    let line = zk_server(&["server-spec", dir(cluster), &id.to_string(), role]);
+    let line = cluster.server_spec(id, role);
     line.parse()
         .unwrap_or_else(|e| panic!("the script's spec {line:?}: {e}"))
 }
@@ -120,12 +98,7 @@ fn member_of(config: &EnsembleConfig, id: u64) -> &EnsembleMember {
 #[test]
 fn an_ensemble_is_read_watched_and_reconfigured_and_refusals_leave_it_unchanged() {
     // Servers 1-3 form the ensemble; 4 is a spare.
-    let cluster = Cluster::start_with(
-        "reconfig",
-        4,
-        500,
-        &["--reconfig", "--members", "3", "--observers", "1"],
-    );
+    let cluster = Cluster::start_reconfig("reconfig", 4, 3, 1, 500);
 
     // Removing the leader would end every connection while a new one is elected: the
     // admin client sits on one follower, the watcher on the leader, and `victim` (the other
@@ -139,10 +112,7 @@ fn an_ensemble_is_read_watched_and_reconfigured_and_refusals_leave_it_unchanged(
     let first = current(&admin);
     assert_eq!(ids(&first), [1, 2, 3], "{first:?}");
     assert!(first.version > 0, "{first:?}");
-    assert_eq!(
-        String::from_utf8_lossy(&first.data),
-        zk_server(&["config", dir(&cluster)])
-    );
+    assert_eq!(String::from_utf8_lossy(&first.data), cluster.config());
     for id in 1..=3 {
         let member = member_of(&first, id);
         assert_eq!(member.role, MemberRole::Participant, "{member:?}");
@@ -262,7 +232,7 @@ fn an_ensemble_is_read_watched_and_reconfigured_and_refusals_leave_it_unchanged(
     assert!(back.version > removed.version);
 
     // Bulk: the three participants and the spare 4, started, as an observer.
-    zk_server(&["join", dir(&cluster), "4", "--observer"]);
+    cluster.join_server(4, true);
     let mut members = back.members.clone();
     members.push(spec(&cluster, 4, "observer"));
     let bulk = admin.reconfig_bulk(&members, back.version).wait().unwrap();
