@@ -40,7 +40,9 @@ void print_config(const char* what, const zk::EnsembleConfig& config) {
                     unsigned{member.election_port},
                     member.has_client_address() ? member.client_host.c_str() : "(none)",
                     unsigned{member.client_port});
-        std::printf("    spec %s\n", member.spec.c_str());
+        std::printf("    spec %s, clients connect to %s\n", member.spec.c_str(),
+                    member.has_client_address() ? member.connect_host.c_str() : "(none)");
+        EXPECT(member.has_client_address() == !member.connect_host.empty());
     }
 }
 

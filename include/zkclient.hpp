@@ -998,6 +998,8 @@ struct EnsembleMember {
     std::uint16_t election_port = 0;    ///< Its leader-election port, on the quorum host.
     std::string client_host;            ///< Its client host as written (`0.0.0.0`: every interface); empty: none.
     std::uint16_t client_port = 0;      ///< Its client port; 0 when it has no client address.
+    /** Where a client connects: the client host, or the quorum host for a wildcard; empty: none. */
+    std::string connect_host;
     /**
      * The member as a spec (`"server.3=127.0.0.1:2890:3890:participant;127.0.0.1:2183"`), the
      * form Client::reconfig_incremental() and Client::reconfig_bulk() take.
@@ -1023,6 +1025,7 @@ inline EnsembleMember to_member(const zk_ensemble_member* member) {
     out.election_port = zk_ensemble_member_election_port(member);
     out.client_host = c_string(zk_ensemble_member_client_host(member));
     out.client_port = zk_ensemble_member_client_port(member);
+    out.connect_host = c_string(zk_ensemble_member_connect_host(member));
     out.spec = c_string(zk_ensemble_member_spec(member));
     return out;
 }
