@@ -36,9 +36,11 @@ static_assert(is_owner_v<zk::Client> && is_owner_v<zk::Watch> && is_owner_v<zk::
                   is_owner_v<zk::DoubleBarrier> && is_owner_v<zk::Party> && is_owner_v<zk::ShallowParty> &&
                   is_owner_v<zk::Queue> && is_owner_v<zk::LockingQueue> && is_owner_v<zk::Election> &&
                   is_owner_v<zk::Partitioner> && is_owner_v<zk::TreeCache> && is_owner_v<zk::DataWatch> &&
-                  is_owner_v<zk::ChildrenWatch>,
+                  is_owner_v<zk::ChildrenWatch> && is_owner_v<zk::EnsembleConfig>,
               "every owner of a C handle is movable and not copyable");
-static_assert(std::is_nothrow_default_constructible_v<zk::Client> && std::is_nothrow_default_constructible_v<zk::Lock>,
+static_assert(std::is_nothrow_default_constructible_v<zk::Client> &&
+                  std::is_nothrow_default_constructible_v<zk::Lock> &&
+                  std::is_nothrow_default_constructible_v<zk::EnsembleConfig>,
               "an empty owner costs nothing");
 
 // Lockable: lock(), try_lock() -> bool, unlock() that never throws; TimedLockable:
@@ -190,6 +192,23 @@ int main() {
     expect_code("a CA file name with a NUL byte", ec, zk::Errc::invalid_argument);
     zk::set_io_threads(0, ec);
     expect_code("set_io_threads(0)", ec, zk::Errc::invalid_argument);
+    // The ensemble's configuration, whoAmI and host lists: refused before start, an empty
+    // configuration is a valid object.
+    zk::EnsembleConfig no_config = offline.get_config(ec);
+    expect_code("get_config before start", ec, zk::Errc::closed);
+    EXPECT(no_config.empty() && no_config.version() == 0 && no_config.data().empty() &&
+           no_config.connect_string().empty() && !no_config.member(1) && no_config.stat().version == 0);
+    EXPECT(std::string(zk::to_string(zk::MemberRole::observer)) == "observer");
+    offline.who_am_i(ec);
+    expect_code("who_am_i before start", ec, zk::Errc::closed);
+    offline.reconfig_incremental({std::string("server.4=a\0b", 12)}, {}, zk::any_config_version, ec);
+    expect_code("a reconfig spec with a NUL byte", ec, zk::Errc::invalid_argument);
+    offline.update_hosts("127.0.0.1:2", ec);
+    EXPECT(!ec && offline.hosts() == "127.0.0.1:2");
+    empty.hosts(ec);
+    expect_code("hosts of an empty client", ec, zk::Errc::invalid_argument);
+    moved.host_resolution_delay(std::chrono::milliseconds(-1), ec);
+    expect_code("host_resolution_delay(-1)", ec, zk::Errc::invalid_argument);
     std::string id = zk::digest_acl_id("alice", "secret", ec);
     EXPECT(!ec && id.rfind("alice:", 0) == 0);
     std::printf("digest ACL id of alice: %s\n", id.c_str());

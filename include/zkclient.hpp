@@ -188,6 +188,13 @@ enum class OpType : std::int32_t {
     error = ZK_OP_ERROR,               ///< The operation failed (see OpResult::error).
 };
 
+/** How a member takes part in the ensemble (`zk_member_role`). */
+enum class MemberRole : std::int32_t {
+    none = ZK_MEMBER_ROLE_NONE,          ///< No role (an empty EnsembleMember).
+    participant = ZK_MEMBER_PARTICIPANT, ///< A voting member (elections and every write's quorum).
+    observer = ZK_MEMBER_OBSERVER,       ///< Follows the leader and serves clients, without a vote.
+};
+
 /** How a zk::Counter stores its value. */
 enum class CounterFormat {
     decimal, ///< ASCII decimal, kazoo's Counter.
@@ -208,10 +215,25 @@ inline const char* to_string(PartitionState state) noexcept {
     return zk_partition_state_str(static_cast<std::int32_t>(state));
 }
 
+/** The word of the configuration text: `"participant"`, `"observer"` (`"none"`); static. */
+inline const char* to_string(MemberRole role) noexcept {
+    switch (role) {
+    case MemberRole::participant:
+        return "participant";
+    case MemberRole::observer:
+        return "observer";
+    case MemberRole::none:
+        break;
+    }
+    return "none";
+}
+
 /** Wait without a time limit (the C API's -1), for every timeout parameter that allows it. */
 inline constexpr std::chrono::milliseconds forever{-1};
 /** Any version of a node (the C API's -1), for the version parameters. */
 inline constexpr std::int32_t any_version = -1;
+/** Any version of the ensemble configuration (the C API's -1), for the reconfig functions. */
+inline constexpr std::int64_t any_config_version = -1;
 
 // ----------------------------------------------------------------------------------------
 // Errors
@@ -958,6 +980,128 @@ struct ServerVersion {
     std::uint32_t patch_version = 0; ///< 0 for 3.8.0.
 };
 
+/** One identity of a session (Client::who_am_i()): `"ip"` and `"127.0.0.1"`, `"digest"` and `"alice"`. */
+struct Identity {
+    std::string scheme; ///< The authentication scheme.
+    std::string id;     ///< The identity within the scheme.
+};
+
+/**
+ * One server of an ensemble configuration (a `server.N=` line), copied out of its
+ * EnsembleConfig: a plain value, valid on its own.
+ */
+struct EnsembleMember {
+    std::uint64_t id = 0;               ///< The server's id (`myid`).
+    MemberRole role = MemberRole::none; ///< Participant or observer.
+    std::string quorum_host;            ///< The host of its quorum address (IPv6 without brackets).
+    std::uint16_t quorum_port = 0;      ///< Its quorum port (followers to the leader).
+    std::uint16_t election_port = 0;    ///< Its leader-election port, on the quorum host.
+    std::string client_host;            ///< Its client host as written (`0.0.0.0`: every interface); empty: none.
+    std::uint16_t client_port = 0;      ///< Its client port; 0 when it has no client address.
+    /** Where a client connects: the client host, or the quorum host for a wildcard; empty: none. */
+    std::string connect_host;
+    /**
+     * The member as a spec (`"server.3=127.0.0.1:2890:3890:participant;127.0.0.1:2183"`), the
+     * form Client::reconfig_incremental() and Client::reconfig_bulk() take.
+     */
+    std::string spec;
+
+    /** Whether the configuration gives the member a client address. */
+    bool has_client_address() const noexcept { return client_port != 0; }
+};
+
+namespace detail {
+inline std::string c_string(const char* text) { return text != nullptr ? std::string(text) : std::string(); }
+
+inline EnsembleMember to_member(const zk_ensemble_member* member) {
+    EnsembleMember out;
+    if (member == nullptr) {
+        return out;
+    }
+    out.id = zk_ensemble_member_id(member);
+    out.role = static_cast<MemberRole>(zk_ensemble_member_role(member));
+    out.quorum_host = c_string(zk_ensemble_member_quorum_host(member));
+    out.quorum_port = zk_ensemble_member_quorum_port(member);
+    out.election_port = zk_ensemble_member_election_port(member);
+    out.client_host = c_string(zk_ensemble_member_client_host(member));
+    out.client_port = zk_ensemble_member_client_port(member);
+    out.connect_host = c_string(zk_ensemble_member_connect_host(member));
+    out.spec = c_string(zk_ensemble_member_spec(member));
+    return out;
+}
+
+struct IdentityListGuard {
+    zk_identity_list value{nullptr, 0};
+    IdentityListGuard() = default;
+    IdentityListGuard(const IdentityListGuard&) = delete;
+    IdentityListGuard& operator=(const IdentityListGuard&) = delete;
+    ~IdentityListGuard() { zk_identity_list_free(&value); }
+};
+} // namespace detail
+
+/**
+ * The ensemble's configuration (zk_ensemble_config: the data of `/zookeeper/config`, parsed),
+ * from Client::get_config(), Client::get_config_watch() and the reconfig functions. Owns its
+ * handle and frees it once; its members are copied out when it is made (members()), so they
+ * outlive it. A standalone server's configuration is empty: no members, version 0. Movable,
+ * not copyable; immutable, so any thread may read it.
+ */
+class EnsembleConfig {
+public:
+    /** No configuration (empty, version 0). */
+    EnsembleConfig() noexcept = default;
+    /** Takes ownership of `config` (returned by the C API; nullptr: empty). */
+    explicit EnsembleConfig(zk_ensemble_config* config) : handle_(nullptr, config) {
+        std::size_t count = zk_ensemble_config_member_count(config);
+        members_.reserve(count);
+        for (std::size_t i = 0; i < count; i++) {
+            members_.push_back(detail::to_member(zk_ensemble_config_member(config, i)));
+        }
+    }
+
+    /** The version: the zxid of the reconfig that made it (hexadecimal in the text); 0 when none. */
+    std::int64_t version() const noexcept { return zk_ensemble_config_version(handle()); }
+    /** The servers, in the order of the text (empty for a standalone server). */
+    const std::vector<EnsembleMember>& members() const noexcept { return members_; }
+    /** Whether the configuration lists no server (a standalone server's). */
+    bool empty() const noexcept { return members_.empty(); }
+    /** The server whose id is `id`, or nothing. */
+    std::optional<EnsembleMember> member(std::uint64_t id) const {
+        for (const EnsembleMember& m : members_) {
+            if (m.id == id) {
+                return m;
+            }
+        }
+        return std::nullopt;
+    }
+    /** The node's data as the server sent it (borrowed from this object; empty for none). */
+    std::string_view data() const noexcept {
+        std::size_t len = 0;
+        const std::uint8_t* bytes = zk_ensemble_config_data(handle(), &len);
+        return BytesView(bytes, len).view();
+    }
+    /** The configuration node's stat (zeros for an empty object). */
+    Stat stat() const noexcept {
+        Stat out{};
+        if (handle() != nullptr) {
+            zk_ensemble_config_stat(handle(), &out);
+        }
+        return out;
+    }
+    /**
+     * The members' client addresses as a connect string (`"h1:2181,h2:2181"`, a wildcard host
+     * replaced by the quorum host), for Client::update_hosts(); empty when none has one.
+     */
+    std::string connect_string() const { return detail::c_string(zk_ensemble_config_connect_string(handle())); }
+    /** The C handle (owned by this object; nullptr when empty). */
+    zk_ensemble_config* handle() const noexcept { return handle_.get(); }
+
+private:
+    using Handle = detail::Owner<zk_ensemble_config, &zk_ensemble_config_free>;
+    Handle handle_;
+    std::vector<EnsembleMember> members_;
+};
+
 // ----------------------------------------------------------------------------------------
 // Option builders: TLS, SASL, client options
 // ----------------------------------------------------------------------------------------
@@ -1375,6 +1519,42 @@ public:
         detail::failed(zk_options_set_sasl(handle(), sasl.handle()), ec);
         return *this;
     }
+    /**
+     * Whether the client follows the ensemble's own configuration (default false): it watches
+     * `/zookeeper/config` and takes the members' client addresses as its host list after every
+     * reconfig, as Client::update_hosts() does. Refused with TLS by Client's constructor.
+     */
+    Options& follow_ensemble_config(bool follow) {
+        std::error_code ec;
+        follow_ensemble_config(follow, ec);
+        detail::throw_if(ec);
+        return *this;
+    }
+    /** As follow_ensemble_config(bool). */
+    Options& follow_ensemble_config(bool follow, std::error_code& ec) {
+        ec.clear();
+        detail::failed(zk_options_set_follow_ensemble_config(handle(), follow), ec);
+        return *this;
+    }
+    /**
+     * How long a host name's addresses are reused once resolved (default 0: resolved again
+     * before each connection attempt). IP addresses are never resolved.
+     */
+    Options& host_resolution_delay(std::chrono::milliseconds delay) {
+        std::error_code ec;
+        host_resolution_delay(delay, ec);
+        detail::throw_if(ec);
+        return *this;
+    }
+    /** As host_resolution_delay(std::chrono::milliseconds). */
+    Options& host_resolution_delay(std::chrono::milliseconds delay, std::error_code& ec) {
+        ec.clear();
+        std::uint32_t ms = 0;
+        if (detail::to_u32_ms(delay, ms, "the host resolution delay is out of range", ec)) {
+            detail::failed(zk_options_set_host_resolution_delay(handle(), ms), ec);
+        }
+        return *this;
+    }
     /** The C handle (owned by this object). */
     zk_options* handle() const noexcept { return handle_.get(); }
 
@@ -1579,6 +1759,11 @@ struct WatchedChildren {
     std::vector<std::string> children; ///< The names.
     Stat stat{};                       ///< The parent's stat.
     Watch watch;                       ///< The watch: destroying it removes it (see Watch::detach()).
+};
+/** What Client::get_config_watch() returns: the configuration and the watch. */
+struct WatchedConfig {
+    EnsembleConfig config; ///< The configuration.
+    Watch watch;           ///< The watch: destroying it removes it (see Watch::detach()).
 };
 
 /** Makes Client::retry() try again (throws zk::Error with Errc::force_retry). */
@@ -2086,6 +2271,176 @@ public:
         return out;
     }
 
+    // -- hosts and the ensemble ---------------------------------------------------------
+
+    /**
+     * Replaces the servers this client connects to (`"host1:2181,host2:2181"`, optionally with
+     * the client's own chroot): the session is kept, and the connection too unless its server
+     * left the list or this client is chosen to move to an added server (listeners then see
+     * SUSPENDED and CONNECTED). Does not block.
+     */
+    void update_hosts(CStr connect_string) {
+        std::error_code ec;
+        update_hosts(std::move(connect_string), ec);
+        detail::throw_if(ec);
+    }
+    /** As update_hosts(CStr). */
+    void update_hosts(CStr connect_string, std::error_code& ec) {
+        ec.clear();
+        if (!detail::bad_text(connect_string, "the connect string has a NUL byte inside", ec)) {
+            detail::failed(zk_client_update_hosts(handle(), connect_string.c_str()), ec);
+        }
+    }
+    /**
+     * The servers this client connects to now, without the chroot: those it was made with, of
+     * the last update_hosts(), or of the ensemble's configuration when it follows it.
+     */
+    std::string hosts() const {
+        std::error_code ec;
+        std::string out = hosts(ec);
+        detail::throw_if(ec);
+        return out;
+    }
+    /** As hosts(). */
+    std::string hosts(std::error_code& ec) const {
+        ec.clear();
+        detail::StringGuard text;
+        detail::failed(zk_client_hosts(handle(), &text.value), ec);
+        return text.str();
+    }
+    /**
+     * The ensemble's configuration (`/zookeeper/config`, whatever the chroot), as the server
+     * connected to has seen it (sync("/") first for the leader's latest). A standalone
+     * server's is empty.
+     */
+    EnsembleConfig get_config() {
+        std::error_code ec;
+        EnsembleConfig out = get_config(ec);
+        detail::throw_if(ec);
+        return out;
+    }
+    /** As get_config(). */
+    EnsembleConfig get_config(std::error_code& ec) {
+        ec.clear();
+        zk_ensemble_config* raw = nullptr;
+        if (detail::failed(zk_get_config(handle(), &raw), ec)) {
+            return EnsembleConfig();
+        }
+        return EnsembleConfig(raw);
+    }
+    /**
+     * As get_config(), and a one-shot watch: `watcher` runs once when a reconfig is committed
+     * (path `"/zookeeper/config"`), or with EventType::session if the session ends first.
+     */
+    [[nodiscard]] WatchedConfig get_config_watch(Watcher watcher) {
+        std::error_code ec;
+        WatchedConfig out = get_config_watch(std::move(watcher), ec);
+        detail::throw_if(ec);
+        return out;
+    }
+    /** As get_config_watch(Watcher). */
+    [[nodiscard]] WatchedConfig get_config_watch(Watcher watcher, std::error_code& ec) {
+        ec.clear();
+        WatchedConfig out;
+        Watcher* fn = detail::new_function(std::move(watcher));
+        zk_ensemble_config* raw = nullptr;
+        std::uint64_t id = 0;
+        if (!detail::failed(zk_get_config_watch(handle(), fn != nullptr ? &detail::watcher_trampoline : nullptr, fn,
+                                                &detail::delete_function<Watcher>, &raw, &id),
+                            ec)) {
+            out.watch = Watch(handle_, id);
+            out.config = EnsembleConfig(raw);
+        }
+        return out;
+    }
+    /**
+     * Changes the membership (ZooKeeper 3.5+, `reconfigEnabled=true`): adds the `joining`
+     * servers (specs, EnsembleMember::spec, client port required) and removes the servers
+     * whose ids are in `leaving`, if the configuration is still version `from_version`
+     * (any_config_version: any). Returns the new configuration. Needs the superuser (or WRITE
+     * on `/zookeeper/config`). Refusals keep ZooKeeper's codes (Errc::bad_version,
+     * new_config_no_quorum, reconfig_in_progress, no_auth, reconfig_disabled, bad_arguments,
+     * unimplemented), and last_error_message() (zk::Error::detail()) says why.
+     */
+    EnsembleConfig reconfig_incremental(const std::vector<std::string>& joining,
+                                        const std::vector<std::uint64_t>& leaving,
+                                        std::int64_t from_version = any_config_version) {
+        std::error_code ec;
+        EnsembleConfig out = reconfig_incremental(joining, leaving, from_version, ec);
+        detail::throw_if(ec);
+        return out;
+    }
+    /** As reconfig_incremental(const std::vector<std::string>&, const std::vector<std::uint64_t>&, std::int64_t). */
+    EnsembleConfig reconfig_incremental(const std::vector<std::string>& joining,
+                                        const std::vector<std::uint64_t>& leaving, std::int64_t from_version,
+                                        std::error_code& ec) {
+        ec.clear();
+        std::vector<const char*> specs;
+        if (!spec_pointers(joining, specs, ec)) {
+            return EnsembleConfig();
+        }
+        zk_ensemble_config* raw = nullptr;
+        if (detail::failed(zk_reconfig_incremental(handle(), specs.empty() ? nullptr : specs.data(), specs.size(),
+                                                   leaving.empty() ? nullptr : leaving.data(), leaving.size(),
+                                                   from_version, &raw),
+                           ec)) {
+            return EnsembleConfig();
+        }
+        return EnsembleConfig(raw);
+    }
+    /**
+     * Replaces the whole membership with `members` (specs), if the configuration is still
+     * version `from_version` (any_config_version: any); returns the new configuration.
+     * Permissions and refusals as reconfig_incremental().
+     */
+    EnsembleConfig reconfig_bulk(const std::vector<std::string>& members,
+                                 std::int64_t from_version = any_config_version) {
+        std::error_code ec;
+        EnsembleConfig out = reconfig_bulk(members, from_version, ec);
+        detail::throw_if(ec);
+        return out;
+    }
+    /** As reconfig_bulk(const std::vector<std::string>&, std::int64_t). */
+    EnsembleConfig reconfig_bulk(const std::vector<std::string>& members, std::int64_t from_version,
+                                 std::error_code& ec) {
+        ec.clear();
+        std::vector<const char*> specs;
+        if (!spec_pointers(members, specs, ec)) {
+            return EnsembleConfig();
+        }
+        zk_ensemble_config* raw = nullptr;
+        if (detail::failed(
+                zk_reconfig_bulk(handle(), specs.empty() ? nullptr : specs.data(), specs.size(), from_version, &raw),
+                ec)) {
+            return EnsembleConfig();
+        }
+        return EnsembleConfig(raw);
+    }
+    /**
+     * The identities the server knows this session by (ZooKeeper 3.7+ whoAmI): `ip` for every
+     * session, and one per credential added (`digest`, `x509`, `sasl`, ...).
+     */
+    std::vector<Identity> who_am_i() {
+        std::error_code ec;
+        std::vector<Identity> out = who_am_i(ec);
+        detail::throw_if(ec);
+        return out;
+    }
+    /** As who_am_i(). */
+    std::vector<Identity> who_am_i(std::error_code& ec) {
+        ec.clear();
+        std::vector<Identity> out;
+        detail::IdentityListGuard list;
+        if (!detail::failed(zk_who_am_i(handle(), &list.value), ec) && list.value.items != nullptr) {
+            out.reserve(list.value.count);
+            for (std::size_t i = 0; i < list.value.count; i++) {
+                out.push_back(Identity{detail::c_string(list.value.items[i].scheme),
+                                       detail::c_string(list.value.items[i].id)});
+            }
+        }
+        return out;
+    }
+
     // -- watches ------------------------------------------------------------------------
 
     /** As exists(), and a one-shot watch: on deletion or data change, or on creation. */
@@ -2424,6 +2779,19 @@ private:
             }
             handle_.reset();
         }
+    }
+
+    // The C strings of `specs` (borrowed); false, with `ec` set, for a spec with a NUL byte.
+    static bool spec_pointers(const std::vector<std::string>& specs, std::vector<const char*>& out,
+                              std::error_code& ec) {
+        out.reserve(specs.size());
+        for (const std::string& spec : specs) {
+            if (detail::bad_text(CStr(spec), "a server spec has a NUL byte inside", ec)) {
+                return false;
+            }
+            out.push_back(spec.c_str());
+        }
+        return true;
     }
 
     void remove_node(CStr path, std::int32_t version, bool recursive, std::error_code& ec) {

@@ -1,6 +1,7 @@
-//! zkcli, the built binary, against the real server of ZK_TEST_HOSTS (and one private TLS +
-//! SASL server): every command, its plain and JSON output, the exit statuses, `watch` woken
-//! by another client, `lock` excluding a second holder, credentials and TLS. Each test works
+//! zkcli, the built binary, against the real server of ZK_TEST_HOSTS (and a private TLS +
+//! SASL server, and a private reconfig-enabled ensemble for `config` and `reconfig`): every
+//! command, its plain and JSON output, the exit statuses, `watch` woken by another client,
+//! `lock` excluding a second holder, credentials and TLS. Each test works
 //! under its own chroot, removed at the end. No sleeps: every wait is on output lines, exit
 //! statuses or watches.
 
@@ -950,5 +951,178 @@ fn tls_and_sasl_digest_on_a_secured_server() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("TLS"),
         "{out:?}"
+    );
+}
+
+#[test]
+fn config_on_a_standalone_server_is_empty_and_reconfig_is_refused() {
+    let env = Env::new("config-standalone");
+    let out = env.run(&["config"]);
+    let out = expect_status(out, 0, &["config"]);
+    assert!(out.stdout.is_empty(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the configuration is empty"),
+        "{out:?}"
+    );
+    let value = Json::parse(&env.ok(&["config", "--json"]));
+    assert_eq!(value.get("version").str(), "0");
+    assert!(value.get("members").array().is_empty());
+    // The shared server does not allow reconfiguration: refused by the server, exit 1.
+    let stderr = env.fails(&["reconfig", "--remove", "3"], 1);
+    assert!(stderr.contains("zkcli: reconfig: "), "{stderr}");
+    // Bad arguments never reach it.
+    let stderr = env.fails(&["reconfig", "--add", "server.4=127.0.0.1:1"], 2);
+    assert!(stderr.contains("server.4=127.0.0.1:1"), "{stderr}");
+    env.fails(
+        &[
+            "reconfig",
+            "--members",
+            "server.1=127.0.0.1:1:2;3",
+            "--remove",
+            "2",
+        ],
+        2,
+    );
+    env.fails(&["reconfig", "--remove", "2", "--from-version", "zz"], 2);
+    env.fails(&["reconfig"], 2);
+}
+
+/// zkcli against a reconfig-enabled ensemble, with no credentials but those given in `auth`
+/// (the ZKCLI_AUTH variable).
+fn ensemble_zkcli(hosts: &str, args: &[&str], auth: Option<&str>) -> Output {
+    let mut command = Command::new(ZKCLI);
+    command
+        .args(["-s", hosts, "--timeout", "20"])
+        .args(args)
+        .env_remove("ZK_HOSTS")
+        .env_remove("ZKCLI_AUTH")
+        .env_remove("ZKCLI_SASL_PASSWORD")
+        .stdin(Stdio::null());
+    if let Some(auth) = auth {
+        command.env("ZKCLI_AUTH", auth);
+    }
+    command.output().expect("zkcli runs")
+}
+
+/// The `version=HEX` line of `config`'s output.
+fn config_version(text: &str) -> String {
+    text.lines()
+        .find_map(|line| line.strip_prefix("version="))
+        .unwrap_or_else(|| panic!("no version line in {text:?}"))
+        .to_string()
+}
+
+#[test]
+fn config_and_reconfig_on_an_ensemble() {
+    let cluster = Cluster::start_reconfig("zkcli-reconfig", 4, 3, 0, 500);
+    let hosts = cluster.hosts.clone();
+    let superuser = format!("digest:{}:{}", common::SUPER_USER, common::SUPER_PASSWORD);
+    let ok = |args: &[&str], auth: Option<&str>| -> String {
+        let out = expect_status(ensemble_zkcli(&hosts, args, auth), 0, args);
+        String::from_utf8(out.stdout).expect("UTF-8 stdout")
+    };
+    let fails = |args: &[&str], auth: Option<&str>| -> String {
+        let out = expect_status(ensemble_zkcli(&hosts, args, auth), 1, args);
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+
+    // config: the members as ZooKeeper writes them, then the version; the same as the
+    // leader's own text. And as JSON.
+    let text = ok(&["config"], None);
+    assert_eq!(text.trim_end(), cluster.config(), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    for (id, line) in (1..=3).zip(&lines) {
+        assert_eq!(*line, cluster.server_spec(id, "participant"));
+    }
+    let version = config_version(&text);
+    let value = Json::parse(&ok(&["config", "--json"], None));
+    assert_eq!(value.get("version").str(), version);
+    let members = value.get("members").array();
+    assert_eq!(members.len(), 3);
+    assert_eq!(members[0].get("id").i64(), 1);
+    assert_eq!(members[0].get("role").str(), "participant");
+    assert_eq!(members[0].get("spec").str(), lines[0]);
+    assert_eq!(members[0].get("quorumHost").str(), "127.0.0.1");
+    assert_eq!(
+        members[2].get("clientPort").i64(),
+        i64::from(cluster.port(3))
+    );
+    assert_eq!(value.get("connect").str(), cluster.member_hosts());
+
+    // Refused without the superuser: exit 1, the server's code and the reason; nothing
+    // changed.
+    let stderr = fails(&["reconfig", "--remove", "3"], None);
+    assert!(stderr.contains("NO_AUTH"), "{stderr}");
+    assert!(stderr.contains("superuser"), "{stderr}");
+    let value = Json::parse(&String::from_utf8_lossy(
+        &ensemble_zkcli(&hosts, &["reconfig", "--json", "--remove", "3"], None).stderr,
+    ));
+    assert_eq!(value.get("error").str(), "NO_AUTH");
+    assert_eq!(value.get("operation").str(), "reconfig");
+    assert_eq!(config_version(&ok(&["config"], None)), version);
+
+    // --add, as the superuser (ZKCLI_AUTH), guarded by the version read: server 4 joins.
+    cluster.join_server(4, false);
+    let spec4 = cluster.server_spec(4, "participant");
+    let grown = ok(
+        &["reconfig", "--add", &spec4, "--from-version", &version],
+        Some(&superuser),
+    );
+    assert!(grown.lines().any(|line| line == spec4), "{grown}");
+    assert_eq!(grown.lines().count(), 5, "{grown}");
+    let grown_version = config_version(&grown);
+    assert_ne!(grown_version, version);
+    assert_eq!(ok(&["config"], None), grown);
+
+    // A stale version is refused (BAD_VERSION), with the reason.
+    let stderr = fails(
+        &["reconfig", "--remove", "4", "--from-version", &version],
+        Some(&superuser),
+    );
+    assert!(stderr.contains("BAD_VERSION"), "{stderr}");
+    // The reason names the stale version.
+    assert!(stderr.contains(&format!("0x{version}")), "{stderr}");
+
+    // --remove with the credential from a file (--auth-file), as JSON.
+    let auth_file = cluster.dir().join("super.auth");
+    std::fs::write(&auth_file, format!("{superuser}\n")).unwrap();
+    let value = Json::parse(&ok(
+        &[
+            "--auth-file",
+            auth_file.to_str().unwrap(),
+            "reconfig",
+            "--json",
+            "--remove",
+            "4",
+            "--from-version",
+            &grown_version,
+        ],
+        None,
+    ));
+    let ids: Vec<i64> = value
+        .get("members")
+        .array()
+        .iter()
+        .map(|member| member.get("id").i64())
+        .collect();
+    assert_eq!(ids, [1, 2, 3]);
+    assert_ne!(value.get("version").str(), grown_version);
+    let shrunk = ok(&["config"], None);
+    assert_eq!(config_version(&shrunk), value.get("version").str());
+    assert!(!shrunk.contains("server.4="), "{shrunk}");
+
+    // Bulk: the whole membership, here the same three servers again.
+    let specs: Vec<String> = (1..=3)
+        .map(|id| cluster.server_spec(id, "participant"))
+        .collect();
+    let bulk = ok(
+        &["reconfig", "--members", &specs.join(",")],
+        Some(&superuser),
+    );
+    let bulk_lines: Vec<&str> = bulk.lines().collect();
+    assert_eq!(
+        bulk_lines[..3],
+        specs.iter().map(String::as_str).collect::<Vec<_>>()[..]
     );
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use zkclient::proto::perms;
-use zkclient::{Acl, Id};
+use zkclient::{Acl, EnsembleMember, Id};
 
 pub const HELP: &str = r#"zkcli: look at and change a ZooKeeper cluster (built on the zkclient library)
 
@@ -69,6 +69,23 @@ commands:
   acl digest USER          the digest id USER:BASE64-SHA1 of USER with the password read
                            from stdin (one line), for a digest ACL; needs no server
   whoami                   the identities the server knows this session by (3.7+)
+  config                   the ensemble's configuration (/zookeeper/config, after a sync):
+                           one line per server as ZooKeeper writes it,
+                           server.ID=HOST:QUORUM_PORT:ELECTION_PORT:ROLE;CLIENT_HOST:PORT,
+                           then version=HEX; nothing (and a note on stderr) for a
+                           standalone server, whose configuration is empty
+  reconfig                 change the ensemble's membership (3.5+, reconfigEnabled=true);
+                           prints the new configuration as config does. Needs the
+                           superuser or WRITE on /zookeeper/config: give credentials with
+                           --auth-file/$ZKCLI_AUTH (digest:super:PASSWORD); refused: exit 1
+                           with the server's code and the reason
+        [--add SPEC]...      add (or change) servers: SPEC as config prints it, the client
+                             port required; repeatable, or comma-separated
+        [--remove IDS]       remove the servers with these ids (comma-separated, repeatable)
+        [--members SPEC,...] bulk: the whole new membership instead (not with --add or
+                             --remove)
+        [--from-version V]   only if the configuration is still version V (hexadecimal,
+                             as config prints it; -1, the default: any), else BAD_VERSION
   4lw WORD                 send a four-letter word (ruok, srvr, mntr, conf, ...) to each
                            server of the connect string and print the answer (a line
                            prefix `HOST:PORT: ` when there are several servers); with TLS,
@@ -112,19 +129,25 @@ numChildren, pzxid), every number in decimal, times in milliseconds since the ep
   ls ["a","b"]   get {"path","data","encoding","stat"}   stat {"czxid":..}
   set/acl set {"path","stat"}   create {"path","stat"}   tree ["/","/a"]
   acl get [{"scheme","id","perms"}]   whoami [{"scheme","user"}]
+  config, reconfig {"version":"HEX","connect":"h:p,...","members":[{"id","role",
+    "spec","quorumHost","quorumPort","electionPort","clientHost","clientPort"}]}
+    (clientHost and clientPort null without a client address)
   watch {"type","path"}   4lw {"HOST:PORT":"answer"}   acl digest "USER:HASH"
   delete, lock: nothing
   data is the text when it is valid UTF-8 ("encoding":"utf-8"), else base64
   ("encoding":"base64"); stat fields are JSON numbers (64-bit: zxids and
   ephemeralOwner may exceed 2^53).
-Reads (ls, get, stat, tree, acl get, whoami) are retried a few times across a lost
-connection; writes are not (after exit 3 a write may or may not have been applied).
+Reads (ls, get, stat, tree, acl get, whoami, config) are retried a few times across a lost
+connection; writes are not (after exit 3 a write, a reconfig too, may or may not have
+been applied).
 
 exit status:
   0  success
   1  ZooKeeper refused the operation (NO_NODE, NODE_EXISTS, BAD_VERSION, NOT_EMPTY,
-     NO_AUTH, INVALID_ACL, ...), or another failure of the operation; stderr names the
-     path and the error (`zkcli: get /a: NO_NODE: the node does not exist (-101)`)
+     NO_AUTH, INVALID_ACL, ...; for reconfig also NEW_CONFIG_NO_QUORUM,
+     RECONFIG_IN_PROGRESS, RECONFIG_DISABLED, BAD_ARGUMENTS, UNIMPLEMENTED), or another
+     failure of the operation; stderr names the path and the error (`zkcli: get /a:
+     NO_NODE: the node does not exist (-101)`), for reconfig the reason
   2  usage error: unknown command or option, bad path, bad ACL, unreadable file, ...
   3  no session: the servers could not be reached in time, TLS or authentication
      failed, the connection or the session was lost during the command
@@ -228,11 +251,29 @@ pub enum Command {
         user: String,
     },
     WhoAmI,
+    Config,
+    Reconfig {
+        change: Reconfig,
+        /// The configuration version the change applies to (-1: any).
+        from_version: i64,
+    },
     FourLetterWord {
         word: String,
     },
     Help,
     Version,
+}
+
+/// The membership change of `reconfig`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reconfig {
+    /// `--add` and `--remove`.
+    Incremental {
+        add: Vec<EnsembleMember>,
+        remove: Vec<u64>,
+    },
+    /// `--members`: the whole new membership.
+    Bulk { members: Vec<EnsembleMember> },
 }
 
 /// Where a credential comes from.
@@ -344,6 +385,12 @@ const LOCK: Spec = &[
     (&["--write"], "write", false),
 ];
 const ACL_SET: Spec = &[(&["--version", "-v"], "version", true)];
+const RECONFIG: Spec = &[
+    (&["--add"], "add", true),
+    (&["--remove"], "remove", true),
+    (&["--members"], "members", true),
+    (&["--from-version", "-v"], "from-version", true),
+];
 
 /// The options a command was given, by canonical name, in order.
 #[derive(Default)]
@@ -524,7 +571,9 @@ fn spec_of(command: &str) -> Option<Spec> {
         "watch" => WATCH,
         "lock" => LOCK,
         "acl set" => ACL_SET,
-        "ls" | "stat" | "tree" | "acl get" | "acl digest" | "whoami" | "4lw" | "help" => NO_OPTIONS,
+        "reconfig" => RECONFIG,
+        "ls" | "stat" | "tree" | "acl get" | "acl digest" | "whoami" | "config" | "4lw"
+        | "help" => NO_OPTIONS,
         _ => return None,
     })
 }
@@ -863,6 +912,19 @@ fn build(name: &str, given: Given) -> Result<Command, Usage> {
             positional(name, &given, "", 0)?;
             Command::WhoAmI
         }
+        "config" => {
+            positional(name, &given, "", 0)?;
+            Command::Config
+        }
+        "reconfig" => {
+            positional(
+                name,
+                &given,
+                "--add SPEC... | --remove IDS | --members SPEC,... [--from-version HEX]",
+                0,
+            )?;
+            reconfig_of(&given)?
+        }
         "4lw" => Command::FourLetterWord {
             word: one_path("WORD")?,
         },
@@ -871,6 +933,84 @@ fn build(name: &str, given: Given) -> Result<Command, Usage> {
             return Err("usage: zkcli acl get PATH | acl set PATH ACL... | acl digest USER".into())
         }
         _ => unreachable!("spec_of accepted {name}"),
+    })
+}
+
+/// Comma-separated server specs (`--add`, `--members`), each checked here.
+fn specs(words: &[String], option: &str) -> Result<Vec<EnsembleMember>, Usage> {
+    words
+        .iter()
+        .flat_map(|word| word.split(','))
+        .map(str::trim)
+        .filter(|spec| !spec.is_empty())
+        .map(|spec| {
+            spec.parse::<EnsembleMember>()
+                .map_err(|error| format!("{option}: {error}"))
+        })
+        .collect()
+}
+
+/// `--from-version`: hexadecimal as `config` prints it (`0x` allowed), or -1.
+fn config_version(word: &str) -> Result<i64, Usage> {
+    if word == "-1" {
+        return Ok(-1);
+    }
+    let digits = word
+        .strip_prefix("0x")
+        .or_else(|| word.strip_prefix("0X"))
+        .unwrap_or(word);
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
+        return Err(format!(
+            "--from-version: {word:?} is not a configuration version (hexadecimal, or -1)"
+        ));
+    }
+    i64::from_str_radix(digits, 16).map_err(|_| {
+        format!("--from-version: {word:?} is not a configuration version (hexadecimal, or -1)")
+    })
+}
+
+fn reconfig_of(given: &Given) -> Result<Command, Usage> {
+    let words = |option: &str| -> Result<Vec<String>, Usage> {
+        given
+            .values(option)
+            .map(|word| utf8(word, &format!("--{option}")))
+            .collect()
+    };
+    let add = specs(&words("add")?, "--add")?;
+    let members = specs(&words("members")?, "--members")?;
+    let remove = words("remove")?
+        .iter()
+        .flat_map(|word| word.split(','))
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse::<u64>()
+                .map_err(|_| format!("--remove: {id:?} is not a server id"))
+        })
+        .collect::<Result<Vec<u64>, Usage>>()?;
+    let bulk = given.values("members").next().is_some();
+    let change = match (bulk, add.is_empty() && remove.is_empty()) {
+        (true, false) => return Err("reconfig: --members excludes --add and --remove".into()),
+        (true, true) if members.is_empty() => {
+            return Err("reconfig --members: no server spec given".into())
+        }
+        (true, true) => Reconfig::Bulk { members },
+        (false, true) => {
+            return Err(
+                "usage: zkcli reconfig --add SPEC... | --remove IDS | --members SPEC,... \
+                 [--from-version HEX]"
+                    .into(),
+            )
+        }
+        (false, false) => Reconfig::Incremental { add, remove },
+    };
+    let from_version = match given.value("from-version") {
+        None => -1,
+        Some(word) => config_version(&utf8(word, "--from-version")?)?,
+    };
+    Ok(Command::Reconfig {
+        change,
+        from_version,
     })
 }
 
@@ -990,6 +1130,71 @@ mod tests {
         assert_eq!(perms_letters(perms::ALL), "cdrwa");
         assert_eq!(perms_letters(perms::READ | perms::ADMIN), "ra");
         assert!(parse_acl(":x:r").is_err());
+    }
+
+    #[test]
+    fn reconfig_options() {
+        let spec4 = "server.4=127.0.0.1:2891:3891:participant;127.0.0.1:2184";
+        let spec5 = "server.5=127.0.0.1:2892:3892:observer;2185";
+        let inv = parse_words(&[
+            "reconfig",
+            "--add",
+            spec4,
+            "--add",
+            spec5,
+            "--remove",
+            "1,2",
+            "--remove=3",
+            "--from-version",
+            "10000000a",
+        ])
+        .unwrap();
+        match inv.command {
+            Command::Reconfig {
+                change: Reconfig::Incremental { add, remove },
+                from_version,
+            } => {
+                assert_eq!(add.len(), 2);
+                assert_eq!(add[0].to_string(), spec4);
+                assert_eq!(add[1].id, 5);
+                assert_eq!(remove, [1, 2, 3]);
+                assert_eq!(from_version, 0x10000000a);
+            }
+            other => panic!("{other:?}"),
+        }
+        let both = format!("{spec4},{spec5}");
+        let inv = parse_words(&["reconfig", "--members", &both, "-v", "0x1f"]).unwrap();
+        match inv.command {
+            Command::Reconfig {
+                change: Reconfig::Bulk { members },
+                from_version,
+            } => {
+                assert_eq!(members.len(), 2);
+                assert_eq!(from_version, 0x1f);
+            }
+            other => panic!("{other:?}"),
+        }
+        let inv = parse_words(&["reconfig", "--remove", "4", "--from-version", "-1"]).unwrap();
+        assert!(matches!(
+            inv.command,
+            Command::Reconfig {
+                from_version: -1,
+                ..
+            }
+        ));
+        for words in [
+            &["reconfig"][..],
+            &["reconfig", "--add", "server.x=nonsense"],
+            &["reconfig", "--remove", "one"],
+            &["reconfig", "--remove", "4", "--from-version", "xyz"],
+            &["reconfig", "--remove", "4", "--from-version", "-2"],
+            &["reconfig", "--members", spec4, "--remove", "1"],
+            &["reconfig", "--members", ","],
+            &["reconfig", "--remove", "4", "extra"],
+            &["config", "extra"],
+        ] {
+            assert!(parse_words(words).is_err(), "{words:?}");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The commands on a started client (ls, get, set, create, delete, stat, tree, acl, whoami)
-//! and the four-letter words, with their plain and JSON output.
+//! The commands on a started client (ls, get, set, create, delete, stat, tree, acl, whoami,
+//! config, reconfig) and the four-letter words, with their plain and JSON output.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use zkclient::client::parse_connect_string;
 use zkclient::client::path::join;
-use zkclient::{Client, CreateMode, CreateOptions, Error, ErrorCode, Stat, Wait};
+use zkclient::{Client, CreateMode, CreateOptions, EnsembleConfig, Error, ErrorCode, Stat, Wait};
 
-use crate::args::{perms_letters, CreateFlags, Data, Globals};
+use crate::args::{perms_letters, CreateFlags, Data, Globals, Reconfig};
 use crate::failure::{Failure, EXIT_OK, EXIT_ZOOKEEPER};
 use crate::json;
 
@@ -389,6 +389,84 @@ pub fn whoami(client: &Client, out: &Out, json_out: bool) -> Result<i32, Failure
             .collect();
         out.bytes(text.as_bytes())?;
     }
+    Ok(EXIT_OK)
+}
+
+/// A configuration as `config` prints it: the members' specs, then `version=HEX`; as JSON,
+/// one object. Nothing in plain text for an empty (standalone) configuration.
+fn print_config(out: &Out, json_out: bool, config: &EnsembleConfig) -> Result<(), Failure> {
+    if json_out {
+        let members = config.members.iter().map(|member| {
+            let client = member.client_address.as_ref();
+            json::object(&[
+                ("id", member.id.to_string()),
+                ("role", json::string(member.role.as_str())),
+                ("spec", json::string(&member.to_string())),
+                ("quorumHost", json::string(&member.quorum_address.host)),
+                ("quorumPort", member.quorum_address.port.to_string()),
+                ("electionPort", member.election_port.to_string()),
+                (
+                    "clientHost",
+                    client.map_or_else(|| "null".into(), |c| json::string(&c.host)),
+                ),
+                (
+                    "clientPort",
+                    client.map_or_else(|| "null".into(), |c| c.port.to_string()),
+                ),
+            ])
+        });
+        return out.line(&json::object(&[
+            ("version", json::string(&format!("{:x}", config.version))),
+            ("connect", json::string(&config.connect_string())),
+            ("members", json::array(members)),
+        ]));
+    }
+    if config.members.is_empty() {
+        eprintln!(
+            "zkcli: config: the configuration is empty (a standalone server, without a dynamic \
+             configuration)"
+        );
+        return Ok(());
+    }
+    let mut text: String = config
+        .members
+        .iter()
+        .map(|member| format!("{member}\n"))
+        .collect();
+    text.push_str(&format!("version={:x}\n", config.version));
+    out.bytes(text.as_bytes())
+}
+
+pub fn config(client: &Client, out: &Out, json_out: bool) -> Result<i32, Failure> {
+    let config = read(client, || {
+        // The leader's latest, not only what the server connected to has applied.
+        client.sync("/").wait()?;
+        client.get_config().wait()
+    })
+    .map_err(Failure::zk("config", zkclient::client::CONFIG_NODE))?;
+    print_config(out, json_out, &config)?;
+    Ok(EXIT_OK)
+}
+
+pub fn reconfig(
+    client: &Client,
+    out: &Out,
+    json_out: bool,
+    change: &Reconfig,
+    from_version: i64,
+) -> Result<i32, Failure> {
+    let result = match change {
+        Reconfig::Incremental { add, remove } => client
+            .reconfig_incremental(add, remove, from_version)
+            .wait(),
+        Reconfig::Bulk { members } => client.reconfig_bulk(members, from_version).wait(),
+    };
+    let config = result.map_err(|error| Failure::Zk {
+        operation: "reconfig",
+        subject: None,
+        error,
+    })?;
+    print_config(out, json_out, &config)?;
     Ok(EXIT_OK)
 }
 

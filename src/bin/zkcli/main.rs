@@ -93,6 +93,11 @@ fn execute(invocation: &Invocation) -> Result<i32, Failure> {
             commands::acl_set(&client, &out, json, path, acl, *version)
         }
         Command::WhoAmI => commands::whoami(&client, &out, json),
+        Command::Config => commands::config(&client, &out, json),
+        Command::Reconfig {
+            change,
+            from_version,
+        } => commands::reconfig(&client, &out, json, change, *from_version),
         Command::Help
         | Command::Version
         | Command::FourLetterWord { .. }
