@@ -2244,7 +2244,8 @@ zk_error zk_get_config_watch(struct zk_client *client,
  * `ZK_EBADVERSION` (it is no longer version `from_version`), `ZK_ENEWCONFIGNOQUORUM` (no
  * quorum of the new membership is up and in sync), `ZK_ERECONFIGINPROGRESS`, `ZK_ENOAUTH`,
  * `ZK_ERECONFIGDISABLED`, `ZK_EBADARGUMENTS` (the server refused a spec, or too few voting
- * members), `ZK_EUNIMPLEMENTED` (a standalone server). `ZK_EINVAL` (nothing sent): NULL
+ * members), `ZK_EUNIMPLEMENTED` (a standalone server), `ZK_EMARSHALLINGERROR` (3.8's
+ * answer to a bulk membership without a participant). `ZK_EINVAL` (nothing sent): NULL
  * arrays with a count, a spec that is not one, nothing to change. On `ZK_ECONNECTIONLOSS`
  * the change may or may not have happened. Blocking; any thread. On failure `*out` is
  * unmodified.
@@ -2406,6 +2407,17 @@ uint16_t zk_ensemble_member_election_port(const struct zk_ensemble_member *membe
  * `member` NULL or a member of a live configuration.
  */
 const char *zk_ensemble_member_client_host(const struct zk_ensemble_member *member);
+
+/**
+ * The host a client should connect to for this member: its client host, or its quorum host
+ * when the client host is a wildcard (`0.0.0.0`, `::`), as in
+ * `zk_ensemble_config_connect_string()`; with `zk_ensemble_member_client_port()`. Borrowed
+ * from its configuration; NULL when the member has no client address, and for NULL.
+ *
+ * # Safety
+ * `member` NULL or a member of a live configuration.
+ */
+const char *zk_ensemble_member_connect_host(const struct zk_ensemble_member *member);
 
 /**
  * The member's client port; 0 when it has no client address, and for NULL.

@@ -583,3 +583,55 @@ fn observers_serve_sessions_that_see_the_leaders_writes_and_come_and_go_by_recon
         follower.hosts().len() == 4
     });
 }
+
+#[test]
+fn an_update_while_disconnected_saves_a_session_whose_only_server_died() {
+    let cluster = Cluster::start("live-hosts-heal", 3, 500);
+    let client = Client::new(&hosts_of(&cluster, &[1]), options(Duration::from_secs(10))).unwrap();
+    client.start(EVENT_TIMEOUT).unwrap();
+    let mut states = StateRecorder::attach(&client);
+    let session = client.session_info().session_id;
+    let chroot = unique_chroot("live-hosts-heal");
+    client.ensure_path(&chroot, None).wait().unwrap();
+    client
+        .create(&format!("{chroot}/mine"), b"", &ephemeral())
+        .wait()
+        .unwrap();
+    // Its only server goes: the client reconnects in vain, SUSPENDED.
+    cluster.stop_server(1);
+    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
+    // Told of the others within the session timeout, it resumes the session there.
+    client.update_hosts(&hosts_of(&cluster, &[2, 3])).unwrap();
+    states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
+    assert_eq!(client.session_info().session_id, session);
+    assert_ne!(server_of(&cluster, &client), 1);
+    let (_, stat) = client.get(&format!("{chroot}/mine")).wait().unwrap();
+    assert_eq!(stat.ephemeral_owner, session);
+    assert_never_lost(std::slice::from_mut(&mut states));
+}
+
+#[test]
+fn an_update_abandons_an_attempt_on_a_server_it_removed() {
+    // Long sessions (tickTime 5 s, 100 s sessions): one connect attempt may take a third
+    // of the session timeout, longer than a test waits for an event.
+    let cluster = Cluster::start("live-hosts-abandon", 3, 5000);
+    let client = Client::new(&hosts_of(&cluster, &[1]), options(Duration::from_secs(100))).unwrap();
+    client.start(EVENT_TIMEOUT).unwrap();
+    let session = client.session_info().session_id;
+    let mut states = StateRecorder::attach(&client);
+    // A "server" that takes connections and never answers the handshake.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_address = silent.local_addr().unwrap();
+    client.update_hosts(&silent_address.to_string()).unwrap();
+    let (mut attempt, _) = silent.accept().expect("the client tries the silent server");
+    states.wait_for(KeeperState::Disconnected, EVENT_TIMEOUT);
+    // Moved on at once by the next update, not after the attempt's 33 s.
+    client.update_hosts(&hosts_of(&cluster, &[2])).unwrap();
+    states.wait_for(KeeperState::SyncConnected, EVENT_TIMEOUT);
+    assert_eq!(client.session_info().session_id, session);
+    assert_eq!(server_of(&cluster, &client), 2);
+    // The abandoned attempt's connection was closed.
+    attempt.set_read_timeout(Some(EVENT_TIMEOUT)).unwrap();
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut attempt, &mut rest).expect("closed, not timed out");
+}

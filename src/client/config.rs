@@ -310,8 +310,8 @@ impl EnsembleConfig {
 fn refusal(code: ErrorCode, from_config: i64) -> Option<String> {
     let reason = match code {
         ErrorCode::BAD_VERSION => format!(
-            "the configuration is no longer version {from_config:#x} (it changed since it was \
-             read): read it again with get_config and decide again"
+            "the configuration is not version {from_config:#x} (it changed since that version \
+             was read): read it again with get_config and decide again"
         ),
         ErrorCode::NEW_CONFIG_NO_QUORUM => "no quorum of the new configuration's voting \
             members is connected to the leader and in sync (start joining servers before adding \
@@ -335,6 +335,11 @@ fn refusal(code: ErrorCode, from_config: i64) -> Option<String> {
             .into(),
         ErrorCode::UNIMPLEMENTED => "the server runs standalone, and a standalone server \
             cannot be reconfigured"
+            .into(),
+        // 3.8.0's parser throws on a bulk membership without a participant (with
+        // standaloneEnabled=false), which the server answers as a marshalling error.
+        ErrorCode::MARSHALLING_ERROR => "the server failed to process the new membership (a \
+            bulk membership without any participant is answered so)"
             .into(),
         _ => return None,
     };
@@ -393,7 +398,8 @@ impl Client {
     /// version `from_config`), `NEW_CONFIG_NO_QUORUM` (no quorum of the new membership is up
     /// and in sync), `RECONFIG_IN_PROGRESS`, `NO_AUTH` (needs the superuser or WRITE on
     /// `/zookeeper/config`), `RECONFIG_DISABLED`, `BAD_ARGUMENTS`, `UNIMPLEMENTED`
-    /// (standalone). `InvalidArgument` when nothing would change; nothing is sent then.
+    /// (standalone), `MARSHALLING_ERROR` (3.8's answer to a bulk membership without a
+    /// participant). `InvalidArgument` when nothing would change; nothing is sent then.
     /// On `CONNECTION_LOSS` the change may or may not have happened: read the configuration.
     pub async fn reconfig_incremental(
         &self,
@@ -640,6 +646,7 @@ mod tests {
             ErrorCode::RECONFIG_DISABLED,
             ErrorCode::BAD_ARGUMENTS,
             ErrorCode::UNIMPLEMENTED,
+            ErrorCode::MARSHALLING_ERROR,
         ] {
             let reason = refusal(code, 0x1_0000_0000).unwrap();
             let error = Error::ReconfigRefused { code, reason };

@@ -43,6 +43,7 @@ pub struct zk_ensemble_member {
     member: EnsembleMember,
     quorum_host: CString,
     client_host: Option<CString>,
+    connect_host: Option<CString>,
     spec: CString,
 }
 
@@ -74,6 +75,10 @@ impl zk_ensemble_config {
                         .client_address
                         .as_ref()
                         .map(|client| c_text(client.host.clone()))
+                        .transpose()?,
+                    connect_host: member
+                        .client_connect_address()
+                        .map(|address| c_text(address.host))
                         .transpose()?,
                     spec: c_text(member.to_string())?,
                     member: member.clone(),
@@ -194,7 +199,8 @@ unsafe fn members_arg(
 /// `ZK_EBADVERSION` (it is no longer version `from_version`), `ZK_ENEWCONFIGNOQUORUM` (no
 /// quorum of the new membership is up and in sync), `ZK_ERECONFIGINPROGRESS`, `ZK_ENOAUTH`,
 /// `ZK_ERECONFIGDISABLED`, `ZK_EBADARGUMENTS` (the server refused a spec, or too few voting
-/// members), `ZK_EUNIMPLEMENTED` (a standalone server). `ZK_EINVAL` (nothing sent): NULL
+/// members), `ZK_EUNIMPLEMENTED` (a standalone server), `ZK_EMARSHALLINGERROR` (3.8's
+/// answer to a bulk membership without a participant). `ZK_EINVAL` (nothing sent): NULL
 /// arrays with a count, a spec that is not one, nothing to change. On `ZK_ECONNECTIONLOSS`
 /// the change may or may not have happened. Blocking; any thread. On failure `*out` is
 /// unmodified.
@@ -496,6 +502,25 @@ pub unsafe extern "C" fn zk_ensemble_member_client_host(
         // SAFETY: per the contract.
         unsafe { member_ref(member) }
             .and_then(|m| m.client_host.as_ref())
+            .map_or(std::ptr::null(), |host| host.as_ptr())
+    })
+}
+
+/// The host a client should connect to for this member: its client host, or its quorum host
+/// when the client host is a wildcard (`0.0.0.0`, `::`), as in
+/// `zk_ensemble_config_connect_string()`; with `zk_ensemble_member_client_port()`. Borrowed
+/// from its configuration; NULL when the member has no client address, and for NULL.
+///
+/// # Safety
+/// `member` NULL or a member of a live configuration.
+#[no_mangle]
+pub unsafe extern "C" fn zk_ensemble_member_connect_host(
+    member: *const zk_ensemble_member,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: per the contract.
+        unsafe { member_ref(member) }
+            .and_then(|m| m.connect_host.as_ref())
             .map_or(std::ptr::null(), |host| host.as_ptr())
     })
 }

@@ -256,6 +256,11 @@ impl HostList {
         }
     }
 
+    /// Whether `host` is in the list.
+    pub fn contains(&self, host: &HostAddr) -> bool {
+        self.hosts.contains(host)
+    }
+
     /// Every server, in walking order.
     pub fn all(&self) -> Vec<HostAddr> {
         self.hosts.clone()

@@ -324,7 +324,7 @@ impl Task {
         &mut self,
         commands: &mut mpsc::UnboundedReceiver<Command>,
     ) -> std::result::Result<Established, Stop> {
-        loop {
+        'attempts: loop {
             // The connection retry policy gave up: the session ends (LOST).
             let Some((host, delay)) = self.hosts.next() else {
                 log::error!(
@@ -356,6 +356,11 @@ impl Task {
                     command = commands.recv() => {
                         if let Some(stop) = self.handle_command_unconnected(command) {
                             return Err(stop);
+                        }
+                        if !self.hosts.contains(&host) {
+                            // An update took this server out of the list: not waited for.
+                            log::info!(target: LOG, "{host} left the host list: not connecting");
+                            continue 'attempts;
                         }
                     }
                     () = sleep_until_or_never(expiry) => break None,
@@ -694,6 +699,12 @@ impl Task {
             auth_schemes: auth_replays.into(),
             set_watches: rearm_batches,
             announce: Some(state),
+            // The list changed while this connection was being opened, without its server:
+            // it moves on at once.
+            moving: self
+                .server
+                .as_ref()
+                .is_some_and(|server| !self.hosts.contains(server)),
             ..Connection::default()
         };
         // A ping behind the credentials and the watches: its answer proves the connection (a
