@@ -113,7 +113,8 @@ func (r MemberRole) String() string {
 }
 
 // Member is one server of the ensemble's configuration (a server.N= line). ClientHost is
-// "" and ClientPort 0 when it has no client address. Spec is the line as the reconfig
+// "" and ClientPort 0 when it has no client address; ConnectHost is the host to connect to
+// (the quorum host when ClientHost is a wildcard such as 0.0.0.0). Spec is the line as the reconfig
 // calls take it: keep it to add a removed member back.
 type Member struct {
 	ID           uint64
@@ -123,6 +124,7 @@ type Member struct {
 	ElectionPort int
 	ClientHost   string
 	ClientPort   int
+	ConnectHost  string
 	Spec         string
 }
 
@@ -188,6 +190,7 @@ func takeConfig(p *C.zk_ensemble_config) *Config {
 			ElectionPort: int(C.zk_ensemble_member_election_port(m)),
 			ClientHost:   goText(C.zk_ensemble_member_client_host(m)),
 			ClientPort:   int(C.zk_ensemble_member_client_port(m)),
+			ConnectHost:  goText(C.zk_ensemble_member_connect_host(m)),
 			Spec:         goText(C.zk_ensemble_member_spec(m)),
 		})
 	}

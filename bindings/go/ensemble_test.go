@@ -230,7 +230,7 @@ func TestReconfigRemoveAndAddBack(t *testing.T) {
 		t.Fatalf("Config() = %+v", cfg)
 	}
 	m, ok := cfg.Member(victim)
-	if !ok || m.Spec != spec || m.Role != zk.RoleParticipant || m.ClientPort != victimPort || m.ClientHost != "127.0.0.1" || m.QuorumPort == 0 || m.ElectionPort == 0 {
+	if !ok || m.Spec != spec || m.Role != zk.RoleParticipant || m.ClientPort != victimPort || m.ClientHost != "127.0.0.1" || m.ConnectHost != "127.0.0.1" || m.QuorumPort == 0 || m.ElectionPort == 0 {
 		t.Fatalf("member %d = %+v, spec %q", victim, m, spec)
 	}
 	if !strings.Contains(string(cfg.Data), "server."+strconv.FormatUint(victim, 10)+"=") || int(cfg.Stat.DataLength) != len(cfg.Data) {

@@ -173,6 +173,7 @@ def test_reconfig_remove_and_add_back(ensemble):
         member = config.member(victim)
         assert member.spec == spec and member.role == zkclient.MemberRole.PARTICIPANT
         assert member.client_address == ("127.0.0.1", int(zk_server("port", directory, victim)))
+        assert member.client_host == member.connect_host == member.quorum_host == "127.0.0.1"
         assert ("server.%d=" % victim).encode() in config.data
         assert config.stat.dataLength == len(config.data)
 

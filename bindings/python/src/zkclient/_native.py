@@ -182,6 +182,7 @@ SIGNATURES = {
     "zk_ensemble_member_election_port": (ctypes.c_uint16, [P]),
     "zk_ensemble_member_client_host": (c_char_p, [P]),
     "zk_ensemble_member_client_port": (ctypes.c_uint16, [P]),
+    "zk_ensemble_member_connect_host": (c_char_p, [P]),
     "zk_ensemble_member_spec": (c_char_p, [P]),
     "zk_who_am_i": (c_int32, [P, POINTER(IdentityList)]),
     "zk_identity_list_free": (None, [POINTER(IdentityList)]),

@@ -21,7 +21,8 @@ _ROLES = {0: MemberRole.PARTICIPANT, 1: MemberRole.OBSERVER}
 class Member(NamedTuple):
     """One server of the configuration: its id (`myid`), role (`"participant"` or
     `"observer"`), quorum and election addresses, client address (`client_host` None and
-    `client_port` 0 when it has none), and `spec`, its line as `Client.reconfig(joining=)`
+    `client_port` 0 when it has none; `connect_host` is the host to connect to, the quorum
+    host when the client host is a wildcard such as `0.0.0.0`), and `spec`, its line as `Client.reconfig(joining=)`
     takes it (keep it to add a removed server back)."""
     id: int
     role: str
@@ -30,12 +31,13 @@ class Member(NamedTuple):
     election_port: int
     client_host: Optional[str]
     client_port: int
+    connect_host: Optional[str]
     spec: str
 
     @property
     def client_address(self) -> Optional[Tuple[str, int]]:
-        """`(host, port)` of the client port, or None."""
-        return (self.client_host, self.client_port) if self.client_host else None
+        """`(host, port)` to connect to the member's client port, or None."""
+        return (self.connect_host, self.client_port) if self.connect_host else None
 
     @property
     def quorum_address(self) -> Tuple[str, int]:
@@ -91,6 +93,7 @@ def take_config(pointer) -> EnsembleConfig:
                 election_port=native.zk_ensemble_member_election_port(m),
                 client_host=_text(native.zk_ensemble_member_client_host(m)),
                 client_port=native.zk_ensemble_member_client_port(m),
+                connect_host=_text(native.zk_ensemble_member_connect_host(m)),
                 spec=_text(native.zk_ensemble_member_spec(m))))
         length = ctypes.c_size_t()
         data = native.zk_ensemble_config_data(config, ctypes.byref(length))
