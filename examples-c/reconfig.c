@@ -7,6 +7,9 @@
  * super/supersecret (scripts/zk-server.sh start DIR --servers 3 --reconfig starts one). The
  * ensemble is left with the membership it had.
  *
+ * A third client follows the ensemble's configuration (zk_options_set_follow_ensemble_config):
+ * its host list loses the member when it is removed and gets it back when it is added.
+ *
  * The member removed is a follower the client is not connected to: removing the leader
  * would end every connection while a new leader is elected (the reconfig's own reply could
  * be lost). The admin client is connected to one other follower only.
@@ -130,6 +133,44 @@ static void print_members(const char *what, const zk_ensemble_config *config) {
     printf("\n");
 }
 
+/* How many servers the client's host list has now. */
+static size_t host_count(zk_client *zk) {
+    char *hosts;
+    size_t count = 1;
+    const char *c;
+    CHECK(zk_client_hosts(zk, &hosts));
+    for (c = hosts; *c != '\0'; c++) {
+        count += *c == ',';
+    }
+    zk_string_free(hosts);
+    return count;
+}
+
+/* Waits (up to 30 s) until the following client's host list has `count` servers: it updates
+ * the list itself, on the configuration watch it keeps. */
+static void wait_for_host_count(zk_client *follower, size_t count) {
+    int attempt;
+    char *hosts;
+    for (attempt = 0; attempt < 300 && host_count(follower) != count; attempt++) {
+        pause_ms(100);
+    }
+    CHECK(zk_client_hosts(follower, &hosts));
+    printf("the following client's hosts: %s\n", hosts);
+    zk_string_free(hosts);
+    EXPECT(host_count(follower) == count);
+}
+
+static zk_client *following(const char *hosts) {
+    zk_options *options = zk_options_new();
+    zk_client *zk;
+    EXPECT(options != NULL);
+    CHECK(zk_options_set_follow_ensemble_config(options, true));
+    CHECK(zk_client_new(hosts, options, &zk));
+    zk_options_free(options);
+    CHECK(zk_client_start(zk, 15000));
+    return zk;
+}
+
 static zk_client *connect_to(const char *hosts, bool superuser) {
     zk_options *options = zk_options_new();
     zk_client *zk;
@@ -146,7 +187,8 @@ static zk_client *connect_to(const char *hosts, bool superuser) {
 
 int main(int argc, char **argv) {
     const char *hosts = argc > 1 ? argv[1] : getenv("ZK_RECONFIG_HOSTS");
-    zk_client *reader, *admin, *plain;
+    zk_client *reader, *admin, *plain, *follower;
+    size_t members;
     zk_ensemble_config *config, *removed, *back, *now;
     uint64_t home, victim;
     int64_t version;
@@ -168,6 +210,9 @@ int main(int argc, char **argv) {
     config = two_followers(reader, &home, &victim);
     print_members("before", config);
     version = zk_ensemble_config_version(config);
+    members = zk_ensemble_config_member_count(config);
+    follower = following(hosts);
+    wait_for_host_count(follower, members);
     client_address(zk_ensemble_config_member_by_id(config, home), home_address,
                    sizeof home_address);
     /* The spec, to add the member back later: copy it, the configuration will be freed. */
@@ -198,6 +243,7 @@ int main(int argc, char **argv) {
     print_members("after removing", removed);
     EXPECT(zk_ensemble_config_member_by_id(removed, victim) == NULL);
     EXPECT(zk_ensemble_config_version(removed) > version);
+    wait_for_host_count(follower, members - 1);
 
     /* 4. Add it back, from the new version (the old one is refused now). */
     joining[0] = victim_spec;
@@ -210,6 +256,7 @@ int main(int argc, char **argv) {
     EXPECT(zk_ensemble_config_member_by_id(back, victim) != NULL);
     EXPECT(strcmp(zk_ensemble_member_spec(zk_ensemble_config_member_by_id(back, victim)),
                   victim_spec) == 0);
+    wait_for_host_count(follower, members);
 
     /* 5. Leave the ensemble as it was found: wait until the member serves again. */
     for (attempt = 0; attempt < 120; attempt++) {
@@ -231,6 +278,8 @@ int main(int argc, char **argv) {
     free(victim_spec);
     CHECK(zk_client_stop(admin));
     zk_client_free(admin);
+    CHECK(zk_client_stop(follower));
+    zk_client_free(follower);
     printf("reconfig: all steps passed\n");
     return 0;
 }

@@ -47,7 +47,11 @@ step "fuzz proto: a short bounded run (make fuzz runs long)"
 fuzz/run.sh short
 
 state="$(mktemp -d "${TMPDIR:-/tmp}/zkclient-test.XXXXXX")"
-cleanup() { scripts/zk-server.sh cleanup "$state/shared" >/dev/null 2>&1 || true; rm -rf "$state"; }
+cleanup() {
+    scripts/zk-server.sh cleanup "$state/shared" >/dev/null 2>&1 || true
+    scripts/zk-server.sh cleanup "$state/reconfig" >/dev/null 2>&1 || true
+    rm -rf "$state"
+}
 trap cleanup EXIT
 step "start the shared ZooKeeper server"
 ZK_TEST_HOSTS="$(scripts/zk-server.sh start "$state/shared")"
@@ -56,6 +60,11 @@ echo "shared server: $ZK_TEST_HOSTS"
 
 step "Rust unit and integration tests (with the gssapi feature: Kerberos against a local KDC)"
 cargo test --release --all-targets --features gssapi
+
+step "start a reconfig-enabled 3-server ensemble (for examples-c/reconfig.c)"
+ZK_RECONFIG_HOSTS="$(scripts/zk-server.sh start "$state/reconfig" --servers 3 --reconfig)"
+export ZK_RECONFIG_HOSTS
+echo "reconfig ensemble: $ZK_RECONFIG_HOSTS"
 
 step "C and C++ examples (ctest)"
 cmake -S examples-c -B build/examples -DCMAKE_BUILD_TYPE=Debug >/dev/null
