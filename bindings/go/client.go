@@ -51,6 +51,10 @@ type config struct {
 	listener       func(State, KeeperState)
 	stateBuffer    int
 	errs           []string
+
+	followEnsemble     bool
+	resolutionDelay    time.Duration
+	resolutionDelaySet bool
 }
 
 type authEntry struct {
@@ -248,6 +252,9 @@ func applyOptions(o *C.zk_options, cfg *config) error {
 		if err != nil {
 			return err
 		}
+	}
+	if err := applyEnsembleOptions(o, cfg); err != nil {
+		return err
 	}
 	if cfg.defaultACL != nil {
 		acl, err := newCACL(cfg.defaultACL)

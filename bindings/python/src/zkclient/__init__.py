@@ -12,9 +12,11 @@ dynamic loader finds libzkclient.so.0.
 """
 from . import exceptions
 from .client import Client, KazooClient, Transaction
+from .ensemble import EnsembleConfig, Member, MemberRole
 from .exceptions import (BadArgumentsError, BadPathError, BadVersionError, ConnectionClosedError,
-                         ConnectionLoss, KazooException, NoAuthError, NodeExistsError,
-                         NoNodeError, NotEmptyError, SessionExpiredError, ZkTimeoutError,
+                         ConnectionLoss, KazooException, NewConfigNoQuorumError, NoAuthError,
+                         NodeExistsError, NoNodeError, NotEmptyError, ReconfigDisabledError,
+                         ReconfigInProcessError, SessionExpiredError, ZkTimeoutError,
                          ZookeeperError)
 from .recipe import ChildrenWatch, Counter, DataWatch, Election, Lock, ReadLock, WriteLock
 from .retry import KazooRetry, RetryPolicy
@@ -39,5 +41,6 @@ __all__ = [
     "exceptions", "KazooException", "ZookeeperError", "NoNodeError", "NodeExistsError",
     "BadVersionError", "NotEmptyError", "NoAuthError", "ConnectionLoss", "SessionExpiredError",
     "ConnectionClosedError", "BadArgumentsError", "BadPathError", "ZkTimeoutError",
-    "library_version",
+    "EnsembleConfig", "Member", "MemberRole", "NewConfigNoQuorumError",
+    "ReconfigInProcessError", "ReconfigDisabledError", "library_version",
 ]

@@ -92,6 +92,16 @@ class OpResults(Structure):
     _fields_ = [("items", POINTER(OpResult)), ("count", c_size_t)]
 
 
+class Identity(Structure):
+    """`zk_identity` (frozen)."""
+    _fields_ = [("scheme", c_char_p), ("id", c_char_p)]
+
+
+class IdentityList(Structure):
+    """`zk_identity_list` (frozen)."""
+    _fields_ = [("items", POINTER(Identity)), ("count", c_size_t)]
+
+
 # Callback types. user_data is a c_void_p: ctypes hands it to Python as an int (or None).
 STATE_LISTENER = CFUNCTYPE(None, c_int32, c_int32, c_void_p)
 FREE_FN = CFUNCTYPE(None, c_void_p)
@@ -147,6 +157,35 @@ SIGNATURES = {
     "zk_client_server": (c_int32, [P, POINTER(c_void_p)]),
     "zk_add_auth": (c_int32, [P, S, S, c_size_t]),
     "zk_retry": (c_int32, [P, POINTER(RetryPolicy), RETRY_FN, c_void_p]),
+    # host lists, the ensemble's configuration, reconfig, whoAmI
+    "zk_options_set_follow_ensemble_config": (c_int32, [P, c_bool]),
+    "zk_options_set_host_resolution_delay": (c_int32, [P, c_uint32]),
+    "zk_client_update_hosts": (c_int32, [P, S]),
+    "zk_client_hosts": (c_int32, [P, POINTER(c_void_p)]),
+    "zk_get_config": (c_int32, [P, OUT_P]),
+    "zk_get_config_watch": (c_int32, [P, WATCHER, c_void_p, FREE_FN, OUT_P,
+                                      POINTER(c_uint64)]),
+    "zk_reconfig_incremental": (c_int32, [P, POINTER(c_char_p), c_size_t, POINTER(c_uint64),
+                                          c_size_t, c_int64, OUT_P]),
+    "zk_reconfig_bulk": (c_int32, [P, POINTER(c_char_p), c_size_t, c_int64, OUT_P]),
+    "zk_ensemble_config_free": (None, [P]),
+    "zk_ensemble_config_version": (c_int64, [P]),
+    "zk_ensemble_config_member_count": (c_size_t, [P]),
+    "zk_ensemble_config_member": (c_void_p, [P, c_size_t]),
+    "zk_ensemble_config_data": (c_void_p, [P, POINTER(c_size_t)]),
+    "zk_ensemble_config_stat": (c_int32, [P, POINTER(Stat)]),
+    "zk_ensemble_config_connect_string": (c_char_p, [P]),
+    "zk_ensemble_member_id": (c_uint64, [P]),
+    "zk_ensemble_member_role": (c_int32, [P]),
+    "zk_ensemble_member_quorum_host": (c_char_p, [P]),
+    "zk_ensemble_member_quorum_port": (ctypes.c_uint16, [P]),
+    "zk_ensemble_member_election_port": (ctypes.c_uint16, [P]),
+    "zk_ensemble_member_client_host": (c_char_p, [P]),
+    "zk_ensemble_member_client_port": (ctypes.c_uint16, [P]),
+    "zk_ensemble_member_connect_host": (c_char_p, [P]),
+    "zk_ensemble_member_spec": (c_char_p, [P]),
+    "zk_who_am_i": (c_int32, [P, POINTER(IdentityList)]),
+    "zk_identity_list_free": (None, [POINTER(IdentityList)]),
     # operations
     "zk_create_options_init": (c_int32, [POINTER(CreateOptions), c_uint32]),
     "zk_create": (c_int32, [P, S, S, c_size_t, POINTER(CreateOptions), POINTER(c_void_p),

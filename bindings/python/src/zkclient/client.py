@@ -10,6 +10,7 @@ from ctypes import byref, c_bool, c_int32, c_int64, c_uint32, c_uint64, c_void_p
 from typing import Callable, List, Optional, Tuple, Union
 
 from . import _args, _native, security
+from .ensemble import EnsembleConfig, take_config
 from ._handle import Handle
 from ._native import (Buffer, CreateOptions, CREATE_OPTIONS_VERSION, OpResults, Stat,
                       StringList, callback_scope, check, free_token, in_callback, register,
@@ -115,7 +116,11 @@ class Client:
     `read_only` accepts read-only servers, `auth_data` a list of `(scheme, credential)` sent
     on every connection before CONNECTED, `default_acl` the ACL of nodes created without one,
     `command_retry` the `RetryPolicy` of `retry()`, `connection_retry` how reconnection backs
-    off (default: forever).
+    off (default: forever). `follow_ensemble_config` makes the client follow the ensemble's
+    own configuration: after every reconfig its host list becomes the members' client
+    addresses (the session is kept; not with TLS). `host_resolution_delay` is how long, in
+    seconds, a host name's resolved addresses are reused (default 0: resolved again before
+    each connection attempt).
 
     Nothing connects until `start()`. Every method may be called from any thread, and from
     inside the client's own callbacks (listeners, watches), blocking ones included. Used as a
@@ -125,11 +130,13 @@ class Client:
     def __init__(self, hosts: Union[str, List[str]] = "127.0.0.1:2181", timeout: float = 10.0,
                  client_id: Optional[Tuple[int, bytes]] = None, read_only: bool = False,
                  randomize_hosts: bool = True, auth_data=None, default_acl=None,
-                 command_retry=None, connection_retry=None):
+                 command_retry=None, connection_retry=None,
+                 follow_ensemble_config: bool = False,
+                 host_resolution_delay: Optional[float] = None):
         self._handle = None
         self._lib = lib = _native.lib()
         connect = _hosts_arg(hosts)
-        self.hosts = connect.decode()
+        self._connect = connect.decode()
         timeout_ms = _args.seconds_to_ms(timeout, "timeout", UINT32_MAX)
         self._listeners: List[Callable[[str], Optional[bool]]] = []
         self._listeners_lock = threading.Lock()
@@ -154,6 +161,11 @@ class Client:
                 session_id = _args.integer(session_id, "client_id[0]", -2**63, 2**63 - 1)
                 password = _args.data(password, "client_id[1]")
                 check(lib.zk_options_set_session(options, session_id, password, len(password)))
+            check(lib.zk_options_set_follow_ensemble_config(options, _args.boolean(
+                follow_ensemble_config, "follow_ensemble_config")))
+            if host_resolution_delay is not None:
+                check(lib.zk_options_set_host_resolution_delay(options, _args.seconds_to_ms(
+                    host_resolution_delay, "host_resolution_delay", UINT32_MAX)))
             for entry in auth_data or ():
                 try:
                     scheme, credential = entry
@@ -256,7 +268,7 @@ class Client:
             pass
 
     def __repr__(self):
-        return "<zkclient.Client %s %s>" % (self.hosts, self.state if self._handle else "?")
+        return "<zkclient.Client %s %s>" % (self._connect, self.state if self._handle else "?")
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -306,6 +318,26 @@ class Client:
         with self._handle as zk:
             check(self._lib.zk_client_server(zk, byref(out)))
         return take_string(out)
+
+    @property
+    def hosts(self) -> str:
+        """The servers the client connects to now, a connect string without the chroot
+        (`"h1:2181,h2:2181"`): those given, or to the last `set_hosts`, or the ensemble's
+        members when it follows the configuration (`follow_ensemble_config`)."""
+        out = c_void_p()
+        with self._handle as zk:
+            check(self._lib.zk_client_hosts(zk, byref(out)))
+        return take_string(out) or ""
+
+    def set_hosts(self, hosts: Union[str, List[str]]) -> None:
+        """Replaces the servers the client connects to (kazoo's `set_hosts`): a connect string
+        or a list of `"host:port"`. It may end with the client's own chroot (the chroot never
+        changes: another one raises InvalidArgumentError, a ValueError). The session is kept;
+        the connection too, unless its server left the list or the client is picked to move
+        to an added server (listeners then see SUSPENDED, then CONNECTED)."""
+        connect = _hosts_arg(hosts)
+        with self._handle as zk:
+            check(self._lib.zk_client_update_hosts(zk, connect))
 
     def add_listener(self, listener: Callable[[str], Optional[bool]]) -> None:
         """Calls `listener(state)` on every change of the connection state (State.CONNECTED,
@@ -537,6 +569,77 @@ class Client:
             check(self._lib.zk_server_version(zk, byref(major), byref(minor), byref(patch)))
         return major.value, minor.value, patch.value
 
+    def get_config(self, watch: Optional[Callable[[WatchedEvent], None]] = None
+                   ) -> EnsembleConfig:
+        """The ensemble's configuration (`/zookeeper/config`, whatever the chroot), parsed: an
+        EnsembleConfig with its `version`, `members`, raw `data` and `stat`. A standalone
+        server without a dynamic configuration has none: no members, version 0. It is what
+        the server connected to has seen (`sync("/")` first for the leader's latest).
+        `watch` is called once with a WatchedEvent (path `"/zookeeper/config"`) when a
+        reconfig is committed (or with EventType.NONE if the session ends first)."""
+        watch = _watch_arg(watch)
+        out = c_void_p()
+        with self._handle as zk:
+            if watch is None:
+                rc = self._lib.zk_get_config(zk, byref(out))
+            else:
+                rc = self._lib.zk_get_config_watch(zk, _watcher, register(watch), free_token,
+                                                   byref(out), None)
+            check(rc)
+        return take_config(out)
+
+    def reconfig(self, joining=None, leaving=None, new_members=None, from_config: int = -1
+                 ) -> EnsembleConfig:
+        """Changes the ensemble's membership (kazoo's `reconfig`; ZooKeeper 3.5+ with
+        reconfigEnabled, as the superuser or with WRITE on /zookeeper/config) and returns the
+        new configuration. Incremental: `joining` adds servers (specs such as
+        `"server.4=10.0.0.4:2888:3888:participant;10.0.0.4:2181"`, comma-separated or a
+        list; `Member.spec` gives one), `leaving` removes servers by id (`"3,4"`, an int or a
+        list). Or bulk: `new_members` (specs) replaces the whole membership. Only if the
+        configuration's version is `from_config` (-1: any; `EnsembleConfig.version`).
+        Raises BadVersionError (the configuration changed), NewConfigNoQuorumError,
+        ReconfigInProcessError, NoAuthError, ReconfigDisabledError, BadArgumentsError (the
+        server refused a spec), UnimplementedError (standalone server), and
+        InvalidArgumentError (a ValueError: nothing to change, a malformed spec; nothing
+        sent). After ConnectionLoss the change may or may not have happened."""
+        from_config = _args.integer(from_config, "from_config", -1, _args.INT64_MAX)
+        out = c_void_p()
+        if new_members is not None:
+            if joining or leaving:
+                raise ValueError("new_members replaces the whole membership: give it alone, "
+                                 "without joining or leaving")
+            members = _specs_arg(new_members, "new_members")
+            array = (ctypes.c_char_p * len(members))(*members)
+            with self._handle as zk:
+                check(self._lib.zk_reconfig_bulk(zk, array, len(members), from_config,
+                                                 byref(out)))
+        else:
+            joiners = _specs_arg(joining, "joining")
+            leavers = _ids_arg(leaving)
+            joining_array = (ctypes.c_char_p * len(joiners))(*joiners)
+            leaving_array = (c_uint64 * len(leavers))(*leavers)
+            with self._handle as zk:
+                check(self._lib.zk_reconfig_incremental(zk, joining_array, len(joiners),
+                                                        leaving_array, len(leavers),
+                                                        from_config, byref(out)))
+        return take_config(out)
+
+    def who_am_i(self) -> List[security.Id]:
+        """The identities the server knows this session by (ZooKeeper 3.7+ whoAmI), as
+        `Id(scheme, id)` pairs: `("ip", "127.0.0.1")` for every session, plus one per
+        credential added (`("digest", "user")`, `("x509", "CN=...")`, `("sasl", ...)`)."""
+        identities = _native.IdentityList()
+        with self._handle as zk:
+            check(self._lib.zk_who_am_i(zk, byref(identities)))
+        try:
+            return [security.Id(_decode(identities.items[i].scheme),
+                                _decode(identities.items[i].id))
+                    for i in range(identities.count)]
+        finally:
+            self._lib.zk_identity_list_free(byref(identities))
+
+    whoami = who_am_i
+
     def retry(self, function, *args, **kwargs):
         """Calls `function(*args, **kwargs)` under the client's command retry policy (kazoo's
         `client.retry`): ConnectionLoss, OperationTimeoutError, ForceRetryError (raise it to
@@ -621,6 +724,39 @@ def _credential_arg(credential):
         except UnicodeEncodeError:
             raise ValueError("credential is not valid Unicode") from None
     return _args.data(credential, "credential")
+
+
+def _decode(value):
+    return value.decode("utf-8", "replace") if value is not None else ""
+
+
+def _specs_arg(specs, what):
+    """Server specs: None (none), a comma-separated str or a list of str; as UTF-8."""
+    if specs is None:
+        return []
+    if isinstance(specs, str):
+        specs = [spec for spec in specs.split(",") if spec.strip()]
+    elif not isinstance(specs, (list, tuple)):
+        raise TypeError("%s must be a comma-separated str or a list of server specs, not %s"
+                        % (what, type(specs).__name__))
+    return [_args.text(spec, what).strip() for spec in specs]
+
+
+def _ids_arg(ids):
+    """Server ids: None, an int, a comma-separated str ("3,4") or a list of int."""
+    if ids is None:
+        return []
+    if isinstance(ids, str):
+        try:
+            ids = [int(part) for part in ids.split(",") if part.strip()]
+        except ValueError:
+            raise ValueError("leaving must list server ids (\"3,4\"), not %r" % ids) from None
+    elif isinstance(ids, int) and not isinstance(ids, bool):
+        ids = [ids]
+    elif not isinstance(ids, (list, tuple)):
+        raise TypeError("leaving must be a server id, a comma-separated str or a list of ids, "
+                        "not %s" % type(ids).__name__)
+    return [_args.integer(server_id, "leaving", 0, 2**64 - 1) for server_id in ids]
 
 
 def _retry_arg(policy, what):

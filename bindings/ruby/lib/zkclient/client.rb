@@ -74,8 +74,6 @@ class ZkClient
     end
   end
 
-  attr_reader :hosts
-
   # A client for +hosts+ ("host1:2181,host2:2181/optional/chroot"). Nothing connects until
   # #start.
   #
@@ -85,9 +83,17 @@ class ZkClient
   # auth:: credentials sent on every connection before CONNECTED, as [scheme, credential]
   #        pairs: [["digest", "user:password"]]
   # on_callback_error:: called with whatever a callback block raises (default: a warning)
+  # follow_ensemble_config:: follow the ensemble's own configuration: after every reconfig
+  #                          the members' client addresses become the host list (the session
+  #                          is kept; not with TLS)
+  # host_resolution_delay:: seconds a host name's resolved addresses are reused (default 0:
+  #                         resolved again before each connection attempt)
   def initialize(hosts, timeout: DEFAULT_SESSION_TIMEOUT, read_only: false, randomize_hosts: true,
-                 auth: [], on_callback_error: nil)
-    @hosts = Args.text(hosts, "hosts")
+                 auth: [], on_callback_error: nil, follow_ensemble_config: false,
+                 host_resolution_delay: nil)
+    @hosts = hosts_arg(hosts)
+    Args.boolean(follow_ensemble_config, "follow_ensemble_config")
+    resolution_ms = host_resolution_delay.nil? ? nil : Args.millis(host_resolution_delay, "host_resolution_delay")
     session_ms = Args.millis(timeout, "timeout", min: 1)
     Args.boolean(read_only, "read_only")
     Args.boolean(randomize_hosts, "randomize_hosts")
@@ -102,7 +108,10 @@ class ZkClient
     @close_mutex = Mutex.new
     @closing = false
 
-    pointer = new_native(session_ms, read_only, randomize_hosts, credentials)
+    pointer = new_native(session_ms, read_only, randomize_hosts, credentials) do |options|
+      Native.check(Native.zk_options_set_follow_ensemble_config(options, follow_ensemble_config))
+      Native.check(Native.zk_options_set_host_resolution_delay(options, resolution_ms)) if resolution_ms
+    end
     @guard = Guard.new(pointer, "the client") { |p| release_native(p) }
     begin
       setup_dispatch(pointer)
@@ -202,6 +211,88 @@ class ZkClient
     out = FFI::MemoryPointer.new(:pointer)
     native { |c| Native.check(Native.zk_client_server(c, out)) }
     Native.take_string(out)
+  end
+
+  # The servers the client connects to now, a connect string without the chroot
+  # ("h1:2181,h2:2181"): those given, or to the last #update_hosts, or the ensemble's
+  # members when it follows the configuration (follow_ensemble_config: true).
+  def hosts
+    out = FFI::MemoryPointer.new(:pointer)
+    native { |c| Native.check(Native.zk_client_hosts(c, out)) }
+    Native.take_string(out).to_s
+  end
+
+  # Replaces the servers the client connects to (a connect string, or an Array of
+  # "host:port"), which may end with the client's own chroot (another one raises
+  # InvalidArgumentError: the chroot never changes). The session is kept; so is the
+  # connection, unless its server left the list or the client is picked to move to an added
+  # server (:suspended, then :connected). Does not wait.
+  def update_hosts(hosts)
+    hosts = hosts_arg(hosts)
+    native { |c| Native.check(Native.zk_client_update_hosts(c, hosts)) }
+    nil
+  end
+
+  # The ensemble's configuration (/zookeeper/config, whatever the chroot), an
+  # EnsembleConfig; a standalone server has none (version 0, no members). It is what the
+  # server connected to has seen (#sync("/") first for the leader's latest). A watch
+  # (watch: callable, or a block) is called once with a WatchEvent (:changed,
+  # "/zookeeper/config") when a reconfig is committed, or a :session event.
+  def config(watch: nil, &block)
+    watcher = Args.watcher(watch, block)
+    out = FFI::MemoryPointer.new(:pointer)
+    native do |c|
+      with_watch(watcher) do |fn, user_data|
+        fn ? Native.zk_get_config_watch(c, fn, user_data, nil, out, nil) : Native.zk_get_config(c, out)
+      end
+    end
+    EnsembleConfig.take(out.read_pointer)
+  end
+
+  # Changes the ensemble's membership (ZooKeeper 3.5+ with reconfigEnabled, as the superuser
+  # or with WRITE on /zookeeper/config) and returns the new EnsembleConfig. Incremental:
+  # joining: server specs to add ("server.4=10.0.0.4:2888:3888:participant;10.0.0.4:2181",
+  # an Array or comma-separated; Member#spec gives one), leaving: ids to remove (an Integer
+  # or an Array). Bulk: members: the specs of the whole new membership. Only if the
+  # configuration's version is from_version: (-1: any; EnsembleConfig#version). Raises
+  # BadVersionError, NewConfigNoQuorumError, ReconfigInProgressError, NoAuthError,
+  # ReconfigDisabledError, BadArgumentsError, UnimplementedError (standalone server), and
+  # InvalidArgumentError (nothing to change, a malformed spec: nothing was sent).
+  def reconfig(joining: nil, leaving: nil, members: nil, from_version: -1)
+    from_version = Args.integer(from_version, "from_version", -1..Args::INT64.max)
+    out = FFI::MemoryPointer.new(:pointer)
+    if members.nil?
+      specs = specs_arg(joining, "joining")
+      ids = ids_arg(leaving)
+      array = string_array(specs)
+      id_array = FFI::MemoryPointer.new(:uint64, [ids.size, 1].max).write_array_of_uint64(ids)
+      native do |c|
+        Native.check(Native.zk_reconfig_incremental(c, array, specs.size, id_array, ids.size, from_version, out))
+      end
+    else
+      raise ArgumentError, "members: replaces the whole membership: give it without joining: or leaving:" if joining || leaving
+
+      specs = specs_arg(members, "members")
+      array = string_array(specs)
+      native { |c| Native.check(Native.zk_reconfig_bulk(c, array, specs.size, from_version, out)) }
+    end
+    EnsembleConfig.take(out.read_pointer)
+  end
+
+  # The identities the server knows this session by (ZooKeeper 3.7+ whoAmI), Identity
+  # structs: ["ip", "127.0.0.1"] for every session, and one per credential added
+  # (["digest", "user"], ...).
+  def who_am_i
+    list = Native::IdentityList.new
+    native { |c| Native.check(Native.zk_who_am_i(c, list)) }
+    begin
+      Array.new(list[:count]) do |i|
+        entry = Native::Identity.new(list[:items] + i * Native::Identity.size)
+        Identity.new(Native.read_text(entry[:scheme]).to_s, Native.read_text(entry[:id]).to_s).freeze
+      end
+    ensure
+      Native.zk_identity_list_free(list)
+    end
   end
 
   # Calls the block with (state, keeper_state) on every connection change from now on, on
@@ -454,6 +545,46 @@ class ZkClient
 
   private
 
+  def hosts_arg(hosts)
+    if hosts.is_a?(Array)
+      raise TypeError, "hosts must be a String or a non-empty Array of \"host:port\" Strings" if hosts.empty? || !hosts.all?(String)
+
+      hosts = hosts.join(",")
+    end
+    Args.text(hosts, "hosts")
+  end
+
+  def specs_arg(specs, name)
+    case specs
+    when nil then []
+    when String then specs.split(",").map(&:strip).reject(&:empty?).map { |spec| Args.text(spec, name) }
+    when Array then specs.map { |spec| Args.text(spec, name).strip }
+    else raise TypeError, "#{name} must be a String or an Array of server specs, not #{Args.describe(specs)}"
+    end
+  end
+
+  def ids_arg(ids)
+    ids = ids.split(",").map { |id| Integer(id.strip, 10) } if ids.is_a?(String)
+    case ids
+    when nil then []
+    when Integer then [Args.integer(ids, "leaving", 0..2**64 - 1)]
+    when Array then ids.map { |id| Args.integer(id, "leaving", 0..2**64 - 1) }
+    else raise TypeError, "leaving must be a server id or an Array of ids, not #{Args.describe(ids)}"
+    end
+  rescue ArgumentError => e
+    raise ArgumentError, "leaving must list server ids: #{e.message}"
+  end
+
+  # A native char*[] of +strings+ (kept alive by the returned pointer's @strings); NULL when empty.
+  def string_array(strings)
+    return nil if strings.empty?
+
+    pointers = strings.map { |s| FFI::MemoryPointer.from_string(s) }
+    array = FFI::MemoryPointer.new(:pointer, strings.size).write_array_of_pointer(pointers)
+    array.instance_variable_set(:@strings, pointers)
+    array
+  end
+
   def auth_pairs(auth)
     raise TypeError, "auth must be an Array of [scheme, credential] pairs" unless auth.is_a?(Array) || auth.is_a?(Hash)
 
@@ -478,6 +609,7 @@ class ZkClient
         bytes, len = Native.bytes_pointer(credential)
         Native.check(Native.zk_options_add_auth(options, scheme, bytes, len))
       end
+      yield options
       out = FFI::MemoryPointer.new(:pointer)
       Native.check(Native.zk_client_new(@hosts, options, out))
       out.read_pointer

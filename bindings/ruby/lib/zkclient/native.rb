@@ -52,6 +52,15 @@ class ZkClient
              :acl, :pointer, :acl_count, :size_t
     end
 
+    # zk_identity and zk_identity_list (frozen layouts), of zk_who_am_i.
+    class Identity < FFI::Struct
+      layout :scheme, :pointer, :id, :pointer
+    end
+
+    class IdentityList < FFI::Struct
+      layout :items, :pointer, :count, :size_t
+    end
+
     callback :state_listener, %i[int32 int32 pointer], :void
     callback :watcher, %i[pointer pointer], :void
     callback :data_watch_fn, %i[pointer size_t pointer pointer pointer], :bool
@@ -88,6 +97,35 @@ class ZkClient
     blocking :zk_client_dispatch, %i[pointer pointer], :int32
     blocking :zk_client_server, %i[pointer pointer], :int32
     blocking :zk_add_auth, %i[pointer string pointer size_t], :int32
+
+    # Host lists, the ensemble's configuration, reconfig, whoAmI.
+    blocking :zk_options_set_follow_ensemble_config, %i[pointer bool], :int32
+    blocking :zk_options_set_host_resolution_delay, %i[pointer uint32], :int32
+    blocking :zk_client_update_hosts, %i[pointer string], :int32
+    blocking :zk_client_hosts, %i[pointer pointer], :int32
+    blocking :zk_get_config, %i[pointer pointer], :int32
+    blocking :zk_get_config_watch, %i[pointer watcher pointer free_fn pointer pointer], :int32
+    blocking :zk_reconfig_incremental, %i[pointer pointer size_t pointer size_t int64 pointer], :int32
+    blocking :zk_reconfig_bulk, %i[pointer pointer size_t int64 pointer], :int32
+    blocking :zk_who_am_i, %i[pointer pointer], :int32
+    blocking :zk_identity_list_free, [:pointer], :void
+    blocking :zk_ensemble_config_free, [:pointer], :void
+    # Reading a configuration the caller owns: never waits.
+    attach_function :zk_ensemble_config_version, [:pointer], :int64
+    attach_function :zk_ensemble_config_member_count, [:pointer], :size_t
+    attach_function :zk_ensemble_config_member, %i[pointer size_t], :pointer
+    attach_function :zk_ensemble_config_data, %i[pointer pointer], :pointer
+    attach_function :zk_ensemble_config_stat, %i[pointer pointer], :int32
+    attach_function :zk_ensemble_config_connect_string, [:pointer], :pointer
+    attach_function :zk_ensemble_member_id, [:pointer], :uint64
+    attach_function :zk_ensemble_member_role, [:pointer], :int32
+    attach_function :zk_ensemble_member_quorum_host, [:pointer], :pointer
+    attach_function :zk_ensemble_member_quorum_port, [:pointer], :uint16
+    attach_function :zk_ensemble_member_election_port, [:pointer], :uint16
+    attach_function :zk_ensemble_member_client_host, [:pointer], :pointer
+    attach_function :zk_ensemble_member_client_port, [:pointer], :uint16
+    attach_function :zk_ensemble_member_connect_host, [:pointer], :pointer
+    attach_function :zk_ensemble_member_spec, [:pointer], :pointer
 
     # Nodes.
     blocking :zk_create, %i[pointer string pointer size_t pointer pointer pointer], :int32
@@ -182,6 +220,11 @@ class ZkClient
       value = utf8(text.read_string)
       zk_string_free(text)
       value
+    end
+
+    # A borrowed C string (nil for NULL) as UTF-8.
+    def self.read_text(pointer)
+      pointer.nil? || pointer.null? ? nil : utf8(pointer.read_string)
     end
 
     def self.utf8(bytes)
