@@ -145,6 +145,8 @@ fn sessions_spread_over_a_grown_list_and_leave_removed_servers_without_loss() {
     }
     assert_never_lost(&mut states);
     // Every session, and so every ephemeral node, is still there.
+    // Each client wrote through its own server: sync before reading them all from one.
+    clients[0].sync(&chroot).wait().unwrap();
     let children = clients[0].get_children(&chroot).wait().unwrap();
     assert_eq!(children.0.len(), 20);
     for (index, client) in clients.iter().enumerate() {
@@ -203,12 +205,13 @@ unsafe fn c_session(cluster: &Cluster, client: *mut ffi::zk_client) -> (i64, usi
 fn zk_client_update_hosts_moves_a_session_to_disjoint_servers_keeping_its_chroot() {
     let cluster = Cluster::start("live-hosts-disjoint", 3, 500);
     let chroot = unique_chroot("live-hosts-disjoint");
-    let root = Client::new(&cluster.hosts, ClientOptions::default()).unwrap();
+    let first = hosts_of(&cluster, &[1]);
+    // On the C client's first server, so that it reads what this one wrote.
+    let root = Client::new(&first, ClientOptions::default()).unwrap();
     root.start(EVENT_TIMEOUT).unwrap();
     root.ensure_path(&format!("{chroot}/mine"), None)
         .wait()
         .unwrap();
-    let first = hosts_of(&cluster, &[1]);
     let others = hosts_of(&cluster, &[2, 3]);
     let exists = |client: *mut ffi::zk_client, path: &str| -> bool {
         let mut found = false;
@@ -534,6 +537,8 @@ fn observers_serve_sessions_that_see_the_leaders_writes_and_come_and_go_by_recon
     assert_eq!(server_of(&cluster, &reader), 4);
     let path = unique_chroot("observer");
     writer.ensure_path(&path, None).wait().unwrap();
+    // An observer may lag behind the leader: sync before reading what was just written.
+    reader.sync(&path).wait().unwrap();
     let (fired, heard) = channel();
     reader
         .get_watch(&path, move |event| {
