@@ -54,6 +54,27 @@ fn distribution(cluster: &Cluster, clients: &[Client]) -> BTreeMap<usize, usize>
     spread
 }
 
+/// `count` started clients of `hosts`, a recorder of each one's states, and their sessions.
+fn started_clients(
+    hosts: &str,
+    options: &ClientOptions,
+    count: usize,
+) -> (Vec<Client>, Vec<StateRecorder>, Vec<i64>) {
+    let clients: Vec<Client> = (0..count)
+        .map(|_| {
+            let client = Client::new(hosts, options.clone()).unwrap();
+            client.start(EVENT_TIMEOUT).expect("connects");
+            client
+        })
+        .collect();
+    let states = clients.iter().map(StateRecorder::attach).collect();
+    let sessions = clients
+        .iter()
+        .map(|client| client.session_info().session_id)
+        .collect();
+    (clients, states, sessions)
+}
+
 /// No listener of `states` heard the session end.
 fn assert_never_lost(states: &mut [StateRecorder]) {
     for (index, states) in states.iter_mut().enumerate() {
@@ -77,18 +98,8 @@ fn sessions_spread_over_a_grown_list_and_leave_removed_servers_without_loss() {
     let cluster = Cluster::start("live-hosts-grow", 5, 500);
     let three = hosts_of(&cluster, &[1, 2, 3]);
     let five = hosts_of(&cluster, &[1, 2, 3, 4, 5]);
-    let clients: Vec<Client> = (0..20)
-        .map(|_| {
-            let client = Client::new(&three, options(Duration::from_secs(10))).unwrap();
-            client.start(EVENT_TIMEOUT).expect("connects");
-            client
-        })
-        .collect();
-    let mut states: Vec<StateRecorder> = clients.iter().map(StateRecorder::attach).collect();
-    let sessions: Vec<i64> = clients
-        .iter()
-        .map(|c| c.session_info().session_id)
-        .collect();
+    let (clients, mut states, sessions) =
+        started_clients(&three, &options(Duration::from_secs(10)), 20);
     let before = distribution(&cluster, &clients);
     assert!(before.keys().all(|id| *id <= 3), "{before:?}");
     let chroot = unique_chroot("live-hosts-grow");
@@ -427,18 +438,7 @@ fn following_the_configuration_spreads_sessions_over_a_grown_ensemble_and_off_a_
         follow_ensemble_config: true,
         ..options(Duration::from_secs(10))
     };
-    let clients: Vec<Client> = (0..20)
-        .map(|_| {
-            let client = Client::new(&cluster.hosts, following.clone()).unwrap();
-            client.start(EVENT_TIMEOUT).expect("connects");
-            client
-        })
-        .collect();
-    let mut states: Vec<StateRecorder> = clients.iter().map(StateRecorder::attach).collect();
-    let sessions: Vec<i64> = clients
-        .iter()
-        .map(|c| c.session_info().session_id)
-        .collect();
+    let (clients, mut states, sessions) = started_clients(&cluster.hosts, &following, 20);
     let before = distribution(&cluster, &clients);
 
     // Grow 3 -> 5: the spares join, then a reconfig adds them.
